@@ -1,0 +1,15 @@
+import { defineConfig } from 'vitest/config';
+
+// One run covers every layer; integration suites start their own emulators and simulators in-process,
+// so the only global service is DynamoDB Local (see test/support/global-setup.ts).
+export default defineConfig({
+  test: {
+    include: ['test/{unit,integration,infra,e2e}/**/*.test.ts'],
+    globalSetup: ['test/support/global-setup.ts'],
+    setupFiles: ['test/support/setup.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+    maxWorkers: 2,
+  },
+});
