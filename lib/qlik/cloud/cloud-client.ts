@@ -1,0 +1,314 @@
+/**
+ * The one HTTP client for Qlik Cloud: an undici Pool with keep-alive per tenant origin per container (a Lambda
+ * container reuses its TLS connections across invocations), JSON in and out, same-origin redirects (Qlik answers
+ * `/api/v1/users/me` with a 301), `429` + `Retry-After` honoured under a cap, and Qlik's error body kept in
+ * typed errors. It knows nothing about tokens: `cloud-api.ts` adds the bearer and the 401 retry.
+ *
+ * Trust: production uses Node's trust store (which includes NODE_EXTRA_CA_CERTS, read once at process start, so
+ * child processes started with it trust a test CA). In-process tests cannot change that store after start, so
+ * they pass `ca` (or a whole `dispatcher`, e.g. undici's MockAgent) in the options, or call
+ * `setDefaultCloudClientOptions({ ca })` once, which also covers code paths (handlers) that take no options.
+ */
+import { createHash } from 'node:crypto';
+import { rootCertificates } from 'node:tls';
+import { Pool, type Dispatcher } from 'undici';
+import {
+  networkErrorCode,
+  parseQlikErrorBody,
+  QlikCloudApiError,
+  QlikCloudNetworkError,
+  QlikCloudRateLimitError,
+  QlikCloudResponseError,
+} from '#lib/qlik/cloud/cloud-errors.ts';
+import type { QlikCloudOperation } from '#lib/qlik/cloud/permission-errors.ts';
+
+export interface RateLimitPolicy {
+  /** Total tries of one call, the first included. */
+  maxAttempts: number;
+  /** Sum of all waits for one call; a `Retry-After` that would exceed it fails at once instead of sleeping. */
+  maxTotalWaitMs: number;
+}
+
+/** Tier 1/2 limits are evaluated over 5-minute windows, so a sync can afford to wait about a minute. */
+export const DEFAULT_RATE_LIMIT: RateLimitPolicy = { maxAttempts: 6, maxTotalWaitMs: 60_000 };
+
+export interface CloudClientOptions {
+  /** Extra trusted CA certificates (PEM), added to Node's bundled roots. For tests and private PKI. */
+  ca?: string | string[];
+  /** Use this dispatcher instead of a pooled one (tests: undici MockAgent). */
+  dispatcher?: Dispatcher;
+}
+
+const CONNECT_TIMEOUT_MS = 8_000;
+/** Time to the response headers and between body chunks; the callers' abort signals bound the whole call. */
+const REQUEST_TIMEOUT_MS = 15_000;
+
+export type QueryValue = string | number | boolean | null | undefined;
+
+export interface CloudRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Path under the tenant origin, optionally with a query string (e.g. a `links.next.href` path). */
+  path: string;
+  query?: Record<string, QueryValue>;
+  json?: unknown;
+  bearer?: string;
+  /** Which call this is, so a 403 can be explained by what the call needs. */
+  operation?: QlikCloudOperation;
+  signal?: AbortSignal;
+  /** Same-origin redirects of GETs are followed unless this is false. */
+  followRedirects?: boolean;
+  /** When false, an error status is returned instead of thrown (the reachability probe reads it). */
+  throwOnHttpError?: boolean;
+  rateLimit?: RateLimitPolicy;
+}
+
+export interface CloudResponse<T> {
+  status: number;
+  headers: Record<string, string>;
+  contentType: string | null;
+  /** Parsed JSON, or undefined for an empty or non-JSON body. */
+  body: T;
+  /** Raw text, kept only when the body is not JSON (the probe looks at it). */
+  text: string | null;
+  /** The path that finally answered, after redirects. */
+  path: string;
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const TRANSIENT = new Set([502, 503, 504]);
+const MAX_REDIRECTS = 3;
+/** One quick retry absorbs a load balancer hiccup; anything longer is Qlik's outage and should be reported. */
+const TRANSIENT_RETRY_DELAY_MS = 250;
+
+export class QlikCloudClient {
+  readonly host: string;
+
+  constructor(
+    readonly origin: string,
+    private readonly dispatcher: Dispatcher,
+  ) {
+    this.host = new URL(origin).host;
+  }
+
+  async getJson<T>(path: string, init: Omit<CloudRequest, 'method' | 'path'> = {}): Promise<T> {
+    return (await this.request<T>({ ...init, method: 'GET', path })).body;
+  }
+
+  async sendJson<T>(method: CloudRequest['method'], path: string, json: unknown, init: Omit<CloudRequest, 'method' | 'path' | 'json'> = {}): Promise<T> {
+    return (await this.request<T>({ ...init, method, path, json })).body;
+  }
+
+  async request<T>(req: CloudRequest): Promise<CloudResponse<T>> {
+    const policy = req.rateLimit ?? DEFAULT_RATE_LIMIT;
+    let path = withQuery(req.path, req.query);
+    let attempts = 0;
+    let waitedMs = 0;
+    let redirects = 0;
+    let transientRetried = false;
+    for (;;) {
+      attempts++;
+      const answer = await this.send(req, path);
+      const { status, headers } = answer;
+      if (REDIRECTS.has(status) && req.method === 'GET' && req.followRedirects !== false) {
+        path = this.redirectTarget(req, path, headers.location, ++redirects, answer);
+        continue;
+      }
+      if (status === 429) {
+        const retryAfterMs = parseRetryAfter(headers['retry-after']);
+        const waitMs = retryAfterMs ?? 1000;
+        const reason = attempts >= policy.maxAttempts ? 'attempts' : waitedMs + waitMs > policy.maxTotalWaitMs ? 'wait' : null;
+        if (reason) {
+          throw new QlikCloudRateLimitError(this.errorInit(req, path, answer), attempts, waitedMs, retryAfterMs, reason);
+        }
+        await sleep(waitMs, req.signal);
+        waitedMs += waitMs;
+        continue;
+      }
+      if (TRANSIENT.has(status) && !transientRetried && isRetryable(req)) {
+        transientRetried = true;
+        await sleep(TRANSIENT_RETRY_DELAY_MS, req.signal);
+        continue;
+      }
+      if (status >= 400) {
+        if (req.throwOnHttpError === false) return answer as CloudResponse<T>;
+        throw new QlikCloudApiError(this.errorInit(req, path, answer));
+      }
+      return answer as CloudResponse<T>;
+    }
+  }
+
+  private async send(req: CloudRequest, path: string): Promise<CloudResponse<unknown>> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    let body: string | undefined;
+    if (req.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(req.json);
+    }
+    if (req.bearer) headers.authorization = `Bearer ${req.bearer}`;
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await this.dispatcher.request({
+        origin: this.origin,
+        path,
+        method: req.method,
+        headers,
+        body,
+        signal: req.signal,
+        headersTimeout: REQUEST_TIMEOUT_MS,
+        bodyTimeout: REQUEST_TIMEOUT_MS,
+      });
+    } catch (error) {
+      if (req.signal?.aborted) throw error;
+      throw new QlikCloudNetworkError(req.method, stripQuery(path), this.host, networkErrorCode(error), { cause: error });
+    }
+    const text = await response.body.text();
+    const flat = flattenHeaders(response.headers);
+    const contentType = flat['content-type'] ?? null;
+    let parsed: unknown;
+    let isJson = false;
+    if (text && contentType?.includes('json')) {
+      try {
+        parsed = JSON.parse(text);
+        isJson = true;
+      } catch {
+        // A body that claims JSON but is not stays available as text for the caller's diagnosis.
+      }
+    }
+    return { status: response.statusCode, headers: flat, contentType, body: parsed, text: isJson ? null : text, path };
+  }
+
+  private redirectTarget(req: CloudRequest, from: string, location: string | undefined, count: number, answer: CloudResponse<unknown>): string {
+    if (!location) throw new QlikCloudResponseError(req.method, stripQuery(from), answer.status, answer.contentType, 'a redirect without a Location header');
+    if (count > MAX_REDIRECTS) throw new QlikCloudResponseError(req.method, stripQuery(from), answer.status, answer.contentType, 'too many redirects');
+    const target = new URL(location, this.origin + from);
+    // The bearer token goes with the request: never follow a redirect to another origin.
+    if (normalizeOrigin(target) !== this.origin) {
+      throw new QlikCloudResponseError(req.method, stripQuery(from), answer.status, answer.contentType, `a redirect to another host (${target.host})`);
+    }
+    return target.pathname + target.search;
+  }
+
+  private errorInit(req: CloudRequest, path: string, answer: CloudResponse<unknown>) {
+    const { errors, traceId } = parseQlikErrorBody(answer.text ?? JSON.stringify(answer.body ?? null));
+    return {
+      method: req.method,
+      path: stripQuery(path),
+      status: answer.status,
+      errors,
+      traceId: traceId ?? answer.headers['x-request-id'] ?? null,
+      contentType: answer.contentType,
+      operation: req.operation ?? null,
+    };
+  }
+}
+
+/**
+ * The tenant's page links may name the origin with an explicit `:443`; this resolves an href (absolute or not)
+ * to a path on this client's origin, refusing links to any other host.
+ */
+export function pathOfLink(client: QlikCloudClient, href: string): string {
+  const url = new URL(href, client.origin);
+  if (normalizeOrigin(url) !== client.origin) throw new Error(`Qlik returned a page link to another host (${url.host}).`);
+  return url.pathname + url.search;
+}
+
+const pools = new Map<string, { client: QlikCloudClient; pool: Pool }>();
+let defaults: CloudClientOptions = {};
+
+/**
+ * The client for a tenant origin, shared by every caller in this container (one keep-alive pool per origin).
+ *
+ * @example
+ *   const client = getCloudClient('https://acme.eu.qlikcloud.com');
+ *   const user = await client.getJson('/api/v1/users/me', { bearer });
+ */
+export function getCloudClient(tenantUrl: string, options: CloudClientOptions = {}): QlikCloudClient {
+  const origin = normalizeOrigin(new URL(tenantUrl));
+  const merged = { ...defaults, ...options };
+  if (merged.dispatcher) return new QlikCloudClient(origin, merged.dispatcher);
+  const extraCa = merged.ca === undefined ? [] : Array.isArray(merged.ca) ? merged.ca : [merged.ca];
+  const trust = extraCa.length ? createHash('sha256').update(extraCa.join('\n')).digest('hex') : 'system';
+  const key = `${origin}|${trust}`;
+  let entry = pools.get(key);
+  if (!entry) {
+    const pool = new Pool(origin, {
+      connections: 8,
+      keepAliveTimeout: 30_000,
+      keepAliveMaxTimeout: 120_000,
+      connect: {
+        timeout: CONNECT_TIMEOUT_MS,
+        // `ca` replaces the default roots in Node, so keep the bundled ones beside the extra CA.
+        ...(extraCa.length ? { ca: [...rootCertificates, ...extraCa] } : {}),
+      },
+    });
+    entry = { client: new QlikCloudClient(origin, pool), pool };
+    pools.set(key, entry);
+  }
+  return entry.client;
+}
+
+/** Options applied to every client created afterwards (tests: trust the simulator's CA). */
+export function setDefaultCloudClientOptions(options: CloudClientOptions): void {
+  defaults = { ...options };
+}
+
+/** Closes every pooled connection (tests, and a graceful shutdown of the local runtime). */
+export async function closeCloudClients(): Promise<void> {
+  const all = [...pools.values()];
+  pools.clear();
+  await Promise.all(all.map(({ pool }) => pool.close().catch(() => undefined)));
+}
+
+/** `Retry-After` is delta-seconds or an HTTP date (RFC 9110 §10.2.3). Returns null when absent or unreadable. */
+export function parseRetryAfter(value: string | undefined, now = Date.now()): number | null {
+  if (value === undefined || value.trim() === '') return null;
+  const trimmed = value.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? null : Math.max(0, date - now);
+}
+
+export function normalizeOrigin(url: URL): string {
+  // URL drops a default port already; this also lower-cases the host and drops any path.
+  return `${url.protocol}//${url.host}`.toLowerCase();
+}
+
+function withQuery(path: string, query: Record<string, QueryValue> | undefined): string {
+  if (!query) return path;
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) if (value !== undefined && value !== null) params.set(key, String(value));
+  const qs = params.toString();
+  if (!qs) return path;
+  return path + (path.includes('?') ? '&' : '?') + qs;
+}
+
+function stripQuery(path: string): string {
+  const i = path.indexOf('?');
+  return i === -1 ? path : path.slice(0, i);
+}
+
+/** GET, PUT and DELETE are idempotent; the token POST is safe to repeat too (it only issues another token). */
+function isRetryable(req: CloudRequest): boolean {
+  return req.method === 'GET' || req.method === 'PUT' || req.method === 'DELETE' || req.operation === 'oauth.token';
+}
+
+function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(headers)) if (value !== undefined) out[key.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  return out;
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
