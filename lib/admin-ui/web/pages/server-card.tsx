@@ -1,0 +1,120 @@
+/** One Qlik server on the Settings → Qlik servers page. */
+import type { JSX } from 'preact';
+import type { CloudServerView, OnPremServerView, ServerView } from '../api/types.ts';
+import { Badge } from '../components/badge.tsx';
+import { Icon } from '../components/icons.tsx';
+import { SyncButton, SyncNoticeText, SyncResult } from '../components/sync-status.tsx';
+import { useSync } from '../hooks/use-sync.ts';
+import { certificateExpiry, formatDateTime, formatRelative } from '../model/format.ts';
+import { routeHref } from '../router.ts';
+
+export const SERVER_TYPE_NAMES = { onprem: 'Qlik Sense Enterprise on Windows', cloud: 'Qlik Cloud' } as const;
+
+function CertificateRow({ server }: { server: OnPremServerView }): JSX.Element {
+  const cert = server.certificate;
+  if (!cert) return <dd class="muted">No client certificate uploaded</dd>;
+  const expiry = certificateExpiry(cert.notAfter);
+  return (
+    <dd>
+      <Badge tone={expiry.tone}>
+        {expiry.tone !== 'ok' ? <Icon name="warning" /> : null}
+        {expiry.label}
+      </Badge>
+      <span class="card__sub">{cert.subject}</span>
+    </dd>
+  );
+}
+
+function WebhookRow({ server }: { server: CloudServerView }): JSX.Element {
+  const webhook = server.webhook;
+  if (!webhook) return <dd class="muted">Not set up yet: created by the first successful connection test</dd>;
+  if (webhook.enabled) return <dd><Badge tone="ok">Enabled</Badge> <span class="card__sub">Reload events arrive as they happen</span></dd>;
+  return (
+    <dd>
+      <Badge tone="error">Disabled</Badge>{' '}
+      <span class="card__sub">{webhook.disabledReason ?? 'Qlik Cloud disabled the webhook. Run Test connection to repair it.'}</span>
+    </dd>
+  );
+}
+
+function LastTestRow({ server }: { server: ServerView }): JSX.Element | null {
+  const test = server.lastTest;
+  if (!test) return null;
+  const failed = test.checks.find((c) => c.status === 'failed');
+  return (
+    <>
+      <dt>Last test</dt>
+      <dd>
+        <Badge tone={test.ok ? 'ok' : 'error'}>{test.ok ? 'Passed' : 'Failed'}</Badge>{' '}
+        <time dateTime={test.at} title={formatDateTime(test.at)}>{formatRelative(test.at)}</time>
+        {failed ? <span class="card__sub">{failed.name}: {failed.message}</span> : null}
+      </dd>
+    </>
+  );
+}
+
+export function ServerCard({ server, onServer }: { server: ServerView; onServer: (view: ServerView) => void }) {
+  const sync = useSync(server, onServer);
+  const headingId = `card-title-${server.id}`;
+  return (
+    <article class="card server-card" aria-labelledby={headingId} data-server={server.id}>
+      <header class="card__header">
+        <span class={`card__icon card__icon--${server.type}`}>
+          <Icon name={server.type === 'cloud' ? 'cloud' : 'server'} />
+        </span>
+        <div class="card__titles">
+          <h2 class="card__title" id={headingId}>
+            {server.configured && server.displayName ? server.displayName : SERVER_TYPE_NAMES[server.type]}
+          </h2>
+          <p class="card__type">{SERVER_TYPE_NAMES[server.type]}</p>
+        </div>
+        <Badge tone={server.configured ? 'ok' : 'neutral'}>{server.configured ? 'Configured' : 'Not configured'}</Badge>
+      </header>
+      {server.configured ? (
+        <dl class="card__facts">
+          <dt>{server.type === 'cloud' ? 'Tenant URL' : 'Server URL'}</dt>
+          <dd class="card__url">{server.url}</dd>
+          <dt>Apps synced</dt>
+          <dd>
+            <SyncResult sync={server.lastSync} />
+          </dd>
+          {server.type === 'onprem' ? (
+            <>
+              <dt>Client certificate</dt>
+              <CertificateRow server={server} />
+            </>
+          ) : (
+            <>
+              <dt>Reload webhook</dt>
+              <WebhookRow server={server} />
+            </>
+          )}
+          <LastTestRow server={server} />
+        </dl>
+      ) : (
+        <p class="card__empty">
+          {server.type === 'cloud'
+            ? 'Connect a Qlik Cloud tenant with an OAuth machine-to-machine client.'
+            : 'Connect Qlik Sense Enterprise on Windows with a client certificate exported from the QMC.'}
+        </p>
+      )}
+      <SyncNoticeText server={server} sync={sync} />
+      <footer class="card__actions">
+        <a class="button button--primary" href={routeHref({ page: 'edit', id: server.id })}>
+          <Icon name="edit" />
+          {server.configured ? 'Edit' : 'Set up'}
+          <span class="visually-hidden"> {SERVER_TYPE_NAMES[server.type]}</span>
+        </a>
+        {server.configured ? (
+          <>
+            <SyncButton server={server} sync={sync} />
+            <a class="button button--ghost" href={routeHref({ page: 'repository', id: server.id })}>
+              <Icon name="apps" />
+              View apps<span class="visually-hidden"> of {SERVER_TYPE_NAMES[server.type]}</span>
+            </a>
+          </>
+        ) : null}
+      </footer>
+    </article>
+  );
+}
