@@ -1,5 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
 // One run covers every layer; integration suites start their own emulators and simulators in-process,
 // so the only global service is DynamoDB Local (see test/support/global-setup.ts).
 export default defineConfig({
@@ -9,6 +11,8 @@ export default defineConfig({
     setupFiles: ['test/support/setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // The SDK's Node 20 end-of-support notice says nothing about the code under test.
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     pool: 'forks',
     maxWorkers: 2,
   },

@@ -1,0 +1,9 @@
+import { createSettingsApiHandler } from '#lib/api/settings-api.ts';
+import { serverServiceFromEnv } from '#lib/servers/server-service-from-env.ts';
+
+let servers: ReturnType<typeof serverServiceFromEnv> | undefined;
+
+export const handler = createSettingsApiHandler(() => {
+  servers ??= serverServiceFromEnv();
+  return { servers };
+});

@@ -1,0 +1,151 @@
+/**
+ * The OpenAPI 3.1 document of the HTTP API, generated from the same zod schemas that validate requests, so the
+ * document, the validation and the UI's forms cannot drift apart.
+ */
+import { z } from 'zod';
+import { cloudSaveSchema, cloudTestSchema, onPremSaveSchema, onPremTestSchema } from '#lib/servers/server-settings.ts';
+
+/** A component schema: zod wraps schemas that carry an `id` in `$defs`; OpenAPI components want them inline. */
+function schema(s: z.ZodType): object {
+  const { $schema: _dialect, $ref, $defs, ...rest } = z.toJSONSchema(s, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }) as {
+    $schema?: string;
+    $ref?: string;
+    $defs?: Record<string, object>;
+  };
+  return $ref && $defs ? $defs[$ref.split('/').pop()!]! : rest;
+}
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const jsonContent = (s: object) => ({ 'application/json': { schema: s } });
+const problemResponse = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: ref('Problem') } },
+});
+const serverId = { name: 'id', in: 'path', required: true, schema: { type: 'string', enum: ['onprem', 'cloud'] } };
+
+let cached: object | undefined;
+
+export function openApiDocument(): object {
+  cached ??= {
+    openapi: '3.1.0',
+    info: { title: 'KPImailer Qlik connectivity API', version: '1.0.0' },
+    components: {
+      securitySchemes: { cognito: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      schemas: {
+        OnPremSettingsDraft: schema(onPremSaveSchema),
+        CloudSettingsDraft: schema(cloudSaveSchema),
+        OnPremTestDraft: schema(onPremTestSchema),
+        CloudTestDraft: schema(cloudTestSchema),
+        Problem: {
+          type: 'object',
+          required: ['type', 'title', 'status'],
+          properties: {
+            type: { type: 'string' },
+            title: { type: 'string' },
+            status: { type: 'integer' },
+            detail: { type: 'string' },
+            errors: {
+              type: 'array',
+              items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } },
+            },
+          },
+        },
+        Check: {
+          type: 'object',
+          required: ['name', 'status', 'message', 'durationMs'],
+          properties: {
+            name: { type: 'string' },
+            status: { enum: ['passed', 'failed', 'skipped'] },
+            message: { type: 'string' },
+            durationMs: { type: 'integer' },
+          },
+        },
+        TestResult: {
+          type: 'object',
+          required: ['ok', 'checks'],
+          properties: { ok: { type: 'boolean' }, checks: { type: 'array', items: ref('Check') } },
+        },
+        ServerView: {
+          type: 'object',
+          description: 'A server as the admin sees it. Never carries a secret.',
+          required: ['id', 'type', 'configured', 'displayName', 'url', 'maxParallelExecutions', 'lastTest', 'lastSync', 'version'],
+          properties: {
+            id: { enum: ['onprem', 'cloud'] },
+            type: { enum: ['onprem', 'cloud'] },
+            configured: { type: 'boolean' },
+            displayName: { type: 'string' },
+            url: { type: 'string' },
+            maxParallelExecutions: { type: 'integer' },
+            version: { type: 'integer' },
+            lastTest: { oneOf: [{ type: 'null' }, { type: 'object' }] },
+            lastSync: { oneOf: [{ type: 'null' }, { type: 'object' }] },
+          },
+          additionalProperties: true,
+        },
+      },
+    },
+    security: [{ cognito: [] }],
+    paths: {
+      '/api/servers': {
+        get: {
+          summary: 'Both servers, configured or not',
+          responses: {
+            200: { description: 'OK', content: jsonContent({ type: 'object', properties: { servers: { type: 'array', items: ref('ServerView') } } }) },
+          },
+        },
+      },
+      '/api/servers/{id}': {
+        parameters: [serverId],
+        get: { summary: 'One server', responses: { 200: { description: 'OK', content: jsonContent(ref('ServerView')) }, 404: problemResponse('Unknown id') } },
+        put: {
+          summary: 'Save settings (a blank secret keeps the stored one)',
+          requestBody: {
+            required: true,
+            content: jsonContent({ oneOf: [ref('OnPremSettingsDraft'), ref('CloudSettingsDraft')] }),
+          },
+          responses: {
+            200: { description: 'Saved', content: jsonContent(ref('ServerView')) },
+            400: problemResponse('Invalid; errors[] names each field'),
+            409: problemResponse('Version mismatch'),
+            413: problemResponse('Body over 256 KiB'),
+          },
+        },
+        delete: {
+          summary: 'Remove settings, secrets and synced apps',
+          parameters: [{ name: 'cleanup', in: 'query', schema: { type: 'boolean' } }],
+          responses: { 204: { description: 'Deleted' } },
+        },
+      },
+      '/api/servers/{id}/test': {
+        parameters: [serverId],
+        post: {
+          summary: 'Test a draft connection; nothing is saved but Qlik-side provisioning',
+          requestBody: { content: jsonContent({ oneOf: [ref('OnPremTestDraft'), ref('CloudTestDraft')] }) },
+          responses: { 200: { description: 'Checks', content: jsonContent(ref('TestResult')) }, 400: problemResponse('Invalid draft') },
+        },
+      },
+      '/api/servers/{id}/sync': {
+        parameters: [serverId],
+        post: {
+          summary: 'Start an app catalog sync',
+          responses: { 202: { description: 'Started' }, 409: problemResponse('Already running or not configured') },
+        },
+      },
+      '/api/servers/{id}/apps': {
+        parameters: [
+          serverId,
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500 } },
+          { name: 'cursor', in: 'query', schema: { type: 'string' } },
+          { name: 'q', in: 'query', schema: { type: 'string' } },
+        ],
+        get: { summary: 'Synced apps', responses: { 200: { description: 'OK' } } },
+      },
+      '/api/servers/{id}/reloads': {
+        parameters: [serverId, { name: 'limit', in: 'query', schema: { type: 'integer' } }],
+        get: { summary: 'Recent reload-finished events, newest first', responses: { 200: { description: 'OK' } } },
+      },
+      '/api/openapi.json': { get: { summary: 'This document', security: [], responses: { 200: { description: 'OK' } } } },
+    },
+  };
+  return cached;
+}

@@ -1,0 +1,34 @@
+/**
+ * Key schemas of the service's DynamoDB tables. The CDK stack and every local emulator (the `npm start` runtime,
+ * integration tests) create tables from these, so the code meets the same keys everywhere.
+ */
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+
+export const SERVERS_TABLE_KEYS = { partitionKey: 'id' } as const;
+export const APPS_TABLE_KEYS = { partitionKey: 'serverId', sortKey: 'appId' } as const;
+/** TTL attribute on every table that holds expiring items (leases, idempotency and reload records). */
+export const TTL_ATTRIBUTE = 'expiresAt';
+
+export function serversTable(TableName: string): CreateTableCommandInput {
+  return {
+    TableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+    KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+  };
+}
+
+export function appsTable(TableName: string): CreateTableCommandInput {
+  return {
+    TableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: 'serverId', AttributeType: 'S' },
+      { AttributeName: 'appId', AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: 'serverId', KeyType: 'HASH' },
+      { AttributeName: 'appId', KeyType: 'RANGE' },
+    ],
+  };
+}

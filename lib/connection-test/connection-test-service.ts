@@ -1,0 +1,74 @@
+/**
+ * Test connection on a draft: resolve it against the saved settings (exactly as a save would), run the server type's
+ * check ladder, and keep only what provisioning produced plus the result (as `pendingTest`, adopted as `lastTest`
+ * when the same configuration is saved — or right away when it already is the saved one).
+ */
+import type { CloudConnection, OnPremConnection } from '#lib/connection-test/connection-types.ts';
+import type { WebhookProvisioningPort } from '#lib/qlik/cloud/webhook-ports.ts';
+import { cloudConnectionOf, onPremConnectionOf } from '#lib/servers/effective-connection.ts';
+import { fingerprintOf, type ResolvedDraft } from '#lib/servers/resolve-draft.ts';
+import type { ServerStore } from '#lib/servers/server-ports.ts';
+import type { ServerState, TestResult, WebhookState } from '#lib/servers/server-record.ts';
+import type { ServerService } from '#lib/servers/server-service.ts';
+import type { ServerId } from '#lib/servers/server-settings.ts';
+
+/** API Gateway answers 503 after 30 s; the ladder must be done well before. */
+export const TEST_DEADLINE_MS = 25_000;
+
+export interface ConnectionTesters {
+  onprem(connection: OnPremConnection, options: { deadlineMs: number }): Promise<{ result: TestResult; virtualProxy: { id: string; prefix: string } | null }>;
+  cloud(
+    connection: CloudConnection,
+    options: { deadlineMs: number; webhook: WebhookProvisioningPort; publicOrigin: string | null },
+  ): Promise<{ result: TestResult; webhook: WebhookState | null; warnings: string[] }>;
+}
+
+export interface ConnectionTestDeps {
+  servers: ServerService;
+  store: ServerStore;
+  testers: ConnectionTesters;
+  webhook: WebhookProvisioningPort;
+  /** The admin UI's origin, checked against the web integration's allowed origins. */
+  publicOrigin: string | null;
+  now?: () => Date;
+}
+
+export type ConnectionTestResponse = TestResult & { warnings: string[] };
+
+export class ConnectionTestService {
+  constructor(private readonly deps: ConnectionTestDeps) {}
+
+  async test(id: ServerId, draft: unknown): Promise<ConnectionTestResponse> {
+    const { resolved, current } = await this.deps.servers.resolve(id, draft ?? {}, 'test');
+    const state = await this.deps.store.getState(id);
+    const outcome = await this.run(resolved, state);
+
+    const at = (this.deps.now?.() ?? new Date()).toISOString();
+    const fingerprint = fingerprintOf(resolved);
+    const stored = { at, ok: outcome.result.ok, checks: outcome.result.checks };
+    const isSavedConfiguration = current !== null && (await this.savedFingerprint(id)) === fingerprint;
+    await this.deps.store.updateState(id, {
+      ...(isSavedConfiguration ? { lastTest: stored, pendingTest: null } : { pendingTest: { ...stored, fingerprint } }),
+      ...outcome.provisioned,
+    });
+    return { ...outcome.result, warnings: outcome.warnings };
+  }
+
+  private async run(resolved: ResolvedDraft, state: ServerState): Promise<{ result: TestResult; warnings: string[]; provisioned: Partial<ServerState> }> {
+    if (resolved.type === 'onprem') {
+      const { result, virtualProxy } = await this.deps.testers.onprem(onPremConnectionOf(resolved, state), { deadlineMs: TEST_DEADLINE_MS });
+      return { result, warnings: [], provisioned: virtualProxy ? { virtualProxy } : {} };
+    }
+    const { result, webhook, warnings } = await this.deps.testers.cloud(cloudConnectionOf(resolved, state), {
+      deadlineMs: TEST_DEADLINE_MS,
+      webhook: this.deps.webhook,
+      publicOrigin: this.deps.publicOrigin,
+    });
+    return { result, warnings, provisioned: webhook ? { webhook } : {} };
+  }
+
+  private async savedFingerprint(id: ServerId): Promise<string | null> {
+    const { resolved } = await this.deps.servers.resolve(id, {}, 'test');
+    return fingerprintOf(resolved);
+  }
+}

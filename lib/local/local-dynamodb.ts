@@ -1,0 +1,35 @@
+/**
+ * The embedded DynamoDB for `npm start`: dynalite (the DynamoDB API in pure JS on LevelDB), persisted under the data
+ * directory and bound to loopback. The service talks to it with the unchanged AWS SDK adapters.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+
+export interface LocalDynamoDb {
+  endpoint: string;
+  close(): Promise<void>;
+}
+
+export async function startLocalDynamoDb(options: { path?: string; port?: number } = {}): Promise<LocalDynamoDb> {
+  if (options.path) mkdirSync(options.path, { recursive: true });
+  const dynalite = require('dynalite') as (opts: object) => Server;
+  const server = dynalite({ path: options.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections?.();
+        // dynalite closes its LevelDB when the server closes.
+        server.close(() => resolve());
+      }),
+  };
+}

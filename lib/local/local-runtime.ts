@@ -1,0 +1,101 @@
+/**
+ * The local runtime behind `npm start`: one process on 127.0.0.1 that serves the same Lambda handlers as AWS through
+ * an API Gateway v2 event adapter, on an embedded DynamoDB (dynalite, persisted) and a local Secrets Manager
+ * (encrypted at rest). Only endpoints differ from AWS: they reach the unchanged adapters through the SDK's
+ * `AWS_ENDPOINT_URL_*` variables.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { resetSharedClients } from '#lib/aws/clients.ts';
+import { appsTable, serversTable } from '#lib/aws/table-definitions.ts';
+import { lambdaContext, toApiGatewayEvent, writeResult, type HttpLambdaHandler } from '#lib/local/api-gateway-adapter.ts';
+import { ensureTables } from '#lib/local/ensure-tables.ts';
+import { startLocalDynamoDb } from '#lib/local/local-dynamodb.ts';
+import { startLocalSecretsManager } from '#lib/local/local-secrets-manager.ts';
+import { localRoutes, type LocalRoute } from '#lib/local/local-routes.ts';
+
+export interface LocalRuntimeOptions {
+  /** 0 picks a free port. Default: `PORT` or 3000. */
+  port?: number;
+  /** Where dynalite and the secret file live. Default: `KPIMAILER_DATA_DIR` or `./.kpimailer`. */
+  dataDir?: string;
+  /** Extra environment for the handlers (e.g. `KPIMAILER_PUBLIC_URL`). */
+  env?: Record<string, string>;
+}
+
+export interface LocalRuntime {
+  url: string;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
+  const dataDir = resolve(options.dataDir ?? process.env.KPIMAILER_DATA_DIR ?? '.kpimailer');
+  const dynamodb = await startLocalDynamoDb({ path: join(dataDir, 'dynamodb') });
+  const secrets = await startLocalSecretsManager({ dataDir: join(dataDir, 'secrets') });
+  const env: Record<string, string> = {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
+    SERVERS_TABLE_NAME: 'kpimailer-servers',
+    APPS_TABLE_NAME: 'kpimailer-apps',
+    SECRET_NAME_PREFIX: 'kpimailer/local',
+    KPIMAILER_DATA_DIR: dataDir,
+    ...options.env,
+  };
+  Object.assign(process.env, env);
+  resetSharedClients();
+
+  const tableClient = new DynamoDBClient({ endpoint: dynamodb.endpoint });
+  await ensureTables(tableClient, [serversTable(env.SERVERS_TABLE_NAME!), appsTable(env.APPS_TABLE_NAME!)]);
+  tableClient.destroy();
+
+  const server = createServer();
+  await new Promise<void>((done, fail) => {
+    server.once('error', fail);
+    server.listen(options.port ?? Number(process.env.PORT ?? 3000), '127.0.0.1', () => done());
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  process.env.KPIMAILER_PUBLIC_URL ??= url;
+  const routes = await localRoutes({ dataDir });
+  server.on('request', (req, res) => void dispatch(routes, req, res));
+
+  return {
+    url,
+    dataDir,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((done) => server.close(() => done()));
+      resetSharedClients();
+      await Promise.all([secrets.close(), dynamodb.close()]);
+    },
+  };
+}
+
+async function dispatch(routes: LocalRoute[], req: IncomingMessage, res: ServerResponse): Promise<void> {
+  try {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    for (const route of routes) {
+      if (route.method !== req.method && !(route.method === 'GET' && req.method === 'HEAD')) continue;
+      const match = route.pattern.exec(path);
+      if (!match) continue;
+      const event = await toApiGatewayEvent(req, route.routeKey, match.groups ? { ...match.groups } : undefined);
+      if (event === 'too-large') {
+        res.writeHead(413, { 'content-type': 'application/json' }).end('{"message":"Request Entity Too Large"}');
+        return;
+      }
+      const handler: HttpLambdaHandler = await route.handler();
+      writeResult(res, await handler(event, lambdaContext(route.functionName)));
+      return;
+    }
+    // API Gateway's own answer for a route it does not know.
+    res.writeHead(404, { 'content-type': 'application/json' }).end('{"message":"Not Found"}');
+  } catch (error) {
+    console.error('local runtime: request failed', error);
+    if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end('{"message":"Internal Server Error"}');
+  }
+}

@@ -1,0 +1,211 @@
+/**
+ * A Secrets Manager stand-in for `npm start` and the integration tests (no emulator exists on npm). It speaks the
+ * service's AWS JSON 1.1 protocol on loopback, so the real `SecretsManagerSecretStore` runs unchanged through
+ * `AWS_ENDPOINT_URL_SECRETS_MANAGER`. Secret values are encrypted at rest with AES-256-GCM under a key file created
+ * with mode 0600 on first run.
+ */
+import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+
+interface Encrypted {
+  iv: string;
+  tag: string;
+  data: string;
+}
+
+interface StoredVersion {
+  value: Encrypted;
+  stages: string[];
+  createdAt: number;
+}
+
+interface StoredSecret {
+  arn: string;
+  name: string;
+  versions: Record<string, StoredVersion>;
+}
+
+class AwsError extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface LocalSecretsManager {
+  endpoint: string;
+  /** The raw file on disk (tests assert that no secret is readable in it). */
+  storePath: string | null;
+  close(): Promise<void>;
+}
+
+export async function startLocalSecretsManager(options: { dataDir?: string; port?: number } = {}): Promise<LocalSecretsManager> {
+  const store = new EncryptedSecretFile(options.dataDir);
+  const server = createServer((req, res) => void handle(store, req, res));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    storePath: store.path,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+async function handle(store: EncryptedSecretFile, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const target = String(req.headers['x-amz-target'] ?? '').replace(/^secretsmanager\./, '');
+  try {
+    const input = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
+    const output = store.call(target, input);
+    res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(output));
+  } catch (error) {
+    const type = error instanceof AwsError ? error.type : 'InternalServiceError';
+    const message = error instanceof Error ? error.message : String(error);
+    res.writeHead(error instanceof AwsError ? 400 : 500, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify({ __type: type, message }));
+  }
+}
+
+class EncryptedSecretFile {
+  readonly path: string | null;
+  private readonly key: Buffer;
+  private secrets: Record<string, StoredSecret> = {};
+
+  constructor(dataDir?: string) {
+    if (!dataDir) {
+      this.path = null;
+      this.key = randomBytes(32);
+      return;
+    }
+    mkdirSync(dataDir, { recursive: true });
+    this.path = join(dataDir, 'secrets.json');
+    const keyPath = join(dataDir, 'secrets.key');
+    if (!existsSync(keyPath)) writeFileSync(keyPath, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
+    this.key = Buffer.from(readFileSync(keyPath, 'utf8').trim(), 'hex');
+    if (existsSync(this.path)) this.secrets = JSON.parse(readFileSync(this.path, 'utf8')) as Record<string, StoredSecret>;
+  }
+
+  call(operation: string, input: Record<string, unknown>): object {
+    switch (operation) {
+      case 'CreateSecret':
+        return this.create(String(input.Name), String(input.SecretString), input.ClientRequestToken as string | undefined);
+      case 'PutSecretValue':
+        return this.put(String(input.SecretId), String(input.SecretString), input.ClientRequestToken as string | undefined, input.VersionStages as string[] | undefined);
+      case 'GetSecretValue':
+        return this.get(String(input.SecretId), input.VersionId as string | undefined, input.VersionStage as string | undefined);
+      case 'DescribeSecret': {
+        const secret = this.find(String(input.SecretId));
+        return {
+          ARN: secret.arn,
+          Name: secret.name,
+          VersionIdsToStages: Object.fromEntries(Object.entries(secret.versions).map(([id, v]) => [id, v.stages])),
+        };
+      }
+      case 'UpdateSecretVersionStage':
+        return this.moveStage(String(input.SecretId), String(input.VersionStage), input.MoveToVersionId as string | undefined, input.RemoveFromVersionId as string | undefined);
+      case 'DeleteSecret': {
+        const secret = this.find(String(input.SecretId));
+        delete this.secrets[secret.name];
+        this.save();
+        return { ARN: secret.arn, Name: secret.name, DeletionDate: Date.now() / 1000 };
+      }
+      default:
+        throw new AwsError('InvalidRequestException', `The local Secrets Manager does not implement ${operation}.`);
+    }
+  }
+
+  private create(name: string, value: string, token?: string): object {
+    if (this.secrets[name]) throw new AwsError('ResourceExistsException', `The operation failed because the secret ${name} already exists.`);
+    const arn = `arn:aws:secretsmanager:us-east-1:000000000000:secret:${name}-${randomBytes(3).toString('hex')}`;
+    const versionId = token ?? randomUUID();
+    this.secrets[name] = { arn, name, versions: { [versionId]: { value: this.encrypt(value), stages: ['AWSCURRENT'], createdAt: Date.now() } } };
+    this.save();
+    return { ARN: arn, Name: name, VersionId: versionId };
+  }
+
+  private put(id: string, value: string, token?: string, stages: string[] = ['AWSCURRENT']): object {
+    const secret = this.find(id);
+    const versionId = token ?? randomUUID();
+    secret.versions[versionId] = { value: this.encrypt(value), stages: [], createdAt: Date.now() };
+    for (const stage of stages) this.attach(secret, stage, versionId);
+    this.prune(secret);
+    this.save();
+    return { ARN: secret.arn, Name: secret.name, VersionId: versionId, VersionStages: stages };
+  }
+
+  private get(id: string, versionId?: string, stage = 'AWSCURRENT'): object {
+    const secret = this.find(id);
+    const entry: [string, StoredVersion | undefined] | undefined = versionId
+      ? [versionId, secret.versions[versionId]]
+      : Object.entries(secret.versions).find(([, v]) => v.stages.includes(stage));
+    const version = entry?.[1];
+    if (!entry || !version) throw new AwsError('ResourceNotFoundException', "Secrets Manager can't find the specified secret value.");
+    return { ARN: secret.arn, Name: secret.name, VersionId: entry[0], SecretString: this.decrypt(version.value), VersionStages: version.stages, CreatedDate: version.createdAt / 1000 };
+  }
+
+  private moveStage(id: string, stage: string, moveTo?: string, removeFrom?: string): object {
+    const secret = this.find(id);
+    if (removeFrom && !secret.versions[removeFrom]?.stages.includes(stage)) {
+      throw new AwsError('InvalidParameterException', `The staging label ${stage} is not attached to version ${removeFrom}.`);
+    }
+    if (moveTo) {
+      if (!secret.versions[moveTo]) throw new AwsError('ResourceNotFoundException', `Version ${moveTo} not found.`);
+      this.attach(secret, stage, moveTo);
+    } else if (removeFrom) {
+      secret.versions[removeFrom]!.stages = secret.versions[removeFrom]!.stages.filter((s) => s !== stage);
+    }
+    this.save();
+    return { ARN: secret.arn, Name: secret.name };
+  }
+
+  /** Moves a label to a version; moving AWSCURRENT leaves AWSPREVIOUS on the version that had it, as AWS does. */
+  private attach(secret: StoredSecret, stage: string, versionId: string): void {
+    for (const [id, version] of Object.entries(secret.versions)) {
+      if (id === versionId || !version.stages.includes(stage)) continue;
+      version.stages = version.stages.filter((s) => s !== stage);
+      if (stage === 'AWSCURRENT') this.attach(secret, 'AWSPREVIOUS', id);
+    }
+    const target = secret.versions[versionId]!;
+    if (!target.stages.includes(stage)) target.stages.push(stage);
+  }
+
+  /** AWS drops unlabelled versions beyond about 100; we keep a few so the file stays small. */
+  private prune(secret: StoredSecret): void {
+    const unlabelled = Object.entries(secret.versions).filter(([, v]) => v.stages.length === 0).sort(([, a], [, b]) => a.createdAt - b.createdAt);
+    for (const [id] of unlabelled.slice(0, Math.max(0, unlabelled.length - 5))) delete secret.versions[id];
+  }
+
+  private find(id: string): StoredSecret {
+    const secret = this.secrets[id] ?? Object.values(this.secrets).find((s) => s.arn === id);
+    if (!secret) throw new AwsError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+    return secret;
+  }
+
+  private encrypt(plain: string): Encrypted {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
+    const data = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
+    return { iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: data.toString('base64') };
+  }
+
+  private decrypt(value: Encrypted): string {
+    const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(value.iv, 'base64'));
+    decipher.setAuthTag(Buffer.from(value.tag, 'base64'));
+    return Buffer.concat([decipher.update(Buffer.from(value.data, 'base64')), decipher.final()]).toString('utf8');
+  }
+
+  private save(): void {
+    if (!this.path) return;
+    // Write then rename, so a crash never leaves half a file.
+    writeFileSync(`${this.path}.tmp`, JSON.stringify(this.secrets), { mode: 0o600 });
+    renameSync(`${this.path}.tmp`, this.path);
+  }
+}

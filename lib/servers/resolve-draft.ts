@@ -1,0 +1,151 @@
+/**
+ * Turns a draft (a save or a test body) into complete settings plus secret material, filling what the draft leaves
+ * out from what is stored: a blank secret keeps the stored one, a new certificate with a blank password is opened
+ * with the stored password and then with none. Save and test share this, so a test runs on exactly what a save
+ * would store.
+ */
+import { createHash } from 'node:crypto';
+import { CertificateError, type CertificateMetadata } from '#lib/certificates/certificate-types.ts';
+import { openPkcs12WithPasswords } from '#lib/certificates/pkcs12.ts';
+import { parseRootCertificate } from '#lib/certificates/root-certificate.ts';
+import { ValidationError, type FieldError } from '#lib/errors.ts';
+import type {
+  CloudRecord,
+  CloudSecret,
+  CloudSettings,
+  OnPremRecord,
+  OnPremSecret,
+  OnPremSettings,
+} from '#lib/servers/server-record.ts';
+import { DEFAULT_MAX_PARALLEL_EXECUTIONS, type CloudDraft, type OnPremDraft } from '#lib/servers/server-settings.ts';
+
+export interface ResolvedOnPrem {
+  type: 'onprem';
+  settings: OnPremSettings;
+  secret: OnPremSecret;
+  certificate: CertificateMetadata;
+  rootCertificate: Pick<CertificateMetadata, 'subject' | 'notAfter'> | null;
+}
+
+export interface ResolvedCloud {
+  type: 'cloud';
+  settings: CloudSettings;
+  secret: CloudSecret;
+}
+
+export type ResolvedDraft = ResolvedOnPrem | ResolvedCloud;
+
+const blankToUndefined = (value: string | undefined | null) => (value ? value : undefined);
+
+function requireField<T>(errors: FieldError[], field: string, value: T | undefined, message: string): T {
+  if (value === undefined || value === null || value === '') errors.push({ field, message });
+  return value as T;
+}
+
+export function resolveOnPremDraft(
+  draft: OnPremDraft,
+  current: OnPremRecord | null,
+  currentSecret: OnPremSecret | null,
+  options: { now?: Date } = {},
+): ResolvedOnPrem {
+  const errors: FieldError[] = [];
+  const saved = current?.settings;
+  const settings: OnPremSettings = {
+    displayName: requireField(errors, 'displayName', draft.displayName ?? saved?.displayName, 'Enter a display name.'),
+    url: requireField(errors, 'url', draft.url ?? saved?.url, 'Enter the Server URL.'),
+    userDirectory: requireField(errors, 'userDirectory', draft.userDirectory ?? saved?.userDirectory, 'Enter the user directory of the service account.'),
+    serviceAccountUser: requireField(errors, 'serviceAccountUser', draft.serviceAccountUser ?? saved?.serviceAccountUser, 'Enter the service account user.'),
+    maxParallelExecutions: draft.maxParallelExecutions ?? saved?.maxParallelExecutions ?? DEFAULT_MAX_PARALLEL_EXECUTIONS,
+    certificateHostName:
+      draft.certificateHostName !== undefined ? blankToUndefined(draft.certificateHostName) ?? null : saved?.certificateHostName ?? null,
+    allowUntrustedServerCertificate: draft.allowUntrustedServerCertificate ?? saved?.allowUntrustedServerCertificate ?? false,
+    repositoryPort: draft.repositoryPort ?? saved?.repositoryPort ?? 4242,
+    enginePort: draft.enginePort ?? saved?.enginePort ?? 4747,
+  };
+
+  let secret: OnPremSecret | null = currentSecret;
+  let certificate = current?.certificate ?? null;
+  const newPassword = blankToUndefined(draft.certificatePassword);
+  try {
+    if (draft.certificate) {
+      const content = Buffer.from(draft.certificate.contentBase64, 'base64');
+      const candidates = newPassword !== undefined ? [newPassword] : unique([currentSecret?.certificatePassword ?? undefined, undefined]);
+      const { bundle, password } = openPkcs12WithPasswords(content, candidates, options);
+      secret = {
+        kind: 'onprem',
+        pfxBase64: content.toString('base64'),
+        certificateFileName: draft.certificate.fileName,
+        certificatePassword: password ?? null,
+        keyPem: bundle.keyPem,
+        certPem: bundle.certPem,
+        caPems: bundle.caPems,
+        rootCertificatePem: currentSecret?.rootCertificatePem ?? null,
+      };
+      certificate = bundle.metadata;
+    } else if (currentSecret && newPassword !== undefined) {
+      // A new password alone must still open the stored file, or the admin would save a broken configuration.
+      const { bundle } = openPkcs12WithPasswords(Buffer.from(currentSecret.pfxBase64, 'base64'), [newPassword], options);
+      secret = { ...currentSecret, certificatePassword: newPassword, keyPem: bundle.keyPem, certPem: bundle.certPem, caPems: bundle.caPems };
+      certificate = bundle.metadata;
+    } else if (!currentSecret) {
+      errors.push({ field: 'certificate', message: 'Upload the client certificate (.pfx or .p12) exported from the QMC.' });
+    }
+  } catch (error) {
+    if (!(error instanceof CertificateError)) throw error;
+    errors.push({ field: error.problem === 'wrong-password' ? 'certificatePassword' : 'certificate', message: error.message });
+  }
+
+  let rootCertificate = current?.rootCertificate ?? null;
+  if (draft.rootCertificate !== undefined && secret) {
+    if (draft.rootCertificate === null) {
+      secret = { ...secret, rootCertificatePem: null };
+      rootCertificate = null;
+    } else {
+      try {
+        const root = parseRootCertificate(Buffer.from(draft.rootCertificate.contentBase64, 'base64'), options);
+        secret = { ...secret, rootCertificatePem: root.pem };
+        rootCertificate = { subject: root.metadata.subject, notAfter: root.metadata.notAfter };
+      } catch (error) {
+        if (!(error instanceof CertificateError)) throw error;
+        errors.push({ field: 'rootCertificate', message: error.message });
+      }
+    }
+  }
+
+  if (errors.length > 0 || !secret || !certificate) throw new ValidationError(errors);
+  return { type: 'onprem', settings, secret, certificate, rootCertificate };
+}
+
+export function resolveCloudDraft(draft: CloudDraft, current: CloudRecord | null, currentSecret: CloudSecret | null): ResolvedCloud {
+  const errors: FieldError[] = [];
+  const saved = current?.settings;
+  const settings: CloudSettings = {
+    displayName: requireField(errors, 'displayName', draft.displayName ?? saved?.displayName, 'Enter a display name.'),
+    url: requireField(errors, 'url', draft.url ?? saved?.url, 'Enter the Tenant URL.'),
+    oauthClientId: requireField(errors, 'oauthClientId', draft.oauthClientId ?? saved?.oauthClientId, 'Enter the OAuth client ID.'),
+    webIntegrationId: requireField(errors, 'webIntegrationId', draft.webIntegrationId ?? saved?.webIntegrationId, 'Enter the web integration ID.'),
+    maxParallelExecutions: draft.maxParallelExecutions ?? saved?.maxParallelExecutions ?? DEFAULT_MAX_PARALLEL_EXECUTIONS,
+  };
+  const clientSecret = requireField(
+    errors,
+    'oauthClientSecret',
+    blankToUndefined(draft.oauthClientSecret) ?? currentSecret?.clientSecret,
+    'Enter the OAuth client secret.',
+  );
+  if (errors.length > 0) throw new ValidationError(errors);
+  return { type: 'cloud', settings, secret: { kind: 'cloud', clientSecret } };
+}
+
+/**
+ * Identifies a resolved configuration without revealing it: a test stores this with its result, and a later save
+ * of the same configuration adopts the result as `lastTest`.
+ */
+export function fingerprintOf(resolved: ResolvedDraft): string {
+  // Display name and concurrency do not change what a test proves, so editing them keeps the result.
+  const { displayName: _name, maxParallelExecutions: _cap, ...connection } = resolved.settings;
+  return createHash('sha256').update(JSON.stringify([connection, resolved.secret])).digest('hex');
+}
+
+function unique<T>(values: T[]): T[] {
+  return [...new Set(values)];
+}

@@ -1,0 +1,62 @@
+/** The settings API on real stand-ins (DynamoDB Local, local Secrets Manager) with hooks to inject failures and read logs. */
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { vi } from 'vitest';
+import { createSettingsApiHandler } from '#lib/api/settings-api.ts';
+import { DynamoDbServerStore } from '#lib/servers/dynamodb-server-store.ts';
+import { SecretsManagerSecretStore } from '#lib/servers/secrets-manager-secret-store.ts';
+import type { SecretStore, ServerStore } from '#lib/servers/server-ports.ts';
+import { ServerService } from '#lib/servers/server-service.ts';
+import { callApi, type ApiCall } from '#test/support/api-events.ts';
+import { startTestAws, type TestAws } from '#test/support/aws.ts';
+
+export interface SettingsApiHarness {
+  aws: TestAws;
+  servers: ServerStore;
+  secrets: SecretStore;
+  call(method: string, path: string, call?: ApiCall): ReturnType<typeof callApi>;
+  /** Every item of the servers table plus every secret's current value: the whole stored configuration. */
+  snapshot(): Promise<string>;
+  logs(): string;
+  close(): Promise<void>;
+}
+
+export async function startSettingsApi(): Promise<SettingsApiHarness> {
+  const aws = await startTestAws();
+  const servers = new DynamoDbServerStore(aws.documentClient, aws.serversTableName);
+  const secrets = new SecretsManagerSecretStore(aws.secretsClient, { namePrefix: aws.secretNamePrefix });
+  // Tests replace methods of these two objects to inject failures at each step of a save.
+  const serverStore: ServerStore = Object.create(servers) as ServerStore;
+  const secretStore: SecretStore = Object.create(secrets) as SecretStore;
+  const handler = createSettingsApiHandler(() => ({ servers: new ServerService({ servers: serverStore, secrets: secretStore }) }));
+
+  const captured: string[] = [];
+  const capture = (chunk: unknown) => {
+    captured.push(String(chunk));
+    return true;
+  };
+  const spies = [
+    vi.spyOn(process.stdout, 'write').mockImplementation(capture),
+    vi.spyOn(process.stderr, 'write').mockImplementation(capture),
+    ...(['log', 'info', 'warn', 'error', 'debug'] as const).map((level) =>
+      vi.spyOn(console, level).mockImplementation((...args: unknown[]) => void captured.push(args.map(String).join(' '))),
+    ),
+  ];
+
+  return {
+    aws,
+    servers: serverStore,
+    secrets: secretStore,
+    call: (method, path, call) => callApi(handler, method, path, call),
+    snapshot: async () => {
+      const { Items } = await aws.documentClient.send(new ScanCommand({ TableName: aws.serversTableName, ConsistentRead: true }));
+      const stored = await Promise.all((['onprem', 'cloud', 'cloud-webhook'] as const).map((name) => secrets.readCurrent(name)));
+      const items = (Items ?? []).sort((a, b) => String(a.id).localeCompare(String(b.id)));
+      return JSON.stringify({ items, stored });
+    },
+    logs: () => captured.join('\n'),
+    close: async () => {
+      spies.forEach((spy) => spy.mockRestore());
+      await aws.close();
+    },
+  };
+}

@@ -1,0 +1,61 @@
+/** Builds API Gateway v2 events for calling the real handlers in-process, as API Gateway would. */
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import { lambdaContext } from '#lib/local/api-gateway-adapter.ts';
+
+export interface ApiCall {
+  body?: unknown;
+  rawBody?: string;
+  headers?: Record<string, string>;
+  query?: Record<string, string>;
+}
+
+export function apiEvent(method: string, path: string, call: ApiCall = {}): APIGatewayProxyEventV2 {
+  const body = call.rawBody ?? (call.body === undefined ? undefined : JSON.stringify(call.body));
+  const id = /^\/api\/servers\/([^/]+)/.exec(path)?.[1];
+  return {
+    version: '2.0',
+    routeKey: `${method} ${path}`,
+    rawPath: path,
+    rawQueryString: new URLSearchParams(call.query ?? {}).toString(),
+    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...call.headers },
+    queryStringParameters: call.query,
+    pathParameters: id ? { id } : undefined,
+    body,
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: 'test',
+      apiId: 'test',
+      domainName: 'localhost',
+      domainPrefix: 'test',
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'vitest' },
+      requestId: 'test',
+      routeKey: `${method} ${path}`,
+      stage: '$default',
+      time: new Date().toUTCString(),
+      timeEpoch: Date.now(),
+    },
+  };
+}
+
+export interface ApiResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+  json: () => any; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
+
+export async function callApi(handler: unknown, method: string, path: string, call?: ApiCall): Promise<ApiResponse> {
+  const result = (await (handler as Handler)(apiEvent(method, path, call), lambdaContext('test'))) as {
+    statusCode: number;
+    headers?: Record<string, string>;
+    body?: string;
+  };
+  return {
+    status: result.statusCode,
+    headers: result.headers ?? {},
+    body: result.body ?? '',
+    json: () => JSON.parse(result.body ?? 'null'),
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * Real AWS stand-ins for integration tests: uniquely named tables in the shared DynamoDB Local, and a fresh local
+ * Secrets Manager. Both are reached through the same SDK adapters the service uses.
+ */
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { inject } from 'vitest';
+import { createDocumentClient } from '#lib/aws/clients.ts';
+import { appsTable, serversTable } from '#lib/aws/table-definitions.ts';
+import { ensureTables } from '#lib/local/ensure-tables.ts';
+import { startLocalSecretsManager, type LocalSecretsManager } from '#lib/local/local-secrets-manager.ts';
+
+const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+
+export interface TestAws {
+  endpoint: string;
+  serversTableName: string;
+  appsTableName: string;
+  documentClient: ReturnType<typeof createDocumentClient>;
+  secretsManager: LocalSecretsManager;
+  secretsClient: SecretsManagerClient;
+  secretNamePrefix: string;
+  /** Environment that points the service's `*FromEnv` factories at these resources. */
+  env: Record<string, string>;
+  close(): Promise<void>;
+}
+
+export async function startTestAws(options: { secretsDataDir?: string } = {}): Promise<TestAws> {
+  const endpoint = inject('dynamoDbEndpoint');
+  const suffix = randomUUID().slice(0, 8);
+  const serversTableName = `servers-${suffix}`;
+  const appsTableName = `apps-${suffix}`;
+  const raw = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials });
+  await ensureTables(raw, [serversTable(serversTableName), appsTable(appsTableName)]);
+  raw.destroy();
+  const secretsManager = await startLocalSecretsManager({ dataDir: options.secretsDataDir });
+  const secretNamePrefix = `kpimailer/test-${suffix}`;
+  return {
+    endpoint,
+    serversTableName,
+    appsTableName,
+    documentClient: createDocumentClient({ endpoint, region: 'us-east-1', credentials }),
+    secretsManager,
+    secretsClient: new SecretsManagerClient({ endpoint: secretsManager.endpoint, region: 'us-east-1', credentials }),
+    secretNamePrefix,
+    env: {
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_ENDPOINT_URL_DYNAMODB: endpoint,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager.endpoint,
+      SERVERS_TABLE_NAME: serversTableName,
+      APPS_TABLE_NAME: appsTableName,
+      SECRET_NAME_PREFIX: secretNamePrefix,
+    },
+    close: async () => {
+      await secretsManager.close();
+    },
+  };
+}
