@@ -95,6 +95,10 @@ export async function lookupReloadWebhooks(api: QlikCloudApi, targetUrl: string,
 
 /** What must change on `webhook` so it is the reload webhook this deployment needs. */
 export function planWebhookRepair(webhook: QlikWebhook, targetUrl: string, secretKnown: boolean): WebhookRepairPlan {
+  if (webhook.level !== undefined && webhook.level !== 'tenant') {
+    // The replacement is created from scratch (with a new secret), so nothing else needs patching.
+    return { operations: [], reasons: ['replaced by a tenant-level webhook'], needsSecret: false, recreate: true };
+  }
   const operations: JsonPatchOperation[] = [];
   const reasons: string[] = [];
   if (webhook.enabled !== true) {
@@ -116,9 +120,7 @@ export function planWebhookRepair(webhook: QlikWebhook, targetUrl: string, secre
   }
   const needsSecret = !secretKnown || webhook.secretKeyAdded === false;
   if (needsSecret) reasons.push('new signing secret set');
-  const recreate = webhook.level !== undefined && webhook.level !== 'tenant';
-  if (recreate) reasons.push('replaced by a tenant-level webhook');
-  return { operations, reasons, needsSecret, recreate };
+  return { operations, reasons, needsSecret, recreate: false };
 }
 
 /**

@@ -1,0 +1,6 @@
+/** The Qlik Cloud simulator's public surface for tests, benchmarks and the local demo. */
+export { startQlikCloudSimulator, type QlikCloudSimulator, type SimulatedRequest, type SimulatorOptions } from '#test/simulators/qlik-cloud/server.ts';
+export { QlikCloudState, DEFAULT_SCOPES, type ClientOptions, type SimFaults } from '#test/simulators/qlik-cloud/state.ts';
+export { QLIK_CLOUD_ROUTES, type SimRoute, type SimRequest, type SimResponse } from '#test/simulators/qlik-cloud/routes.ts';
+export { SimHttpError } from '#test/simulators/qlik-cloud/sim-errors.ts';
+export { InMemoryWebhookPort, TEST_WEBHOOK_URL } from '#test/simulators/qlik-cloud/in-memory-webhook-port.ts';
