@@ -77,9 +77,9 @@ export async function testCloudConnection(connection: CloudConnection, options: 
       timeoutMs: 8_000,
       run: async (_context, signal) => {
         try {
-          return await probeTenant(client, signal);
+          return await probeTenant(client, { signal, rateLimit: TEST_RATE_LIMIT });
         } catch (error) {
-          throw new CheckFailedError(error instanceof Error ? error.message : String(error), { cause: error });
+          throw new CheckFailedError(describeQlikCloudError(error), { cause: error });
         }
       },
     },

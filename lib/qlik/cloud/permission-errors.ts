@@ -121,11 +121,13 @@ export function tokenErrorMessage(error: QlikCloudApiError): string {
 /** One sentence for an admin, for any error the Qlik Cloud client throws. */
 export function describeQlikCloudError(error: unknown): string {
   if (error instanceof QlikCloudRateLimitError) {
-    const asked = error.retryAfterMs === null ? '' : ` Qlik asked to wait ${Math.ceil(error.retryAfterMs / 1000)} s more;`;
-    const why = error.reason === 'wait' ? `${asked} that is longer than this request may wait` : ` it still refused after ${error.attempts} tries`;
+    const how =
+      error.reason === 'wait' && error.retryAfterMs !== null
+        ? `asked to wait ${Math.ceil(error.retryAfterMs / 1000)} s, longer than this request may wait`
+        : `still refused after ${error.attempts} tries`;
     return (
-      `Qlik Cloud is rate-limiting this OAuth client (429 on ${error.method} ${error.path}).${why}. ` +
-      'Another tool may share the client\'s limits; try again in a minute.'
+      `Qlik Cloud is rate-limiting KPImailer's requests (429 on ${error.method} ${error.path}) and ${how}. ` +
+      'Another tool using the same OAuth client shares its limits; try again in a minute.'
     );
   }
   if (error instanceof QlikCloudApiError) {

@@ -2,8 +2,8 @@
  * The "Server reachable" check: DNS, TCP, TLS and an HTTP answer that looks like a Qlik Cloud tenant. It sends
  * no credentials, so a mistyped URL that lands on someone else's server never receives the client secret.
  */
-import { QlikCloudNetworkError, parseQlikErrorBody } from '#lib/qlik/cloud/cloud-errors.ts';
-import type { QlikCloudClient } from '#lib/qlik/cloud/cloud-client.ts';
+import { parseQlikErrorBody, type QlikCloudNetworkError } from '#lib/qlik/cloud/cloud-errors.ts';
+import type { QlikCloudClient, RateLimitPolicy } from '#lib/qlik/cloud/cloud-client.ts';
 
 const TLS_TRUST_CODES = new Set([
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
@@ -17,24 +17,21 @@ const TLS_TRUST_CODES = new Set([
 /**
  * Probes the tenant with an anonymous `GET /api/v1/users/me`. A tenant answers 401 (or 403) with Qlik's JSON
  * error body; a server that is not Qlik answers something else (typically an HTML 404 or a web page).
- * Resolves with the message of a passed check; throws an Error whose message is the admin's sentence.
+ * Resolves with the message of a passed check. Throws an Error whose message is the admin's sentence for a
+ * non-Qlik answer, and the client's typed errors otherwise (network, rate limit) for the caller to describe.
  */
-export async function probeTenant(client: QlikCloudClient, signal?: AbortSignal): Promise<string> {
+export async function probeTenant(client: QlikCloudClient, options: { signal?: AbortSignal; rateLimit?: RateLimitPolicy } = {}): Promise<string> {
   const started = performance.now();
-  let answer;
-  try {
-    answer = await client.request<unknown>({
-      method: 'GET',
-      path: '/api/v1/users/me',
-      operation: 'probe',
-      signal,
-      followRedirects: false,
-      throwOnHttpError: false,
-    });
-  } catch (error) {
-    if (error instanceof QlikCloudNetworkError) throw new Error(describeNetworkError(error), { cause: error });
-    throw error;
-  }
+  // Network and rate-limit errors propagate typed; the caller turns them into sentences.
+  const answer = await client.request<unknown>({
+    method: 'GET',
+    path: '/api/v1/users/me',
+    operation: 'probe',
+    signal: options.signal,
+    rateLimit: options.rateLimit,
+    followRedirects: false,
+    throwOnHttpError: false,
+  });
   const elapsed = Math.round(performance.now() - started);
   if (looksLikeQlik(answer.status, answer.contentType, answer.body, answer.headers)) {
     return `Reached the Qlik Cloud tenant at ${client.host} over verified TLS (${elapsed} ms).`;

@@ -60,8 +60,10 @@ export interface SimFaults {
   tokenEndpointErrors: { remaining: number; status: number } | null;
   /** Every answer is a plain HTML 404, as from a web server that is not a Qlik tenant. */
   notQlik: boolean;
-  /** Each token stops working after this many API calls (a token that expires mid-test). */
+  /** Each token stops working after this many API calls (0: Qlik rejects every token it issues). */
   tokenUsesBeforeExpiry: number | null;
+  /** After this many more authenticated calls, every token issued so far expires, once (a token dying mid-test). */
+  expireTokensAfterCalls: number | null;
 }
 
 export interface ClientOptions {
@@ -85,7 +87,7 @@ export class QlikCloudState {
   /** Per-tier request budgets per window (Tier 1: 1,000/min, Tier 2: 100/min in Qlik); null = unlimited. */
   tierLimits: Record<'1' | '2', number | null> = { '1': null, '2': null };
   tierWindowMs = 60_000;
-  readonly faults: SimFaults = { latencyMs: 0, rateLimitStorm: null, tokenEndpointErrors: null, notQlik: false, tokenUsesBeforeExpiry: null };
+  readonly faults: SimFaults = { latencyMs: 0, rateLimitStorm: null, tokenEndpointErrors: null, notQlik: false, tokenUsesBeforeExpiry: null, expireTokensAfterCalls: null };
   /** Token requests answered (any outcome), for counting in tests and benchmarks. */
   tokenRequests = 0;
   private tierUse = { '1': { windowStart: 0, count: 0 }, '2': { windowStart: 0, count: 0 } };
@@ -160,6 +162,10 @@ export class QlikCloudState {
     token.uses++;
     const client = this.clients.get(token.clientId);
     if (!client) throw unauthorized();
+    if (this.faults.expireTokensAfterCalls !== null && --this.faults.expireTokensAfterCalls <= 0) {
+      this.faults.expireTokensAfterCalls = null;
+      this.expireAllTokens();
+    }
     return { token, client, user: this.botUser(client) };
   }
 
