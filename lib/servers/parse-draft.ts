@@ -2,6 +2,8 @@
 import type { z } from 'zod';
 import { ValidationError, type FieldError } from '#lib/errors.ts';
 import {
+  cloudDraftFields,
+  onPremDraftFields,
   saveSchemas,
   testSchemas,
   type CloudDraft,
@@ -18,19 +20,18 @@ export function parseDraft(id: ServerId, body: unknown, mode: 'save' | 'test'): 
     throw new ValidationError([{ field: '', message: 'Send the settings as a JSON object.' }]);
   }
   const result = schema.safeParse(body);
-  if (!result.success) throw new ValidationError(toFieldErrors(result.error.issues, schema));
+  if (!result.success) throw new ValidationError(toFieldErrors(result.error.issues, id === 'onprem' ? onPremDraftFields : cloudDraftFields));
   return result.data;
 }
 
-function toFieldErrors(issues: z.core.$ZodIssue[], schema: z.ZodType): FieldError[] {
-  const shape = (schema as unknown as { shape?: Record<string, z.ZodType> }).shape ?? {};
+function toFieldErrors(issues: z.core.$ZodIssue[], fields: Record<string, z.ZodType>): FieldError[] {
   return issues.flatMap((issue): FieldError[] => {
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => ({ field: key, message: `"${key}" is not a setting of this server.` }));
     }
     const field = issue.path.map(String).join('.');
     if (issue.code === 'invalid_type' && issue.input === undefined) {
-      const title = shape[String(issue.path[0])]?.meta()?.title ?? field;
+      const title = fields[String(issue.path[0])]?.meta()?.title ?? field;
       return [{ field, message: `${title} is required.` }];
     }
     if (issue.code === 'invalid_type') {

@@ -37,7 +37,7 @@ async function waitUntilReady(endpoint: string, child: ChildProcess, output: () 
         await client.send(new ListTablesCommand({}));
         return;
       } catch (error) {
-        if (Date.now() > giveUpAt) throw new Error(`DynamoDB Local did not start within 60 s: ${String(error)}\n${output()}`);
+        if (Date.now() > giveUpAt) throw new Error(`DynamoDB Local did not start within 60 s\n${output()}`, { cause: error });
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
     }
