@@ -101,6 +101,7 @@ export function IntegerField(props: FieldProps & { value: string; onInput: (valu
 interface SecretFieldProps extends FieldProps {
   value: string;
   stored: boolean;
+  optional: boolean;
   onInput: (value: string) => void;
 }
 
@@ -109,7 +110,7 @@ export function SecretField(props: SecretFieldProps): JSX.Element {
     ? `A ${props.meta.title.toLowerCase()} is stored. Leave blank to keep the current one.`
     : 'Stored encrypted and never shown again.';
   return (
-    <FieldShell {...props} hint={hint} optional>
+    <FieldShell {...props} hint={hint} optional={props.optional}>
       <input
         id={props.id}
         name={props.meta.key}
@@ -167,6 +168,7 @@ interface FileFieldProps extends FieldProps {
   /** Changing it re-creates the input, which is how a chosen file is cleared. */
   inputKey: string;
   chosen: string | null;
+  optional: boolean;
   current?: ComponentChildren;
   onFile: (file: File | null) => void;
 }
@@ -174,7 +176,7 @@ interface FileFieldProps extends FieldProps {
 export function FileField(props: FileFieldProps): JSX.Element {
   const hasHint = Boolean(props.meta.description);
   return (
-    <FieldShell {...props} optional>
+    <FieldShell {...props} optional={props.optional}>
       {props.current ? <div class="field__current">{props.current}</div> : null}
       <input
         key={props.inputKey}

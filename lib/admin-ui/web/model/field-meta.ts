@@ -52,6 +52,17 @@ function flatten(root: Json, node: Json, depth = 0): Json {
   return { ...merged, ...node };
 }
 
+/**
+ * Help texts are written for API clients and admins alike; sentences that only make sense in JSON
+ * ("Send null to remove it.", "Write-only. ...") are left out of the form, which says the same in its own controls.
+ */
+export function formDescription(description: string): string {
+  return description
+    .split(/(?<=\.)\s+/)
+    .filter((sentence) => !/\bnull\b|^Write-only\b|^Leave blank to keep/i.test(sentence))
+    .join(' ');
+}
+
 const asNumber = (value: unknown): number | undefined => (typeof value === 'number' ? value : undefined);
 
 function findSchema(doc: Json, name: DraftSchemaName): Json | undefined {
@@ -77,7 +88,7 @@ export function readDraftSchema(doc: unknown, name: DraftSchemaName): DraftSchem
     fields[key] = {
       key,
       title: typeof prop['title'] === 'string' ? prop['title'] : key,
-      description: typeof prop['description'] === 'string' ? prop['description'] : '',
+      description: typeof prop['description'] === 'string' ? formDescription(prop['description']) : '',
       required: required.has(key),
       default: prop['default'],
       minimum: asNumber(prop['minimum']),

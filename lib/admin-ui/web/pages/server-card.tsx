@@ -66,7 +66,7 @@ export function ServerCard({ server, onServer }: { server: ServerView; onServer:
           <h2 class="card__title" id={headingId}>
             {server.configured && server.displayName ? server.displayName : SERVER_TYPE_NAMES[server.type]}
           </h2>
-          <p class="card__type">{SERVER_TYPE_NAMES[server.type]}</p>
+          {server.configured ? <p class="card__type">{SERVER_TYPE_NAMES[server.type]}</p> : null}
         </div>
         <Badge tone={server.configured ? 'ok' : 'neutral'}>{server.configured ? 'Configured' : 'Not configured'}</Badge>
       </header>

@@ -100,7 +100,18 @@ function Field({ spec, ctx }: { spec: FieldSpec; ctx: FieldsContext }): JSX.Elem
     case 'integer':
       return <IntegerField id={id} meta={meta} error={error} value={text} onInput={onInput} />;
     case 'secret':
-      return <SecretField id={id} meta={meta} error={error} value={text} onInput={onInput} stored={storedSecret(ctx.server, spec.key)} />;
+      return (
+        <SecretField
+          id={id}
+          meta={meta}
+          error={error}
+          value={text}
+          onInput={onInput}
+          stored={storedSecret(ctx.server, spec.key)}
+          // A certificate may be exported without a password; a client secret is needed once.
+          optional={spec.key === 'certificatePassword' || storedSecret(ctx.server, spec.key)}
+        />
+      );
     case 'checkbox':
       return (
         <CheckboxField
@@ -122,6 +133,7 @@ function Field({ spec, ctx }: { spec: FieldSpec; ctx: FieldsContext }): JSX.Elem
           accept={spec.kind === 'clientCertificate' ? '.pfx,.p12' : '.cer,.crt,.pem,.der'}
           inputKey={`${spec.key}-${ctx.fileInputKey}`}
           chosen={chosenText(value)}
+          optional={spec.kind === 'rootCertificate' || (ctx.server.type === 'onprem' && ctx.server.certificate !== null)}
           current={spec.kind === 'clientCertificate' ? <StoredClientCertificate server={ctx.server} /> : <StoredRootCertificate ctx={ctx} />}
           onFile={(file) => ctx.chooseFile(spec.key, file)}
         />

@@ -148,7 +148,7 @@ export function ServerForm(props: ServerFormProps): JSX.Element {
   const summary: SummaryItem[] = [
     ...Object.entries(errors)
       .filter(([, message]) => message)
-      .map(([key, message]) => ({ message: `${schema.fields[key]?.title ?? key}: ${message}`, target: fieldId(server, key) })),
+      .map(([key, message]) => ({ message: withTitle(schema.fields[key]?.title ?? key, message), target: fieldId(server, key) })),
     ...general.map((message) => ({ message })),
   ];
 
@@ -192,6 +192,11 @@ export function ServerForm(props: ServerFormProps): JSX.Element {
       </div>
     </form>
   );
+}
+
+/** "Display name is required." stays as is; "Enter a whole number." becomes "Max parallel executions: Enter ...". */
+function withTitle(title: string, message: string): string {
+  return message.toLowerCase().includes(title.toLowerCase()) ? message : `${title}: ${message}`;
 }
 
 function TestSummary({ test }: { test: TestState }): JSX.Element | null {
