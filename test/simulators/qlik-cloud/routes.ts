@@ -196,7 +196,7 @@ function wildcardMatch(value: string, pattern: string): boolean {
 /** The token endpoint takes JSON or a form body, and client credentials in the body or as HTTP Basic. */
 function tokenInput(req: SimRequest): Record<string, string | undefined> {
   const type = header(req.headers, 'content-type') ?? '';
-  let input: Record<string, string | undefined> = {};
+  let input: Record<string, string | undefined>;
   if (type.includes('json')) {
     const parsed = parseJson(req);
     if (!parsed || typeof parsed !== 'object') throw badRequest('the body must be an object');
