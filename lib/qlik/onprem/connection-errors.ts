@@ -58,6 +58,12 @@ export function errorCode(error: unknown): string | undefined {
   return undefined;
 }
 
+/** undici's SocketError describes the socket it lost; `bytesRead` 0 means no answer ever came on it. */
+function socketBytesRead(error: unknown): number | undefined {
+  const socket = (error as { socket?: { bytesRead?: unknown } } | undefined)?.socket;
+  return typeof socket?.bytesRead === 'number' ? socket.bytesRead : undefined;
+}
+
 function problemOf(error: unknown, call: FailedCall, code: string | undefined): QrsConnectionProblem {
   if (call.abortedByCaller) return 'aborted';
   if (call.timedOutAfterMs !== undefined) return 'timeout';
@@ -70,7 +76,9 @@ function problemOf(error: unknown, call: FailedCall, code: string | undefined): 
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return 'tls-hostname';
   if (EXPIRED.has(code)) return 'tls-expired';
   if (CLIENT_CERT_ALERT.test(code)) return 'client-certificate-rejected';
-  if (RESET.has(code)) return 'reset';
+  // Under TLS 1.3 a server that refuses the client certificate may just close the connection after the
+  // handshake, so the alert never surfaces: a verified handshake followed by a close with no byte of answer.
+  if (RESET.has(code)) return call.connected && socketBytesRead(error) === 0 ? 'client-certificate-rejected' : 'reset';
   if (code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_') || code === 'EPROTO' || /CERT|SIGNATURE|PURPOSE/.test(code)) {
     return 'tls-other';
   }
@@ -114,7 +122,9 @@ export async function toConnectionError(error: unknown, call: FailedCall): Promi
     'tls-untrusted': `The server certificate of ${where} (${issuedTo}) is not signed by a CA in the uploaded certificate bundle or root certificate (${code}). Upload this Qlik site's root certificate (root.pem / root.cer from the QMC certificate export, or export the client certificate with the CA included), or, in a lab only, turn on allowUntrustedServerCertificate.`,
     'tls-hostname': `The server certificate of ${where} is issued to ${names}, ${settingHint}`,
     'tls-expired': `The server certificate of ${where} (${issuedTo}) is ${code === 'CERT_NOT_YET_VALID' ? 'not valid yet' : `expired${serverCertificate?.validTo ? ` since ${serverCertificate.validTo}` : ''}`}. Renew Qlik Sense's certificates on the server, or check its clock.`,
-    'client-certificate-rejected': `${where} refused the client certificate during the TLS handshake (${code}).`,
+    'client-certificate-rejected': call.connected
+      ? `${where} completed the TLS handshake, then closed the connection without answering (${code}): it refused the client certificate.`
+      : `${where} refused the client certificate during the TLS handshake (${code}).`,
     'tls-other': `The TLS connection to ${where} failed (${code}${(error as Error)?.message ? `: ${(error as Error).message}` : ''}). Check that the Repository port is Qlik's QRS port and that the uploaded certificate is the client certificate exported from this site's QMC.`,
     reset: `${where} closed the connection before answering ${call.method} ${call.path}${code ? ` (${code})` : ''}. Check that the Repository port is the QRS port (default 4242), not the proxy or engine port.`,
     aborted: `${call.method} ${call.path} on ${where} was cancelled.`,

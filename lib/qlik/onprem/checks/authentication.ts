@@ -25,9 +25,10 @@ export const authentication: Check<OnPremTestContext> = {
     }
     const { error } = answer;
     if (!(error instanceof QrsRequestError)) {
-      throw new CheckFailedError(`Qlik Sense refused the client certificate (${certificate}) during the TLS handshake: it is not trusted by this Qlik Sense site. ${EXPORT_HINT}`, {
-        cause: error,
-      });
+      throw new CheckFailedError(
+        `Qlik Sense refused the client certificate (${certificate}) at the TLS level: ${error.message} This certificate is not trusted by this Qlik Sense site. ${EXPORT_HINT}`,
+        { cause: error },
+      );
     }
     if (error.status === 403 && /inactive/i.test(error.qlikMessage)) {
       throw new CheckFailedError(
