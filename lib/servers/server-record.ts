@@ -96,6 +96,11 @@ export interface ServerState {
   lastSync: LastSync | null;
   virtualProxy: { id: string; prefix: string } | null;
   webhook: WebhookState | null;
+  /**
+   * The Qlik Cloud tenant the saved URL belongs to, learned from `/api/v1/users/me` by the reload monitor; the
+   * webhook receiver refuses events of any other tenant. `url` says which settings it was learned for.
+   */
+  tenant?: { id: string; url: string } | null;
 }
 
 export const EMPTY_SERVER_STATE: ServerState = {
