@@ -32,3 +32,25 @@ export function appsTable(TableName: string): CreateTableCommandInput {
     ],
   };
 }
+
+/**
+ * Reload events: idempotency records per Qlik event or QRS execution, the reload history per server (newest first
+ * by sort key) and the polling watermark. Generic `pk`/`sk` because these kinds share one table; see
+ * `lib/reloads/dynamodb-reload-store.ts` for the key layout. Items expire through TTL_ATTRIBUTE.
+ */
+export const RELOAD_EVENTS_TABLE_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
+
+export function reloadEventsTable(TableName: string): CreateTableCommandInput {
+  return {
+    TableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: 'pk', AttributeType: 'S' },
+      { AttributeName: 'sk', AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ],
+  };
+}
