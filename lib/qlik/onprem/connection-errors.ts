@@ -24,7 +24,10 @@ export interface FailedCall {
   servername?: string;
   /** A TCP/TLS connection was established for this call (so a timeout is "no answer", not "no connection"). */
   connected: boolean;
+  /** Set when the call's own timer fired. */
   timedOutAfterMs?: number;
+  /** The TCP + TLS limit, reported when the connector gave up. */
+  connectTimeoutMs?: number;
   abortedByCaller: boolean;
 }
 
@@ -92,6 +95,7 @@ export async function toConnectionError(error: unknown, call: FailedCall): Promi
   const code = errorCode(error);
   const problem = problemOf(error, call, code);
   const where = `${call.host}:${call.port}`;
+  const waitedMs = call.timedOutAfterMs ?? (code && CONNECT_TIMEOUT.has(code) ? call.connectTimeoutMs : undefined) ?? 0;
   let serverCertificate: ServerCertificateInfo | undefined;
   if (problem === 'tls-hostname') {
     // Node's hostname check error carries the certificate it rejected.
@@ -117,8 +121,8 @@ export async function toConnectionError(error: unknown, call: FailedCall): Promi
     refused: `${where} refused the connection: nothing accepts connections on port ${call.port}. Check that the Qlik Sense Repository Service is running and that the Repository port (default 4242) is right.`,
     unreachable: `There is no network route to ${where} (${code}). Check the Server URL and the network path (VPN, routing) from this service to Qlik.`,
     timeout: call.connected
-      ? `${where} accepted the connection but did not answer ${call.method} ${call.path} within ${seconds(call.timedOutAfterMs ?? 0)}. The Qlik Sense Repository Service may be overloaded or starting up; try again.`
-      : `No connection to ${where} within ${seconds(call.timedOutAfterMs ?? 0)} (TCP/TLS timed out). A firewall may be dropping traffic to port ${call.port}, or the host is down.`,
+      ? `${where} accepted the connection but did not answer ${call.method} ${call.path} within ${seconds(waitedMs)}. The Qlik Sense Repository Service may be overloaded or starting up; try again.`
+      : `No connection to ${where} within ${seconds(waitedMs)} (TCP/TLS timed out). A firewall may be dropping traffic to port ${call.port}, or the host is down.`,
     'tls-untrusted': `The server certificate of ${where} (${issuedTo}) is not signed by a CA in the uploaded certificate bundle or root certificate (${code}). Upload this Qlik site's root certificate (root.pem / root.cer from the QMC certificate export, or export the client certificate with the CA included), or, in a lab only, turn on allowUntrustedServerCertificate.`,
     'tls-hostname': `The server certificate of ${where} is issued to ${names}, ${settingHint}`,
     'tls-expired': `The server certificate of ${where} (${issuedTo}) is ${code === 'CERT_NOT_YET_VALID' ? 'not valid yet' : `expired${serverCertificate?.validTo ? ` since ${serverCertificate.validTo}` : ''}`}. Renew Qlik Sense's certificates on the server, or check its clock.`,

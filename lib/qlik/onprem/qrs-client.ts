@@ -72,12 +72,14 @@ export class QrsClient {
   private readonly ownsDispatcher: boolean;
   private readonly userHeader: string;
   private readonly defaultTimeoutMs: number;
+  private readonly connectTimeoutMs: number;
   private connecting = 0;
 
   constructor(connection: OnPremConnection, options: QrsClientOptions = {}) {
     this.target = qrsTarget(connection);
     this.userHeader = qlikUserHeader(connection.userDirectory, connection.serviceAccountUser);
     this.defaultTimeoutMs = options.defaultTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+    this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     this.ownsDispatcher = !options.dispatcher;
     this.dispatcher = options.dispatcher ?? this.createAgent(connection, options);
   }
@@ -150,6 +152,7 @@ export class QrsClient {
         servername: this.target.servername,
         connected: this.connecting === 0 && this.tls.handshakes > 0,
         timedOutAfterMs: timedOut ? timeoutMs : undefined,
+        connectTimeoutMs: this.connectTimeoutMs,
         abortedByCaller: !timedOut && options.signal?.aborted === true,
       });
     } finally {
@@ -174,7 +177,7 @@ export class QrsClient {
   }
 
   private createAgent(connection: OnPremConnection, options: QrsClientOptions): Agent {
-    const connector = buildConnector({ ...tlsConnectOptions(connection), timeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS });
+    const connector = buildConnector({ ...tlsConnectOptions(connection), timeout: this.connectTimeoutMs });
     return new Agent({
       connections: options.connections ?? 1,
       // Idle longer than any pause between checks, shorter than Qlik's own keep-alive timeout.
