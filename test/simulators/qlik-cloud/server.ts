@@ -38,6 +38,8 @@ export interface SimulatedRequest {
   authenticated: boolean;
   startedAt: number;
   durationMs: number;
+  /** What was sent back, for spec-conformance checks. */
+  response: SimResponse;
 }
 
 export interface QlikCloudSimulator {
@@ -93,6 +95,7 @@ export async function startQlikCloudSimulator(options: SimulatorOptions = {}): P
           authenticated: /^Bearer /i.test(req.headers.authorization ?? ''),
           startedAt,
           durationMs: performance.now() - startedAt,
+          response: answer,
         });
         send(res, answer);
       })();
