@@ -16,6 +16,8 @@ export interface CheckResult {
 export interface TestResult {
   ok: boolean;
   checks: CheckResult[];
+  /** Problems that do not fail the test (e.g. the web integration lacks this page's origin). */
+  warnings?: string[];
 }
 
 export interface LastSync {

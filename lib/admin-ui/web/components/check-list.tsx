@@ -39,9 +39,7 @@ export function CheckList({ checks, label }: { checks: CheckRow[]; label: string
               <span class="check__name">{check.name}</span>
               <span class="check__status">{STATUS_TEXT[check.status]}</span>
             </div>
-            {'message' in check && check.message && check.status !== 'passed' ? (
-              <p class="check__message">{check.message}</p>
-            ) : null}
+            {'message' in check && check.message ? <p class="check__message">{check.message}</p> : null}
           </div>
         </li>
       ))}

@@ -25,8 +25,7 @@ import { fieldId, ServerFormFields } from './server-form-fields.tsx';
 type TestState =
   | { phase: 'idle' }
   | { phase: 'running'; checks: CheckRow[] }
-  | { phase: 'done'; ok: boolean; checks: CheckRow[]; draftKey: string }
-  | { phase: 'error'; message: string };
+  | { phase: 'done'; ok: boolean; checks: CheckRow[]; warnings: string[]; draftKey: string };
 
 export interface ServerFormProps {
   server: ServerView;
@@ -89,7 +88,7 @@ export function ServerForm(props: ServerFormProps): JSX.Element {
     announce('Testing the connection…');
     try {
       const result = await serversApi.test(server.id, draft(), controller.signal);
-      setTest({ phase: 'done', ok: result.ok, checks: result.checks, draftKey: key });
+      setTest({ phase: 'done', ok: result.ok, checks: result.checks, warnings: result.warnings ?? [], draftKey: key });
       const failed = result.checks.find((c) => c.status === 'failed');
       announce(result.ok ? 'Connection test passed. Every check succeeded.' : `Connection test failed at ${failed?.name ?? 'a check'}: ${failed?.message ?? ''}`);
     } catch (error) {
@@ -177,6 +176,13 @@ export function ServerForm(props: ServerFormProps): JSX.Element {
         <p class="test-panel__intro">Runs on the values above, before they are saved.</p>
         {test.phase === 'running' || test.phase === 'done' ? (
           <CheckList checks={test.checks} label="Connection checks" />
+        ) : null}
+        {test.phase === 'done' && test.warnings.length ? (
+          <div class="callout callout--warning" data-testid="test-warnings">
+            {test.warnings.map((warning) => (
+              <p key={warning}>{warning}</p>
+            ))}
+          </div>
         ) : null}
       </section>
       <div class="form-actions">
