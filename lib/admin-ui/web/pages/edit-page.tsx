@@ -12,7 +12,7 @@ export function EditPage({ server, schema, onServer }: { server: ServerView; sch
   const [savedAt, setSavedAt] = useState<string | null>(null);
   const sync = useSync(server, onServer);
   return (
-    <>
+    <div class="edit-page">
       {savedAt ? (
         <div class="callout callout--ok" role="status" data-testid="saved">
           Settings saved at {formatDateTime(savedAt)}. {server.lastSync ? null : 'Run Sync apps to load the app list.'}
@@ -46,7 +46,7 @@ export function EditPage({ server, schema, onServer }: { server: ServerView; sch
           </a>
         }
       />
-    </>
+    </div>
   );
 }
 
