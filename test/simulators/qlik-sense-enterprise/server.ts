@@ -39,6 +39,8 @@ export interface RequestLogEntry {
   headers: Record<string, string>;
   body: unknown;
   status: number;
+  /** What the simulator answered (parsed JSON, or Qlik-style plain text); the spec conformance test reads it. */
+  response: unknown;
   /** Subject CN of the client certificate presented, if any. */
   clientCertificate: string | null;
   clientCertificateTrusted: boolean;
@@ -113,6 +115,7 @@ export async function startQlikSenseSimulator(options: SimulatorOptions = {}): P
       headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')])),
       body: undefined,
       status: 0,
+      response: undefined,
       clientCertificate: peer?.subject ? String(peer.subject.CN) : null,
       clientCertificateTrusted: socket.authorized,
       connection: connectionIds.get(socket) ?? 0,
@@ -120,6 +123,7 @@ export async function startQlikSenseSimulator(options: SimulatorOptions = {}): P
     requests.push(entry);
     const respond = (response: RouteResponse) => {
       entry.status = response.status;
+      entry.response = response.body;
       send(res, response);
     };
 
