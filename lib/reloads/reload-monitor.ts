@@ -1,0 +1,131 @@
+/**
+ * The reload monitor: one scheduled run (every minute by default) that does the two jobs needing a clock rather
+ * than a request.
+ *
+ *   on-premise  poll QRS execution results since the watermark and publish finished reloads (onprem-reload-poller.ts);
+ *   Qlik Cloud  learn the tenant id once per tenant URL (for the receiver's tenant check) and keep the reload webhook
+ *               healthy: a disabled one is recorded on the server state, then re-enabled; a deleted one is recreated.
+ *
+ * It is its own function, not part of scheduled-sync, because the cadence differs (every minute against a catalog
+ * sync every few hours) and so does the access it needs (the reload events table, the event bus, the webhook
+ * secret). The two jobs run side by side, each under its own lease so overlapping runs skip instead of doubling up,
+ * and a failure of one is logged and reported without stopping the other or failing the run (a failed scheduled
+ * invocation would only be retried by Lambda while the next run is a minute away anyway).
+ */
+import { asError } from '#lib/errors.ts';
+import type { LeaseProvider } from '#lib/leases/lease.ts';
+import { logger } from '#lib/observability/logger.ts';
+import type { QlikCloudApi } from '#lib/qlik/cloud/cloud-api.ts';
+import { checkReloadWebhook, readTenantId, type ReloadWebhookCondition } from '#lib/qlik/cloud/reload-webhook-health.ts';
+import type { WebhookProvisioningPort } from '#lib/qlik/cloud/webhook-ports.ts';
+import type { OnPremConnection, CloudConnection } from '#lib/connection-test/connection-types.ts';
+import { cloudConnectionOf, onPremConnectionOf } from '#lib/servers/effective-connection.ts';
+import type { ServerStore } from '#lib/servers/server-ports.ts';
+import type { CloudSecret, OnPremSecret, ServerRecord, ServerSecret, WebhookState } from '#lib/servers/server-record.ts';
+import { countMetric } from '#lib/reloads/metrics.ts';
+import { pollOnPremReloads, type OnPremPollerDeps, type PollSummary } from '#lib/reloads/onprem-reload-poller.ts';
+
+export interface ReloadMonitorDeps {
+  /** Saved settings with their secret (ServerService.loadWithSecret). */
+  loadServer(id: 'onprem' | 'cloud'): Promise<{ record: ServerRecord; secret: ServerSecret } | null>;
+  store: Pick<ServerStore, 'getState' | 'updateState'>;
+  leases: LeaseProvider;
+  /** Builds the poller's QRS-facing parts for a connection; `close` ends the run's TLS session. */
+  onPremSource(connection: OnPremConnection): Pick<OnPremPollerDeps, 'changedSince' | 'appNames'> & { close(): Promise<void> };
+  poller: Pick<OnPremPollerDeps, 'pipeline' | 'watermarks' | 'overlapMs' | 'initialLookbackMs' | 'now'>;
+  cloudApi(connection: CloudConnection): QlikCloudApi;
+  /** Null when this deployment has no public https webhook URL (a plain local run): the webhook is left alone. */
+  webhookPort: WebhookProvisioningPort | null;
+  /** Lease length; a run that takes longer loses its exclusivity (the ledger still keeps events single). */
+  leaseMs?: number;
+}
+
+type PartResult<T> = { status: 'done'; result: T } | { status: 'not-configured' } | { status: 'busy' } | { status: 'failed'; error: string };
+
+export interface CloudHealthResult {
+  tenantId: string | null;
+  webhook: ReloadWebhookCondition['kind'] | 'skipped';
+  repaired: boolean;
+}
+
+export interface ReloadMonitorReport {
+  onprem: PartResult<PollSummary>;
+  cloud: PartResult<CloudHealthResult>;
+}
+
+export async function runReloadMonitor(deps: ReloadMonitorDeps): Promise<ReloadMonitorReport> {
+  const [onprem, cloud] = await Promise.all([
+    part(deps, 'onprem', () => pollOnPrem(deps)),
+    part(deps, 'cloud', () => cloudHealth(deps)),
+  ]);
+  logger.info('Reload monitor run', { onprem, cloud });
+  return { onprem, cloud };
+}
+
+async function part<T>(deps: ReloadMonitorDeps, id: 'onprem' | 'cloud', work: () => Promise<T | null>): Promise<PartResult<T>> {
+  const lease = await deps.leases.tryAcquire(`reload-monitor#${id}`, deps.leaseMs ?? 60_000);
+  if (!lease) return { status: 'busy' };
+  try {
+    const result = await work();
+    return result === null ? { status: 'not-configured' } : { status: 'done', result };
+  } catch (error) {
+    countMetric('ReloadMonitorFailure', { serverId: id });
+    logger.error('Reload monitor: part failed; the next run tries again', { serverId: id, error });
+    return { status: 'failed', error: asError(error).message };
+  } finally {
+    await lease.release().catch(() => undefined);
+  }
+}
+
+async function pollOnPrem(deps: ReloadMonitorDeps): Promise<PollSummary | null> {
+  const loaded = await deps.loadServer('onprem');
+  if (loaded?.record.type !== 'onprem') return null;
+  const state = await deps.store.getState('onprem');
+  const source = deps.onPremSource(onPremConnectionOf({ settings: loaded.record.settings, secret: loaded.secret as OnPremSecret }, state));
+  try {
+    return await pollOnPremReloads({ ...deps.poller, ...source });
+  } finally {
+    await source.close();
+  }
+}
+
+async function cloudHealth(deps: ReloadMonitorDeps): Promise<CloudHealthResult | null> {
+  const loaded = await deps.loadServer('cloud');
+  if (loaded?.record.type !== 'cloud') return null;
+  const state = await deps.store.getState('cloud');
+  const connection = cloudConnectionOf({ settings: loaded.record.settings, secret: loaded.secret as CloudSecret }, state);
+  const api = deps.cloudApi(connection);
+
+  let tenantId = state.tenant?.url === connection.url ? state.tenant.id : null;
+  if (!tenantId) {
+    tenantId = await readTenantId(api);
+    if (tenantId) await deps.store.updateState('cloud', { tenant: { id: tenantId, url: connection.url } });
+  }
+
+  const port = deps.webhookPort;
+  if (!port) return { tenantId, webhook: 'skipped', repaired: false };
+  const check = await checkReloadWebhook(api, port, {
+    knownWebhookId: state.webhook?.id ?? null,
+    onBeforeRepair: async (condition) => {
+      if (condition.kind !== 'disabled') return;
+      // Recorded before the repair: if re-enabling fails, the admin still sees why events stopped.
+      countMetric('ReloadWebhookDisabled', { disabledReason: condition.disabledReason });
+      logger.warn('Qlik Cloud had disabled the reload webhook; re-enabling it', { webhookId: condition.webhook.id, disabledReason: condition.disabledReason });
+      await deps.store.updateState('cloud', {
+        webhook: { id: condition.webhook.id, enabled: false, disabledReason: condition.disabledReason, url: condition.webhook.url },
+      });
+    },
+  });
+  if (check.repair) {
+    logger.info('Reload webhook repaired by the reload monitor', { condition: check.condition.kind, summary: check.repair.summary });
+    await deps.store.updateState('cloud', { webhook: check.repair.webhook });
+  } else if (check.condition.kind === 'healthy' && !sameWebhook(state.webhook, check.condition.webhook.id, port.targetUrl)) {
+    // Healthy in Qlik but not what we stored (e.g. re-enabled by an admin): the server view should say so.
+    await deps.store.updateState('cloud', { webhook: { id: check.condition.webhook.id, enabled: true, disabledReason: null, url: port.targetUrl } });
+  }
+  return { tenantId, webhook: check.condition.kind, repaired: check.repair !== null };
+}
+
+function sameWebhook(stored: WebhookState | null, id: string, url: string): boolean {
+  return stored !== null && stored.id === id && stored.enabled && stored.disabledReason === null && stored.url === url;
+}

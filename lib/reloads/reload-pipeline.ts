@@ -1,0 +1,76 @@
+/**
+ * What happens to every observed reload, from either source: claim it in the ledger (one per Qlik event id or
+ * QRS execution), move the app's last reload in the Repository, keep a history record, publish the normalized
+ * event, mark the claim done. A redelivery or an overlapping poll finds the claim and changes nothing.
+ *
+ * Failure handling, step by step:
+ * - before the publish: the claim is released and the error rethrown, so the webhook answers 5xx and Qlik's retry
+ *   (or the next poll, which re-reads from its watermark) processes the event again from the start; the catalog
+ *   update and the history record are idempotent, so doing them twice is harmless;
+ * - after the publish: the claim is kept, so a retry inside the lease answers "in progress" instead of publishing
+ *   twice. Only a crash between publish and `complete` followed by a redelivery after the lease can publish a
+ *   second time; EventBridge delivers at least once anyway, so subscribers dedupe on (serverId, reloadId).
+ */
+import { logger } from '#lib/observability/logger.ts';
+import type {
+  ReloadAppCatalog,
+  ReloadFinishedEvent,
+  ReloadHistory,
+  ReloadLedger,
+  ReloadObservation,
+  ReloadPublisher,
+} from '#lib/reloads/reload-event.ts';
+
+export interface ReloadPipelineDeps {
+  ledger: ReloadLedger;
+  history: ReloadHistory;
+  catalog: ReloadAppCatalog;
+  publisher: ReloadPublisher;
+  /** How long a claim blocks others before a crashed worker's event may be processed again. */
+  claimLeaseMs?: number;
+}
+
+export type PipelineOutcome = 'processed' | 'duplicate' | 'in-progress';
+
+/** Longer than one event's work (five small writes) with room for a slow cold start. */
+const DEFAULT_CLAIM_LEASE_MS = 60_000;
+
+export class ReloadPipeline {
+  constructor(private readonly deps: ReloadPipelineDeps) {}
+
+  /**
+   * @param key the idempotency key: `cloud#<Qlik event id>` or `onprem#<execution id>`
+   */
+  async process(key: string, observation: ReloadObservation): Promise<PipelineOutcome> {
+    const claim = await this.deps.ledger.claim(key, this.deps.claimLeaseMs ?? DEFAULT_CLAIM_LEASE_MS);
+    if (claim === 'done') return 'duplicate';
+    if (claim === 'in-progress') return 'in-progress';
+    let published = false;
+    try {
+      const event = await this.complete(observation);
+      await this.deps.history.put(event);
+      await this.deps.publisher.publish(event);
+      published = true;
+      await this.deps.ledger.complete(key);
+      return 'processed';
+    } catch (error) {
+      if (!published) {
+        await this.deps.ledger.release(key).catch((releaseError: unknown) => {
+          // The claim then simply expires after its lease; the original error is what matters.
+          logger.warn('Could not release a reload event claim', { key, error: releaseError });
+        });
+      }
+      throw error;
+    }
+  }
+
+  /** Moves the app's last reload and takes the app's name from the catalog, which knows it better than Qlik's event. */
+  private async complete(observation: ReloadObservation): Promise<ReloadFinishedEvent> {
+    const { appName: observedName, ...rest } = observation;
+    const known = await this.deps.catalog.recordReload(observation.serverId, observation.appId, {
+      at: observation.finishedAt,
+      status: observation.status,
+    });
+    return { ...rest, appName: known?.appName ?? observedName ?? null };
+  }
+}
