@@ -10,7 +10,7 @@
  * `setDefaultCloudClientOptions({ ca })` once, which also covers code paths (handlers) that take no options.
  */
 import { createHash } from 'node:crypto';
-import { rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { Pool, type Dispatcher } from 'undici';
 import {
   networkErrorCode,
@@ -237,14 +237,28 @@ export function getCloudClient(tenantUrl: string, options: CloudClientOptions = 
       keepAliveMaxTimeout: 120_000,
       connect: {
         timeout: CONNECT_TIMEOUT_MS,
-        // `ca` replaces the default roots in Node, so keep the bundled ones beside the extra CA.
-        ...(extraCa.length ? { ca: [...rootCertificates, ...extraCa] } : {}),
+        ...(extraCa.length ? { secureContext: secureContextFor(trust, extraCa) } : {}),
       },
     });
     entry = { client: new QlikCloudClient(origin, pool), pool };
     pools.set(key, entry);
   }
   return entry.client;
+}
+
+const secureContexts = new Map<string, SecureContext>();
+
+/**
+ * `ca` replaces Node's default roots, so the bundled ones are kept beside the extra CA. The context is built once
+ * per CA set and reused by every connection: parsing ~150 roots costs tens of milliseconds each time.
+ */
+function secureContextFor(trust: string, extraCa: string[]): SecureContext {
+  let context = secureContexts.get(trust);
+  if (!context) {
+    context = createSecureContext({ ca: [...rootCertificates, ...extraCa] });
+    secureContexts.set(trust, context);
+  }
+  return context;
 }
 
 /** Options applied to every client created afterwards (tests: trust the simulator's CA). */

@@ -69,7 +69,7 @@ export interface ProvisionOptions {
   signal?: AbortSignal;
 }
 
-/** Reads the stored webhook and the `kpimailer` webhooks posting to `targetUrl`, in parallel. */
+/** Reads the `kpimailer` webhooks posting to `targetUrl`, and the webhook whose ID we stored. */
 export async function lookupReloadWebhooks(api: QlikCloudApi, targetUrl: string, knownId: string | null, signal?: AbortSignal): Promise<WebhookLookup> {
   const readKnown = async (): Promise<QlikWebhook | null> => {
     if (!knownId) return null;
@@ -89,7 +89,10 @@ export async function lookupReloadWebhooks(api: QlikCloudApi, targetUrl: string,
     }
     return found;
   };
-  const [known, matching] = await Promise.all([readKnown(), listMatching()]);
+  // The stored webhook is normally among the matches; reading it by ID is needed only when it drifted away from
+  // our name or URL, so that read waits for the listing instead of costing a request (and a connection) every time.
+  const matching = await listMatching();
+  const known = matching.find((w) => w.id === knownId) ?? (await readKnown());
   return { known, matching };
 }
 
