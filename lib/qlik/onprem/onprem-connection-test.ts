@@ -2,8 +2,9 @@
  * The on-premise connection test: five checks in order on one QRS client (one kept-alive TLS session), the
  * whole inside 25 s so the API answers within API Gateway's 30 s. A failed check marks the later ones skipped.
  *
- * QRS calls on a provisioned site (5): GET /qrs/about, GET /qrs/user/full, GET /qrs/virtualproxyconfig/full,
- * GET /qrs/servernodeconfiguration/full, GET /qrs/proxyservice/full.
+ * QRS calls on a provisioned site (4): GET /qrs/about, GET /qrs/user/full, GET /qrs/servernodeconfiguration/full,
+ * GET /qrs/proxyservice/full. On a fresh site (7): the same, then GET /qrs/virtualproxyconfig/full (by prefix),
+ * POST /qrs/virtualproxyconfig and one PUT /qrs/proxyservice/{id} per proxy service.
  */
 import { runCheckLadder, type Check } from '#lib/connection-test/check-ladder.ts';
 import type { OnPremConnection } from '#lib/connection-test/connection-types.ts';

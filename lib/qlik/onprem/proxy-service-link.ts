@@ -11,29 +11,34 @@ import { VirtualProxyError } from '#lib/qlik/onprem/virtual-proxy-settings.ts';
 
 export const MAX_LINK_ATTEMPTS = 3;
 
-export interface LinkResult {
-  all: QrsProxyService[];
-  /** Proxy services this call linked (the others already were). */
-  newlyLinked: QrsProxyService[];
-}
-
 export const proxyServiceName = (service: QrsProxyService): string =>
   service.serverNodeConfiguration?.name || service.serverNodeConfiguration?.hostName || service.id;
 
 const isLinked = (service: QrsProxyService, virtualProxyId: string) =>
   (service.settings?.virtualProxies ?? []).some((vp) => vp.id === virtualProxyId);
 
-export async function linkToProxyServices(qrs: QrsClient, virtualProxyId: string, signal?: AbortSignal): Promise<LinkResult> {
+/** Every proxy service of the site, with the virtual proxies each links (condensed, all settings included). */
+export async function readProxyServices(qrs: QrsClient, signal?: AbortSignal): Promise<QrsProxyService[]> {
   const services = await qrs.get<QrsProxyService[]>('/qrs/proxyservice/full', { signal });
   if (services.length === 0) {
     throw new VirtualProxyError('This Qlik Sense site has no proxy service to link the virtual proxy to. Enable the proxy on a node (QMC → Nodes).');
   }
+  return services;
+}
+
+/** Links the virtual proxy to each of `services` (as read) that lacks it; resolves with those it linked. */
+export async function linkToProxyServices(
+  qrs: QrsClient,
+  services: QrsProxyService[],
+  virtualProxyId: string,
+  signal?: AbortSignal,
+): Promise<QrsProxyService[]> {
   const newlyLinked: QrsProxyService[] = [];
   // One at a time: the test runs on a single kept-alive connection, and sites have one to a handful of proxies.
   for (const service of services) {
     if (await linkOne(qrs, service, virtualProxyId, signal)) newlyLinked.push(service);
   }
-  return { all: services, newlyLinked };
+  return newlyLinked;
 }
 
 /** Resolves true when this call added the link, false when it was there already (or someone else added it). */

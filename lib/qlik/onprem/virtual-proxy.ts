@@ -2,14 +2,14 @@
  * The `kpimailer` virtual proxy: KPImailer's own door into Qlik Sense for the sessions it opens as the
  * service account (header authentication with a static user directory). The connection test provisions it
  * and keeps it correct: create it when missing, adjust only the fields that drifted, and link it to every
- * proxy service. The already-correct path costs three GETs.
+ * proxy service. The already-correct path costs two GETs.
  */
 import type { OnPremConnection } from '#lib/connection-test/connection-types.ts';
-import { linkToProxyServices, proxyServiceName } from '#lib/qlik/onprem/proxy-service-link.ts';
+import { linkToProxyServices, proxyServiceName, readProxyServices } from '#lib/qlik/onprem/proxy-service-link.ts';
 import type { QrsClient } from '#lib/qlik/onprem/qrs-client.ts';
 import { QrsRequestError } from '#lib/qlik/onprem/qrs-errors.ts';
 import { qrsCompare, qrsOr } from '#lib/qlik/onprem/qrs-filter.ts';
-import type { QrsServerNodeConfiguration, QrsVirtualProxyConfig } from '#lib/qlik/onprem/qrs-types.ts';
+import type { QrsProxyService, QrsServerNodeConfiguration, QrsVirtualProxyConfig } from '#lib/qlik/onprem/qrs-types.ts';
 import {
   VirtualProxyError,
   desiredVirtualProxy,
@@ -39,10 +39,16 @@ interface CallContext {
   signal?: AbortSignal;
 }
 
-/** Finds, creates or adjusts the virtual proxy, then makes sure every proxy service links it. */
+/**
+ * Finds, creates or adjusts the virtual proxy, then makes sure every proxy service links it.
+ *
+ * The proxy services list embeds every linked virtual proxy in its condensed form, which carries all the
+ * fields we manage, so a provisioned site is checked with two GETs (server nodes, proxy services). The full
+ * entity (with the modifiedDate a PUT needs) is read only when something drifted; the prefix lookup only when
+ * no proxy service links ours.
+ */
 export async function ensureVirtualProxy(qrs: QrsClient, connection: OnPremConnection, signal?: AbortSignal): Promise<VirtualProxyOutcome> {
   const call = { qrs, signal };
-  const existing = await findByPrefix(call);
   const nodes = await qrs.get<QrsServerNodeConfiguration[]>('/qrs/servernodeconfiguration/full', { signal });
   const engineNodes = nodes.filter((node) => node.engineEnabled === true);
   if (engineNodes.length === 0) {
@@ -51,22 +57,31 @@ export async function ensureVirtualProxy(qrs: QrsClient, connection: OnPremConne
     );
   }
   const desired = desiredVirtualProxy(connection, engineNodes, VIRTUAL_PROXY_PREFIX);
+  const services = await readProxyServices(qrs, signal);
 
   let proxy: QrsVirtualProxyConfig;
   let status: VirtualProxyOutcome['status'] = 'already correct';
   let adjusted: string[] = [];
-  if (!existing) {
-    proxy = await create(call, desired);
-    status = 'created';
+  const linked = linkedCopy(services);
+  if (linked && driftedFields(linked, desired).length === 0) {
+    proxy = linked;
   } else {
-    ({ proxy, adjusted } = await adjust(call, existing, desired));
-    if (adjusted.length > 0) status = 'adjusted';
+    const existing = linked
+      ? await qrs.get<QrsVirtualProxyConfig>(`/qrs/virtualproxyconfig/${linked.id}`, { signal })
+      : await findByPrefix(call);
+    if (!existing) {
+      proxy = await create(call, desired);
+      status = 'created';
+    } else {
+      ({ proxy, adjusted } = await adjust(call, existing, desired));
+      if (adjusted.length > 0) status = 'adjusted';
+    }
   }
 
-  const link = await linkToProxyServices(qrs, proxy.id, signal);
-  if (link.newlyLinked.length > 0 && status !== 'created') {
+  const newlyLinked = await linkToProxyServices(qrs, services, proxy.id, signal);
+  if (newlyLinked.length > 0 && status !== 'created') {
     status = 'adjusted';
-    adjusted = [...adjusted, `linked to ${link.newlyLinked.map(proxyServiceName).join(', ')}`];
+    adjusted = [...adjusted, `linked to ${newlyLinked.map(proxyServiceName).join(', ')}`];
   }
   return {
     id: proxy.id,
@@ -74,9 +89,18 @@ export async function ensureVirtualProxy(qrs: QrsClient, connection: OnPremConne
     status,
     adjusted,
     engineNodes: engineNodes.map((n) => n.name || n.hostName),
-    proxyServices: link.all.map(proxyServiceName),
+    proxyServices: services.map(proxyServiceName),
     desired,
   };
+}
+
+/** Our virtual proxy as embedded (condensed) in a proxy service that links it. */
+function linkedCopy(services: QrsProxyService[]): QrsVirtualProxyConfig | undefined {
+  for (const service of services) {
+    const found = (service.settings?.virtualProxies ?? []).find((vp) => vp.prefix === VIRTUAL_PROXY_PREFIX);
+    if (found) return found as QrsVirtualProxyConfig;
+  }
+  return undefined;
 }
 
 async function findByPrefix({ qrs, signal }: CallContext): Promise<QrsVirtualProxyConfig | undefined> {

@@ -41,10 +41,10 @@ describe('on-premise connection test: the kpimailer virtual proxy', () => {
     expect(calls(sim)).toEqual([
       'GET /qrs/about',
       "GET /qrs/user/full?filter=(userDirectory eq 'INTERNAL') and (userId eq 'sa_kpimailer')",
-      "GET /qrs/virtualproxyconfig/full?filter=prefix eq 'kpimailer'",
       'GET /qrs/servernodeconfiguration/full',
-      'POST /qrs/virtualproxyconfig',
       'GET /qrs/proxyservice/full',
+      "GET /qrs/virtualproxyconfig/full?filter=prefix eq 'kpimailer'",
+      'POST /qrs/virtualproxyconfig',
       `PUT /qrs/proxyservice/${service}`,
     ]);
   });
@@ -75,10 +75,10 @@ describe('on-premise connection test: the kpimailer virtual proxy', () => {
     expect(second.virtualProxy).toEqual(first.virtualProxy);
     expect(sim.state.virtualProxies.size).toBe(2);
     expect(sim.requests.every((r) => r.method === 'GET')).toBe(true);
+    // The proxy services embed the linked virtual proxy with every managed field: no separate read needed.
     expect(calls(sim)).toEqual([
       'GET /qrs/about',
       "GET /qrs/user/full?filter=(userDirectory eq 'INTERNAL') and (userId eq 'sa_kpimailer')",
-      "GET /qrs/virtualproxyconfig/full?filter=prefix eq 'kpimailer'",
       'GET /qrs/servernodeconfiguration/full',
       'GET /qrs/proxyservice/full',
     ]);
@@ -104,7 +104,7 @@ describe('on-premise connection test: the kpimailer virtual proxy', () => {
       anonymousAccessMode: 0,
       websocketCrossOriginWhiteList: ['admin.example.com', '127.0.0.1'],
     });
-    expect(calls(sim)).toContain(`PUT /qrs/virtualproxyconfig/${virtualProxy!.id}`);
+    expect(calls(sim).slice(4)).toEqual([`GET /qrs/virtualproxyconfig/${virtualProxy!.id}`, `PUT /qrs/virtualproxyconfig/${virtualProxy!.id}`]);
     expect(sim.state.virtualProxies.size).toBe(2);
   });
 
@@ -148,7 +148,7 @@ describe('on-premise connection test: the kpimailer virtual proxy', () => {
     expect(result.ok).toBe(true);
     const service = [...sim.state.proxyServices.keys()][0]!;
     expect(sim.requests.slice(-4).map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([
-      'GET /qrs/proxyservice/full 200',
+      'POST /qrs/virtualproxyconfig 201',
       `PUT /qrs/proxyservice/${service} 409`,
       `GET /qrs/proxyservice/${service} 200`,
       `PUT /qrs/proxyservice/${service} 200`,
