@@ -30,7 +30,7 @@ describe('admin page behaviour (mock API)', () => {
     await rm(dir, { recursive: true, force: true });
   });
   beforeEach(async () => {
-    api = await startMockAdminApi({ assetsDir: dir, syncSteps: 4, stepMs: 500, appCount: 60 });
+    api = await startMockAdminApi({ assetsDir: dir, syncSteps: 4, stepMs: 500, appCount: 60, testDelayMs: 700 });
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     ({ page, problems } = await openPage(context));
   });
@@ -98,6 +98,46 @@ describe('admin page behaviour (mock API)', () => {
     await page.keyboard.press('Enter');
     await expect.poll(() => page.getByTestId('results-status').textContent()).toMatch(/matching “Margin dashboard 2”/);
     expect(await page.locator('.app-row__name').allTextContents()).toEqual(expect.arrayContaining(['Margin dashboard 2', 'Margin dashboard 26']));
+  });
+
+  it('shows every check as pending while the test runs, then each outcome with its message', async () => {
+    // Prepare
+    await page.goto(`${api.url}/#/servers/onprem`);
+    await page.getByLabel('Server URL').fill('https://qlik.example.com');
+    await page.getByLabel('User directory').fill('INTERNAL');
+    await page.getByLabel('Service account user').fill('someone');
+    // Act
+    await page.getByRole('button', { name: 'Test connection' }).click();
+    // Assess
+    await expect.poll(() => page.locator('li.check[data-status="pending"]').count()).toBe(5);
+    expect(await page.getByRole('button', { name: 'Testing…' }).isDisabled()).toBe(true);
+    await page.getByTestId('test-outcome').waitFor();
+    const statuses = await page.locator('li.check').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-status')));
+    expect(statuses).toEqual(['passed', 'failed', 'skipped', 'skipped', 'skipped']);
+    expect(await page.locator('li.check[data-check="Authentication"] .check__message').textContent()).toMatch(/Upload the client certificate/);
+    await expect.poll(() => page.getByTestId('announcer').textContent()).toMatch(/Connection test failed at Authentication/);
+    // The test ran on the unsaved values.
+    expect(api.bodies.find((b) => b.path === '/api/servers/onprem/test')?.body).toMatchObject({ serviceAccountUser: 'someone' });
+  });
+
+  it('badges a certificate from 30 days before expiry and once expired, and says why a webhook is disabled', async () => {
+    // Prepare
+    await configureOnPrem();
+    api.state.cloud.configured = true;
+    api.state.cloud.settings = { displayName: 'Qlik Cloud EU', url: 'https://acme.eu.qlikcloud.com' };
+    const card = page.locator('[data-server="onprem"]');
+    // Act + Assess: 20 days left (the mock's certificate) is a warning.
+    await page.goto(`${api.url}/#/servers`);
+    await page.reload();
+    expect(await card.locator('.badge--warning').textContent()).toMatch(/Expires in 20 days/);
+    expect(await page.locator('[data-server="cloud"]').textContent()).toMatch(/Disabled.*5 failed deliveries/);
+    await screenshot(page, 'mock-servers-expiry-warning-webhook-disabled');
+    api.state.onprem.certificate = { ...api.state.onprem.certificate, notAfter: new Date(Date.now() - 86_400_000).toISOString() };
+    await page.reload();
+    expect(await card.locator('.badge--error').textContent()).toMatch(/Expired on/);
+    api.state.onprem.certificate = { ...api.state.onprem.certificate, notAfter: new Date(Date.now() + 90 * 86_400_000).toISOString() };
+    await page.reload();
+    expect(await card.locator('.card__facts .badge--ok').textContent()).toMatch(/Valid until/);
   });
 
   it('fits a 375 px wide screen without sideways scrolling', async () => {

@@ -85,7 +85,7 @@ export function App(): JSX.Element {
   const repositoryHref = routeHref({ page: 'repository', id: current.page === 'repository' ? current.id : firstConfigured });
   const nav = current.page === 'repository' ? 'repository' : 'servers';
   return (
-    <Layout title={pageTitle(current, servers)} crumbs={crumbsFor(current)} nav={nav} repositoryHref={repositoryHref}>
+    <Layout title={pageTitle(current, servers)} pageKey={routeHref(current)} crumbs={crumbsFor(current)} nav={nav} repositoryHref={repositoryHref}>
       {error ? <LoadFailed message={error} retry={load} /> : !servers ? <Loading what="servers" /> : <Page route={current} servers={servers} schemas={schemas} schemaError={schemaError} onServer={onServer} retry={load} />}
     </Layout>
   );

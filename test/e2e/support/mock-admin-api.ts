@@ -117,7 +117,7 @@ function apps(id: ServerId, count: number): Record<string, unknown>[] {
   }));
 }
 
-export async function startMockAdminApi(options: { assetsDir: string; syncSteps?: number; stepMs?: number; appCount?: number }): Promise<MockAdminApi> {
+export async function startMockAdminApi(options: { assetsDir: string; syncSteps?: number; stepMs?: number; appCount?: number; testDelayMs?: number }): Promise<MockAdminApi> {
   const state: Record<ServerId, MockServer> = { onprem: emptyServer('onprem'), cloud: emptyServer('cloud') };
   const bodies: MockAdminApi['bodies'] = [];
   const ui = createAdminUiHandler({ assetsDir: options.assetsDir });
@@ -202,6 +202,7 @@ export async function startMockAdminApi(options: { assetsDir: string; syncSteps?
     if (url.pathname.startsWith('/api/')) {
       const body = raw ? (JSON.parse(raw) as unknown) : undefined;
       bodies.push({ method: req.method ?? 'GET', path: url.pathname, body });
+      if (url.pathname.endsWith('/test') && options.testDelayMs) await new Promise((r) => setTimeout(r, options.testDelayMs));
       const result = api(req.method ?? 'GET', url.pathname, url.searchParams, body);
       const type = 'problem' in result ? 'application/problem+json' : 'application/json; charset=utf-8';
       res.writeHead(result.status, { 'content-type': type, 'cache-control': 'no-store' }).end(JSON.stringify(result.body));

@@ -10,21 +10,26 @@ export interface Crumb {
 
 interface LayoutProps {
   title: string;
+  /** Changes on navigation; focus then moves to the new page's title. */
+  pageKey: string;
   crumbs: Crumb[];
   nav: 'servers' | 'repository' | null;
   repositoryHref: string;
   children: ComponentChildren;
 }
 
-export function Layout({ title, crumbs, nav, repositoryHref, children }: LayoutProps): JSX.Element {
+export function Layout({ title, pageKey, crumbs, nav, repositoryHref, children }: LayoutProps): JSX.Element {
   const heading = useRef<HTMLHeadingElement>(null);
-  const firstTitle = useRef(true);
+  const firstPage = useRef(true);
   useEffect(() => {
     document.title = `${title} · KPImailer`;
-    // After navigation, focus goes to the new page's title so screen readers announce it; not on first load.
-    if (firstTitle.current) firstTitle.current = false;
-    else heading.current?.focus();
   }, [title]);
+  useEffect(() => {
+    // After navigation, focus goes to the new page's title so screen readers announce it; not on first load,
+    // and not when the title changes on the same page (a renamed server after Save).
+    if (firstPage.current) firstPage.current = false;
+    else heading.current?.focus();
+  }, [pageKey]);
   return (
     <>
       <a

@@ -63,9 +63,9 @@ export function RepositoryPage({ server, servers, onServer }: { server: ServerVi
   const [query, setQuery] = useState('');
   const [submitted, setSubmitted] = useState('');
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
-  const [page, setPage] = useState<AppPage | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [loading, setLoading] = useState(false);
+  // Each page of results remembers the request it answers, so a stale page is never shown as the new one.
+  const [result, setResult] = useState<{ key: string; page: AppPage } | null>(null);
+  const [error, setError] = useState<{ key: string; message: string } | null>(null);
   const sync = useSync(server, onServer);
   const cursor = cursors[cursors.length - 1] ?? null;
   const lastSyncAt = server.lastSync?.status === 'running' ? null : (server.lastSync?.at ?? null);
@@ -77,24 +77,21 @@ export function RepositoryPage({ server, servers, onServer }: { server: ServerVi
     setQuery('');
   }, [server.id]);
 
+  const requestKey = JSON.stringify([server.id, cursor, submitted, lastSyncAt]);
   useEffect(() => {
     if (!server.configured) return;
     const controller = new AbortController();
-    setLoading(true);
     serversApi
       .apps(server.id, { limit: PAGE_SIZE, cursor, q: submitted || undefined }, controller.signal)
-      .then((next) => {
-        setPage(next);
-        setError(null);
-      })
+      .then((next) => setResult({ key: requestKey, page: next }))
       .catch((e: unknown) => {
-        if (!controller.signal.aborted) setError(e instanceof Error ? e.message : String(e));
-      })
-      .finally(() => {
-        if (!controller.signal.aborted) setLoading(false);
+        if (!controller.signal.aborted) setError({ key: requestKey, message: e instanceof Error ? e.message : String(e) });
       });
     return () => controller.abort();
-  }, [server.id, server.configured, cursor, submitted, lastSyncAt]);
+  }, [requestKey, server.configured]);
+  const page = result?.key === requestKey ? result.page : null;
+  const failure = error?.key === requestKey ? error.message : null;
+  const loading = !page && !failure;
 
   const search = (value: string) => {
     clearTimeout(debounce.current);
@@ -102,7 +99,9 @@ export function RepositoryPage({ server, servers, onServer }: { server: ServerVi
     setSubmitted(value.trim());
   };
 
-  const groups = page ? groupApps(page.apps, server.type) : [];
+  // While the next page loads, the previous one stays in view (dimmed) instead of the list jumping away.
+  const shown = page ?? result?.page ?? null;
+  const groups = shown ? groupApps(shown.apps, server.type) : [];
   const pageNumber = cursors.length;
   return (
     <>
@@ -148,11 +147,11 @@ export function RepositoryPage({ server, servers, onServer }: { server: ServerVi
             />
             <button type="submit" class="button button--secondary">Search</button>
           </form>
-          <div class="results" aria-busy={loading ? 'true' : undefined}>
+          <div class={`results${loading ? ' is-loading' : ''}`} aria-busy={loading ? 'true' : undefined}>
             <p class="results__status" role="status" data-testid="results-status">
               {loading ? <><Spinner /> Loading apps…</> : page ? resultText(page, submitted, pageNumber) : ''}
             </p>
-            {error ? <p class="notice notice--error" role="alert">{error}</p> : null}
+            {failure ? <p class="notice notice--error" role="alert">{failure}</p> : null}
             {groups.map((group, index) => (
               <section class="app-group" key={group.name} aria-labelledby={`group-${index}`}>
                 <h2 class="app-group__title" id={`group-${index}`}>
@@ -164,11 +163,19 @@ export function RepositoryPage({ server, servers, onServer }: { server: ServerVi
             {page && !page.apps.length && !loading ? <EmptyApps searched={Boolean(submitted)} /> : null}
           </div>
           <nav class="pager" aria-label="Pages">
-            <button type="button" class="button button--secondary" disabled={pageNumber <= 1 || loading} onClick={() => setCursors((c) => c.slice(0, -1))}>
+            <button type="button" class="button button--secondary" disabled={pageNumber <= 1 || !page} onClick={() => setCursors((c) => c.slice(0, -1))}>
               Previous page
             </button>
             <span class="pager__page">Page {pageNumber}</span>
-            <button type="button" class="button button--secondary" disabled={!page?.nextCursor || loading} onClick={() => page?.nextCursor && setCursors((c) => [...c, page.nextCursor])}>
+            <button
+              type="button"
+              class="button button--secondary"
+              disabled={!page?.nextCursor}
+              onClick={() => {
+                const next = page?.nextCursor;
+                if (next) setCursors((c) => [...c, next]);
+              }}
+            >
               Next page
             </button>
           </nav>

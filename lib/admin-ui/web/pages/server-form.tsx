@@ -12,6 +12,7 @@ import { CheckList, pendingChecks, type CheckRow } from '../components/check-lis
 import { ErrorSummary, type SummaryItem } from '../components/error-summary.tsx';
 import { Icon, Spinner } from '../components/icons.tsx';
 import type { DraftSchema } from '../model/field-meta.ts';
+import { formatRelative } from '../model/format.ts';
 import {
   draftFromValues,
   fieldErrorsByKey,
@@ -176,6 +177,8 @@ export function ServerForm(props: ServerFormProps): JSX.Element {
         <p class="test-panel__intro">Runs on the values above, before they are saved.</p>
         {test.phase === 'running' || test.phase === 'done' ? (
           <CheckList checks={test.checks} label="Connection checks" />
+        ) : server.lastTest ? (
+          <LastTest test={server.lastTest} />
         ) : null}
         {test.phase === 'done' && test.warnings.length ? (
           <div class="callout callout--warning" data-testid="test-warnings">
@@ -197,6 +200,19 @@ export function ServerForm(props: ServerFormProps): JSX.Element {
         {props.cancel}
       </div>
     </form>
+  );
+}
+
+/** The saved settings' last test, until the admin runs a new one. */
+function LastTest({ test }: { test: NonNullable<ServerView['lastTest']> }): JSX.Element {
+  return (
+    <div class="last-test">
+      <p class="last-test__when">
+        Last run <time dateTime={test.at}>{formatRelative(test.at)}</time>:{' '}
+        <span class={`badge badge--${test.ok ? 'ok' : 'error'}`}>{test.ok ? 'Passed' : 'Failed'}</span>
+      </p>
+      <CheckList checks={test.checks} label="Checks of the last test" />
+    </div>
   );
 }
 
