@@ -3,3 +3,4 @@ export { startQlikSenseSimulator, XSRF_MESSAGE, type QlikSenseSimulator, type Re
 export { QlikSenseState, DEFAULT_SERVICE_ACCOUNT, type SiteSeed, type UserSeed } from './state.ts';
 export { SimulatorFaults, type PathFailure } from './faults.ts';
 export { startSilentServer, closedPort } from './network-faults.ts';
+export { SiteApps, type AppChange, type GeneratedAppsOptions } from './apps.ts';

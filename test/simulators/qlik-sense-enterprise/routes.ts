@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { newProxyService, virtualProxyCondensed, virtualProxyDefaults, serverNodeCondensed, userCondensed, type Entity } from './entities.ts';
 import { applyFilter, FilterSyntaxError } from './filter.ts';
+import { fastAppCount, fastAppTable } from './apps.ts';
 import type { QlikSenseState } from './state.ts';
 
 export interface RouteRequest {
@@ -162,8 +163,8 @@ const routes: Array<[method: string, pattern: RegExp, handler: Handler]> = [
   ['GET', /^\/qrs\/stream\/full$/, (s, r) => list([...s.streams.values()], r)],
   ['GET', /^\/qrs\/app$/, (s, r) => list([...s.apps.values()].map((a) => s.renderApp(a, true)), r)],
   ['GET', /^\/qrs\/app\/full$/, (s, r) => list([...s.apps.values()].map((a) => s.renderApp(a)), r)],
-  ['GET', /^\/qrs\/app\/count$/, (s, r) => count([...s.apps.values()].map((a) => s.renderApp(a)), r)],
-  ['POST', /^\/qrs\/app\/table$/, (s, r) => appTable(s, r)],
+  ['GET', /^\/qrs\/app\/count$/, (s, r) => fastAppCount(s, r) ?? count([...s.apps.values()].map((a) => s.renderApp(a)), r)],
+  ['POST', /^\/qrs\/app\/table$/, (s, r) => fastAppTable(s, r) ?? appTable(s, r)],
   ['GET', /^\/qrs\/reloadtask\/full$/, (s, r) => list([...s.reloadTasks.values()].map((t) => s.renderReloadTask(t)), r)],
   ['GET', /^\/qrs\/executionresult\/full$/, (s, r) => list([...s.executionResults.values()], r)],
 ];
