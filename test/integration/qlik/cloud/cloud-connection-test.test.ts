@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { testCloudConnection } from '#lib/qlik/cloud/cloud-connection-test.ts';
 import { InMemoryWebhookPort } from '#test/simulators/qlik-cloud/index.ts';
 import { CLIENT_SECRET, PUBLIC_ORIGIN, calls, closeAll, resetContainer, startTenant, type Tenant } from '#test/integration/qlik/cloud/cloud-tenant.ts';
@@ -220,18 +220,29 @@ describe('Qlik Cloud connection test', () => {
     });
   });
 
-  it('reports progress after each check and never puts the secret in a message', async () => {
+  it('reports progress after each check and never puts a secret or token in a message or a log line', async () => {
     const progress: string[][] = [];
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
 
-    const { result, warnings } = await tenant.run({}, { onProgress: (checks) => progress.push(checks.map((c) => c.status)) });
+    let outcome;
+    try {
+      outcome = await tenant.run({}, { onProgress: (checks) => progress.push(checks.map((c) => c.status)) });
+      await tenant.run({ clientSecret: 'wrong-secret-0000000000000000000000000' });
+    } finally {
+      spy.mockRestore();
+    }
 
     expect(progress).toEqual([
       ['passed', 'skipped'],
       ['passed', 'passed'],
     ]);
-    const text = JSON.stringify({ result, warnings });
-    expect(text).not.toContain(CLIENT_SECRET);
-    expect(text).not.toContain(tenant.port.current!);
+    const text = JSON.stringify(outcome) + written.join('');
+    const secrets = [CLIENT_SECRET, tenant.port.current!, ...tenant.sim.state.tokens.keys()];
+    for (const secret of secrets) expect(text).not.toContain(secret);
   });
 
   it('uses the webhook port it is given, e.g. a second deployment gets its own webhook', async () => {
