@@ -107,7 +107,7 @@ interface SecretFieldProps extends FieldProps {
 
 export function SecretField(props: SecretFieldProps): JSX.Element {
   const hint = props.stored
-    ? `A ${props.meta.title.toLowerCase()} is stored. Leave blank to keep the current one.`
+    ? 'Already stored, and never shown. Leave blank to keep the current one.'
     : 'Stored encrypted and never shown again.';
   return (
     <FieldShell {...props} hint={hint} optional={props.optional}>
