@@ -67,7 +67,7 @@ interface QlikUser {
 export async function testCloudConnection(connection: CloudConnection, options: CloudConnectionTestOptions): Promise<CloudConnectionTestOutcome> {
   registerSecretValue(connection.clientSecret);
   const client = getCloudClient(connection.url, options.client);
-  const tokens = cloudTokenProvider(client, connection.oauthClientId, connection.clientSecret, { rateLimit: TEST_RATE_LIMIT });
+  const tokens = cloudTokenProvider(client, connection.oauthClientId, connection.clientSecret);
   const api = new QlikCloudApi(client, tokens, TEST_RATE_LIMIT);
   const outcome: { webhook: WebhookState | null; warnings: string[] } = { webhook: null, warnings: [] };
 

@@ -35,9 +35,13 @@ export interface TokenProviderOptions {
   scope?: string;
   /** Injected clock (benchmarks simulate an hour of use). */
   now?: () => number;
-  rateLimit?: RateLimitPolicy;
 }
 
+/**
+ * The token request is shared by every caller (single flight), whatever their deadlines, so it has one cap of its
+ * own: a rate limit on the token endpoint that lasts longer than this is reported rather than waited out.
+ */
+const TOKEN_RATE_LIMIT: RateLimitPolicy = { maxAttempts: 3, maxTotalWaitMs: 8_000 };
 /** When Qlik states no lifetime, assume a short one; a 401 would also trigger a refresh. */
 const UNKNOWN_LIFETIME_MS = 30 * 60_000;
 /** Refresh this long before expiry (or at 90 % of a short lifetime), so a token never dies in flight. */
@@ -105,7 +109,7 @@ export class CloudTokenProvider {
       path: '/oauth/token',
       json: body,
       operation: 'oauth.token',
-      rateLimit: this.options.rateLimit,
+      rateLimit: TOKEN_RATE_LIMIT,
     });
     const data = response.body ?? {};
     const fail = (problem: string) => new QlikCloudResponseError('POST', '/oauth/token', response.status, response.contentType, problem);
