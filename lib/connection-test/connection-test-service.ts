@@ -46,7 +46,7 @@ export class ConnectionTestService {
     const at = (this.deps.now?.() ?? new Date()).toISOString();
     const fingerprint = fingerprintOf(resolved);
     const stored = { at, ok: outcome.result.ok, checks: outcome.result.checks };
-    const isSavedConfiguration = current !== null && (await this.savedFingerprint(id)) === fingerprint;
+    const isSavedConfiguration = current?.fingerprint === fingerprint;
     await this.deps.store.updateState(id, {
       ...(isSavedConfiguration ? { lastTest: stored, pendingTest: null } : { pendingTest: { ...stored, fingerprint } }),
       ...outcome.provisioned,
@@ -67,8 +67,4 @@ export class ConnectionTestService {
     return { result, warnings, provisioned: webhook ? { webhook } : {} };
   }
 
-  private async savedFingerprint(id: ServerId): Promise<string | null> {
-    const { resolved } = await this.deps.servers.resolve(id, {}, 'test');
-    return fingerprintOf(resolved);
-  }
 }

@@ -68,6 +68,8 @@ interface RecordBase {
   createdAt: string;
   updatedAt: string;
   secret: SecretRef;
+  /** `fingerprintOf` the saved configuration: a test of the same configuration becomes its `lastTest`. */
+  fingerprint: string;
 }
 
 export interface OnPremRecord extends RecordBase {

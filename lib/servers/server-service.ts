@@ -85,7 +85,8 @@ export class ServerService {
     const secretRef = secretChanged ? await this.deps.secrets.stage(id, resolved.secret) : current!.secret;
 
     const at = this.now().toISOString();
-    const common = { id, version: (current?.version ?? 0) + 1, createdAt: current?.createdAt ?? at, updatedAt: at, secret: secretRef };
+    const fingerprint = fingerprintOf(resolved);
+    const common = { id, version: (current?.version ?? 0) + 1, createdAt: current?.createdAt ?? at, updatedAt: at, secret: secretRef, fingerprint };
     const record: ServerRecord =
       resolved.type === 'onprem'
         ? {
@@ -99,15 +100,15 @@ export class ServerService {
         : { ...common, type: 'cloud', settings: resolved.settings, hasClientSecret: true };
     await this.deps.servers.putSettings(record, current ? current.version : null);
 
-    await this.afterSave(id, resolved, secretChanged ? secretRef : null);
+    await this.afterSave(id, resolved, fingerprint, secretChanged ? secretRef : null);
     return this.get(id);
   }
 
-  private async afterSave(id: ServerId, resolved: ResolvedDraft, stagedSecret: ServerRecord['secret'] | null): Promise<void> {
+  private async afterSave(id: ServerId, resolved: ResolvedDraft, fingerprint: string, stagedSecret: ServerRecord['secret'] | null): Promise<void> {
     const tidyUps: Promise<unknown>[] = [];
     if (stagedSecret) tidyUps.push(this.deps.secrets.promote(id, stagedSecret));
     if (this.deps.capacity) tidyUps.push(this.deps.capacity.apply(id, resolved.settings.maxParallelExecutions));
-    tidyUps.push(this.adoptPendingTest(id, fingerprintOf(resolved)));
+    tidyUps.push(this.adoptPendingTest(id, fingerprint));
     const results = await Promise.allSettled(tidyUps);
     for (const result of results) {
       if (result.status === 'rejected') logger.warn('A step after saving server settings failed; it is retried on the next save', { serverId: id, error: result.reason });

@@ -9,6 +9,7 @@ const onprem: OnPremRecord = {
   createdAt: '2026-01-01T00:00:00.000Z',
   updatedAt: '2026-01-02T00:00:00.000Z',
   secret: { arn: 'arn:aws:secretsmanager:eu-west-1:1:secret:kpimailer/x/onprem-AbCdEf', versionId: 'v1' },
+  fingerprint: 'f1',
   settings: {
     displayName: 'Prod',
     url: 'https://qlik.example.com',
