@@ -4,3 +4,4 @@ export { QlikCloudState, DEFAULT_SCOPES, type ClientOptions, type SimFaults } fr
 export { QLIK_CLOUD_ROUTES, type SimRoute, type SimRequest, type SimResponse } from '#test/simulators/qlik-cloud/routes.ts';
 export { SimHttpError } from '#test/simulators/qlik-cloud/sim-errors.ts';
 export { InMemoryWebhookPort, TEST_WEBHOOK_URL } from '#test/simulators/qlik-cloud/in-memory-webhook-port.ts';
+export { TenantApps, type SimApp, type SimSpace, type TenantAppsOptions, type CloudAppChange } from '#test/simulators/qlik-cloud/items.ts';
