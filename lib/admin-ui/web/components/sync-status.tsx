@@ -45,6 +45,7 @@ export function SyncButton({ server, sync, class: className }: { server: ServerV
     >
       <Icon name="sync" class={sync.running ? 'icon--spin' : ''} />
       {sync.running ? 'Syncing…' : 'Sync apps'}
+      <span class="visually-hidden"> of {server.displayName}</span>
     </button>
   );
 }
