@@ -11,8 +11,8 @@ export class DynamoDbLeaseProvider implements LeaseProvider {
     private readonly tableName: string,
   ) {}
 
-  async tryAcquire(name: string, ttlMs: number): Promise<Lease | null> {
-    const owner = randomUUID();
+  async tryAcquire(name: string, ttlMs: number, handoverOwner?: string): Promise<Lease | null> {
+    const owner = handoverOwner ?? randomUUID();
     const key = { id: `lease#${name}` };
     const now = Date.now();
     try {
@@ -20,8 +20,9 @@ export class DynamoDbLeaseProvider implements LeaseProvider {
         new PutCommand({
           TableName: this.tableName,
           Item: { ...key, owner, leaseUntil: now + ttlMs, [TTL_ATTRIBUTE]: Math.ceil((now + ttlMs) / 1000) + 3600 },
-          ConditionExpression: 'attribute_not_exists(id) OR leaseUntil < :now',
-          ExpressionAttributeValues: { ':now': now },
+          ConditionExpression: `attribute_not_exists(id) OR leaseUntil < :now${handoverOwner ? ' OR #owner = :owner' : ''}`,
+          ...(handoverOwner ? { ExpressionAttributeNames: { '#owner': 'owner' } } : {}),
+          ExpressionAttributeValues: { ':now': now, ...(handoverOwner ? { ':owner': handoverOwner } : {}) },
         }),
       );
     } catch (error) {

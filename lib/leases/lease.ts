@@ -10,8 +10,11 @@ export interface Lease {
 }
 
 export interface LeaseProvider {
-  /** Takes the lease if free or expired; null when someone else holds it. */
-  tryAcquire(name: string, ttlMs: number): Promise<Lease | null>;
+  /**
+   * Takes the lease if free or expired; null when someone else holds it. With `owner`, whoever knows that token may
+   * take the lease over while it is held (a request takes it and hands the token to the function doing the work).
+   */
+  tryAcquire(name: string, ttlMs: number, owner?: string): Promise<Lease | null>;
 }
 
 /** Waits for a lease (polling), runs the work, releases. */
