@@ -1,0 +1,53 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, Table, TableEncryption, type TableProps } from 'aws-cdk-lib/aws-dynamodb';
+import { Construct } from 'constructs';
+
+/** Attribute DynamoDB's TTL reads on the servers table (leases and idempotency records expire through it). */
+export const SERVERS_TTL_ATTRIBUTE = 'expiresAt';
+
+// Settings every table of the service shares.
+// - On-demand: a handful of admin writes and bursty syncs; nothing to size.
+// - Point-in-time recovery: the servers table is the only copy of the connection settings.
+// - AWS-managed KMS key (aws/dynamodb) rather than a customer-managed one: every use is in CloudTrail, there is no
+//   key policy or grant to maintain for each new function, and the tables hold no secrets (the certificate and the
+//   client secrets live in Secrets Manager under the service's own key, see secrets.ts).
+// - RETAIN: deleting the stack must never delete the settings or the app catalog.
+const TABLE_DEFAULTS = {
+  billingMode: BillingMode.PAY_PER_REQUEST,
+  pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+  encryption: TableEncryption.AWS_MANAGED,
+  removalPolicy: RemovalPolicy.RETAIN,
+} as const satisfies Partial<TableProps>;
+
+/**
+ * The service's state in DynamoDB: `servers` (pk `id` = `onprem` | `cloud`, later also leases and idempotency
+ * records that expire through `expiresAt`) and `apps` (the Qlik Repository: pk `serverId`, sk `appId`).
+ */
+export class ServiceTables extends Construct {
+  readonly servers: Table;
+  readonly apps: Table;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+
+    this.servers = new Table(this, 'Servers', {
+      ...TABLE_DEFAULTS,
+      partitionKey: { name: 'id', type: AttributeType.STRING },
+      timeToLiveAttribute: SERVERS_TTL_ATTRIBUTE,
+    });
+
+    this.apps = new Table(this, 'Apps', {
+      ...TABLE_DEFAULTS,
+      partitionKey: { name: 'serverId', type: AttributeType.STRING },
+      sortKey: { name: 'appId', type: AttributeType.STRING },
+    });
+  }
+
+  /** The variables through which the functions find the tables. */
+  get environment(): Record<string, string> {
+    return {
+      SERVERS_TABLE_NAME: this.servers.tableName,
+      APPS_TABLE_NAME: this.apps.tableName,
+    };
+  }
+}

@@ -1,0 +1,121 @@
+import path from 'node:path';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+/** The repository root: entries, the lockfile and package.json `imports` (`#lib/*`) resolve from here. */
+export const PROJECT_ROOT = path.resolve(import.meta.dirname, '..', '..');
+
+/** How long function and API access logs are kept. */
+export const LOG_RETENTION = RetentionDays.THREE_MONTHS;
+
+/** Environment every function gets, whatever it does. */
+const COMMON_ENVIRONMENT = {
+  POWERTOOLS_SERVICE_NAME: 'kpimailer-qlik',
+  LOG_LEVEL: 'INFO',
+  // The bundles are minified; stack traces in the logs are only readable through the source maps.
+  NODE_OPTIONS: '--enable-source-maps',
+} as const;
+
+// esbuild's ESM output has no `require`; some CommonJS dependencies (node-forge, parts of the SDK) call it for
+// Node built-ins. The alias avoids clashing with any `createRequire` the bundle itself declares.
+const ESM_REQUIRE_BANNER =
+  "import { createRequire as __kpimailerCreateRequire } from 'node:module';" +
+  'const require = __kpimailerCreateRequire(import.meta.url);';
+
+export interface ServiceFunctionProps {
+  /** Folder under `functions/`; the entry is `functions/<name>/handler.ts`, exporting `handler`. */
+  readonly name: string;
+  readonly description: string;
+  /** @default 10 seconds */
+  readonly timeout?: Duration;
+  /** @default 512 MiB (on arm64 this also buys CPU for node-forge and TLS handshakes) */
+  readonly memorySize?: number;
+  /** Added to the common environment (service name, log level, source maps). */
+  readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * Shell commands run after esbuild, in the repository root, to add files to the function's asset
+   * (`outputDir` becomes the function's `/var/task`).
+   */
+  readonly afterBundling?: (inputDir: string, outputDir: string) => string[];
+}
+
+/**
+ * One Lambda function of the service, with the conventions every function shares: Node 24 on arm64,
+ * bundled locally by esbuild as ESM with the AWS SDK inside (faster cold start than the runtime's SDK, measured in
+ * `reference/aws-and-tooling.md` §5), its own log group with retention, active X-Ray tracing, and its own role that
+ * starts with nothing but write access to that log group. Callers grant the rest (tables, secrets) explicitly.
+ *
+ * @example
+ * const fn = new ServiceFunction(this, 'SettingsApi', { name: 'settings-api', description: '...' });
+ * tables.servers.grantReadWriteData(fn.function);
+ */
+export class ServiceFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly role: Role;
+  readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
+    super(scope, id);
+
+    this.logGroup = new LogGroup(this, 'Logs', {
+      retention: LOG_RETENTION,
+      // Logs outlive a torn-down stack for the retention period; they may be needed to explain what happened.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    // A role of our own instead of the default one with AWSLambdaBasicExecutionRole: that managed policy lets the
+    // function create and write any log group in the account; this one writes only its own.
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of the ${props.name} function`,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    this.function = new NodejsFunction(this, 'Function', {
+      description: props.description,
+      entry: path.join(PROJECT_ROOT, 'functions', props.name, 'handler.ts'),
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(10),
+      role: this.role,
+      logGroup: this.logGroup,
+      tracing: Tracing.ACTIVE,
+      environment: { ...COMMON_ENVIRONMENT, ...props.environment },
+      bundling: {
+        forceDockerBundling: false,
+        format: OutputFormat.ESM,
+        target: 'node24',
+        minify: true,
+        sourceMap: true,
+        // Stack traces need the mappings, not the original sources; leaving them out keeps the artifact small.
+        sourcesContent: false,
+        mainFields: ['module', 'main'],
+        banner: ESM_REQUIRE_BANNER,
+        bundleAwsSDK: true,
+        externalModules: [],
+        commandHooks: {
+          beforeInstall: () => [],
+          beforeBundling: () => [],
+          afterBundling: props.afterBundling ?? (() => []),
+        },
+      },
+    });
+
+    // Active tracing makes CDK add xray:PutTraceSegments and xray:PutTelemetryRecords on '*'.
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Only the X-Ray write actions that active tracing adds use Resource "*": X-Ray supports no resource-level ' +
+        'permissions (see the Service Authorization Reference for AWS X-Ray). No other statement of this role ' +
+        'uses a wildcard resource.',
+    });
+  }
+}

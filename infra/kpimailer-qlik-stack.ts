@@ -1,0 +1,107 @@
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { Construct } from 'constructs';
+import { AdminApi } from './constructs/api.ts';
+import { AdminAuth } from './constructs/auth.ts';
+import { ServiceTables } from './constructs/data.ts';
+import { ServiceFunction } from './constructs/functions.ts';
+import { ServerSecrets } from './constructs/secrets.ts';
+
+const { GET, PUT, DELETE, POST } = HttpMethod;
+
+/**
+ * The KPImailer Qlik connectivity service: admin UI, settings API and connection test behind a Cognito-protected
+ * HTTP API, with the settings and the app catalog in DynamoDB and the Qlik credentials in Secrets Manager.
+ *
+ * Env-agnostic on purpose (no account or region, no lookups) so `cdk synth` runs offline without credentials.
+ * Each concern is one construct; the later capabilities (webhook receiver, scheduled sync, extraction queues) are
+ * added the same way, each granted only what it uses.
+ */
+export class KpimailerQlikStack extends Stack {
+  readonly tables: ServiceTables;
+  readonly secrets: ServerSecrets;
+  readonly auth: AdminAuth;
+  readonly api: AdminApi;
+  readonly settingsApi: ServiceFunction;
+  readonly testConnection: ServiceFunction;
+  readonly adminUi: ServiceFunction;
+
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, {
+      description: 'KPImailer Qlik connectivity: Qlik server settings, connection tests and app catalog',
+      ...props,
+    });
+
+    this.tables = new ServiceTables(this, 'Tables');
+    this.secrets = new ServerSecrets(this, 'Secrets');
+    this.auth = new AdminAuth(this, 'AdminAuth');
+    this.api = new AdminApi(this, 'AdminApi', { auth: this.auth });
+
+    const stateEnvironment = { ...this.tables.environment, ...this.secrets.environment };
+
+    this.settingsApi = new ServiceFunction(this, 'SettingsApi', {
+      name: 'settings-api',
+      description: 'Reads and saves the Qlik server settings, lists apps and reloads, starts a catalog sync',
+      // A save parses a PKCS#12 file and writes a secret and an item: well inside API Gateway's 30 s.
+      timeout: Duration.seconds(15),
+      environment: stateEnvironment,
+    });
+    this.secrets.grantManage(this.settingsApi.function, ['onprem', 'cloud', 'cloud-webhook']);
+    this.tables.servers.grantReadWriteData(this.settingsApi.function);
+    this.tables.apps.grantReadWriteData(this.settingsApi.function);
+
+    this.testConnection = new ServiceFunction(this, 'TestConnection', {
+      name: 'test-connection',
+      description: 'Tests draft Qlik connection settings and provisions the virtual proxy or the reload webhook',
+      // Just under API Gateway's 30 s integration limit, so the function answers before the gateway gives up.
+      timeout: Duration.seconds(29),
+      environment: {
+        ...stateEnvironment,
+        // The admin page's origin, checked against the Qlik Cloud web integration's allowed origins.
+        KPIMAILER_PUBLIC_URL: this.api.url,
+      },
+    });
+    this.secrets.grantRead(this.testConnection.function, ['onprem', 'cloud']);
+    // Provisioning the Qlik Cloud webhook creates (or re-keys) its signing secret.
+    this.secrets.grantReadWrite(this.testConnection.function, ['cloud-webhook']);
+    this.tables.servers.grantReadWriteData(this.testConnection.function);
+
+    this.adminUi = new ServiceFunction(this, 'AdminUi', {
+      name: 'admin-ui',
+      description: 'Serves the admin page and its static assets',
+      timeout: Duration.seconds(5),
+      memorySize: 256,
+      // The handler serves the built page from `./admin-ui` next to its bundle.
+      afterBundling: (inputDir, outputDir) => [
+        `npx --no-install tsx "${inputDir}/infra/build-admin-ui-asset.ts" "${outputDir}/admin-ui"`,
+      ],
+      // What the page needs to sign an admin in; none of it is secret.
+      environment: {
+        COGNITO_USER_POOL_ID: this.auth.userPool.userPoolId,
+        COGNITO_USER_POOL_CLIENT_ID: this.auth.client.userPoolClientId,
+      },
+    });
+
+    const settings = this.settingsApi.function;
+    this.api.addRoute('/api/servers', [GET], settings);
+    this.api.addRoute('/api/servers/{id}', [GET, PUT, DELETE], settings);
+    this.api.addRoute('/api/openapi.json', [GET], settings);
+    this.api.addRoute('/api/servers/{id}/apps', [GET], settings);
+    this.api.addRoute('/api/servers/{id}/sync', [POST], settings);
+    this.api.addRoute('/api/servers/{id}/reloads', [GET], settings);
+    this.api.addRoute('/api/servers/{id}/test', [POST], this.testConnection.function);
+
+    const publicPage =
+      'The admin page shell and its static assets carry no data and no secret; the browser must load them before ' +
+      'it can sign in. Every /api route they call requires a Cognito JWT (the API default authorizer).';
+    this.api.addPublicRoute('/', [GET], this.adminUi.function, publicPage);
+    this.api.addPublicRoute('/assets/{proxy+}', [GET], this.adminUi.function, publicPage);
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the admin UI and API' });
+    new CfnOutput(this, 'UserPoolId', { value: this.auth.userPool.userPoolId, description: 'Admin user pool' });
+    new CfnOutput(this, 'UserPoolClientId', {
+      value: this.auth.client.userPoolClientId,
+      description: 'Admin UI app client (JWT audience)',
+    });
+  }
+}

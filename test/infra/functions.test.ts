@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type SynthesizedStack, flatten, logicalIdOf, resourcesOfType, synthesizeStack } from './synthesized-stack.ts';
+
+let synthesized: SynthesizedStack;
+beforeAll(() => {
+  synthesized = synthesizeStack();
+});
+afterAll(() => synthesized?.dispose());
+
+function functions() {
+  return resourcesOfType(synthesized.resources, 'AWS::Lambda::Function');
+}
+
+function environmentOf(fn: 'settingsApi' | 'testConnection' | 'adminUi'): Record<string, string> {
+  const properties = synthesized.resources[logicalIdOf(synthesized.stack[fn].function)]?.Properties;
+  const variables = (properties?.Environment as { Variables: Record<string, unknown> }).Variables;
+  return Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, flatten(value)]));
+}
+
+describe('Lambda functions', () => {
+  it('deploys exactly the admin UI, the settings API and the connection test', () => {
+    // Webhook receiver, scheduled sync and extraction worker arrive with their own issues; until then nothing
+    // may accept Qlik events, least of all through an unauthenticated function URL.
+    expect(functions()).toHaveLength(3);
+    expect(resourcesOfType(synthesized.resources, 'AWS::Lambda::Url')).toEqual([]);
+  });
+
+  it('runs every function on Node.js 24 on arm64 with active tracing', () => {
+    for (const [id, fn] of functions()) {
+      expect(fn.Properties, id).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+        Handler: 'index.handler',
+      });
+    }
+  });
+
+  it('gives every function its own log group with retention', () => {
+    const logGroups = new Set<string>();
+    for (const [id, fn] of functions()) {
+      const logGroup = flatten((fn.Properties?.LoggingConfig as { LogGroup: unknown }).LogGroup).replace(/^<|>$/g, '');
+      expect(synthesized.resources[logGroup]?.Type, id).toBe('AWS::Logs::LogGroup');
+      expect(synthesized.resources[logGroup]?.Properties?.RetentionInDays, id).toBeGreaterThan(0);
+      logGroups.add(logGroup);
+    }
+    expect(logGroups.size).toBe(functions().length);
+  });
+
+  it('stops the connection test just before API Gateway gives up at 30 s', () => {
+    const properties = synthesized.resources[logicalIdOf(synthesized.stack.testConnection.function)]?.Properties;
+    expect(properties?.Timeout).toBe(29);
+  });
+
+  it('keeps every function timeout under the 30 s API Gateway integration limit', () => {
+    for (const [id, fn] of functions()) expect(fn.Properties?.Timeout as number, id).toBeLessThan(30);
+  });
+
+  it('tells the state-owning functions where the tables and secrets are', () => {
+    const { tables, secrets } = synthesized.stack;
+    for (const fn of ['settingsApi', 'testConnection'] as const) {
+      const { KPIMAILER_PUBLIC_URL: _publicUrl, ...environment } = environmentOf(fn);
+      expect(environment, fn).toEqual({
+        POWERTOOLS_SERVICE_NAME: 'kpimailer-qlik',
+        LOG_LEVEL: 'INFO',
+        NODE_OPTIONS: '--enable-source-maps',
+        SERVERS_TABLE_NAME: `<${logicalIdOf(tables.servers)}>`,
+        APPS_TABLE_NAME: `<${logicalIdOf(tables.apps)}>`,
+        SECRET_NAME_PREFIX: 'kpimailer/KpimailerQlik',
+        SECRETS_KMS_KEY_ID: `<${logicalIdOf(secrets.key)}.Arn>`,
+      });
+    }
+  });
+
+  it("tells the connection test the admin page's public URL (its origin, for the web integration check)", () => {
+    const apiId = logicalIdOf(synthesized.stack.api.httpApi);
+    expect(environmentOf('testConnection').KPIMAILER_PUBLIC_URL).toBe(
+      `https://<${apiId}>.execute-api.<AWS::Region>.<AWS::URLSuffix>/`,
+    );
+    expect(environmentOf('settingsApi').KPIMAILER_PUBLIC_URL).toBeUndefined();
+  });
+
+  it('tells the admin UI only how to sign an admin in', () => {
+    const { auth } = synthesized.stack;
+    expect(environmentOf('adminUi')).toEqual({
+      POWERTOOLS_SERVICE_NAME: 'kpimailer-qlik',
+      LOG_LEVEL: 'INFO',
+      NODE_OPTIONS: '--enable-source-maps',
+      COGNITO_USER_POOL_ID: `<${logicalIdOf(auth.userPool)}>`,
+      COGNITO_USER_POOL_CLIENT_ID: `<${logicalIdOf(auth.client)}>`,
+    });
+  });
+});
