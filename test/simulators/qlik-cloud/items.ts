@@ -196,7 +196,7 @@ export class TenantApps {
       if (app && matches(app)) page.push(app);
     }
     let more = false;
-    for (let i = position; i < this.apps.length; i++) if (this.apps[i] && matches(this.apps[i]!)) (more = true), (i = this.apps.length);
+    for (let i = position; i < this.apps.length && !more; i++) more = Boolean(this.apps[i] && matches(this.apps[i]!));
     const base = `${req.origin}${req.path}`;
     const links: Record<string, { href: string }> = { self: { href: `${base}?${q}` } };
     if (more) {

@@ -1,0 +1,147 @@
+/**
+ * The apps of a Qlik Cloud tenant, page by page, for the app catalog sync.
+ *
+ * Qlik Cloud's Apps API has no list call; apps are items: `GET /api/v1/items?resourceType=app&limit=100`
+ * (100 is the maximum), following `links.next.href` until there is none. `spaceType=shared,managed` asks Qlik to
+ * leave personal-space apps out, so they cost no requests (a deployment can widen that). Space names come from
+ * `/api/v1/spaces`, read once per sync beside the first items page. Every request goes through the sync's Tier 1
+ * budget; the client waits out a 429 for as long as `Retry-After` says (up to its cap).
+ */
+import type { QlikCloudApi } from '#lib/qlik/cloud/cloud-api.ts';
+import { pathOfLink, type RateLimitPolicy } from '#lib/qlik/cloud/cloud-client.ts';
+import { RequestBudget, SYNC_TIER1_BUDGET } from '#lib/qlik/cloud/request-budget.ts';
+import { normalizeTime } from '#lib/repository/app-hash.ts';
+import type { CatalogApp, ReloadStatus } from '#lib/repository/app-catalog.ts';
+import type { AppListing } from '#lib/repository/app-listing.ts';
+
+export type SyncSpaceType = 'shared' | 'managed' | 'personal';
+export const DEFAULT_SYNC_SPACE_TYPES: SyncSpaceType[] = ['shared', 'managed'];
+/** A sync can wait longer than a connection test: Tier limits are evaluated over 5 minutes. */
+export const SYNC_RATE_LIMIT: RateLimitPolicy = { maxAttempts: 8, maxTotalWaitMs: 5 * 60_000 };
+
+/** The parts of an Items API item the sync reads. */
+export interface QlikItem {
+  id: string;
+  name?: string;
+  resourceId?: string;
+  resourceType?: string;
+  spaceId?: string;
+  ownerId?: string;
+  updatedAt?: string;
+  resourceUpdatedAt?: string;
+  resourceReloadEndTime?: string;
+  resourceReloadStatus?: string;
+  resourceAttributes?: { published?: boolean; publishTime?: string; lastReloadTime?: string; owner?: string; [key: string]: unknown };
+}
+
+interface QlikSpace {
+  id: string;
+  name?: string;
+  type?: string;
+}
+
+interface Page<T> {
+  data?: T[];
+  links?: { next?: { href?: string } | null };
+}
+
+export interface CloudListingOptions {
+  spaceTypes?: SyncSpaceType[];
+  budget?: RequestBudget;
+}
+
+export class CloudAppListing implements AppListing {
+  readonly unstable = false;
+  requests = 0;
+  private readonly spaceTypes: SyncSpaceType[];
+  private readonly budget: RequestBudget;
+
+  constructor(
+    private readonly api: QlikCloudApi,
+    options: CloudListingOptions = {},
+  ) {
+    this.spaceTypes = options.spaceTypes?.length ? options.spaceTypes : DEFAULT_SYNC_SPACE_TYPES;
+    this.budget = options.budget ?? new RequestBudget(SYNC_TIER1_BUDGET);
+  }
+
+  /** Items report no total; the sync falls back to the previous sync's total. */
+  async expected(): Promise<number | null> {
+    return null;
+  }
+
+  async *pages(signal: AbortSignal): AsyncGenerator<CatalogApp[]> {
+    const spaces = this.spaceNames(signal);
+    spaces.catch(() => undefined);
+    const query = { resourceType: 'app', limit: 100, spaceType: this.spaceTypes.join(','), noActions: true };
+    for await (const items of this.follow<QlikItem>('/api/v1/items', query, 'items.list', signal)) {
+      const names = await spaces;
+      yield items.filter((item) => (item.resourceType ?? 'app') === 'app' && item.resourceId).map((item) => toCatalogApp(item, names));
+    }
+  }
+
+  close(): Promise<void> {
+    // The client's pool is shared per container and outlives a sync.
+    return Promise.resolve();
+  }
+
+  private async spaceNames(signal: AbortSignal): Promise<Map<string, string>> {
+    const names = new Map<string, string>();
+    for await (const spaces of this.follow<QlikSpace>('/api/v1/spaces', { limit: 100 }, 'spaces.list', signal)) {
+      for (const space of spaces) names.set(space.id, space.name ?? space.id);
+    }
+    return names;
+  }
+
+  /** One request per page, inside the budget; stops at the last page or at a link seen before (a loop). */
+  private async *follow<T>(path: string, query: Record<string, string | number | boolean>, operation: 'items.list' | 'spaces.list', signal: AbortSignal) {
+    let next: string | null = path;
+    let params: Record<string, string | number | boolean> | undefined = query;
+    const seen = new Set<string>();
+    while (next) {
+      await this.budget.take(signal);
+      this.requests++;
+      const page: Page<T> | undefined = await this.api.get<Page<T> | undefined>(next, { operation, query: params, signal });
+      yield page?.data ?? [];
+      const href: string | undefined = page?.links?.next?.href;
+      next = href ? pathOfLink(this.api.client, href) : null;
+      params = undefined;
+      if (next && seen.has(next)) throw new Error(`Qlik Cloud returned the same ${operation === 'items.list' ? 'items' : 'spaces'} page link twice; the listing would never end.`);
+      if (next) seen.add(next);
+    }
+  }
+}
+
+/** Items API reload statuses are not enumerated in the spec; these are the spellings seen in Qlik's APIs. */
+export function reloadStatusOf(value: string | undefined): ReloadStatus {
+  switch ((value ?? '').toLowerCase()) {
+    case 'ok':
+    case 'success':
+    case 'succeeded':
+      return 'succeeded';
+    case 'error':
+    case 'failed':
+    case 'failure':
+      return 'failed';
+    case 'canceled':
+    case 'cancelled':
+    case 'aborted':
+      return 'canceled';
+    default:
+      return 'unknown';
+  }
+}
+
+export function toCatalogApp(item: QlikItem, spaceNames: Map<string, string>): CatalogApp {
+  const attributes = item.resourceAttributes ?? {};
+  const reloadAt = normalizeTime(item.resourceReloadEndTime) ?? normalizeTime(attributes.lastReloadTime);
+  return {
+    appId: item.resourceId!,
+    name: item.name ?? '',
+    group: item.spaceId ? { id: item.spaceId, name: spaceNames.get(item.spaceId) ?? item.spaceId } : null,
+    owner: item.ownerId ?? (typeof attributes.owner === 'string' ? attributes.owner : null),
+    published: attributes.published === true,
+    publishTime: normalizeTime(attributes.publishTime),
+    lastReload: reloadAt ? { at: reloadAt, status: reloadStatusOf(item.resourceReloadStatus) } : null,
+    modifiedAt: normalizeTime(item.resourceUpdatedAt ?? item.updatedAt),
+  };
+}

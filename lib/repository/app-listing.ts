@@ -1,0 +1,51 @@
+/**
+ * The port between the sync and a Qlik flavour: pages of apps as Qlik lists them. Adapters:
+ * `lib/qlik/onprem/app-listing.ts` (QRS `POST /qrs/app/table`) and `lib/qlik/cloud/app-listing.ts` (Items API).
+ */
+import type { CatalogApp } from '#lib/repository/app-catalog.ts';
+
+export interface AppListing {
+  /** Pages in Qlik's order; each step fetches one page. A thrown error ends the sync without removals. */
+  pages(signal: AbortSignal): AsyncIterable<CatalogApp[]>;
+  /** How many apps Qlik is expected to list (progress bar), when it can say cheaply. */
+  expected(signal: AbortSignal): Promise<number | null>;
+  /**
+   * Set when the listing saw Qlik's list move underneath it (an app deleted during offset paging can shift
+   * another app past the page boundary unseen). Removals are then left to the next sync.
+   */
+  readonly unstable: boolean;
+  /** HTTP requests sent to Qlik so far. */
+  readonly requests: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Keeps up to `depth` pages fetched ahead of the consumer: while one page is diffed and stored, the next
+ * request is already on the wire. Pages fetched ahead after the consumer stops are dropped, and their
+ * rejections are swallowed so a failure after the stop is not an unhandled rejection.
+ */
+export async function* prefetch<T>(source: AsyncIterable<T>, depth = 1): AsyncGenerator<T> {
+  const iterator = source[Symbol.asyncIterator]();
+  const ahead: Promise<IteratorResult<T>>[] = [];
+  const pull = () => {
+    const next = iterator.next();
+    next.catch(() => undefined);
+    ahead.push(next);
+  };
+  let finished = false;
+  try {
+    pull();
+    for (;;) {
+      const result = await ahead.shift()!;
+      if (result.done) {
+        finished = true;
+        return;
+      }
+      // Ask for the next page before handing this one over.
+      while (ahead.length < depth) pull();
+      yield result.value;
+    }
+  } finally {
+    if (!finished) await iterator.return?.().catch(() => undefined);
+  }
+}
