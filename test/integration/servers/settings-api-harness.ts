@@ -6,6 +6,7 @@ import { DynamoDbServerStore } from '#lib/servers/dynamodb-server-store.ts';
 import { SecretsManagerSecretStore } from '#lib/servers/secrets-manager-secret-store.ts';
 import type { SecretStore, ServerStore } from '#lib/servers/server-ports.ts';
 import { ServerService } from '#lib/servers/server-service.ts';
+import { logger } from '#lib/observability/logger.ts';
 import { callApi, type ApiCall } from '#test/support/api-events.ts';
 import { startTestAws, type TestAws } from '#test/support/aws.ts';
 
@@ -29,6 +30,8 @@ export async function startSettingsApi(): Promise<SettingsApiHarness> {
   const secretStore: SecretStore = Object.create(secrets) as SecretStore;
   const handler = createSettingsApiHandler(() => ({ servers: new ServerService({ servers: serverStore, secrets: secretStore }) }));
 
+  // The leak test reads what an operator would see at the default level, whatever the shell sets.
+  logger.setLogLevel('INFO');
   const captured: string[] = [];
   const capture = (chunk: unknown) => {
     captured.push(String(chunk));
