@@ -71,6 +71,7 @@ export class ReloadPipeline {
       at: observation.finishedAt,
       status: observation.status,
     });
-    return { ...rest, appName: known?.appName ?? observedName ?? null };
+    // An empty catalog name (an app synced without one) says less than Qlik's event.
+    return { ...rest, appName: known?.appName || observedName || null };
   }
 }

@@ -1,0 +1,60 @@
+/**
+ * The reload monitor on the real adapters and Qlik clients. Environment: the servers table, apps table, secrets
+ * prefix and pipeline settings (reload-pipeline-from-env.ts), plus
+ *   WEBHOOK_PUBLIC_URL / KPIMAILER_PUBLIC_URL   where Qlik Cloud must post (no https URL: webhook health is skipped)
+ *   RELOAD_POLL_OVERLAP_SECONDS                  re-read window before the watermark (default 120)
+ *   RELOAD_POLL_LOOKBACK_MINUTES                 how far back the very first poll looks (default 10)
+ */
+import { requiredEnv, sharedDocumentClient } from '#lib/aws/clients.ts';
+import { createWebhookProvisioning, webhookTargetUrl } from '#lib/connection-test/webhook-provisioning.ts';
+import { DynamoDbLeaseProvider } from '#lib/leases/dynamodb-lease.ts';
+import { QlikCloudApi } from '#lib/qlik/cloud/cloud-api.ts';
+import { getCloudClient } from '#lib/qlik/cloud/cloud-client.ts';
+import { cloudTokenProvider } from '#lib/qlik/cloud/token-provider.ts';
+import { createQrsClient } from '#lib/qlik/onprem/qrs-client.ts';
+import { appNamesById, executionResultsSince } from '#lib/qlik/onprem/reload-results.ts';
+import { DynamoDbAppCatalog } from '#lib/repository/dynamodb-app-catalog.ts';
+import { reloadPipelineFromEnv } from '#lib/reloads/reload-pipeline-from-env.ts';
+import { runReloadMonitor, type ReloadMonitorReport } from '#lib/reloads/reload-monitor.ts';
+import { serverAdaptersFromEnv } from '#lib/servers/server-service-from-env.ts';
+import { ServerService } from '#lib/servers/server-service.ts';
+
+export function reloadMonitorFromEnv(env: NodeJS.ProcessEnv = process.env): () => Promise<ReloadMonitorReport> {
+  const adapters = serverAdaptersFromEnv(env);
+  const service = new ServerService(adapters);
+  const leases = new DynamoDbLeaseProvider(sharedDocumentClient(), requiredEnv('SERVERS_TABLE_NAME', env));
+  const catalog = new DynamoDbAppCatalog(sharedDocumentClient(), requiredEnv('APPS_TABLE_NAME', env));
+  const { pipeline, store } = reloadPipelineFromEnv(catalog, env);
+  const targetUrl = webhookTargetUrl(env);
+  // Qlik only posts to https URLs with a host name; without one (a plain local run) there is nothing to keep healthy.
+  const webhookPort = targetUrl.startsWith('https://') && !new URL(targetUrl).hostname.endsWith('.invalid')
+    ? createWebhookProvisioning({ secrets: adapters.secrets, leases, targetUrl })
+    : null;
+  const seconds = (name: string, fallback: number) => (Number(env[name]) > 0 ? Number(env[name]) : fallback) * 1000;
+
+  return () =>
+    runReloadMonitor({
+      loadServer: (id) => service.loadWithSecret(id),
+      store: adapters.servers,
+      leases,
+      onPremSource: (connection) => {
+        const qrs = createQrsClient(connection);
+        return {
+          changedSince: (since) => executionResultsSince(qrs, since),
+          appNames: (ids) => appNamesById(qrs, ids),
+          close: () => qrs.close(),
+        };
+      },
+      poller: {
+        pipeline,
+        watermarks: store,
+        overlapMs: seconds('RELOAD_POLL_OVERLAP_SECONDS', 120),
+        initialLookbackMs: seconds('RELOAD_POLL_LOOKBACK_MINUTES', 10) * 60,
+      },
+      cloudApi: (connection) => {
+        const client = getCloudClient(connection.url);
+        return new QlikCloudApi(client, cloudTokenProvider(client, connection.oauthClientId, connection.clientSecret));
+      },
+      webhookPort,
+    });
+}
