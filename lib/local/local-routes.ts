@@ -21,6 +21,7 @@ const once = <T>(load: () => Promise<T>) => {
 export async function localRoutes(options: { dataDir: string }): Promise<LocalRoute[]> {
   const settingsApi = once(async () => (await import('#functions/settings-api/handler.ts')).handler as unknown as HttpLambdaHandler);
   const testConnection = once(async () => (await import('#functions/test-connection/handler.ts')).handler as unknown as HttpLambdaHandler);
+  const webhookReceiver = once(async () => (await import('#functions/webhook-receiver/handler.ts')).handler as unknown as HttpLambdaHandler);
   const adminUi = once(async () => {
     const { buildAdminUi } = await import('#lib/admin-ui/build-admin-ui.ts');
     const { createAdminUiHandler } = await import('#functions/admin-ui/handler.ts');
@@ -42,6 +43,9 @@ export async function localRoutes(options: { dataDir: string }): Promise<LocalRo
     api('GET', '/api/servers/{id}', 'settings-api', settingsApi),
     api('PUT', '/api/servers/{id}', 'settings-api', settingsApi),
     api('DELETE', '/api/servers/{id}', 'settings-api', settingsApi),
+    api('GET', '/api/servers/{id}/reloads', 'settings-api', settingsApi),
+    // The webhook receiver's function URL in AWS.
+    api('POST', '/webhooks/qlik-cloud', 'webhook-receiver', webhookReceiver),
     api('GET', '/', 'admin-ui', adminUi),
     { ...api('GET', '/assets/{proxy+}', 'admin-ui', adminUi), pattern: /^\/assets\/(?<proxy>.+)$/ },
   ];
