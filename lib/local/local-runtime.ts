@@ -9,12 +9,13 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { resetSharedClients } from '#lib/aws/clients.ts';
-import { appsTable, serversTable } from '#lib/aws/table-definitions.ts';
+import { appsTable, reloadEventsTable, serversTable } from '#lib/aws/table-definitions.ts';
 import { lambdaContext, toApiGatewayEvent, writeResult, type HttpLambdaHandler } from '#lib/local/api-gateway-adapter.ts';
 import { ensureTables } from '#lib/local/ensure-tables.ts';
 import { startLocalDynamoDb } from '#lib/local/local-dynamodb.ts';
 import { startLocalSecretsManager } from '#lib/local/local-secrets-manager.ts';
 import { localRoutes, type LocalRoute } from '#lib/local/local-routes.ts';
+import { startLocalReloadMonitor } from '#lib/reloads/local-reload-monitor.ts';
 
 export interface LocalRuntimeOptions {
   /** 0 picks a free port. Default: `PORT` or 3000. */
@@ -43,6 +44,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
     SERVERS_TABLE_NAME: 'kpimailer-servers',
     APPS_TABLE_NAME: 'kpimailer-apps',
+    RELOAD_EVENTS_TABLE_NAME: 'kpimailer-reload-events',
+    // No EventBridge locally: reload events go to the reload events table and the log.
+    RELOAD_PUBLISHER: 'local',
     SECRET_NAME_PREFIX: 'kpimailer/local',
     KPIMAILER_DATA_DIR: dataDir,
     ...options.env,
@@ -51,7 +55,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   resetSharedClients();
 
   const tableClient = new DynamoDBClient({ endpoint: dynamodb.endpoint });
-  await ensureTables(tableClient, [serversTable(env.SERVERS_TABLE_NAME!), appsTable(env.APPS_TABLE_NAME!)]);
+  await ensureTables(tableClient, [serversTable(env.SERVERS_TABLE_NAME!), appsTable(env.APPS_TABLE_NAME!), reloadEventsTable(env.RELOAD_EVENTS_TABLE_NAME!)]);
   tableClient.destroy();
 
   const server = createServer();
@@ -63,6 +67,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   process.env.KPIMAILER_PUBLIC_URL ??= url;
   const routes = await localRoutes({ dataDir });
   server.on('request', (req, res) => void dispatch(routes, req, res));
+  // The reload monitor's schedule (every minute in AWS).
+  const reloadMonitor = startLocalReloadMonitor();
 
   return {
     url,
@@ -70,6 +76,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((done) => server.close(() => done()));
+      await reloadMonitor.stop();
       resetSharedClients();
       await Promise.all([secrets.close(), dynamodb.close()]);
     },
