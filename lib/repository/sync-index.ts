@@ -133,7 +133,7 @@ export class SyncIndex {
 
 const NON_ASCII = /[^ -~]/;
 
-/** Orders keys as DynamoDB does (printable ASCII ids, the usual case, compare as they are) (UTF-8 bytes); JavaScript's `<` compares UTF-16 units, which differs above U+FFFF. */
+/** Orders keys as DynamoDB does (UTF-8 bytes); JavaScript's `<` compares UTF-16 units, which differs above U+FFFF. App ids are printable ASCII, the fast path. */
 export function compareKeys(a: string, b: string): number {
   if (!NON_ASCII.test(a) && !NON_ASCII.test(b)) return a < b ? -1 : a > b ? 1 : 0;
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
