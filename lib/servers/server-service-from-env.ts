@@ -3,6 +3,7 @@ import { requiredEnv, sharedDocumentClient, sharedSecretsManagerClient } from '#
 import { DynamoDbServerStore } from '#lib/servers/dynamodb-server-store.ts';
 import { SecretsManagerSecretStore } from '#lib/servers/secrets-manager-secret-store.ts';
 import { ServerService, type ServerServiceDeps } from '#lib/servers/server-service.ts';
+import { DynamoDbAppCatalog } from '#lib/repository/dynamodb-app-catalog.ts';
 
 export function serverAdaptersFromEnv(env: NodeJS.ProcessEnv = process.env) {
   return {
@@ -15,5 +16,7 @@ export function serverAdaptersFromEnv(env: NodeJS.ProcessEnv = process.env) {
 }
 
 export function serverServiceFromEnv(extra: Partial<ServerServiceDeps> = {}, env: NodeJS.ProcessEnv = process.env): ServerService {
-  return new ServerService({ ...serverAdaptersFromEnv(env), ...extra });
+  // Deleting a server also removes its synced apps (ServerAppsCleanup).
+  const apps = new DynamoDbAppCatalog(sharedDocumentClient(), requiredEnv('APPS_TABLE_NAME', env));
+  return new ServerService({ ...serverAdaptersFromEnv(env), apps, ...extra });
 }
