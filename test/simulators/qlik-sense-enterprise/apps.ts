@@ -86,6 +86,11 @@ export class SiteApps {
     this.sortedIds = null;
   }
 
+  /** Forget the sorted list after apps were added to or removed from `state.apps` directly. */
+  refresh(): void {
+    this.sortedIds = null;
+  }
+
   /** Published apps in id order (the order the sync asks for). */
   publishedIds(): string[] {
     this.sortedIds ??= [...this.state.apps.values()]
