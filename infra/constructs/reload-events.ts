@@ -1,0 +1,127 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import { FunctionUrlAuthType, type FunctionUrl } from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import type { ServiceTables } from './data.ts';
+import { ServiceFunction } from './functions.ts';
+import type { ServerSecrets } from './secrets.ts';
+
+/** Key layout in `lib/reloads/dynamodb-reload-store.ts`; the attribute DynamoDB's TTL reads. */
+const RELOAD_EVENTS_TTL_ATTRIBUTE = 'expiresAt';
+/** Where the webhook receiver answers; the function URL accepts any path, this one matches the local runtime's. */
+const WEBHOOK_PATH = 'webhooks/qlik-cloud';
+
+const EVENTS_TABLE_WRITE = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
+/** `AppCatalog.recordReload`: a conditional update, and a read to tell "unknown app" from "newer reload stored". */
+const APP_RELOAD_UPDATE = ['dynamodb:UpdateItem', 'dynamodb:GetItem'];
+
+export interface ReloadEventsProps {
+  readonly tables: ServiceTables;
+  readonly secrets: ServerSecrets;
+  /** How often the reload monitor runs (on-prem polling, webhook health). @default every minute */
+  readonly monitorSchedule?: Schedule;
+}
+
+/**
+ * "An app reload finished", from both Qlik flavours, as one event on one bus:
+ *
+ * - `webhook-receiver` behind a Lambda function URL with auth NONE: Qlik Cloud cannot sign AWS requests, and the
+ *   `Qlik-Signature` HMAC over the raw body is the authentication (checked before anything is parsed). It may read
+ *   the `cloud-webhook` secret and nothing else of Secrets Manager, read the servers table (the tenant id), update
+ *   an app's last reload, write the reload events table and put events on the bus.
+ * - `reload-monitor` on an EventBridge schedule (every minute): on-prem reload polling and Qlik Cloud webhook health.
+ *   A function of its own rather than part of scheduled-sync because its cadence (every minute, not every few
+ *   hours) and its access (the reload events table, the bus, re-keying the webhook secret) differ.
+ * - the `Qlik app reload finished` bus the report and alert engines subscribe to, and the reload events table
+ *   (idempotency ledger, 30-day reload history, polling watermark; items expire through TTL).
+ */
+export class ReloadEvents extends Construct {
+  readonly table: Table;
+  readonly bus: EventBus;
+  readonly receiver: ServiceFunction;
+  readonly functionUrl: FunctionUrl;
+  readonly monitor: ServiceFunction;
+  readonly schedule: Rule;
+
+  constructor(scope: Construct, id: string, props: ReloadEventsProps) {
+    super(scope, id);
+    const { tables, secrets } = props;
+
+    this.table = new Table(this, 'Table', {
+      partitionKey: { name: 'pk', type: AttributeType.STRING },
+      sortKey: { name: 'sk', type: AttributeType.STRING },
+      timeToLiveAttribute: RELOAD_EVENTS_TTL_ATTRIBUTE,
+      // The same settings as the service's other tables (see data.ts for the reasons).
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: TableEncryption.AWS_MANAGED,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.bus = new EventBus(this, 'Bus', { description: 'KPImailer: Qlik app reload finished events (on-premise and Qlik Cloud)' });
+
+    const pipelineEnvironment = {
+      ...tables.environment,
+      RELOAD_EVENTS_TABLE_NAME: this.table.tableName,
+      RELOAD_EVENT_BUS_NAME: this.bus.eventBusName,
+    };
+
+    this.receiver = new ServiceFunction(this, 'WebhookReceiver', {
+      name: 'webhook-receiver',
+      description: 'Receives signed Qlik Cloud reload events (function URL) and publishes them',
+      timeout: Duration.seconds(10),
+      // Qlik waits through our cold start; init is CPU-bound, and Lambda gives 1 GB twice the CPU of 512 MB.
+      memorySize: 1024,
+      environment: { ...pipelineEnvironment, SECRET_NAME_PREFIX: secrets.namePrefix },
+    });
+    const receiver = this.receiver.function;
+    secrets.grantRead(receiver, ['cloud-webhook']);
+    tables.servers.grant(receiver, 'dynamodb:GetItem');
+    tables.apps.grant(receiver, ...APP_RELOAD_UPDATE);
+    this.table.grant(receiver, ...EVENTS_TABLE_WRITE);
+    this.bus.grantPutEventsTo(receiver);
+    this.functionUrl = receiver.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
+
+    this.monitor = new ServiceFunction(this, 'ReloadMonitor', {
+      name: 'reload-monitor',
+      description: 'Every minute: polls on-premise reload results and keeps the Qlik Cloud reload webhook healthy',
+      // Well inside the schedule's minute, so runs do not pile up; the lease (60 s) outlives a timed-out run.
+      timeout: Duration.seconds(29),
+      environment: { ...pipelineEnvironment, ...secrets.environment, WEBHOOK_PUBLIC_URL: this.webhookUrl },
+    });
+    const monitor = this.monitor.function;
+    secrets.grantRead(monitor, ['onprem', 'cloud']);
+    // Recreating a deleted webhook generates and stores a new signing secret.
+    secrets.grantReadWrite(monitor, ['cloud-webhook']);
+    // Server state (webhook, tenant) and the monitor's leases live in the servers table.
+    tables.servers.grantReadWriteData(monitor);
+    tables.apps.grant(monitor, ...APP_RELOAD_UPDATE);
+    this.table.grant(monitor, ...EVENTS_TABLE_WRITE);
+    this.bus.grantPutEventsTo(monitor);
+
+    this.schedule = new Rule(this, 'MonitorSchedule', {
+      description: 'Runs the reload monitor',
+      schedule: props.monitorSchedule ?? Schedule.rate(Duration.minutes(1)),
+      // A missed or failed run is simply the next minute's work; retries would only overlap with it.
+      targets: [new LambdaFunction(monitor, { retryAttempts: 0, maxEventAge: Duration.minutes(1) })],
+    });
+  }
+
+  /** The URL Qlik Cloud posts to (the function URL ends in `/`). */
+  get webhookUrl(): string {
+    return `${this.functionUrl.url}${WEBHOOK_PATH}`;
+  }
+
+  /** `GET /api/servers/{id}/reloads` reads the reload history. */
+  grantHistoryRead(grantee: IGrantable): void {
+    this.table.grant(grantee, 'dynamodb:Query');
+  }
+
+  /** The variables through which a reader of the reload history finds it. */
+  get historyEnvironment(): Record<string, string> {
+    return { RELOAD_EVENTS_TABLE_NAME: this.table.tableName };
+  }
+}
