@@ -5,6 +5,7 @@ import { AdminApi } from './constructs/api.ts';
 import { AdminAuth } from './constructs/auth.ts';
 import { ServiceTables } from './constructs/data.ts';
 import { ServiceFunction } from './constructs/functions.ts';
+import { ReloadEvents } from './constructs/reload-events.ts';
 import { ServerSecrets } from './constructs/secrets.ts';
 
 const { GET, PUT, DELETE, POST } = HttpMethod;
@@ -25,6 +26,7 @@ export class KpimailerQlikStack extends Stack {
   readonly settingsApi: ServiceFunction;
   readonly testConnection: ServiceFunction;
   readonly adminUi: ServiceFunction;
+  readonly reloadEvents: ReloadEvents;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, {
@@ -65,6 +67,12 @@ export class KpimailerQlikStack extends Stack {
     // Provisioning the Qlik Cloud webhook creates (or re-keys) its signing secret.
     this.secrets.grantReadWrite(this.testConnection.function, ['cloud-webhook']);
     this.tables.servers.grantReadWriteData(this.testConnection.function);
+
+    this.reloadEvents = new ReloadEvents(this, 'ReloadEvents', { tables: this.tables, secrets: this.secrets });
+    // The connection test provisions the webhook at the receiver's function URL; the settings API lists reloads.
+    this.testConnection.function.addEnvironment('WEBHOOK_PUBLIC_URL', this.reloadEvents.webhookUrl);
+    for (const [name, value] of Object.entries(this.reloadEvents.historyEnvironment)) this.settingsApi.function.addEnvironment(name, value);
+    this.reloadEvents.grantHistoryRead(this.settingsApi.function);
 
     this.adminUi = new ServiceFunction(this, 'AdminUi', {
       name: 'admin-ui',

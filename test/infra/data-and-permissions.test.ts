@@ -74,7 +74,7 @@ describe('DynamoDB tables', () => {
 
   it('makes every table on-demand, recoverable to a point in time, KMS-encrypted and retained', () => {
     const tables = resourcesOfType(synthesized.resources, 'AWS::DynamoDB::Table');
-    expect(tables).toHaveLength(2);
+    expect(tables).toHaveLength(3);
     for (const [id, table] of tables) {
       expect(table.Properties, id).toMatchObject({
         BillingMode: 'PAY_PER_REQUEST',
@@ -147,12 +147,16 @@ describe('IAM least privilege', () => {
     const tables = [synthesized.stack.tables.apps, synthesized.stack.tables.servers].map(
       (table) => `<${logicalIdOf(table)}.Arn>`,
     );
+    const reloadEvents = `<${logicalIdOf(synthesized.stack.reloadEvents.table)}.Arn>`;
 
     // Assess
     for (const action of [...SECRET_READ, ...SECRET_WRITE, ...SECRET_DELETE]) {
       expect(resourcesFor(role, action), action).toEqual(allSecrets);
     }
-    for (const action of TABLE_READ_WRITE) expect(resourcesFor(role, action), action).toEqual(tables.sort());
+    for (const action of TABLE_READ_WRITE) expect(resourcesFor(role, action).filter((arn) => arn !== reloadEvents), action).toEqual(tables.sort());
+    // Plus reading the reload history (GET /api/servers/{id}/reloads), and nothing else on that table.
+    expect(resourcesFor(role, 'dynamodb:Query')).toContain(reloadEvents);
+    for (const action of TABLE_READ_WRITE.filter((a) => a !== 'dynamodb:Query')) expect(resourcesFor(role, action), action).not.toContain(reloadEvents);
   });
 
   it('lets the connection test read the credentials, write only the webhook secret and use only the servers table', () => {

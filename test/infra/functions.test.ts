@@ -18,11 +18,11 @@ function environmentOf(fn: 'settingsApi' | 'testConnection' | 'adminUi'): Record
 }
 
 describe('Lambda functions', () => {
-  it('deploys exactly the admin UI, the settings API and the connection test', () => {
-    // Webhook receiver, scheduled sync and extraction worker arrive with their own issues; until then nothing
-    // may accept Qlik events, least of all through an unauthenticated function URL.
-    expect(functions()).toHaveLength(3);
-    expect(resourcesOfType(synthesized.resources, 'AWS::Lambda::Url')).toEqual([]);
+  it('deploys the admin UI, the settings API, the connection test and the two reload-event functions', () => {
+    // Scheduled sync and extraction worker arrive with their own issues. The only function URL is the webhook
+    // receiver's: auth NONE, because the Qlik-Signature HMAC authenticates each delivery (test/infra/reload-events.test.ts).
+    expect(functions()).toHaveLength(5);
+    expect(resourcesOfType(synthesized.resources, 'AWS::Lambda::Url').map(([, url]) => url.Properties?.AuthType)).toEqual(['NONE']);
   });
 
   it('runs every function on Node.js 24 on arm64 with active tracing', () => {
@@ -59,7 +59,8 @@ describe('Lambda functions', () => {
   it('tells the state-owning functions where the tables and secrets are', () => {
     const { tables, secrets } = synthesized.stack;
     for (const fn of ['settingsApi', 'testConnection'] as const) {
-      const { KPIMAILER_PUBLIC_URL: _publicUrl, ...environment } = environmentOf(fn);
+      // The reload events' variables are checked in reload-events.test.ts.
+      const { KPIMAILER_PUBLIC_URL: _publicUrl, WEBHOOK_PUBLIC_URL: _webhookUrl, RELOAD_EVENTS_TABLE_NAME: _reloads, ...environment } = environmentOf(fn);
       expect(environment, fn).toEqual({
         POWERTOOLS_SERVICE_NAME: 'kpimailer-qlik',
         LOG_LEVEL: 'INFO',
