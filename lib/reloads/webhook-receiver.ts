@@ -37,6 +37,13 @@ export type WebhookReceiver = (event: APIGatewayProxyEventV2) => Promise<HttpRes
 export function createWebhookReceiver(deps: WebhookReceiverDeps): WebhookReceiver {
   const now = deps.now ?? (() => new Date());
   return async (event) => {
+    // A function URL passes every method; only Qlik's POST means anything here.
+    const method = event.requestContext?.http?.method;
+    if (method && method !== 'POST') {
+      const refused = problem(405, 'Method not allowed', 'Qlik Cloud posts its webhook deliveries; nothing else is served here.');
+      refused.headers.allow = 'POST';
+      return refused;
+    }
     const raw = rawBody(event);
     if (raw === 'too-large') {
       countMetric('WebhookRejected', { reason: 'too-large' });
