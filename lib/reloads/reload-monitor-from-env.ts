@@ -9,7 +9,7 @@ import { requiredEnv, sharedDocumentClient } from '#lib/aws/clients.ts';
 import { createWebhookProvisioning, webhookTargetUrl } from '#lib/connection-test/webhook-provisioning.ts';
 import { DynamoDbLeaseProvider } from '#lib/leases/dynamodb-lease.ts';
 import { QlikCloudApi } from '#lib/qlik/cloud/cloud-api.ts';
-import { getCloudClient } from '#lib/qlik/cloud/cloud-client.ts';
+import { getCloudClient, type RateLimitPolicy } from '#lib/qlik/cloud/cloud-client.ts';
 import { cloudTokenProvider } from '#lib/qlik/cloud/token-provider.ts';
 import { createQrsClient } from '#lib/qlik/onprem/qrs-client.ts';
 import { appNamesById, executionResultsSince } from '#lib/qlik/onprem/reload-results.ts';
@@ -18,6 +18,12 @@ import { reloadPipelineFromEnv } from '#lib/reloads/reload-pipeline-from-env.ts'
 import { runReloadMonitor, type ReloadMonitorReport } from '#lib/reloads/reload-monitor.ts';
 import { serverAdaptersFromEnv } from '#lib/servers/server-service-from-env.ts';
 import { ServerService } from '#lib/servers/server-service.ts';
+
+/**
+ * A run has 29 s and the next one is a minute away: waiting out a long `Retry-After` here would only time the run
+ * out, so a rate-limited call fails fast and the next run tries again.
+ */
+const MONITOR_RATE_LIMIT: RateLimitPolicy = { maxAttempts: 3, maxTotalWaitMs: 8_000 };
 
 export function reloadMonitorFromEnv(env: NodeJS.ProcessEnv = process.env): () => Promise<ReloadMonitorReport> {
   const adapters = serverAdaptersFromEnv(env);
@@ -53,7 +59,8 @@ export function reloadMonitorFromEnv(env: NodeJS.ProcessEnv = process.env): () =
       },
       cloudApi: (connection) => {
         const client = getCloudClient(connection.url);
-        return new QlikCloudApi(client, cloudTokenProvider(client, connection.oauthClientId, connection.clientSecret));
+        const tokens = cloudTokenProvider(client, connection.oauthClientId, connection.clientSecret);
+        return new QlikCloudApi(client, tokens, MONITOR_RATE_LIMIT);
       },
       webhookPort,
     });
