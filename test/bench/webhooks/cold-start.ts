@@ -1,0 +1,112 @@
+/**
+ * Cold start of the webhook receiver next to a bare receiver (bare-receiver.ts: read the secret, check the HMAC,
+ * answer), both bundled with the esbuild settings of the deployed functions (infra/constructs/functions.ts: ESM,
+ * node24 target, minified, external source map without sources, `module` before `main`, the require banner, the
+ * AWS SDK bundled in).
+ *
+ * For each bundle: its size, then in fresh `node` processes (one warm-up, then the median of 5) the module import
+ * time measured around `await import()`, and the first response: the handler's first invocation on a signed event,
+ * with the SDK clients built, the secret read and (for the receiver) the event stored and published, against
+ * local stand-ins (dynalite, the local Secrets Manager). Lambda runs Node 24 on arm64; this runs the local Node,
+ * so compare the two bundles with each other rather than with Lambda's init duration.
+ */
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+import { apiEvent } from '#test/support/api-events.ts';
+
+const run = promisify(execFile);
+
+// As in infra/constructs/functions.ts (ServiceFunction's bundling), which the CDK passes to esbuild.
+const ESM_REQUIRE_BANNER =
+  "import { createRequire as __kpimailerCreateRequire } from 'node:module';" + 'const require = __kpimailerCreateRequire(import.meta.url);';
+
+export interface BundleFigures {
+  bytes: number;
+  gzipBytes: number;
+  importMs: number[];
+  firstResponseMs: number[];
+  processWallMs: number[];
+  statuses: number[];
+}
+
+export async function bundle(entry: string, outDir: string): Promise<string> {
+  const outfile = join(outDir, 'index.mjs');
+  await build({
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node24',
+    minify: true,
+    sourcemap: true,
+    sourcesContent: false,
+    mainFields: ['module', 'main'],
+    banner: { js: ESM_REQUIRE_BANNER },
+    outfile,
+    logLevel: 'warning',
+  });
+  return outfile;
+}
+
+/** The child: import, one invocation, figures on the last line (the handler's own log lines come before it). */
+const CHILD = `
+const t0 = performance.now();
+const { handler } = await import(process.env.BENCH_BUNDLE);
+const t1 = performance.now();
+const response = await handler(JSON.parse(process.env.BENCH_EVENT), { awsRequestId: 'bench', functionName: 'bench', getRemainingTimeInMillis: () => 10000 });
+const t2 = performance.now();
+process.stdout.write('\\n' + JSON.stringify({ importMs: t1 - t0, firstResponseMs: t2 - t1, status: response.statusCode }) + '\\n');
+process.exit(0);
+`;
+
+/**
+ * @param signedEvent builds a fresh signed delivery per process, so every first invocation processes a new event
+ */
+export async function measure(bundlePath: string, env: Record<string, string>, signedEvent: () => { body: string; headers: Record<string, string> }, runs = 5): Promise<BundleFigures> {
+  const childPath = join(bundlePath, '..', 'child.mjs');
+  writeFileSync(childPath, CHILD);
+  const code = readFileSync(bundlePath);
+  const figures: BundleFigures = { bytes: statSync(bundlePath).size, gzipBytes: gzipSync(code, { level: 9 }).byteLength, importMs: [], firstResponseMs: [], processWallMs: [], statuses: [] };
+  for (let i = 0; i <= runs; i++) {
+    const request = signedEvent();
+    const event = apiEvent('POST', '/webhooks/qlik-cloud', { rawBody: request.body, headers: request.headers });
+    const started = performance.now();
+    const { stdout } = await run(process.execPath, [childPath], {
+      env: {
+        PATH: process.env.PATH,
+        ...env,
+        // What Lambda sets for these functions (infra/constructs/functions.ts).
+        NODE_OPTIONS: '--enable-source-maps',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        BENCH_BUNDLE: bundlePath,
+        BENCH_EVENT: JSON.stringify(event),
+      },
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    const wall = performance.now() - started;
+    if (i === 0) continue; // warm-up: file system cache, not the code
+    const last = JSON.parse(stdout.trim().split('\n').pop()!) as { importMs: number; firstResponseMs: number; status: number };
+    figures.importMs.push(last.importMs);
+    figures.firstResponseMs.push(last.firstResponseMs);
+    figures.processWallMs.push(wall);
+    figures.statuses.push(last.status);
+  }
+  return figures;
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+export function bundleDir(root: string, name: string): string {
+  const dir = join(root, `${name}-${randomUUID().slice(0, 6)}`);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
