@@ -25,9 +25,11 @@ export function finishExecution(state: QlikSenseState, result: Entity, status: F
   result.stopTime = stopTime;
   result.duration = Math.max(0, Date.parse(stopTime) - Date.parse(String(result.startTime)));
   const failed = status === 8 || status === 11;
+  // ExecutionResultDetailCondensed, every property the spec lists.
+  const detail = (detailsType: 0 | 2, message: string) => ({ id: randomUUID(), privileges: [], detailsType, message, detailCreatedDate: stopTime });
   result.details = [
-    { detailsType: 2, message: 'Changing task state from Started to ' + (failed ? 'FinishedFail' : status === 6 ? 'Aborted' : 'FinishedSuccess'), detailCreatedDate: stopTime },
-    ...(failed ? [{ detailsType: 0, message: options.message ?? 'The reload script failed.', detailCreatedDate: stopTime }] : []),
+    detail(2, `Changing task state from Started to ${failed ? 'FinishedFail' : status === 6 ? 'Aborted' : 'FinishedSuccess'}`),
+    ...(failed ? [detail(0, options.message ?? 'The reload script failed.')] : []),
   ];
   result.scriptLogAvailable = true;
   state.touch(result);
