@@ -3,14 +3,16 @@
  * the authentication). No middy here on purpose: the signature must be checked on the raw body before any body
  * parser runs, and every module on this path adds to the cold start Qlik waits through.
  */
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { problem } from '#lib/api/problem.ts';
 import { logger } from '#lib/observability/logger.ts';
 import { webhookReceiverFromEnv } from '#lib/reloads/webhook-receiver-from-env.ts';
 
 let receiver: ReturnType<typeof webhookReceiverFromEnv> | undefined;
 
-export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+export const handler = async (event: APIGatewayProxyEventV2, context?: Context): Promise<APIGatewayProxyStructuredResultV2> => {
+  // What middy's injectLambdaContext would do: every log line of this delivery carries the request id.
+  if (context) logger.addContext(context);
   try {
     receiver ??= webhookReceiverFromEnv();
     return await receiver(event);

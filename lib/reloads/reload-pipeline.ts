@@ -10,6 +10,11 @@
  * - after the publish: the claim is kept, so a retry inside the lease answers "in progress" instead of publishing
  *   twice. Only a crash between publish and `complete` followed by a redelivery after the lease can publish a
  *   second time; EventBridge delivers at least once anyway, so subscribers dedupe on (serverId, reloadId).
+ *
+ * Why a ledger of our own instead of Powertools idempotency: the release-before-publish / keep-after-publish rule
+ * above is not something its wrapper expresses (it records success or failure of the whole function), one ledger
+ * serves the webhook and the poller alike, and the receiver's cold start stays free of another package. Both need
+ * the same single conditional put, which works on dynalite (`npm start`) as well as on DynamoDB.
  */
 import { logger } from '#lib/observability/logger.ts';
 import type {
