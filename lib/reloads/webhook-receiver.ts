@@ -50,6 +50,10 @@ export function createWebhookReceiver(deps: WebhookReceiverDeps): WebhookReceive
       return problem(413, 'Payload too large', `Webhook bodies are limited to ${MAX_WEBHOOK_BODY_BYTES / 1024 / 1024} MiB.`);
     }
 
+    // Started beside the secret read so a cold container pays one round trip for both; it is cached for a minute,
+    // so unsigned requests cannot turn it into load.
+    const tenantLookup = deps.expectedTenantId();
+    tenantLookup.catch(() => undefined);
     const verdict = await verify(deps, raw, header(event, 'qlik-signature'), now());
     if (!verdict.ok) {
       countMetric('WebhookRejected', { reason: `signature-${verdict.reason}` });
@@ -72,7 +76,7 @@ export function createWebhookReceiver(deps: WebhookReceiverDeps): WebhookReceive
       return problem(400, 'Malformed event', parsed.message);
     }
 
-    const expectedTenant = await deps.expectedTenantId();
+    const expectedTenant = await tenantLookup;
     if (expectedTenant && parsed.tenantId && parsed.tenantId !== expectedTenant) {
       countMetric('WebhookRejected', { reason: 'other-tenant' });
       logger.warn('Webhook delivery refused: event of another tenant', { eventTenantId: parsed.tenantId, expectedTenantId: expectedTenant });
