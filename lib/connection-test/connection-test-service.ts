@@ -20,7 +20,7 @@ export interface ConnectionTesters {
   cloud(
     connection: CloudConnection,
     options: { deadlineMs: number; webhook: WebhookProvisioningPort; publicOrigin: string | null },
-  ): Promise<{ result: TestResult; webhook: WebhookState | null; warnings: string[] }>;
+  ): Promise<{ result: TestResult; webhook: WebhookState | null; warnings: string[]; tenantId: string | null }>;
 }
 
 export interface ConnectionTestDeps {
@@ -59,12 +59,14 @@ export class ConnectionTestService {
       const { result, virtualProxy } = await this.deps.testers.onprem(onPremConnectionOf(resolved, state), { deadlineMs: TEST_DEADLINE_MS });
       return { result, warnings: [], provisioned: virtualProxy ? { virtualProxy } : {} };
     }
-    const { result, webhook, warnings } = await this.deps.testers.cloud(cloudConnectionOf(resolved, state), {
+    const { result, webhook, warnings, tenantId } = await this.deps.testers.cloud(cloudConnectionOf(resolved, state), {
       deadlineMs: TEST_DEADLINE_MS,
       webhook: this.deps.webhook,
       publicOrigin: this.deps.publicOrigin,
     });
-    return { result, warnings, provisioned: webhook ? { webhook } : {} };
+    // The webhook now posts here, so the receiver must know the tenant from this moment, not from the next monitor run.
+    const tenant = tenantId ? { id: tenantId, url: resolved.settings.url } : null;
+    return { result, warnings, provisioned: { ...(webhook ? { webhook } : {}), ...(tenant ? { tenant } : {}) } };
   }
 
 }

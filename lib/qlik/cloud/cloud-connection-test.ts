@@ -45,6 +45,8 @@ export interface CloudConnectionTestOutcome {
   /** The provisioned webhook, or null when the checks did not get that far. */
   webhook: WebhookState | null;
   warnings: string[];
+  /** The tenant the OAuth client signed in to (from `/users/me`); the webhook receiver refuses other tenants' events. */
+  tenantId: string | null;
 }
 
 const DEFAULT_DEADLINE_MS = 25_000;
@@ -69,7 +71,7 @@ export async function testCloudConnection(connection: CloudConnection, options: 
   const client = getCloudClient(connection.url, options.client);
   const tokens = cloudTokenProvider(client, connection.oauthClientId, connection.clientSecret);
   const api = new QlikCloudApi(client, tokens, TEST_RATE_LIMIT);
-  const outcome: { webhook: WebhookState | null; warnings: string[] } = { webhook: null, warnings: [] };
+  const outcome: { webhook: WebhookState | null; warnings: string[]; tenantId: string | null } = { webhook: null, warnings: [], tenantId: null };
 
   const checks: Check<null>[] = [
     {
@@ -89,13 +91,14 @@ export async function testCloudConnection(connection: CloudConnection, options: 
       run: async (_context, signal) => {
         const result = await authenticateAndProvision(api, connection, options, signal);
         outcome.webhook = result.webhook;
+        outcome.tenantId = result.tenantId;
         outcome.warnings.push(...result.warnings);
         return result.message;
       },
     },
   ];
   const result = await runCheckLadder(checks, null, { deadlineMs: options.deadlineMs ?? DEFAULT_DEADLINE_MS, onProgress: options.onProgress });
-  return { result, webhook: result.ok ? outcome.webhook : null, warnings: outcome.warnings };
+  return { result, webhook: result.ok ? outcome.webhook : null, warnings: outcome.warnings, tenantId: result.ok ? outcome.tenantId : null };
 }
 
 async function authenticateAndProvision(api: QlikCloudApi, connection: CloudConnection, options: CloudConnectionTestOptions, signal: AbortSignal) {
@@ -134,7 +137,7 @@ async function authenticateAndProvision(api: QlikCloudApi, connection: CloudConn
     throw fail(`${signedIn} The reload webhook could not be set up: `, error);
   }
   const warnings = [...provisioned.warnings, ...(await originWarnings)];
-  return { message: `${signedIn} ${provisioned.summary}`, webhook: provisioned.webhook, warnings };
+  return { message: `${signedIn} ${provisioned.summary}`, webhook: provisioned.webhook, warnings, tenantId: user?.tenantId ?? null };
 }
 
 /** Qlik only delivers to https URLs with a host name; saying so here beats Qlik's generic 400. */

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setDefaultCloudClientOptions } from '#lib/qlik/cloud/cloud-client.ts';
+import { DynamoDbServerStore } from '#lib/servers/dynamodb-server-store.ts';
 import { SecretsManagerSecretStore } from '#lib/servers/secrets-manager-secret-store.ts';
 import type { WebhookSigningSecret } from '#lib/servers/server-record.ts';
 import { startQlikCloudSimulator, type QlikCloudSimulator } from '#test/simulators/qlik-cloud/index.ts';
@@ -47,6 +48,9 @@ describe('POST /api/servers/cloud/test through the real handler', () => {
     expect(ourWebhooks()[0]!.secret).toBe(signing!.secret);
     expect(response.body).not.toContain(signing!.secret);
     expect((await api.call('GET', '/api/servers/cloud')).json().webhook).toMatchObject({ enabled: true });
+    // The receiver refuses other tenants' events from the first delivery on.
+    const state = await new DynamoDbServerStore(api.aws.documentClient, api.aws.serversTableName).getState('cloud');
+    expect(state.tenant).toEqual({ id: sim.state.tenantId, url: sim.url });
   });
 
   it('ends with exactly one webhook after ten concurrent tests (the DynamoDB lease serialises provisioning)', async () => {
