@@ -146,8 +146,8 @@ describe('editing a Qlik server (local runtime + Qlik simulators)', () => {
     await screenshot(page, 'edit-onprem-keyboard');
   });
 
-  // Needs POST /api/servers/{id}/sync and GET /api/servers/{id}/apps (issue 5), not served by the local runtime
-  // yet. Then: seed streams and apps in stack.qse.state, press Sync apps on the card, wait for the result
-  // ("N apps (N added, ...)"), open the Qlik Repository and find the apps under their stream names.
+  // Needs POST /api/servers/{id}/sync and GET /api/servers/{id}/apps routed by the local runtime (issue 5;
+  // lib/local/local-routes.ts does not yet). The body is ready: syncAndBrowseRepository(page, stack) in
+  // support/sync-scenario.ts seeds streams and apps, presses Sync apps, waits for the result and browses them.
   it.todo('Sync apps shows the result and the Qlik Repository lists the apps by stream');
 });

@@ -58,8 +58,8 @@ describe('first-run wizard (local runtime + Qlik simulators)', () => {
     await screenshot(page, 'wizard-4-first-sync-onprem');
   });
 
-  // Needs POST /api/servers/{id}/sync and GET .../apps (issue 5), not served by the local runtime yet: then wait
-  // for `wizard-done` after the save above and assert the simulated site's app count in the sync result.
+  // Needs POST /api/servers/{id}/sync routed by the local runtime (issue 5; lib/local/local-routes.ts does not yet):
+  // then call expectFirstSyncDone(page) from support/sync-scenario.ts after "Save and sync apps" in both tests above.
   it.todo('runs the first sync after saving and shows how many apps it found');
 
   it('sets up Qlik Cloud: the preparation names this page origin, then fields, test, save', async () => {

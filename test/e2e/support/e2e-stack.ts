@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { setDefaultCloudClientOptions } from '#lib/qlik/cloud/cloud-client.ts';
 import { startLocalRuntime, type LocalRuntime } from '#lib/local/local-runtime.ts';
 import { createClientPfx } from '#test/support/certificates.ts';
-import { startQlikCloudSimulator, type QlikCloudSimulator } from '#test/simulators/qlik-cloud/index.ts';
+import { startQlikCloudSimulator, TenantApps, type QlikCloudSimulator } from '#test/simulators/qlik-cloud/index.ts';
 import { startQlikSenseSimulator, type QlikSenseSimulator } from '#test/simulators/qlik-sense-enterprise/index.ts';
 
 export const PFX_PASSWORD = 'Pfx-e2e-Password-51c7';
@@ -21,6 +21,8 @@ export interface E2eStack {
   runtime: LocalRuntime;
   qse: QlikSenseSimulator;
   cloud: QlikCloudSimulator;
+  /** The tenant's apps and spaces (items and spaces routes), for the first sync. */
+  tenant: TenantApps;
   /** A Windows-format client.pfx of the simulated site, as exported from the QMC. */
   pfx: Buffer;
   webIntegrationId: string;
@@ -32,7 +34,8 @@ export interface E2eStack {
 export async function startE2eStack(): Promise<E2eStack> {
   const dataDir = await mkdtemp(join(tmpdir(), 'kpimailer-e2e-'));
   const qse = await startQlikSenseSimulator();
-  const cloud = await startQlikCloudSimulator({ clients: [{ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET }] });
+  const tenant = new TenantApps({ count: 12, sharedSpaces: 2, managedSpaces: 1, personalShare: 0 });
+  const cloud = await startQlikCloudSimulator({ clients: [{ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET }], routes: tenant.routes() });
   setDefaultCloudClientOptions({ ca: cloud.caPem });
   // Qlik Cloud only posts webhooks to https; the receiver's public URL is never called in these tests.
   const runtime = await startLocalRuntime({ port: 0, dataDir, env: { WEBHOOK_PUBLIC_URL: 'https://kpimailer-e2e.example.com/webhooks/qlik-cloud' } });
@@ -41,6 +44,7 @@ export async function startE2eStack(): Promise<E2eStack> {
     runtime,
     qse,
     cloud,
+    tenant,
     pfx: createClientPfx(qse.pki, 'legacy', { password: PFX_PASSWORD }),
     webIntegrationId,
     reset: async (id) => {
