@@ -129,7 +129,12 @@ async function authenticateAndProvision(api: QlikCloudApi, connection: CloudConn
   const who = user?.name ?? user?.subject ?? user?.id ?? 'the OAuth client';
   const signedIn = `Signed in as ${who}${user?.tenantId ? ` (tenant ${user.tenantId})` : ''}.`;
 
-  if (targetProblem || !lookup) throw new CheckFailedError(`${signedIn} ${targetProblem}`);
+  if (targetProblem || !lookup) {
+    // The connection itself works; what is missing is a public https URL for this deployment (only a local run lacks
+    // one, and Qlik Cloud could not reach a loopback address anyway). Say so without failing the admin's credentials.
+    const warnings = [targetProblem ?? 'The reload webhook was not set up.', ...(await originWarnings)];
+    return { message: `${signedIn} Reload webhook not set up (see the warning).`, webhook: null, warnings, tenantId: user?.tenantId ?? null };
+  }
   let provisioned;
   try {
     provisioned = await provisionReloadWebhook(api, port, { knownWebhookId: connection.webhook?.id ?? null, prefetched: lookup, signal });
@@ -149,7 +154,7 @@ function webhookUrlProblem(targetUrl: string): string | null {
     return `The reload webhook cannot be set up: this deployment's public webhook URL (${targetUrl}) is not a URL. Set KPIMAILER_PUBLIC_URL (locally) or redeploy the stack.`;
   }
   if (url.protocol !== 'https:') {
-    return `The reload webhook cannot be set up: Qlik Cloud only posts to https URLs, and this deployment's webhook URL is ${targetUrl}.`;
+    return `The reload webhook cannot be set up: Qlik Cloud only posts to https URLs, and this deployment's webhook URL is ${targetUrl}. Set KPIMAILER_PUBLIC_URL to a public https address (e.g. a tunnel) to receive reload events locally.`;
   }
   return null;
 }
