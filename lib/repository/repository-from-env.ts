@@ -12,7 +12,7 @@ import { QlikCloudApi } from '#lib/qlik/cloud/cloud-api.ts';
 import { getCloudClient } from '#lib/qlik/cloud/cloud-client.ts';
 import { CloudAppListing, DEFAULT_SYNC_SPACE_TYPES, SYNC_RATE_LIMIT, type SyncSpaceType } from '#lib/qlik/cloud/app-listing.ts';
 import { cloudTokenProvider } from '#lib/qlik/cloud/token-provider.ts';
-import { OnPremAppListing } from '#lib/qlik/onprem/app-listing.ts';
+import { DEFAULT_CONCURRENCY, OnPremAppListing } from '#lib/qlik/onprem/app-listing.ts';
 import { createQrsClient } from '#lib/qlik/onprem/qrs-client.ts';
 import { AppSyncService, type AppSyncDeps, type ListingFactory } from '#lib/repository/app-sync-service.ts';
 import { repositoryRoutes } from '#lib/repository/apps-api.ts';
@@ -35,7 +35,7 @@ export function qlikListings(env: NodeJS.ProcessEnv = process.env): ListingFacto
   return ({ record, secret }, state) => {
     if (record.type === 'onprem') {
       const connection = onPremConnectionOf({ settings: record.settings, secret: secret as OnPremSecret }, state);
-      return new OnPremAppListing(createQrsClient(connection, { defaultTimeoutMs: 60_000 }));
+      return new OnPremAppListing(createQrsClient(connection, { defaultTimeoutMs: 60_000, connections: DEFAULT_CONCURRENCY }));
     }
     const connection = cloudConnectionOf({ settings: record.settings, secret: secret as CloudSecret }, state);
     const client = getCloudClient(connection.url);

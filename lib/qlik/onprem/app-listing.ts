@@ -51,17 +51,24 @@ interface QrsTable {
 
 export interface OnPremListingOptions {
   pageSize?: number;
+  /** Table requests in flight at once; the QRS client needs as many connections. */
+  concurrency?: number;
 }
+
+/** Two requests in flight hide QRS's own time per page behind the next round trip, without loading QRS much. */
+export const DEFAULT_CONCURRENCY = 2;
 
 export class OnPremAppListing implements AppListing {
   unstable = false;
   private readonly pageSize: number;
+  private readonly concurrency: number;
 
   constructor(
     private readonly qrs: QrsClient,
     options: OnPremListingOptions = {},
   ) {
     this.pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
+    this.concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   }
 
   get requests(): number {
@@ -74,32 +81,56 @@ export class OnPremAppListing implements AppListing {
     return typeof value === 'number' ? value : null;
   }
 
+  /**
+   * Keeps `concurrency` table requests in flight (skip/take pages are independent), so QRS's time per page
+   * overlaps with the next request's round trip; pages are still handed on in order.
+   */
   async *pages(signal: AbortSignal): AsyncGenerator<CatalogApp[]> {
-    let offset = 0;
-    let lastId: string | null = null;
-    for (;;) {
-      // From the second page on, re-read the previous page's last row to see whether the list moved.
-      const skip: number = lastId === null ? 0 : offset - 1;
-      const take: number = lastId === null ? this.pageSize : this.pageSize + 1;
-      const table: QrsTable | undefined = await this.qrs.post<QrsTable>(`/qrs/app/table`, APP_TABLE_DEFINITION, {
-        query: { skip, take, sortColumn: 'id', orderAscending: true },
-        filter: PUBLISHED_FILTER,
-        signal,
-        timeoutMs: PAGE_TIMEOUT_MS,
-      });
-      const rows: unknown[][] = table?.rows ?? [];
-      const read = rowReader(table?.columnNames);
-      let apps: CatalogApp[] = rows.map((row) => toCatalogApp(read, row));
-      if (lastId !== null) {
-        if (apps[0]?.appId === lastId) apps = apps.slice(1);
-        else this.unstable = true;
+    const inFlight: Promise<QrsTable | undefined>[] = [];
+    let requested = 0;
+    let ended = false;
+    const fill = () => {
+      while (!ended && inFlight.length < this.concurrency) {
+        const page = this.requestPage(requested++, signal);
+        page.catch(() => undefined);
+        inFlight.push(page);
       }
-      const received = lastId === null ? rows.length : rows.length - 1;
-      if (apps.length > 0) yield apps;
-      if (received < this.pageSize || rows.length === 0) return;
-      offset += this.pageSize;
-      lastId = apps[apps.length - 1]?.appId ?? lastId;
+    };
+    let lastId: string | null = null;
+    try {
+      fill();
+      for (let index = 0; inFlight.length > 0; index++) {
+        const table = await inFlight.shift()!;
+        const rows: unknown[][] = table?.rows ?? [];
+        const read = rowReader(table?.columnNames);
+        let apps: CatalogApp[] = rows.map((row) => toCatalogApp(read, row));
+        // From the second page on, the first row re-reads the previous page's last one: is it still there?
+        if (index > 0) {
+          if (lastId !== null && apps[0]?.appId === lastId) apps = apps.slice(1);
+          else if (apps.length > 0) this.unstable = true;
+        }
+        if (apps.length < this.pageSize || rows.length === 0) ended = true;
+        else fill();
+        lastId = apps[apps.length - 1]?.appId ?? lastId;
+        if (apps.length > 0) yield apps;
+        if (ended) return;
+      }
+    } finally {
+      ended = true;
+      // Requests sent past the end answer empty pages; let them settle before the connection closes.
+      await Promise.allSettled(inFlight);
     }
+  }
+
+  private requestPage(index: number, signal: AbortSignal): Promise<QrsTable | undefined> {
+    const skip = index === 0 ? 0 : index * this.pageSize - 1;
+    const take = index === 0 ? this.pageSize : this.pageSize + 1;
+    return this.qrs.post<QrsTable | undefined>('/qrs/app/table', APP_TABLE_DEFINITION, {
+      query: { skip, take, sortColumn: 'id', orderAscending: true },
+      filter: PUBLISHED_FILTER,
+      signal,
+      timeoutMs: PAGE_TIMEOUT_MS,
+    });
   }
 
   close(): Promise<void> {

@@ -76,7 +76,7 @@ export async function startRepository(options: HarnessOptions): Promise<Reposito
     leases: new DynamoDbLeaseProvider(aws.documentClient, aws.serversTableName),
     listings: ({ record }) => {
       if (record.type === 'onprem') {
-        const qrs = createQrsClient(options.onprem!.connection());
+        const qrs = createQrsClient(options.onprem!.connection(), { connections: 2 });
         return new OnPremAppListing(options.wrapQrs ? options.wrapQrs(qrs) : qrs, { pageSize: options.onpremPageSize ?? 10 });
       }
       const client = getCloudClient(options.cloud!.url, { ca: options.cloud!.caPem });
@@ -145,14 +145,14 @@ function savedRecord(id: ServerId, options: HarnessOptions): ServerRecord {
       certificate: { subject: 'CN=kpimailer', issuer: 'CN=ca', subjectAltNames: [], notBefore: at, notAfter: at, fingerprintSha256: '00' },
       rootCertificate: null,
       hasCertificatePassword: true,
-    } as ServerRecord;
+    } as unknown as ServerRecord;
   }
   return {
     ...common,
     type: 'cloud',
     settings: { displayName: 'Qlik Cloud', url: options.cloud?.url ?? 'https://acme.eu.qlikcloud.com', maxParallelExecutions: 4, oauthClientId: CLOUD_CLIENT.clientId, webIntegrationId: 'wi' },
     hasClientSecret: true,
-  };
+  } as unknown as ServerRecord;
 }
 
 /** Polls the server's lastSync until it is no longer running. */
