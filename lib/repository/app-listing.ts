@@ -49,3 +49,30 @@ export async function* prefetch<T>(source: AsyncIterable<T>, depth = 1): AsyncGe
     if (!finished) await iterator.return?.().catch(() => undefined);
   }
 }
+
+/**
+ * Interleaves several page streams, handing on each page as soon as it arrives, with one request in flight per
+ * stream. Cursor-paged listings cannot fetch ahead within one stream, but independent streams (one per space
+ * type) can run side by side.
+ */
+export async function* mergePages<T>(sources: AsyncIterable<T>[]): AsyncGenerator<T> {
+  const iterators = sources.map((source) => source[Symbol.asyncIterator]());
+  const pending = new Map<number, Promise<{ index: number; result: IteratorResult<T> }>>();
+  const pull = (index: number) => {
+    const next = iterators[index]!.next().then((result) => ({ index, result }));
+    next.catch(() => undefined);
+    pending.set(index, next);
+  };
+  iterators.forEach((_, index) => pull(index));
+  try {
+    while (pending.size > 0) {
+      const { index, result } = await Promise.race(pending.values());
+      pending.delete(index);
+      if (result.done) continue;
+      pull(index);
+      yield result.value;
+    }
+  } finally {
+    await Promise.allSettled(iterators.map((iterator, index) => (pending.has(index) ? iterator.return?.() : undefined)));
+  }
+}

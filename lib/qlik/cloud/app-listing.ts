@@ -2,9 +2,9 @@
  * The apps of a Qlik Cloud tenant, page by page, for the app catalog sync.
  *
  * Qlik Cloud's Apps API has no list call; apps are items: `GET /api/v1/items?resourceType=app&limit=100`
- * (100 is the maximum), following `links.next.href` until there is none. `spaceType=shared,managed` asks Qlik to
- * leave personal-space apps out, so they cost no requests (a deployment can widen that). Space names come from
- * `/api/v1/spaces`, read once per sync beside the first items page. Every request goes through the sync's Tier 1
+ * (100 is the maximum), following `links.next.href` until there is none, one chain per space type (`shared`,
+ * `managed`) running side by side; personal-space apps are left out and cost no requests (a deployment can add
+ * them). Space names come from `/api/v1/spaces`, read once per sync beside the first items page. Every request goes through the sync's Tier 1
  * budget; the client waits out a 429 for as long as `Retry-After` says (up to its cap).
  */
 import type { QlikCloudApi } from '#lib/qlik/cloud/cloud-api.ts';
@@ -12,7 +12,7 @@ import { pathOfLink, type RateLimitPolicy } from '#lib/qlik/cloud/cloud-client.t
 import { RequestBudget, SYNC_TIER1_BUDGET } from '#lib/qlik/cloud/request-budget.ts';
 import { normalizeTime } from '#lib/repository/app-hash.ts';
 import type { CatalogApp, ReloadStatus } from '#lib/repository/app-catalog.ts';
-import type { AppListing } from '#lib/repository/app-listing.ts';
+import { mergePages, type AppListing } from '#lib/repository/app-listing.ts';
 
 export type SyncSpaceType = 'shared' | 'managed' | 'personal';
 export const DEFAULT_SYNC_SPACE_TYPES: SyncSpaceType[] = ['shared', 'managed'];
@@ -72,8 +72,12 @@ export class CloudAppListing implements AppListing {
   async *pages(signal: AbortSignal): AsyncGenerator<CatalogApp[]> {
     const spaces = this.spaceNames(signal);
     spaces.catch(() => undefined);
-    const query = { resourceType: 'app', limit: 100, spaceType: this.spaceTypes.join(','), noActions: true };
-    for await (const items of this.follow<QlikItem>('/api/v1/items', query, 'items.list', signal)) {
+    // One cursor chain per space type, side by side: a chain can only ask for its next page once the previous
+    // one has answered, so two chains halve the time a large tenant takes.
+    const chains = this.spaceTypes.map((spaceType) =>
+      this.follow<QlikItem>('/api/v1/items', { resourceType: 'app', limit: 100, spaceType, noActions: true }, 'items.list', signal),
+    );
+    for await (const items of mergePages(chains)) {
       const names = await spaces;
       yield items.filter((item) => (item.resourceType ?? 'app') === 'app' && item.resourceId).map((item) => toCatalogApp(item, names));
     }
