@@ -16,6 +16,7 @@ import { startLocalDynamoDb } from '#lib/local/local-dynamodb.ts';
 import { startLocalSecretsManager } from '#lib/local/local-secrets-manager.ts';
 import { localRoutes, type LocalRoute } from '#lib/local/local-routes.ts';
 import { startLocalReloadMonitor } from '#lib/reloads/local-reload-monitor.ts';
+import { startLocalSyncSchedule } from '#lib/repository/local-sync-schedule.ts';
 
 export interface LocalRuntimeOptions {
   /** 0 picks a free port. Default: `PORT` or 3000. */
@@ -69,6 +70,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   server.on('request', (req, res) => void dispatch(routes, req, res));
   // The reload monitor's schedule (every minute in AWS).
   const reloadMonitor = startLocalReloadMonitor();
+  // The app sync schedule (hourly in AWS).
+  const syncSchedule = startLocalSyncSchedule();
 
   return {
     url,
@@ -77,6 +80,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       server.closeAllConnections();
       await new Promise<void>((done) => server.close(() => done()));
       await reloadMonitor.stop();
+      await syncSchedule.stop();
       resetSharedClients();
       await Promise.all([secrets.close(), dynamodb.close()]);
     },
