@@ -44,6 +44,8 @@ export async function localRoutes(options: { dataDir: string }): Promise<LocalRo
     api('PUT', '/api/servers/{id}', 'settings-api', settingsApi),
     api('DELETE', '/api/servers/{id}', 'settings-api', settingsApi),
     api('GET', '/api/servers/{id}/reloads', 'settings-api', settingsApi),
+    api('POST', '/api/servers/{id}/sync', 'settings-api', settingsApi),
+    api('GET', '/api/servers/{id}/apps', 'settings-api', settingsApi),
     // The webhook receiver's function URL in AWS.
     api('POST', '/webhooks/qlik-cloud', 'webhook-receiver', webhookReceiver),
     api('GET', '/', 'admin-ui', adminUi),
