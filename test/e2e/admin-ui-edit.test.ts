@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { ALL_PASSED_ONPREM, checkMessage, expectNoSecret, fillCloudForm, fillOnPremForm, testConnection } from '#test/e2e/support/admin-page.ts';
 import { launchChromium, openPage, screenshot } from '#test/e2e/support/browser.ts';
 import { CLIENT_SECRET, PFX_PASSWORD, startE2eStack, type E2eStack } from '#test/e2e/support/e2e-stack.ts';
+import { syncAndBrowseRepository } from '#test/e2e/support/sync-scenario.ts';
 
 describe('editing a Qlik server (local runtime + Qlik simulators)', () => {
   let stack: E2eStack;
@@ -146,8 +147,5 @@ describe('editing a Qlik server (local runtime + Qlik simulators)', () => {
     await screenshot(page, 'edit-onprem-keyboard');
   });
 
-  // Needs POST /api/servers/{id}/sync and GET /api/servers/{id}/apps routed by the local runtime (issue 5;
-  // lib/local/local-routes.ts does not yet). The body is ready: syncAndBrowseRepository(page, stack) in
-  // support/sync-scenario.ts seeds streams and apps, presses Sync apps, waits for the result and browses them.
-  it.todo('Sync apps shows the result and the Qlik Repository lists the apps by stream');
+  it('Sync apps shows the result and the Qlik Repository lists the apps by stream', () => syncAndBrowseRepository(page, stack));
 });

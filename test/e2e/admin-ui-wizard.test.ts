@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { ALL_PASSED_CLOUD, ALL_PASSED_ONPREM, fillCloudForm, fillOnPremForm, testConnection } from '#test/e2e/support/admin-page.ts';
 import { launchChromium, openPage, screenshot, serversFirstRenderMs } from '#test/e2e/support/browser.ts';
 import { startE2eStack, type E2eStack } from '#test/e2e/support/e2e-stack.ts';
+import { expectFirstSyncDone } from '#test/e2e/support/sync-scenario.ts';
 
 describe('first-run wizard (local runtime + Qlik simulators)', () => {
   let stack: E2eStack;
@@ -32,7 +33,7 @@ describe('first-run wizard (local runtime + Qlik simulators)', () => {
     expect(problems).toEqual([]);
   });
 
-  it('sets up Qlik Sense Enterprise on Windows: type, preparation, fields, test, save', async () => {
+  it('sets up Qlik Sense Enterprise on Windows: type, preparation, fields, test, save, first sync', async () => {
     // Prepare: nothing is configured, so the page opens the wizard by itself.
     await page.goto(`${stack.runtime.url}/`);
     await page.getByRole('heading', { name: 'Which Qlik do you want to connect?' }).waitFor();
@@ -55,14 +56,11 @@ describe('first-run wizard (local runtime + Qlik simulators)', () => {
     await page.getByRole('heading', { name: 'Reading the app list from Qlik' }).waitFor();
     const saved = (await (await fetch(`${stack.runtime.url}/api/servers/onprem`)).json()) as Record<string, unknown>;
     expect(saved).toMatchObject({ configured: true, displayName: 'Qlik Sense production', repositoryPort: stack.qse.port, certificateHostName: stack.qse.machineName });
+    await expectFirstSyncDone(page);
     await screenshot(page, 'wizard-4-first-sync-onprem');
   });
 
-  // Needs POST /api/servers/{id}/sync routed by the local runtime (issue 5; lib/local/local-routes.ts does not yet):
-  // then call expectFirstSyncDone(page) from support/sync-scenario.ts after "Save and sync apps" in both tests above.
-  it.todo('runs the first sync after saving and shows how many apps it found');
-
-  it('sets up Qlik Cloud: the preparation names this page origin, then fields, test, save', async () => {
+  it('sets up Qlik Cloud: the preparation names this page origin, then fields, test, save, first sync', async () => {
     // Prepare
     await stack.reset('onprem');
     await page.goto(`${stack.runtime.url}/`);
@@ -82,6 +80,8 @@ describe('first-run wizard (local runtime + Qlik simulators)', () => {
     await page.getByRole('heading', { name: 'Reading the app list from Qlik' }).waitFor();
     const saved = (await (await fetch(`${stack.runtime.url}/api/servers/cloud`)).json()) as Record<string, unknown>;
     expect(saved).toMatchObject({ configured: true, displayName: 'Qlik Cloud EU', hasClientSecret: true, webIntegrationId: stack.webIntegrationId });
+    await expectFirstSyncDone(page);
+    await screenshot(page, 'wizard-4-first-sync-cloud');
   });
 
   it('renders the servers page with both cards and reports its first render time', async () => {
