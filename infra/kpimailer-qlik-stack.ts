@@ -6,6 +6,7 @@ import { AdminAuth } from './constructs/auth.ts';
 import { ServiceTables } from './constructs/data.ts';
 import { ServiceFunction } from './constructs/functions.ts';
 import { ReloadEvents } from './constructs/reload-events.ts';
+import { ScheduledSync, type ScheduledSyncProps } from './constructs/scheduled-sync.ts';
 import { ServerSecrets } from './constructs/secrets.ts';
 
 const { GET, PUT, DELETE, POST } = HttpMethod;
@@ -18,6 +19,11 @@ const { GET, PUT, DELETE, POST } = HttpMethod;
  * Each concern is one construct; the later capabilities (webhook receiver, scheduled sync, extraction queues) are
  * added the same way, each granted only what it uses.
  */
+export interface KpimailerQlikStackProps extends StackProps {
+  /** When the app catalogs are synced. @default every hour */
+  readonly appSyncSchedule?: ScheduledSyncProps['schedule'];
+}
+
 export class KpimailerQlikStack extends Stack {
   readonly tables: ServiceTables;
   readonly secrets: ServerSecrets;
@@ -27,8 +33,9 @@ export class KpimailerQlikStack extends Stack {
   readonly testConnection: ServiceFunction;
   readonly adminUi: ServiceFunction;
   readonly reloadEvents: ReloadEvents;
+  readonly scheduledSync: ScheduledSync;
 
-  constructor(scope: Construct, id: string, props?: StackProps) {
+  constructor(scope: Construct, id: string, props?: KpimailerQlikStackProps) {
     super(scope, id, {
       description: 'KPImailer Qlik connectivity: Qlik server settings, connection tests and app catalog',
       ...props,
@@ -73,6 +80,9 @@ export class KpimailerQlikStack extends Stack {
     this.testConnection.function.addEnvironment('WEBHOOK_PUBLIC_URL', this.reloadEvents.webhookUrl);
     for (const [name, value] of Object.entries(this.reloadEvents.historyEnvironment)) this.settingsApi.function.addEnvironment(name, value);
     this.reloadEvents.grantHistoryRead(this.settingsApi.function);
+
+    this.scheduledSync = new ScheduledSync(this, 'AppSync', { tables: this.tables, secrets: this.secrets, schedule: props?.appSyncSchedule });
+    this.scheduledSync.grantStart(this.settingsApi.function);
 
     this.adminUi = new ServiceFunction(this, 'AdminUi', {
       name: 'admin-ui',

@@ -143,6 +143,7 @@ describe('cdk-nag AwsSolutions checks', () => {
       'KpimailerQlik/AdminApi/HttpApi/GET-- AwsSolutions-APIG4',
       'KpimailerQlik/AdminApi/HttpApi/GET--assets--{proxy+} AwsSolutions-APIG4',
       'KpimailerQlik/AdminUi/Role AwsSolutions-IAM5[Resource::*]',
+      'KpimailerQlik/AppSync/ScheduledSync/Role AwsSolutions-IAM5[Resource::*]',
       'KpimailerQlik/ReloadEvents/ReloadMonitor/Role AwsSolutions-IAM5[Resource::*]',
       'KpimailerQlik/ReloadEvents/WebhookReceiver/Role AwsSolutions-IAM5[Resource::*]',
       'KpimailerQlik/SettingsApi/Role AwsSolutions-IAM5[Resource::*]',

@@ -29,7 +29,7 @@ describe('reload events infrastructure', () => {
   });
 
   it('runs the reload monitor every minute, without retries that would overlap the next run', () => {
-    const { resource: rule } = onlyResourceOfType(synthesized.resources, 'AWS::Events::Rule');
+    const [, rule] = resourcesOfType(synthesized.resources, 'AWS::Events::Rule').find(([, r]) => r.Properties?.Description === 'Runs the reload monitor')!;
     expect(rule.Properties).toMatchObject({ ScheduleExpression: 'rate(1 minute)', State: 'ENABLED' });
     const [target] = rule.Properties?.Targets as Array<Record<string, unknown>>;
     expect(flatten(target!.Arn)).toBe(arnOf(synthesized.stack.reloadEvents.monitor.function));
