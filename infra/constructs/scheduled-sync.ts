@@ -39,6 +39,8 @@ export class ScheduledSync extends Construct {
       // Memory stays flat as the catalog grows (about 100 bytes per app of index); the rest buys CPU for TLS and JSON.
       memorySize: 1024,
       environment: {
+        // The young-generation cap of lib/repository/sync-heap.ts (V8 reads it at start-up only).
+        NODE_OPTIONS: '--enable-source-maps --max-semi-space-size=2',
         ...tables.environment,
         ...secrets.environment,
         ...(props.cloudSpaceTypes ? { QLIK_CLOUD_SYNC_SPACE_TYPES: props.cloudSpaceTypes.join(',') } : {}),

@@ -30,6 +30,9 @@ const BENCH = 'sync';
 const LATENCY_MS = 20;
 const SIZES = (process.env.BENCH_SYNC_SIZES ?? '1000,10000,100000').split(',').map(Number);
 const CHANGE = Number(process.env.BENCH_SYNC_CHANGE ?? 0.01);
+/** The sync worker starts as the scheduled-sync function does: with its NODE_OPTIONS heap flag (lib/repository/sync-heap.ts). */
+const SYNC_WORKER_V8_FLAGS = (process.env.BENCH_SYNC_V8_FLAGS ?? '--max-semi-space-size=2').split(' ').filter(Boolean);
+const FLAVOURS = (process.env.BENCH_SYNC_SIMULATORS ?? 'onprem,cloud').split(',') as Flavour[];
 const CLIENT = { clientId: 'bench-sync-client', clientSecret: 'bench-sync-secret-00112233445566778899aabbccdd' };
 const FILE = fileURLToPath(import.meta.url);
 const credentials = { accessKeyId: 'bench', secretAccessKey: 'bench' };
@@ -59,6 +62,9 @@ interface PhaseResult {
   writeUnits: number;
   lookups: number;
   peakRssMb: number;
+  /** V8 heap in use and reserved at the end of the phase (what the sync keeps vs what the GC has not returned). */
+  heapUsedMb: number;
+  heapTotalMb: number;
 }
 
 const print = (line: Record<string, unknown>) => console.log(JSON.stringify({ bench: BENCH, ...line }));
@@ -78,7 +84,7 @@ export async function run(): Promise<void> {
   try {
     for (const size of SIZES) {
       grow(site, cloudApps, size);
-      for (const flavour of ['onprem', 'cloud'] as const) {
+      for (const flavour of FLAVOURS) {
         const table = `apps-${flavour}-${size}`;
         await store.client.send(new CreateTableCommand(appsTable(table)));
         const worker = startWorker({
@@ -106,6 +112,7 @@ export async function run(): Promise<void> {
         setLatency(onprem, cloud, 0);
         await store.client.send(new DeleteTableCommand({ TableName: table }));
       }
+      if (!FLAVOURS.includes('cloud')) continue;
       setLatency(onprem, cloud, LATENCY_MS);
       const qlikApi = await listWithQlikApi(cloud);
       setLatency(onprem, cloud, 0);
@@ -116,7 +123,7 @@ export async function run(): Promise<void> {
       }
     }
     const [small, large] = [SIZES[0]!, SIZES[SIZES.length - 1]!];
-    for (const flavour of ['onprem', 'cloud'] as const) {
+    for (const flavour of FLAVOURS) {
       const ratio = rss[flavour][large]! / rss[flavour][small]!;
       print({ metric: 'peak RSS ratio', simulator: flavour, largeApps: large, largeMb: rss[flavour][large], smallApps: small, smallMb: rss[flavour][small], ratio: round(ratio), target: 1.5, meets: ratio < 1.5 });
       const unchanged = results[`${flavour}:${large}:resync-unchanged`]!;
@@ -171,7 +178,7 @@ async function startDynalite(): Promise<Dynalite> {
 }
 
 function startWorker(config: WorkerConfig) {
-  const child: ChildProcess = fork(FILE, ['--sync-worker'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'ERROR' } });
+  const child: ChildProcess = fork(FILE, ['--sync-worker'], { execArgv: [...SYNC_WORKER_V8_FLAGS, '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'ERROR' } });
   child.send({ config });
   let exited: Error | null = null;
   child.once('exit', (code) => (exited = new Error(`the ${config.flavour} sync worker exited with ${code}`)));
@@ -222,6 +229,8 @@ async function syncWorkerMain(): Promise<void> {
     while (inbox.length === 0) await new Promise<void>((resolve) => (wake = resolve));
     return inbox.shift()!;
   };
+  // What functions/scheduled-sync/handler.ts does at load.
+  (await import('#lib/repository/sync-heap.ts')).applySyncHeapProfile();
   const { DynamoDBDocumentClient } = await import('@aws-sdk/lib-dynamodb');
   const { DynamoDbAppCatalog } = await import('#lib/repository/dynamodb-app-catalog.ts');
   const { syncAppCatalog } = await import('#lib/repository/app-catalog-sync.ts');
@@ -268,6 +277,8 @@ async function syncWorkerMain(): Promise<void> {
         writeUnits: outcome.writes.writeUnits,
         lookups: outcome.lookups,
         peakRssMb: mb(process.resourceUsage().maxRSS),
+        heapUsedMb: mb(process.memoryUsage().heapUsed / 1024),
+        heapTotalMb: mb(process.memoryUsage().heapTotal / 1024),
       };
       process.send!(result);
     } catch (error) {

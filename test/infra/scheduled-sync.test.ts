@@ -18,6 +18,8 @@ describe('scheduled app sync infrastructure', () => {
     expect(flatten(target!.Arn)).toBe(arnOf(fn));
     expect(target!.RetryPolicy).toMatchObject({ MaximumRetryAttempts: 0 });
     expect(synthesized.resources[logicalIdOf(fn)]?.Properties).toMatchObject({ Timeout: 900, MemorySize: 1024 });
+    // The heap profile that keeps the sync's memory flat (lib/repository/sync-heap.ts).
+    expect((synthesized.resources[logicalIdOf(fn)]?.Properties?.Environment as { Variables: Record<string, string> }).Variables.NODE_OPTIONS).toBe('--enable-source-maps --max-semi-space-size=2');
   });
 
   it('lets the settings API start a run of exactly that function, and tells it the function name', () => {
