@@ -76,7 +76,8 @@ export class AppSyncService {
     const lease = await this.deps.leases.tryAcquire(syncLeaseName(serverId), this.leaseTtl, runId);
     if (!lease) throw new ConflictError(`A sync of the ${serverId} server's apps is already running; its progress shows on the server.`);
     const startedAt = this.now().toISOString();
-    await this.record(serverId, this.running(startedAt, { appsSeen: 0 }));
+    const expected = expectedFrom((await this.deps.store.getState(serverId)).lastSync);
+    await this.record(serverId, this.running(startedAt, { appsSeen: 0, ...(expected !== undefined ? { expected } : {}) }));
     return { serverId, runId, startedAt };
   }
 
@@ -87,7 +88,7 @@ export class AppSyncService {
     await this.record(request.serverId, this.finished(request.startedAt, zeroCounts(), `The sync could not be started: ${describeSyncError(error)}`));
   }
 
-  /** Every configured server, one after the other's lease (both run at once; each has its own lease). */
+  /** The schedule: both servers at once, each under its own lease; unconfigured or busy ones are skipped. */
   async runAll(): Promise<SyncRunResult[]> {
     return Promise.all(SERVER_IDS.map((serverId) => this.run({ serverId })));
   }
@@ -113,7 +114,7 @@ export class AppSyncService {
       }
       const state = await this.deps.store.getState(serverId);
       const startedAt = request.startedAt ?? this.now().toISOString();
-      const previousTotal = state.lastSync?.status === 'succeeded' ? state.lastSync.total : undefined;
+      const previousTotal = expectedFrom(state.lastSync);
       const progress = this.progressWriter(serverId, startedAt, previousTotal);
       await progress.write({ appsSeen: 0, ...(previousTotal !== undefined ? { expected: previousTotal } : {}) });
       listing = this.deps.listings(loaded, state);
@@ -177,6 +178,12 @@ export class AppSyncService {
       settled: () => chain,
     };
   }
+}
+
+/** Until Qlik says how many apps it has, the last successful sync's total (or the estimate the API recorded). */
+function expectedFrom(lastSync: LastSync | null): number | undefined {
+  if (!lastSync) return undefined;
+  return lastSync.status === 'succeeded' ? lastSync.total : (lastSync.progress?.expected ?? undefined);
 }
 
 function zeroCounts(): SyncCounts {

@@ -15,6 +15,8 @@ let repo: RepositoryHarness;
 let failTableRequest: number | null = null;
 /** Runs right before this sync's third app-table request (a change in Qlik while the listing is under way). */
 let beforeThirdTable: (() => void) | null = null;
+/** Table requests in flight; one makes "the seventh request" the seventh page. */
+let concurrency = 2;
 
 beforeAll(async () => {
   sim = await startQlikSenseSimulator();
@@ -25,7 +27,8 @@ afterAll(() => sim.close());
 beforeEach(async () => {
   failTableRequest = null;
   beforeThirdTable = null;
-  repo = await startRepository({ onprem: sim, onpremPageSize: 10, wrapQrs: armFaults });
+  concurrency = 2;
+  repo = await startRepository({ onprem: sim, onpremPageSize: 10, onpremConcurrency: () => concurrency, wrapQrs: armFaults });
   await repo.configure('onprem');
 });
 afterEach(() => repo.close());
@@ -69,6 +72,22 @@ describe('on-premise app sync', () => {
     // 100 apps in pages of 10 (each after the first re-reading one row), two requests in flight: 10 full pages,
     // and the two requests in flight when the end shows up.
     expect(sim.requests.filter((r) => r.path === '/qrs/app/table')).toHaveLength(12);
+  });
+
+  it('records progress while it runs: apps seen so far and the expected total', async () => {
+    const records: unknown[] = [];
+    const updateState = repo.store.updateState.bind(repo.store);
+    repo.store.updateState = async (id, patch) => {
+      records.push(patch.lastSync);
+      return updateState(id, patch);
+    };
+
+    await syncOnce();
+
+    const running = records.filter((r) => (r as { status: string }).status === 'running') as { progress: { appsSeen: number; expected?: number } }[];
+    expect(running[0]?.progress).toEqual({ appsSeen: 0 });
+    expect(running.some((r) => r.progress.expected === 100 && r.progress.appsSeen > 0 && r.progress.appsSeen < 100)).toBe(true);
+    expect(records.at(-1)).toMatchObject({ status: 'succeeded', progress: null });
   });
 
   it('maps QRS "never" dates to null and leaves unpublished apps out', async () => {
@@ -139,12 +158,14 @@ describe('on-premise app sync', () => {
     const late = site.published().slice(75, 78);
     late.forEach((app) => site.remove(app));
     failTableRequest = 7;
+    concurrency = 1;
 
     const { result, lastSync } = await syncOnce();
 
     expect(result.status).toBe('failed');
     expect(lastSync).toMatchObject({ status: 'failed', removed: 0, progress: null });
-    expect(lastSync?.error).toContain('POST /qrs/app/table');
+    // The seventh page of ten: 10 apps per page, each page after the first starting one row back.
+    expect(lastSync?.error).toContain('POST /qrs/app/table?skip=59&take=11');
     expect(lastSync?.error).toContain('500');
     expect(lastSync?.error).toContain('No app was removed');
     expect(await repo.stored('onprem')).toEqual(before);

@@ -49,6 +49,8 @@ export interface HarnessOptions {
   onprem?: QlikSenseSimulator;
   cloud?: QlikCloudSimulator;
   onpremPageSize?: number;
+  /** Table requests in flight per sync (read at each sync). */
+  onpremConcurrency?: () => number;
   /** Wraps the QRS client of each sync (tests arm simulator faults at a given request). */
   wrapQrs?: (qrs: QrsClient) => QrsClient;
   sync?: Partial<AppSyncDeps>;
@@ -77,7 +79,7 @@ export async function startRepository(options: HarnessOptions): Promise<Reposito
     listings: ({ record }) => {
       if (record.type === 'onprem') {
         const qrs = createQrsClient(options.onprem!.connection(), { connections: 2 });
-        return new OnPremAppListing(options.wrapQrs ? options.wrapQrs(qrs) : qrs, { pageSize: options.onpremPageSize ?? 10 });
+        return new OnPremAppListing(options.wrapQrs ? options.wrapQrs(qrs) : qrs, { pageSize: options.onpremPageSize ?? 10, concurrency: options.onpremConcurrency?.() });
       }
       const client = getCloudClient(options.cloud!.url, { ca: options.cloud!.caPem });
       const tokens = cloudTokenProvider(client, CLOUD_CLIENT.clientId, CLOUD_CLIENT.clientSecret);
