@@ -51,6 +51,12 @@ export interface StoredDigest {
   reloadEvent: LastReload | null;
 }
 
+/** A slice of the appId key space; either end may be open. */
+export interface KeyRange {
+  from?: string;
+  to?: string;
+}
+
 export interface AppPageQuery {
   limit: number;
   /** Opaque cursor from the previous page's `nextCursor`. */
@@ -83,8 +89,11 @@ export interface AppCatalog {
   recordReload(serverId: ServerId, appId: string, lastReload: { at: string; status: 'succeeded' | 'failed' | 'canceled' }): Promise<{ appName: string } | null>;
   /** Removes every app of a server (server deleted). Used through ServerService's `ServerAppsCleanup` port. */
   deleteAllApps(serverId: ServerId): Promise<void>;
-  /** Stored digests in the table's sort order (appId, UTF-8 byte order), one DynamoDB page at a time. */
-  streamDigests(serverId: ServerId, signal?: AbortSignal): AsyncIterable<StoredDigest[]>;
+  /**
+   * Stored digests in the table's sort order (appId, UTF-8 byte order), one DynamoDB page at a time; with a range,
+   * only ids from `from` (inclusive) up to `to` (inclusive), so several ranges can be read side by side.
+   */
+  streamDigests(serverId: ServerId, signal?: AbortSignal, range?: KeyRange): AsyncIterable<StoredDigest[]>;
   /** Digests of those of `appIds` that are stored (any order; at most 100 ids per call). */
   getDigests(serverId: ServerId, appIds: string[]): Promise<StoredDigest[]>;
   /** Puts and deletes in one BatchWriteItem call (at most 25 together); returns what DynamoDB did not process. */

@@ -13,7 +13,7 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { ValidationError } from '#lib/errors.ts';
-import type { AppCatalog, AppPage, AppPageQuery, LastReload, StoredApp, StoredDigest } from '#lib/repository/app-catalog.ts';
+import type { AppCatalog, AppPage, AppPageQuery, KeyRange, LastReload, StoredApp, StoredDigest } from '#lib/repository/app-catalog.ts';
 import { normalizeTime } from '#lib/repository/app-hash.ts';
 import { BatchWriter, BATCH_SIZE } from '#lib/repository/batch-writer.ts';
 import type { ServerId } from '#lib/servers/server-settings.ts';
@@ -63,14 +63,15 @@ export class DynamoDbAppCatalog implements AppCatalog {
     await writer.flush();
   }
 
-  async *streamDigests(serverId: ServerId, signal?: AbortSignal): AsyncGenerator<StoredDigest[]> {
+  async *streamDigests(serverId: ServerId, signal?: AbortSignal, range: KeyRange = {}): AsyncGenerator<StoredDigest[]> {
+    const { condition, values } = rangeCondition(range);
     let ExclusiveStartKey: Record<string, unknown> | undefined;
     do {
       const page = await this.client.send(
         new QueryCommand({
           TableName: this.tableName,
-          KeyConditionExpression: 'serverId = :serverId',
-          ExpressionAttributeValues: { ':serverId': serverId },
+          KeyConditionExpression: `serverId = :serverId${condition}`,
+          ExpressionAttributeValues: { ':serverId': serverId, ...values },
           ...DIGEST_PROJECTION,
           ExclusiveStartKey,
         }),
@@ -141,6 +142,14 @@ export class DynamoDbAppCatalog implements AppCatalog {
     // A rare name over a large catalog: hand back what was found and where to go on.
     return { apps, nextCursor: startKey ? encodeCursor(String(startKey.appId)) : null };
   }
+}
+
+/** DynamoDB takes one sort-key condition: both ends as BETWEEN (inclusive), one end as >= or <=. */
+function rangeCondition(range: KeyRange): { condition: string; values: Record<string, string> } {
+  if (range.from !== undefined && range.to !== undefined) return { condition: ' AND appId BETWEEN :from AND :to', values: { ':from': range.from, ':to': range.to } };
+  if (range.from !== undefined) return { condition: ' AND appId >= :from', values: { ':from': range.from } };
+  if (range.to !== undefined) return { condition: ' AND appId <= :to', values: { ':to': range.to } };
+  return { condition: '', values: {} };
 }
 
 function toItem(app: StoredApp): Record<string, unknown> {

@@ -24,9 +24,23 @@ export class SyncIndex {
   /** Epoch ms of the event-reported reload; NaN when there is none. */
   private eventAt = new Float64Array(1024);
   private eventStatus = new Uint8Array(1024);
-  /** Every stored id up to here (UTF-8 byte order, as DynamoDB sorts keys) has been streamed in. */
-  private coveredUpTo: string | null = null;
+  /**
+   * The digest stream runs as several key ranges side by side (split at `boundaries`); per range, every stored id up
+   * to `coveredUpTo` (UTF-8 byte order, as DynamoDB sorts keys) has been streamed in, or the range is complete.
+   */
+  private readonly coveredUpTo: (string | null)[];
+  private readonly rangeComplete: boolean[];
   private complete = false;
+
+  constructor(private readonly boundaries: readonly string[] = []) {
+    this.coveredUpTo = Array.from({ length: boundaries.length + 1 }, () => null);
+    this.rangeComplete = this.coveredUpTo.map(() => false);
+  }
+
+  /** The key ranges to stream, in order: up to the first boundary, between boundaries, from the last one. */
+  ranges(): { from?: string; to?: string }[] {
+    return this.coveredUpTo.map((_, i) => ({ ...(i > 0 ? { from: this.boundaries[i - 1] } : {}), ...(i < this.boundaries.length ? { to: this.boundaries[i] } : {}) }));
+  }
 
   get count(): number {
     return this.size;
@@ -49,14 +63,16 @@ export class SyncIndex {
     this.eventStatus[i] = Math.max(0, STATUS_CODES.indexOf(digest.reloadEvent?.status ?? 'unknown'));
   }
 
-  /** The digest stream has delivered every stored id up to and including `appId`. */
-  coverUpTo(appId: string): void {
-    this.coveredUpTo = appId;
+  /** Range `range` of the digest stream has delivered every stored id up to and including `appId`. */
+  coverUpTo(appId: string, range = 0): void {
+    this.coveredUpTo[range] = appId;
   }
 
-  /** The digest stream has ended: every stored app is known. */
-  markComplete(): void {
-    this.complete = true;
+  /** The digest stream has ended (for one range, or for all): every stored app there is known. */
+  markComplete(range?: number): void {
+    if (range === undefined) this.rangeComplete.fill(true);
+    else this.rangeComplete[range] = true;
+    this.complete = this.rangeComplete.every(Boolean);
   }
 
   /** Marks an id as listed; false when it was already listed in this sync (a duplicate to skip). */
@@ -72,7 +88,15 @@ export class SyncIndex {
     if (this.complete) return true;
     const i = this.slots.get(appId);
     if (i !== undefined && this.flags[i]! & CHECKED) return true;
-    return this.coveredUpTo !== null && compareKeys(appId, this.coveredUpTo) <= 0;
+    const range = this.rangeOf(appId);
+    const covered = this.coveredUpTo[range];
+    return this.rangeComplete[range]! || (covered !== null && covered !== undefined && compareKeys(appId, covered) <= 0);
+  }
+
+  private rangeOf(appId: string): number {
+    let range = 0;
+    while (range < this.boundaries.length && compareKeys(appId, this.boundaries[range]!) > 0) range++;
+    return range;
   }
 
   /** After a lookup: the app is known not to be stored (unless it was added meanwhile). */

@@ -2,7 +2,7 @@
  * The sync engine's decisions on an in-memory catalog: what it writes, what it removes and when, how it batches.
  */
 import { describe, expect, it } from 'vitest';
-import type { AppCatalog, AppPage, CatalogApp, StoredApp, StoredDigest } from '#lib/repository/app-catalog.ts';
+import type { AppCatalog, AppPage, CatalogApp, KeyRange, StoredApp, StoredDigest } from '#lib/repository/app-catalog.ts';
 import { syncAppCatalog, SyncFailedError } from '#lib/repository/app-catalog-sync.ts';
 import { contentHash, normalizeTime } from '#lib/repository/app-hash.ts';
 import type { AppListing } from '#lib/repository/app-listing.ts';
@@ -23,8 +23,9 @@ class MemoryCatalog implements AppCatalog {
   async deleteAllApps(): Promise<void> {
     this.items.clear();
   }
-  async *streamDigests(): AsyncGenerator<StoredDigest[]> {
-    const sorted = [...this.items.values()].sort((a, b) => (a.appId < b.appId ? -1 : 1));
+  async *streamDigests(_serverId: string, _signal?: AbortSignal, range: KeyRange = {}): AsyncGenerator<StoredDigest[]> {
+    const inRange = (id: string) => (range.from === undefined || id >= range.from) && (range.to === undefined || id <= range.to);
+    const sorted = [...this.items.values()].filter((a) => inRange(a.appId)).sort((a, b) => (a.appId < b.appId ? -1 : 1));
     for (let i = 0; i < sorted.length; i += this.digestPageSize) {
       yield sorted.slice(i, i + this.digestPageSize).map((a) => ({ appId: a.appId, hash: a.hash, reloadEvent: a.reloadEvent ?? null }));
     }
@@ -135,6 +136,18 @@ describe('app catalog sync engine', () => {
 
     expect(outcome).toMatchObject({ removed: 0, removalsSkipped: true });
     expect(catalog.items.size).toBe(60);
+  });
+
+  it('reads the stored digests as key ranges and still finds every stored app', async () => {
+    const catalog = new MemoryCatalog(2);
+    const spread = ['0a', '3f', '4', '55', '8', '9e', 'c0', 'ff', 'Zulu'].map((id, n) => app(n, { appId: id }));
+    await sync(catalog, [spread]);
+    catalog.batches.length = 0;
+
+    const outcome = await sync(catalog, [spread.slice(1)]);
+
+    expect(outcome).toMatchObject({ unchanged: 8, removed: 1, added: 0 });
+    expect([...catalog.items.keys()].sort()).toEqual(spread.slice(1).map((a) => a.appId).sort());
   });
 
   it('counts an app listed twice (pages shifting) once', async () => {

@@ -64,12 +64,16 @@ describe('sync index', () => {
     expect([...index.storedNotSeen()]).toEqual(['id-0']);
   });
 
-  it('knows an id is not stored once the digest stream has passed it', () => {
-    const index = new SyncIndex();
-    index.coverUpTo('m');
+  it('knows an id is not stored once the digest stream of its key range has passed it', () => {
+    const index = new SyncIndex(['4', '8']);
+    index.coverUpTo('2a', 0);
+    index.markComplete(2);
 
-    expect(index.isKnown('c')).toBe(true);
-    expect(index.isKnown('z')).toBe(false);
+    expect(index.ranges()).toEqual([{ to: '4' }, { from: '4', to: '8' }, { from: '8' }]);
+    expect(index.isKnown('1f')).toBe(true);
+    expect(index.isKnown('3f')).toBe(false);
+    expect(index.isKnown('5a')).toBe(false);
+    expect(index.isKnown('f0')).toBe(true);
     expect(compareKeys('\uffff', '\u{1f600}')).toBeLessThan(0);
   });
 });
