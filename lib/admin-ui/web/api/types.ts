@@ -1,79 +1,22 @@
 /**
- * The shapes the admin page reads from the HTTP API (see the HTTP contract). They are declared here, not
- * imported from the service code, so the browser bundle never pulls in server modules.
+ * The shapes the admin page reads from the HTTP API (see the HTTP contract). Server shapes come from the service's
+ * own view types through type-only imports (esbuild erases them, so no server module reaches the browser bundle):
+ * a field the API adds or changes is a compile error here, not a silent drift.
  */
-export type ServerId = 'onprem' | 'cloud';
+import type { CheckResult, CheckStatus, LastSync, TestResult as StoredTestResult } from '#lib/servers/server-record.ts';
+import type { CloudView, OnPremView, ServerView } from '#lib/servers/server-view.ts';
+import type { CertificateMetadata } from '#lib/certificates/certificate-types.ts';
+import type { ServerId } from '#lib/servers/server-settings.ts';
+export type { CheckResult, CheckStatus, LastSync, ServerId, ServerView };
+export type CertificateView = CertificateMetadata;
+export type OnPremServerView = OnPremView;
+export type CloudServerView = CloudView;
 
-export type CheckStatus = 'passed' | 'failed' | 'skipped';
-
-export interface CheckResult {
-  name: string;
-  status: CheckStatus;
-  message: string;
-  durationMs?: number;
-}
-
-export interface TestResult {
-  ok: boolean;
-  checks: CheckResult[];
+/** What `POST /api/servers/{id}/test` answers. */
+export interface TestResult extends StoredTestResult {
   /** Problems that do not fail the test (e.g. the web integration lacks this page's origin). */
   warnings?: string[];
 }
-
-export interface LastSync {
-  at: string;
-  status: 'running' | 'succeeded' | 'failed';
-  added: number;
-  updated: number;
-  removed: number;
-  total: number;
-  error: string | null;
-  progress?: { appsSeen: number; expected?: number } | null;
-}
-
-export interface CertificateView {
-  subject: string;
-  issuer: string;
-  subjectAltNames: string[];
-  notBefore: string;
-  notAfter: string;
-  fingerprintSha256: string;
-}
-
-interface ServerViewBase {
-  id: ServerId;
-  configured: boolean;
-  displayName: string | null;
-  url: string | null;
-  maxParallelExecutions: number | null;
-  lastTest: (TestResult & { at: string }) | null;
-  lastSync: LastSync | null;
-  version: number | null;
-}
-
-export interface OnPremServerView extends ServerViewBase {
-  type: 'onprem';
-  userDirectory: string | null;
-  serviceAccountUser: string | null;
-  hasCertificatePassword: boolean;
-  certificate: CertificateView | null;
-  rootCertificate: { subject: string; notAfter: string } | null;
-  certificateHostName: string | null;
-  allowUntrustedServerCertificate: boolean;
-  repositoryPort: number | null;
-  enginePort: number | null;
-  virtualProxy: { id: string; prefix: string } | null;
-}
-
-export interface CloudServerView extends ServerViewBase {
-  type: 'cloud';
-  oauthClientId: string | null;
-  webIntegrationId: string | null;
-  hasClientSecret: boolean;
-  webhook: { id: string; enabled: boolean; disabledReason: string | null } | null;
-}
-
-export type ServerView = OnPremServerView | CloudServerView;
 
 export interface NamedRef {
   id: string;
