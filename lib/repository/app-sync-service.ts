@@ -52,7 +52,6 @@ export interface AppSyncDeps {
 }
 
 /** Shown to an admin when a sync record says "running" (the `lastSync` shape is the contract's). */
-export type SyncRecord = LastSync & { warning?: string | null };
 
 export const syncLeaseName = (id: ServerId) => `app-sync#${id}`;
 const DEFAULT_LEASE_TTL_MS = 3 * 60_000;
@@ -145,16 +144,16 @@ export class AppSyncService {
     return this.deps.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
   }
 
-  private running(startedAt: string, progress: SyncProgress): SyncRecord {
+  private running(startedAt: string, progress: SyncProgress): LastSync {
     return { at: startedAt, status: 'running', startedAt, finishedAt: null, ...zeroCounts(), error: null, progress, warning: null };
   }
 
-  private finished(startedAt: string, counts: SyncCounts, error: string | null): SyncRecord {
+  private finished(startedAt: string, counts: SyncCounts, error: string | null): LastSync {
     const finishedAt = this.now().toISOString();
     return { at: finishedAt, status: error ? 'failed' : 'succeeded', startedAt, finishedAt, ...countsOf(counts), error, progress: null, warning: null };
   }
 
-  private record(serverId: ServerId, lastSync: SyncRecord): Promise<void> {
+  private record(serverId: ServerId, lastSync: LastSync): Promise<void> {
     return this.deps.store.updateState(serverId, { lastSync });
   }
 

@@ -34,6 +34,8 @@ export interface LastSync {
   total: number;
   error: string | null;
   progress?: { appsSeen: number; expected?: number } | null;
+  /** Something the admin should know about a sync that still succeeded (e.g. removals skipped because Qlik's list moved). */
+  warning?: string | null;
 }
 
 export interface SecretRef {

@@ -140,6 +140,19 @@ describe('admin page behaviour (mock API)', () => {
     expect(await card.locator('.card__facts .badge--ok').textContent()).toMatch(/Valid until/);
   });
 
+  it("shows a sync's warning next to its result (removals skipped because Qlik's list moved)", async () => {
+    // Prepare
+    await configureOnPrem();
+    const at = new Date().toISOString();
+    const warning = "Qlik's app list changed during the sync, so no apps were removed; the next sync removes them.";
+    api.state.onprem.lastSync = { at, status: 'succeeded', added: 3, updated: 0, removed: 0, total: 3, error: null, warning };
+    // Act
+    await page.goto(`${api.url}/#/servers`);
+    await page.reload();
+    // Assess
+    expect(await page.locator('[data-server="onprem"]').getByTestId('sync-warning').textContent()).toContain(warning);
+  });
+
   it('fits a 375 px wide screen without sideways scrolling', async () => {
     // Prepare
     await configureOnPrem();

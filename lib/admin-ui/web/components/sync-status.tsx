@@ -30,6 +30,12 @@ export function SyncResult({ sync }: { sync: LastSync | null }): JSX.Element {
       </time>
       {' · '}
       {syncSummary(sync)}
+      {sync.warning ? (
+        <span class="sync-warning" data-testid="sync-warning">
+          {' '}
+          <Icon name="warning" /> {sync.warning}
+        </span>
+      ) : null}
     </span>
   );
 }
