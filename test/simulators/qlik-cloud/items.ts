@@ -15,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { badRequest, SimHttpError } from '#test/simulators/qlik-cloud/sim-errors.ts';
 import type { SimRequest, SimResponse, SimRoute } from '#test/simulators/qlik-cloud/routes.ts';
 import type { QlikCloudState } from '#test/simulators/qlik-cloud/state.ts';
+import { seededRandom } from '#test/support/seeded-random.ts';
 
 export type SpaceType = 'shared' | 'managed' | 'data';
 
@@ -64,7 +65,7 @@ export class TenantApps {
   private readonly personalShare: number;
 
   constructor(options: TenantAppsOptions = {}) {
-    this.random = mulberry32(options.seed ?? 7);
+    this.random = seededRandom(options.seed ?? 7);
     this.personalShare = options.personalShare ?? 0.1;
     for (let i = 0; i < (options.sharedSpaces ?? 10); i++) this.addSpace(`Team space ${i + 1}`, 'shared');
     for (let i = 0; i < (options.managedSpaces ?? 5); i++) this.addSpace(`Published ${i + 1}`, 'managed');
@@ -300,13 +301,3 @@ export class TenantApps {
   }
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import type { Entity } from './entities.ts';
 import type { QlikSenseState } from './state.ts';
 import type { RouteRequest, RouteResponse } from './routes.ts';
+import { seededRandom } from '#test/support/seeded-random.ts';
 
 export interface GeneratedAppsOptions {
   count: number;
@@ -35,7 +36,7 @@ export class SiteApps {
     readonly state: QlikSenseState,
     options: GeneratedAppsOptions,
   ) {
-    this.random = mulberry32(options.seed ?? 1);
+    this.random = seededRandom(options.seed ?? 1);
     for (let i = 0; i < (options.streams ?? 20); i++) this.streams.push(state.addStream({ name: `Stream ${String(i + 1).padStart(2, '0')}` }));
     for (let i = 0; i < (options.owners ?? 50); i++) this.owners.push(state.addUser({ userDirectory: 'CORP', userId: `analyst${i + 1}` }));
     for (let i = 0; i < options.count; i++) this.add();
@@ -171,13 +172,3 @@ function valueAt(entity: Record<string, unknown>, path: string): unknown {
   return current ?? null;
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
