@@ -32,12 +32,7 @@ function FieldShell(props: FieldProps & { children: ComponentChildren; optional?
           {hintContent}
         </div>
       ) : null}
-      {error ? (
-        <p class="field__error" id={`${id}-error`}>
-          <span class="visually-hidden">Error: </span>
-          {error}
-        </p>
-      ) : null}
+      <FieldErrorText id={id} error={error} />
       {children}
     </div>
   );
@@ -151,12 +146,7 @@ export function CheckboxField(props: FieldProps & { checked: boolean; onChange: 
             {meta.description}
           </div>
         ) : null}
-        {error ? (
-          <p class="field__error" id={`${id}-error`}>
-            <span class="visually-hidden">Error: </span>
-            {error}
-          </p>
-        ) : null}
+        <FieldErrorText id={id} error={error} />
         {props.checked && props.warning ? <p class="callout callout--warning">{props.warning}</p> : null}
       </div>
     </div>
@@ -191,5 +181,16 @@ export function FileField(props: FileFieldProps): JSX.Element {
       />
       {props.chosen ? <p class="field__chosen">{props.chosen}</p> : null}
     </FieldShell>
+  );
+}
+
+/** A field's error, tied to its input by `${id}-error` (the input's aria-describedby) and read out with its prefix. */
+function FieldErrorText({ id, error }: { id: string; error: string | undefined | null }) {
+  if (!error) return null;
+  return (
+    <p class="field__error" id={`${id}-error`}>
+      <span class="visually-hidden">Error: </span>
+      {error}
+    </p>
   );
 }
