@@ -1,4 +1,4 @@
-import { createApiHandler, serverIdFrom } from '#lib/api/settings-api.ts';
+import { createApiHandler, serverIdFrom } from '#lib/api/api-handler.ts';
 import { json } from '#lib/api/problem.ts';
 import type { JsonEvent } from '#lib/api/http-middleware.ts';
 import { connectionTestServiceFromEnv } from '#lib/connection-test/connection-test-from-env.ts';

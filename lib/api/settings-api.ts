@@ -1,31 +1,17 @@
 /**
- * The settings API (`/api/servers...`, `/api/openapi.json`) as one middy handler with a route table. Later
- * capabilities (apps, sync, reloads, executions) add routes through `extraRoutes`.
+ * The settings routes (`/api/servers...`, `/api/openapi.json`) of the settings-api function. The function adds the
+ * apps, sync and reloads routes of the other domains next to these (functions/settings-api/handler.ts).
  */
-import middy from '@middy/core';
-import httpHeaderNormalizer from '@middy/http-header-normalizer';
-import httpRouterHandler, { type Route } from '@middy/http-router';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { NotFoundError } from '#lib/errors.ts';
-import { jsonBody, problemErrors, type JsonEvent } from '#lib/api/http-middleware.ts';
+import { type ApiRoute, createApiHandler, serverIdFrom } from '#lib/api/api-handler.ts';
+import type { JsonEvent } from '#lib/api/http-middleware.ts';
 import { openApiDocument } from '#lib/api/openapi.ts';
-import { json, noContent, problem, type HttpResult } from '#lib/api/problem.ts';
+import { json, noContent } from '#lib/api/problem.ts';
 import { logger } from '#lib/observability/logger.ts';
 import type { ServerService } from '#lib/servers/server-service.ts';
-import { isServerId, type ServerId } from '#lib/servers/server-settings.ts';
-
-export type ApiRoute = Route<JsonEvent, HttpResult>;
 
 export interface SettingsApiDeps {
   servers: ServerService;
   extraRoutes?: ApiRoute[];
-}
-
-export function serverIdFrom(event: APIGatewayProxyEventV2): ServerId {
-  const id = event.pathParameters?.id;
-  if (!isServerId(id)) throw new NotFoundError(`There is no server "${id ?? ''}"; the servers are "onprem" and "cloud".`);
-  return id;
 }
 
 export function settingsRoutes(deps: SettingsApiDeps): ApiRoute[] {
@@ -58,27 +44,6 @@ export function settingsRoutes(deps: SettingsApiDeps): ApiRoute[] {
   ];
 }
 
-/** Wraps a route table with the shared middleware; `deps` is resolved on the first request (after cold start). */
-export function createApiHandler(routes: () => ApiRoute[]) {
-  let router: ReturnType<typeof httpRouterHandler<JsonEvent, HttpResult>> | undefined;
-  return middy<JsonEvent, HttpResult>()
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(httpHeaderNormalizer())
-    .use(problemErrors())
-    .use(jsonBody())
-    .handler((event, context) => {
-      router ??= httpRouterHandler<JsonEvent, HttpResult>({
-        routes: routes(),
-        notFoundResponse: ({ method, path }) => {
-          throw new NotFoundError(`No route for ${method} ${path}.`);
-        },
-      });
-      return router(event, context);
-    });
-}
-
 export function createSettingsApiHandler(deps: () => SettingsApiDeps) {
   return createApiHandler(() => settingsRoutes(deps()));
 }
-
-export { problem };

@@ -1,5 +1,5 @@
 /** The reloads route on the real reload events table, for the settings API handler and the local runtime. */
-import type { ApiRoute } from '#lib/api/settings-api.ts';
+import type { ApiRoute } from '#lib/api/api-handler.ts';
 import { reloadStoreFromEnv } from '#lib/reloads/reload-pipeline-from-env.ts';
 import { reloadRoutes } from '#lib/reloads/reloads-api.ts';
 

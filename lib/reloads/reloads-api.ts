@@ -6,7 +6,7 @@
 import { ValidationError } from '#lib/errors.ts';
 import type { JsonEvent } from '#lib/api/http-middleware.ts';
 import { json } from '#lib/api/problem.ts';
-import { serverIdFrom, type ApiRoute } from '#lib/api/settings-api.ts';
+import { serverIdFrom, type ApiRoute } from '#lib/api/api-handler.ts';
 import type { ReloadFinishedEvent, ReloadHistory } from '#lib/reloads/reload-event.ts';
 
 export const DEFAULT_RELOADS_LIMIT = 50;

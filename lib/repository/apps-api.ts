@@ -5,7 +5,7 @@
  */
 import { ValidationError } from '#lib/errors.ts';
 import { json } from '#lib/api/problem.ts';
-import { serverIdFrom, type ApiRoute } from '#lib/api/settings-api.ts';
+import { serverIdFrom, type ApiRoute } from '#lib/api/api-handler.ts';
 import type { JsonEvent } from '#lib/api/http-middleware.ts';
 import { logger } from '#lib/observability/logger.ts';
 import type { AppCatalog, LastReload, NamedRef, StoredApp } from '#lib/repository/app-catalog.ts';

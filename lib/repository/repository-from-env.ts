@@ -23,7 +23,7 @@ import { cloudConnectionOf, onPremConnectionOf } from '#lib/servers/effective-co
 import type { CloudSecret, OnPremSecret } from '#lib/servers/server-record.ts';
 import { serverAdaptersFromEnv } from '#lib/servers/server-service-from-env.ts';
 import { ServerService } from '#lib/servers/server-service.ts';
-import type { ApiRoute } from '#lib/api/settings-api.ts';
+import type { ApiRoute } from '#lib/api/api-handler.ts';
 
 export function appCatalogFromEnv(env: NodeJS.ProcessEnv = process.env): DynamoDbAppCatalog {
   return new DynamoDbAppCatalog(sharedDocumentClient(), requiredEnv('APPS_TABLE_NAME', env));

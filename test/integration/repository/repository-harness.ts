@@ -5,7 +5,8 @@
  * connections. Every DynamoDB call of the catalog is counted, so tests can say "this sync wrote nothing".
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { createApiHandler, settingsRoutes } from '#lib/api/settings-api.ts';
+import { createApiHandler } from '#lib/api/api-handler.ts';
+import { settingsRoutes } from '#lib/api/settings-api.ts';
 import { DynamoDbLeaseProvider } from '#lib/leases/dynamodb-lease.ts';
 import { CloudAppListing, SYNC_RATE_LIMIT } from '#lib/qlik/cloud/app-listing.ts';
 import { QlikCloudApi } from '#lib/qlik/cloud/cloud-api.ts';
