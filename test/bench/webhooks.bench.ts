@@ -25,6 +25,7 @@ import { LocalReloadPublisher } from '#lib/reloads/local-reload-publisher.ts';
 import { SecretsManagerSecretStore } from '#lib/servers/secrets-manager-secret-store.ts';
 import { QlikCloudState } from '#test/simulators/qlik-cloud/index.ts';
 import { reloadFinishedEvent, WebhookSender } from '#test/simulators/qlik-cloud/webhook-delivery.ts';
+import { apiEvent } from '#test/support/api-events.ts';
 import { startNpmStart } from '#test/support/processes.ts';
 import { bundle, bundleDir, measure, median } from '#test/bench/webhooks/cold-start.ts';
 
@@ -32,10 +33,10 @@ const EVENTS = 5_000;
 const SENDERS = 32;
 const WARM_UP = 64;
 const APPS = 100;
-const SECRET = 'bench-signing-secret-0123456789abcdefghijklmn';
+export const SECRET = 'bench-signing-secret-0123456789abcdefghijklmn';
 // The local runtime's names (lib/local/local-runtime.ts).
-const TABLES = { servers: 'kpimailer-servers', apps: 'kpimailer-apps', events: 'kpimailer-reload-events' };
-const SECRET_PREFIX = 'kpimailer/local';
+export const TABLES = { servers: 'kpimailer-servers', apps: 'kpimailer-apps', events: 'kpimailer-reload-events' };
+export const SECRET_PREFIX = 'kpimailer/local';
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 export async function run(): Promise<void> {
@@ -53,7 +54,7 @@ function print(line: Record<string, unknown>): void {
 }
 
 /** Tables, apps and the signing secret, written into a data directory before anything serves it. */
-async function prepareStore(dataDir: string): Promise<void> {
+export async function prepareStore(dataDir: string): Promise<void> {
   const ddb = await startLocalDynamoDb({ path: join(dataDir, 'dynamodb') });
   const raw = new DynamoDBClient({ endpoint: ddb.endpoint, region: 'us-east-1', credentials });
   await ensureTables(raw, [serversTable(TABLES.servers), appsTable(TABLES.apps), reloadEventsTable(TABLES.events)]);
@@ -71,7 +72,7 @@ async function prepareStore(dataDir: string): Promise<void> {
   await sm.close();
 }
 
-const appId = (i: number) => `app-${String(i % APPS).padStart(4, '0')}`;
+export const appId = (i: number) => `app-${String(i % APPS).padStart(4, '0')}`;
 
 async function throughput(root: string): Promise<void> {
   const dataDir = join(root, 'runtime');
@@ -172,7 +173,10 @@ async function coldStart(root: string): Promise<void> {
   const sender = new WebhookSender(tenant);
   const webhookId = tenant.webhooks.seed({ name: 'kpimailer', url: 'https://kpimailer.example.com/webhooks/qlik-cloud', secret: SECRET }).id;
   let n = 0;
-  const signedEvent = () => sender.signedRequest(webhookId, reloadFinishedEvent(tenant, { appId: appId(n), reloadId: `cold-${n++}` }));
+  const signedEvent = () => {
+    const request = sender.signedRequest(webhookId, reloadFinishedEvent(tenant, { appId: appId(n), reloadId: `cold-${n++}` }));
+    return apiEvent('POST', '/webhooks/qlik-cloud', { rawBody: request.body, headers: request.headers });
+  };
   try {
     const receiver = await measure(await bundle('functions/webhook-receiver/handler.ts', bundleDir(root, 'receiver')), env, signedEvent);
     const bare = await measure(await bundle('test/bench/webhooks/bare-receiver.ts', bundleDir(root, 'bare')), env, signedEvent);

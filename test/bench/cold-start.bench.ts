@@ -1,0 +1,114 @@
+/**
+ * `npm run bench -- cold-start`: every function's bundle next to a bare handler bundled the same way
+ * (cold-start/bare-handler.ts: one DynamoDB read, a JSON answer). Per bundle: bytes, then in fresh `node` processes
+ * (one warm-up, then the median of 5) the import time and the first response, against local stand-ins (dynalite,
+ * the local Secrets Manager) holding tables and the webhook signing secret but no configured server. The ratio
+ * line per function is the figure to watch (goal: import + first response at most 1.5x the bare handler's).
+ *
+ * First invocations: settings-api `GET /api/servers`; test-connection `POST /api/servers/cloud/test` with an empty
+ * draft (answered 400 by validation, so no Qlik is needed); admin-ui `GET /`; webhook-receiver a signed reload
+ * event; reload-monitor and scheduled-sync their scheduled event (no server configured: nothing to do).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildAdminUi } from '#lib/admin-ui/build-admin-ui.ts';
+import { startLocalDynamoDb } from '#lib/local/local-dynamodb.ts';
+import { startLocalSecretsManager } from '#lib/local/local-secrets-manager.ts';
+import { QlikCloudState } from '#test/simulators/qlik-cloud/index.ts';
+import { reloadFinishedEvent, WebhookSender } from '#test/simulators/qlik-cloud/webhook-delivery.ts';
+import { apiEvent } from '#test/support/api-events.ts';
+import { appId, prepareStore, SECRET, SECRET_PREFIX, TABLES } from '#test/bench/webhooks.bench.ts';
+import { bundle, bundleDir, measure, median, type BundleFigures } from '#test/bench/webhooks/cold-start.ts';
+
+const BARE = 'bare handler';
+
+export async function run(): Promise<void> {
+  const root = mkdtempSync(join(tmpdir(), 'kpimailer-cold-start-bench-'));
+  const dataDir = join(root, 'store');
+  await prepareStore(dataDir);
+  const ddb = await startLocalDynamoDb({ path: join(dataDir, 'dynamodb') });
+  const sm = await startLocalSecretsManager({ dataDir: join(dataDir, 'secrets') });
+  const adminUiDir = join(root, 'admin-ui');
+  await buildAdminUi(adminUiDir);
+  // What the stack sets, with the local stand-ins' endpoints; no EventBridge here, so reload events go to the table.
+  const env = {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.endpoint,
+    SECRET_NAME_PREFIX: SECRET_PREFIX,
+    SERVERS_TABLE_NAME: TABLES.servers,
+    APPS_TABLE_NAME: TABLES.apps,
+    RELOAD_EVENTS_TABLE_NAME: TABLES.events,
+    RELOAD_PUBLISHER: 'local',
+    SCHEDULED_SYNC_FUNCTION_NAME: 'kpimailer-scheduled-sync',
+    POWERTOOLS_SERVICE_NAME: 'kpimailer-qlik',
+    ADMIN_UI_DIR: adminUiDir,
+  };
+  const tenant = new QlikCloudState();
+  const sender = new WebhookSender(tenant);
+  const webhookId = tenant.webhooks.seed({ name: 'kpimailer', url: 'https://kpimailer.example.com/webhooks/qlik-cloud', secret: SECRET }).id;
+  let n = 0;
+  const bundles: Array<[name: string, entry: string, nextEvent: () => unknown]> = [
+    [BARE, 'test/bench/cold-start/bare-handler.ts', () => apiEvent('GET', '/api/servers/onprem')],
+    ['settings-api', 'functions/settings-api/handler.ts', () => apiEvent('GET', '/api/servers')],
+    ['test-connection', 'functions/test-connection/handler.ts', () => apiEvent('POST', '/api/servers/cloud/test', { body: {} })],
+    ['admin-ui', 'functions/admin-ui/handler.ts', () => apiEvent('GET', '/')],
+    [
+      'webhook-receiver',
+      'functions/webhook-receiver/handler.ts',
+      () => {
+        const request = sender.signedRequest(webhookId, reloadFinishedEvent(tenant, { appId: appId(n), reloadId: `cold-${n++}` }));
+        return apiEvent('POST', '/webhooks/qlik-cloud', { rawBody: request.body, headers: request.headers });
+      },
+    ],
+    ['reload-monitor', 'functions/reload-monitor/handler.ts', () => ({ source: 'aws.events', 'detail-type': 'Scheduled Event' })],
+    ['scheduled-sync', 'functions/scheduled-sync/handler.ts', () => ({ source: 'aws.events', 'detail-type': 'Scheduled Event' })],
+  ];
+  try {
+    const figures = new Map<string, BundleFigures>();
+    for (const [name, entry, nextEvent] of bundles) {
+      const f = await measure(await bundle(entry, bundleDir(root, name.replace(/\W+/g, '-'))), env, nextEvent);
+      figures.set(name, f);
+      print({
+        measure: 'cold-start',
+        bundle: name,
+        node: process.version,
+        bytes: f.bytes,
+        gzipBytes: f.gzipBytes,
+        importMedianMs: round(median(f.importMs)),
+        firstResponseMedianMs: round(median(f.firstResponseMs)),
+        importPlusFirstResponseMedianMs: round(median(f.importMs) + median(f.firstResponseMs)),
+        statuses: f.statuses,
+      });
+    }
+    const bare = figures.get(BARE)!;
+    const total = (f: BundleFigures) => median(f.importMs) + median(f.firstResponseMs);
+    for (const [name, f] of figures) {
+      if (name === BARE) continue;
+      print({
+        measure: 'cold-start-ratio',
+        bundle: name,
+        goal: 'importPlusFirstResponse at most 1.5x',
+        bytes: round(f.bytes / bare.bytes, 2),
+        importTime: round(median(f.importMs) / median(bare.importMs), 2),
+        importPlusFirstResponse: round(total(f) / total(bare), 2),
+      });
+    }
+  } finally {
+    await sm.close();
+    await ddb.close();
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+function print(line: Record<string, unknown>): void {
+  console.log(JSON.stringify({ bench: 'cold-start', ...line }));
+}
+
+function round(value: number, digits = 1): number {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+}
