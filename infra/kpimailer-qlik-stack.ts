@@ -1,6 +1,8 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
+import { HTTP_ROUTES, type HttpFunctionName } from '#lib/api/routes.ts';
 import { AdminApi } from './constructs/api.ts';
 import { AdminAuth } from './constructs/auth.ts';
 import { ServiceTables } from './constructs/data.ts';
@@ -8,8 +10,6 @@ import { ServiceFunction } from './constructs/functions.ts';
 import { ReloadEvents } from './constructs/reload-events.ts';
 import { ScheduledSync, type ScheduledSyncProps } from './constructs/scheduled-sync.ts';
 import { ServerSecrets } from './constructs/secrets.ts';
-
-const { GET, PUT, DELETE, POST } = HttpMethod;
 
 /**
  * The KPImailer Qlik connectivity service: admin UI, settings API and connection test behind a Cognito-protected
@@ -100,20 +100,22 @@ export class KpimailerQlikStack extends Stack {
       },
     });
 
-    const settings = this.settingsApi.function;
-    this.api.addRoute('/api/servers', [GET], settings);
-    this.api.addRoute('/api/servers/{id}', [GET, PUT, DELETE], settings);
-    this.api.addRoute('/api/openapi.json', [GET], settings);
-    this.api.addRoute('/api/servers/{id}/apps', [GET], settings);
-    this.api.addRoute('/api/servers/{id}/sync', [POST], settings);
-    this.api.addRoute('/api/servers/{id}/reloads', [GET], settings);
-    this.api.addRoute('/api/servers/{id}/test', [POST], this.testConnection.function);
-
+    // Every route of lib/api/routes.ts, sent to the function the table names (the local runtime reads the same table).
+    const routeTargets: Record<HttpFunctionName, IFunction> = {
+      'settings-api': this.settingsApi.function,
+      'test-connection': this.testConnection.function,
+      'admin-ui': this.adminUi.function,
+      'webhook-receiver': this.reloadEvents.receiver.function,
+    };
     const publicPage =
       'The admin page shell and its static assets carry no data and no secret; the browser must load them before ' +
       'it can sign in. Every /api route they call requires a Cognito JWT (the API default authorizer).';
-    this.api.addPublicRoute('/', [GET], this.adminUi.function, publicPage);
-    this.api.addPublicRoute('/assets/{proxy+}', [GET], this.adminUi.function, publicPage);
+    for (const route of HTTP_ROUTES) {
+      const target = routeTargets[route.function];
+      if (route.auth === 'admin') this.api.addRoute(route.path, [HttpMethod[route.method]], target);
+      if (route.auth === 'public') this.api.addPublicRoute(route.path, [HttpMethod[route.method]], target, publicPage);
+      // 'qlik-signature': the receiver's own function URL (ReloadEvents), which Qlik Cloud posts to at this path.
+    }
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the admin UI and API' });
     new CfnOutput(this, 'UserPoolId', { value: this.auth.userPool.userPoolId, description: 'Admin user pool' });

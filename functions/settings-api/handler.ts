@@ -1,11 +1,11 @@
-import { createSettingsApiHandler } from '#lib/api/settings-api.ts';
+import { createApiHandler, type ApiRoute } from '#lib/api/api-handler.ts';
+import { settingsRoutes } from '#lib/api/settings-api.ts';
 import { reloadRoutesFromEnv } from '#lib/reloads/reloads-api-from-env.ts';
 import { repositoryRoutesFromEnv } from '#lib/repository/repository-from-env.ts';
 import { serverServiceFromEnv } from '#lib/servers/server-service-from-env.ts';
 
-let servers: ReturnType<typeof serverServiceFromEnv> | undefined;
+/** The routes this function serves (lib/api/routes.ts lists them under `settings-api`), built on the first request. */
+export const routes = (): ApiRoute[] =>
+  settingsRoutes({ servers: serverServiceFromEnv(), extraRoutes: [...reloadRoutesFromEnv(), ...repositoryRoutesFromEnv()] });
 
-export const handler = createSettingsApiHandler(() => {
-  servers ??= serverServiceFromEnv();
-  return { servers, extraRoutes: [...reloadRoutesFromEnv(), ...repositoryRoutesFromEnv()] };
-});
+export const handler = createApiHandler(routes);

@@ -1,17 +1,10 @@
-import { createApiHandler, serverIdFrom } from '#lib/api/api-handler.ts';
-import { json } from '#lib/api/problem.ts';
-import type { JsonEvent } from '#lib/api/http-middleware.ts';
+import { createApiHandler, type ApiRoute } from '#lib/api/api-handler.ts';
+import { connectionTestRoutes } from '#lib/connection-test/connection-test-api.ts';
 import { connectionTestServiceFromEnv } from '#lib/connection-test/connection-test-from-env.ts';
 
 let service: ReturnType<typeof connectionTestServiceFromEnv> | undefined;
 
-export const handler = createApiHandler(() => [
-  {
-    method: 'POST',
-    path: '/api/servers/{id}/test',
-    handler: async (event: JsonEvent) => {
-      service ??= connectionTestServiceFromEnv();
-      return json(200, await service.test(serverIdFrom(event), event.parsedBody));
-    },
-  },
-]);
+/** The routes this function serves (lib/api/routes.ts lists them under `test-connection`). */
+export const routes = (): ApiRoute[] => connectionTestRoutes(() => (service ??= connectionTestServiceFromEnv()));
+
+export const handler = createApiHandler(routes);

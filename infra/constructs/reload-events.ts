@@ -5,14 +5,15 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import { FunctionUrlAuthType, type FunctionUrl } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { WEBHOOK_RECEIVER_PATH } from '#lib/api/routes.ts';
 import type { ServiceTables } from './data.ts';
 import { ServiceFunction } from './functions.ts';
 import type { ServerSecrets } from './secrets.ts';
 
 /** Key layout in `lib/reloads/dynamodb-reload-store.ts`; the attribute DynamoDB's TTL reads. */
 const RELOAD_EVENTS_TTL_ATTRIBUTE = 'expiresAt';
-/** Where the webhook receiver answers; the function URL accepts any path, this one matches the local runtime's. */
-const WEBHOOK_PATH = 'webhooks/qlik-cloud';
+/** Where the webhook receiver answers: the function URL accepts any path; this is the route table's, as locally. */
+const WEBHOOK_PATH = WEBHOOK_RECEIVER_PATH.replace(/^\//, '');
 
 const EVENTS_TABLE_WRITE = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
 /** `AppCatalog.recordReload`: a conditional update, and a read to tell "unknown app" from "newer reload stored". */

@@ -5,16 +5,21 @@
  */
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
-import httpRouterHandler, { type Route } from '@middy/http-router';
+import httpRouterHandler from '@middy/http-router';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { NotFoundError } from '#lib/errors.ts';
 import { jsonBody, problemErrors, type JsonEvent } from '#lib/api/http-middleware.ts';
 import type { HttpResult } from '#lib/api/problem.ts';
+import type { HttpMethod, RouteKey } from '#lib/api/routes.ts';
 import { logger } from '#lib/observability/logger.ts';
 import { isServerId, type ServerId } from '#lib/servers/server-settings.ts';
 
-export type ApiRoute = Route<JsonEvent, HttpResult>;
+/** One route a function serves, named by its key in the route table (lib/api/routes.ts). */
+export interface ApiRoute {
+  route: RouteKey;
+  handler: (event: JsonEvent, context: Context) => Promise<HttpResult>;
+}
 
 /** The `{id}` of `/api/servers/{id}...`; an unknown id is a 404 naming the two servers. */
 export function serverIdFrom(event: APIGatewayProxyEventV2): ServerId {
@@ -33,7 +38,10 @@ export function createApiHandler(routes: () => ApiRoute[]) {
     .use(jsonBody())
     .handler((event, context) => {
       router ??= httpRouterHandler<JsonEvent, HttpResult>({
-        routes: routes(),
+        routes: routes().map(({ route, handler }) => {
+          const [method, path] = route.split(' ') as [HttpMethod, string];
+          return { method, path, handler };
+        }),
         notFoundResponse: ({ method, path }) => {
           throw new NotFoundError(`No route for ${method} ${path}.`);
         },

@@ -1,8 +1,10 @@
 /**
  * The OpenAPI 3.1 document of the HTTP API, generated from the same zod schemas that validate requests, so the
- * document, the validation and the UI's forms cannot drift apart.
+ * document, the validation and the UI's forms cannot drift apart. Its paths are the `/api` routes of the route
+ * table (lib/api/routes.ts); each needs its operation in OPERATIONS, or the code does not compile.
  */
 import { z } from 'zod';
+import { HTTP_ROUTES, routeKey, type RouteKey } from '#lib/api/routes.ts';
 import { cloudSaveSchema, cloudTestSchema, onPremSaveSchema, onPremTestSchema } from '#lib/servers/server-settings.ts';
 
 /** A component schema: zod wraps schemas that carry an `id` in `$defs`; OpenAPI components want them inline. */
@@ -22,6 +24,72 @@ const problemResponse = (description: string) => ({
   content: { 'application/problem+json': { schema: ref('Problem') } },
 });
 const serverId = { name: 'id', in: 'path', required: true, schema: { type: 'string', enum: ['onprem', 'cloud'] } };
+
+/** The routes of the admin API (everything under `/api`; the page, its assets and the webhook are not part of it). */
+type ApiRouteKey = Extract<RouteKey, `${string} /api/${string}`>;
+
+const OPERATIONS: Record<ApiRouteKey, object> = {
+  'GET /api/servers': {
+    summary: 'Both servers, configured or not',
+    responses: {
+      200: { description: 'OK', content: jsonContent({ type: 'object', properties: { servers: { type: 'array', items: ref('ServerView') } } }) },
+    },
+  },
+  'GET /api/servers/{id}': { summary: 'One server', responses: { 200: { description: 'OK', content: jsonContent(ref('ServerView')) }, 404: problemResponse('Unknown id') } },
+  'PUT /api/servers/{id}': {
+    summary: 'Save settings (a blank secret keeps the stored one)',
+    requestBody: {
+      required: true,
+      content: jsonContent({ oneOf: [ref('OnPremSettingsDraft'), ref('CloudSettingsDraft')] }),
+    },
+    responses: {
+      200: { description: 'Saved', content: jsonContent(ref('ServerView')) },
+      400: problemResponse('Invalid; errors[] names each field'),
+      409: problemResponse('Version mismatch'),
+      413: problemResponse('Body over 256 KiB'),
+    },
+  },
+  'DELETE /api/servers/{id}': {
+    summary: 'Remove settings, secrets and synced apps',
+    parameters: [{ name: 'cleanup', in: 'query', schema: { type: 'boolean' } }],
+    responses: { 204: { description: 'Deleted' } },
+  },
+  'POST /api/servers/{id}/test': {
+    summary: 'Test a draft connection; nothing is saved but Qlik-side provisioning',
+    requestBody: { content: jsonContent({ oneOf: [ref('OnPremTestDraft'), ref('CloudTestDraft')] }) },
+    responses: { 200: { description: 'Checks', content: jsonContent(ref('TestResult')) }, 400: problemResponse('Invalid draft') },
+  },
+  'POST /api/servers/{id}/sync': {
+    summary: 'Start an app catalog sync',
+    responses: { 202: { description: 'Started' }, 409: problemResponse('Already running or not configured') },
+  },
+  'GET /api/servers/{id}/apps': {
+    summary: 'Synced apps',
+    parameters: [
+      { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500 } },
+      { name: 'cursor', in: 'query', schema: { type: 'string' } },
+      { name: 'q', in: 'query', schema: { type: 'string' } },
+    ],
+    responses: { 200: { description: 'OK' } },
+  },
+  'GET /api/servers/{id}/reloads': {
+    summary: 'Recent reload-finished events, newest first',
+    parameters: [{ name: 'limit', in: 'query', schema: { type: 'integer' } }],
+    responses: { 200: { description: 'OK' } },
+  },
+  'GET /api/openapi.json': { summary: 'This document', security: [], responses: { 200: { description: 'OK' } } },
+};
+
+/** One path item per `/api` path of the route table, its `{id}` described once, one operation per method. */
+function apiPaths(): Record<string, Record<string, unknown>> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of HTTP_ROUTES) {
+    if (!route.path.startsWith('/api/')) continue;
+    const item = (paths[route.path] ??= route.path.includes('{id}') ? { parameters: [serverId] } : {});
+    item[route.method.toLowerCase()] = OPERATIONS[routeKey(route) as ApiRouteKey];
+  }
+  return paths;
+}
 
 let cached: object | undefined;
 
@@ -85,67 +153,7 @@ export function openApiDocument(): object {
       },
     },
     security: [{ cognito: [] }],
-    paths: {
-      '/api/servers': {
-        get: {
-          summary: 'Both servers, configured or not',
-          responses: {
-            200: { description: 'OK', content: jsonContent({ type: 'object', properties: { servers: { type: 'array', items: ref('ServerView') } } }) },
-          },
-        },
-      },
-      '/api/servers/{id}': {
-        parameters: [serverId],
-        get: { summary: 'One server', responses: { 200: { description: 'OK', content: jsonContent(ref('ServerView')) }, 404: problemResponse('Unknown id') } },
-        put: {
-          summary: 'Save settings (a blank secret keeps the stored one)',
-          requestBody: {
-            required: true,
-            content: jsonContent({ oneOf: [ref('OnPremSettingsDraft'), ref('CloudSettingsDraft')] }),
-          },
-          responses: {
-            200: { description: 'Saved', content: jsonContent(ref('ServerView')) },
-            400: problemResponse('Invalid; errors[] names each field'),
-            409: problemResponse('Version mismatch'),
-            413: problemResponse('Body over 256 KiB'),
-          },
-        },
-        delete: {
-          summary: 'Remove settings, secrets and synced apps',
-          parameters: [{ name: 'cleanup', in: 'query', schema: { type: 'boolean' } }],
-          responses: { 204: { description: 'Deleted' } },
-        },
-      },
-      '/api/servers/{id}/test': {
-        parameters: [serverId],
-        post: {
-          summary: 'Test a draft connection; nothing is saved but Qlik-side provisioning',
-          requestBody: { content: jsonContent({ oneOf: [ref('OnPremTestDraft'), ref('CloudTestDraft')] }) },
-          responses: { 200: { description: 'Checks', content: jsonContent(ref('TestResult')) }, 400: problemResponse('Invalid draft') },
-        },
-      },
-      '/api/servers/{id}/sync': {
-        parameters: [serverId],
-        post: {
-          summary: 'Start an app catalog sync',
-          responses: { 202: { description: 'Started' }, 409: problemResponse('Already running or not configured') },
-        },
-      },
-      '/api/servers/{id}/apps': {
-        parameters: [
-          serverId,
-          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500 } },
-          { name: 'cursor', in: 'query', schema: { type: 'string' } },
-          { name: 'q', in: 'query', schema: { type: 'string' } },
-        ],
-        get: { summary: 'Synced apps', responses: { 200: { description: 'OK' } } },
-      },
-      '/api/servers/{id}/reloads': {
-        parameters: [serverId, { name: 'limit', in: 'query', schema: { type: 'integer' } }],
-        get: { summary: 'Recent reload-finished events, newest first', responses: { 200: { description: 'OK' } } },
-      },
-      '/api/openapi.json': { get: { summary: 'This document', security: [], responses: { 200: { description: 'OK' } } } },
-    },
+    paths: apiPaths(),
   };
   return cached;
 }

@@ -17,12 +17,11 @@ export interface SettingsApiDeps {
 export function settingsRoutes(deps: SettingsApiDeps): ApiRoute[] {
   const { servers } = deps;
   return [
-    { method: 'GET', path: '/api/openapi.json', handler: async () => json(200, openApiDocument()) },
-    { method: 'GET', path: '/api/servers', handler: async () => json(200, { servers: await servers.list() }) },
-    { method: 'GET', path: '/api/servers/{id}', handler: async (event: JsonEvent) => json(200, await servers.get(serverIdFrom(event))) },
+    { route: 'GET /api/openapi.json', handler: async () => json(200, openApiDocument()) },
+    { route: 'GET /api/servers', handler: async () => json(200, { servers: await servers.list() }) },
+    { route: 'GET /api/servers/{id}', handler: async (event: JsonEvent) => json(200, await servers.get(serverIdFrom(event))) },
     {
-      method: 'PUT',
-      path: '/api/servers/{id}',
+      route: 'PUT /api/servers/{id}',
       handler: async (event: JsonEvent) => {
         const id = serverIdFrom(event);
         const view = await servers.save(id, event.parsedBody);
@@ -31,8 +30,7 @@ export function settingsRoutes(deps: SettingsApiDeps): ApiRoute[] {
       },
     },
     {
-      method: 'DELETE',
-      path: '/api/servers/{id}',
+      route: 'DELETE /api/servers/{id}',
       handler: async (event: JsonEvent) => {
         const id = serverIdFrom(event);
         await servers.delete(id);

@@ -15,8 +15,7 @@ export const MAX_RELOADS_LIMIT = 500;
 export function reloadRoutes(history: () => Pick<ReloadHistory, 'list'>): ApiRoute[] {
   return [
     {
-      method: 'GET',
-      path: '/api/servers/{id}/reloads',
+      route: 'GET /api/servers/{id}/reloads',
       handler: async (event: JsonEvent) => {
         const id = serverIdFrom(event);
         const reloads = await history().list(id, limitFrom(event.queryStringParameters?.limit));

@@ -38,8 +38,7 @@ export interface RepositoryApiDeps {
 export function repositoryRoutes(deps: RepositoryApiDeps): ApiRoute[] {
   return [
     {
-      method: 'POST',
-      path: '/api/servers/{id}/sync',
+      route: 'POST /api/servers/{id}/sync',
       handler: async (event: JsonEvent) => {
         const request = await deps.sync.start(serverIdFrom(event));
         try {
@@ -53,8 +52,7 @@ export function repositoryRoutes(deps: RepositoryApiDeps): ApiRoute[] {
       },
     },
     {
-      method: 'GET',
-      path: '/api/servers/{id}/apps',
+      route: 'GET /api/servers/{id}/apps',
       handler: async (event: JsonEvent) => {
         const serverId = serverIdFrom(event);
         const query = event.queryStringParameters ?? {};
