@@ -4,7 +4,7 @@
  */
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { SecretsManagerClient, type SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 
 let documentClient: DynamoDBDocumentClient | undefined;
 let secretsClient: SecretsManagerClient | undefined;
@@ -20,22 +20,15 @@ export function sharedDocumentClient(): DynamoDBDocumentClient {
   return documentClient;
 }
 
-export function sharedSecretsManagerClient(config: SecretsManagerClientConfig = {}): SecretsManagerClient {
-  secretsClient ??= new SecretsManagerClient(config);
+export function sharedSecretsManagerClient(): SecretsManagerClient {
+  secretsClient ??= new SecretsManagerClient({});
   return secretsClient;
 }
 
-/** Reads a required setting of the deployment; a missing one is a deployment bug, so fail loudly at cold start. */
-/** Forgets the shared clients so the next use reads the endpoints again (the local runtime restarts in-process in tests). */
+/** Forgets the shared clients so the next use reads the endpoints again (lib/aws/adapters-from-env.ts resetAdapters). */
 export function resetSharedClients(): void {
   documentClient?.destroy();
   secretsClient?.destroy();
   documentClient = undefined;
   secretsClient = undefined;
-}
-
-export function requiredEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
-  const value = env[name];
-  if (!value) throw new Error(`Environment variable ${name} is not set.`);
-  return value;
 }

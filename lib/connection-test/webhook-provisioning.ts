@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { WEBHOOK_RECEIVER_PATH } from '#lib/api/routes.ts';
+import { serviceEnvironment, type ServiceEnvironment } from '#lib/aws/environment.ts';
 import { withLease, type LeaseProvider } from '#lib/leases/lease.ts';
 import type { WebhookProvisioningPort } from '#lib/qlik/cloud/webhook-ports.ts';
 import type { SecretStore } from '#lib/servers/server-ports.ts';
@@ -38,9 +39,10 @@ export function createWebhookProvisioning(deps: {
 }
 
 /** The URL Qlik posts to: the receiver's function URL in AWS, or the local runtime's route. */
-export function webhookTargetUrl(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.WEBHOOK_PUBLIC_URL) return env.WEBHOOK_PUBLIC_URL;
-  if (env.KPIMAILER_PUBLIC_URL) return `${env.KPIMAILER_PUBLIC_URL.replace(/\/$/, '')}${WEBHOOK_RECEIVER_PATH}`;
+export function webhookTargetUrl(environment: ServiceEnvironment = serviceEnvironment()): string {
+  const { WEBHOOK_PUBLIC_URL, KPIMAILER_PUBLIC_URL } = environment;
+  if (WEBHOOK_PUBLIC_URL) return WEBHOOK_PUBLIC_URL;
+  if (KPIMAILER_PUBLIC_URL) return `${KPIMAILER_PUBLIC_URL.replace(/\/$/, '')}${WEBHOOK_RECEIVER_PATH}`;
   // Not configured: provisioning still needs a stable URL to find "our" webhook by; this one is never reachable.
   return `https://kpimailer.invalid${WEBHOOK_RECEIVER_PATH}/${randomUUID()}`;
 }

@@ -7,7 +7,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { resetSharedClients } from '#lib/aws/clients.ts';
+import { resetAdapters } from '#lib/aws/adapters-from-env.ts';
 import { appsTable, reloadEventsTable, serversTable } from '#lib/aws/table-definitions.ts';
 import { lambdaContext, toApiGatewayEvent, writeResult, type HttpLambdaHandler } from '#lib/local/api-gateway-adapter.ts';
 import { ensureTables } from '#lib/local/ensure-tables.ts';
@@ -53,7 +53,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     ...options.env,
   };
   Object.assign(process.env, env);
-  resetSharedClients();
+  resetAdapters();
 
   const tableClient = new DynamoDBClient({ endpoint: dynamodb.endpoint });
   await ensureTables(tableClient, [serversTable(env.SERVERS_TABLE_NAME!), appsTable(env.APPS_TABLE_NAME!), reloadEventsTable(env.RELOAD_EVENTS_TABLE_NAME!)]);
@@ -77,7 +77,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       await new Promise<void>((done) => server.close(() => done()));
       await reloadMonitor.stop();
       await syncSchedule.stop();
-      resetSharedClients();
+      resetAdapters();
       await Promise.all([secrets.close(), dynamodb.close()]);
     },
   };

@@ -73,8 +73,3 @@ export interface PollWatermarks {
   get(name: string): Promise<string | null>;
   set(name: string, value: string): Promise<void>;
 }
-
-/** Status words of the reload history and the app catalog, as one place to map Qlik's vocabularies into. */
-export function isReloadStatus(value: unknown): value is ReloadStatus {
-  return value === 'succeeded' || value === 'failed' || value === 'canceled';
-}

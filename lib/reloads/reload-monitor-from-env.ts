@@ -5,18 +5,16 @@
  *   RELOAD_POLL_OVERLAP_SECONDS                  re-read window before the watermark (default 120)
  *   RELOAD_POLL_LOOKBACK_MINUTES                 how far back the very first poll looks (default 10)
  */
-import { requiredEnv, sharedDocumentClient } from '#lib/aws/clients.ts';
+import { adaptersFromEnv } from '#lib/aws/adapters-from-env.ts';
+import { serviceEnvironment } from '#lib/aws/environment.ts';
 import { createWebhookProvisioning, webhookTargetUrl } from '#lib/connection-test/webhook-provisioning.ts';
-import { DynamoDbLeaseProvider } from '#lib/leases/dynamodb-lease.ts';
 import { QlikCloudApi } from '#lib/qlik/cloud/cloud-api.ts';
 import { getCloudClient, type RateLimitPolicy } from '#lib/qlik/cloud/cloud-client.ts';
 import { cloudTokenProvider } from '#lib/qlik/cloud/token-provider.ts';
 import { createQrsClient } from '#lib/qlik/onprem/qrs-client.ts';
 import { appNamesById, executionResultsSince } from '#lib/qlik/onprem/reload-results.ts';
-import { DynamoDbAppCatalog } from '#lib/repository/dynamodb-app-catalog.ts';
 import { reloadPipelineFromEnv } from '#lib/reloads/reload-pipeline-from-env.ts';
 import { runReloadMonitor, type ReloadMonitorReport } from '#lib/reloads/reload-monitor.ts';
-import { serverAdaptersFromEnv } from '#lib/servers/server-service-from-env.ts';
 import { ServerService } from '#lib/servers/server-service.ts';
 
 /**
@@ -25,23 +23,21 @@ import { ServerService } from '#lib/servers/server-service.ts';
  */
 const MONITOR_RATE_LIMIT: RateLimitPolicy = { maxAttempts: 3, maxTotalWaitMs: 8_000 };
 
-export function reloadMonitorFromEnv(env: NodeJS.ProcessEnv = process.env): () => Promise<ReloadMonitorReport> {
-  const adapters = serverAdaptersFromEnv(env);
-  const service = new ServerService(adapters);
-  const leases = new DynamoDbLeaseProvider(sharedDocumentClient(), requiredEnv('SERVERS_TABLE_NAME', env));
-  const catalog = new DynamoDbAppCatalog(sharedDocumentClient(), requiredEnv('APPS_TABLE_NAME', env));
-  const { pipeline, store } = reloadPipelineFromEnv(catalog, env);
-  const targetUrl = webhookTargetUrl(env);
+export function reloadMonitorFromEnv(): () => Promise<ReloadMonitorReport> {
+  const { servers, secrets, leases, reloads } = adaptersFromEnv();
+  const environment = serviceEnvironment();
+  const service = new ServerService({ servers, secrets });
+  const pipeline = reloadPipelineFromEnv();
+  const targetUrl = webhookTargetUrl(environment);
   // Qlik only posts to https URLs with a host name; without one (a plain local run) there is nothing to keep healthy.
   const webhookPort = targetUrl.startsWith('https://') && !new URL(targetUrl).hostname.endsWith('.invalid')
-    ? createWebhookProvisioning({ secrets: adapters.secrets, leases, targetUrl })
+    ? createWebhookProvisioning({ secrets, leases, targetUrl })
     : null;
-  const seconds = (name: string, fallback: number) => (Number(env[name]) > 0 ? Number(env[name]) : fallback) * 1000;
 
   return () =>
     runReloadMonitor({
       loadServer: (id) => service.loadWithSecret(id),
-      store: adapters.servers,
+      store: servers,
       leases,
       onPremSource: (connection) => {
         const qrs = createQrsClient(connection);
@@ -53,9 +49,9 @@ export function reloadMonitorFromEnv(env: NodeJS.ProcessEnv = process.env): () =
       },
       poller: {
         pipeline,
-        watermarks: store,
-        overlapMs: seconds('RELOAD_POLL_OVERLAP_SECONDS', 120),
-        initialLookbackMs: seconds('RELOAD_POLL_LOOKBACK_MINUTES', 10) * 60,
+        watermarks: reloads,
+        overlapMs: (environment.RELOAD_POLL_OVERLAP_SECONDS ?? 120) * 1000,
+        initialLookbackMs: (environment.RELOAD_POLL_LOOKBACK_MINUTES ?? 10) * 60_000,
       },
       cloudApi: (connection) => {
         const client = getCloudClient(connection.url);

@@ -8,32 +8,28 @@
  * IAM: read the `cloud-webhook` secret only, read the servers table, update apps, write the reload events table,
  * put events on the bus.
  */
-import { requiredEnv, sharedDocumentClient, sharedSecretsManagerClient } from '#lib/aws/clients.ts';
-import { DynamoDbAppCatalog } from '#lib/repository/dynamodb-app-catalog.ts';
+import { adaptersFromEnv } from '#lib/aws/adapters-from-env.ts';
 import { reloadPipelineFromEnv } from '#lib/reloads/reload-pipeline-from-env.ts';
 import { SigningSecretCache } from '#lib/reloads/signing-secret-cache.ts';
 import { createWebhookReceiver, type WebhookReceiver } from '#lib/reloads/webhook-receiver.ts';
-import { DynamoDbServerStore } from '#lib/servers/dynamodb-server-store.ts';
-import { SecretsManagerSecretStore } from '#lib/servers/secrets-manager-secret-store.ts';
 import type { WebhookSigningSecret } from '#lib/servers/server-record.ts';
 
 const TENANT_CACHE_MS = 60_000;
 
-export function webhookReceiverFromEnv(env: NodeJS.ProcessEnv = process.env): WebhookReceiver {
-  const secretStore = new SecretsManagerSecretStore(sharedSecretsManagerClient(), { namePrefix: requiredEnv('SECRET_NAME_PREFIX', env) });
-  const servers = new DynamoDbServerStore(sharedDocumentClient(), requiredEnv('SERVERS_TABLE_NAME', env));
+export function webhookReceiverFromEnv(): WebhookReceiver {
+  const adapters = adaptersFromEnv();
   let tenant: { id: string | null; readAt: number } | null = null;
-  let pipeline: ReturnType<typeof reloadPipelineFromEnv>['pipeline'] | undefined;
+  let pipeline: ReturnType<typeof reloadPipelineFromEnv> | undefined;
   return createWebhookReceiver({
-    secrets: new SigningSecretCache(() => secretStore.readCurrent<WebhookSigningSecret>('cloud-webhook')),
+    secrets: new SigningSecretCache(() => adapters.secrets.readCurrent<WebhookSigningSecret>('cloud-webhook')),
     expectedTenantId: async () => {
       if (!tenant || Date.now() - tenant.readAt > TENANT_CACHE_MS) {
-        tenant = { id: (await servers.getState('cloud')).tenant?.id ?? null, readAt: Date.now() };
+        tenant = { id: (await adapters.servers.getState('cloud')).tenant?.id ?? null, readAt: Date.now() };
       }
       return tenant.id;
     },
     pipeline: async () => {
-      pipeline ??= reloadPipelineFromEnv(new DynamoDbAppCatalog(sharedDocumentClient(), requiredEnv('APPS_TABLE_NAME', env)), env).pipeline;
+      pipeline ??= reloadPipelineFromEnv();
       return pipeline;
     },
   });

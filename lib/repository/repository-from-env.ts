@@ -6,32 +6,26 @@
  * the function the API invokes; unset: runs in-process), QLIK_CLOUD_SYNC_SPACE_TYPES (default `shared,managed`).
  */
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { requiredEnv, sharedDocumentClient } from '#lib/aws/clients.ts';
-import { DynamoDbLeaseProvider } from '#lib/leases/dynamodb-lease.ts';
+import { adaptersFromEnv } from '#lib/aws/adapters-from-env.ts';
+import { serviceEnvironment } from '#lib/aws/environment.ts';
 import { QlikCloudApi } from '#lib/qlik/cloud/cloud-api.ts';
 import { getCloudClient } from '#lib/qlik/cloud/cloud-client.ts';
 import { CloudAppListing, DEFAULT_SYNC_SPACE_TYPES, SYNC_RATE_LIMIT, type SyncSpaceType } from '#lib/qlik/cloud/app-listing.ts';
 import { cloudTokenProvider } from '#lib/qlik/cloud/token-provider.ts';
 import { DEFAULT_CONCURRENCY, OnPremAppListing } from '#lib/qlik/onprem/app-listing.ts';
 import { createQrsClient } from '#lib/qlik/onprem/qrs-client.ts';
-import { AppSyncService, type AppSyncDeps, type ListingFactory } from '#lib/repository/app-sync-service.ts';
+import { AppSyncService, type ListingFactory } from '#lib/repository/app-sync-service.ts';
 import { repositoryRoutes } from '#lib/repository/apps-api.ts';
-import { DynamoDbAppCatalog } from '#lib/repository/dynamodb-app-catalog.ts';
 import { LambdaSyncTrigger } from '#lib/repository/lambda-sync-trigger.ts';
 import { InProcessSyncTrigger, type SyncTrigger } from '#lib/repository/sync-trigger.ts';
 import { cloudConnectionOf, onPremConnectionOf } from '#lib/servers/effective-connection.ts';
 import type { CloudSecret, OnPremSecret } from '#lib/servers/server-record.ts';
-import { serverAdaptersFromEnv } from '#lib/servers/server-service-from-env.ts';
 import { ServerService } from '#lib/servers/server-service.ts';
 import type { ApiRoute } from '#lib/api/api-handler.ts';
 
-export function appCatalogFromEnv(env: NodeJS.ProcessEnv = process.env): DynamoDbAppCatalog {
-  return new DynamoDbAppCatalog(sharedDocumentClient(), requiredEnv('APPS_TABLE_NAME', env));
-}
-
 /** The Qlik listing of a saved server: one QRS connection, or the container's Qlik Cloud pool and token. */
-export function qlikListings(env: NodeJS.ProcessEnv = process.env): ListingFactory {
-  const spaceTypes = parseSpaceTypes(env.QLIK_CLOUD_SYNC_SPACE_TYPES);
+function qlikListings(): ListingFactory {
+  const spaceTypes = parseSpaceTypes(serviceEnvironment().QLIK_CLOUD_SYNC_SPACE_TYPES);
   return ({ record, secret }, state) => {
     if (record.type === 'onprem') {
       const connection = onPremConnectionOf({ settings: record.settings, secret: secret as OnPremSecret }, state);
@@ -44,24 +38,23 @@ export function qlikListings(env: NodeJS.ProcessEnv = process.env): ListingFacto
   };
 }
 
-export function appSyncServiceFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Partial<AppSyncDeps> = {}): AppSyncService {
-  const adapters = serverAdaptersFromEnv(env);
-  const servers = new ServerService(adapters);
+export function appSyncServiceFromEnv(): AppSyncService {
+  const { servers, secrets, apps, leases } = adaptersFromEnv();
+  const service = new ServerService({ servers, secrets });
   return new AppSyncService({
-    store: adapters.servers,
-    loadServer: (id) => servers.loadWithSecret(id),
-    catalog: appCatalogFromEnv(env),
-    leases: new DynamoDbLeaseProvider(sharedDocumentClient(), requiredEnv('SERVERS_TABLE_NAME', env)),
-    listings: qlikListings(env),
-    ...overrides,
+    store: servers,
+    loadServer: (id) => service.loadWithSecret(id),
+    catalog: apps,
+    leases,
+    listings: qlikListings(),
   });
 }
 
 let inProcess: InProcessSyncTrigger | undefined;
 
 /** In AWS an async invoke of the scheduled-sync function; without one configured, the run happens in this process. */
-export function syncTriggerFromEnv(sync: AppSyncService, env: NodeJS.ProcessEnv = process.env): SyncTrigger {
-  const functionName = env.SCHEDULED_SYNC_FUNCTION_NAME;
+function syncTriggerFromEnv(sync: AppSyncService): SyncTrigger {
+  const functionName = serviceEnvironment().SCHEDULED_SYNC_FUNCTION_NAME;
   if (functionName) return new LambdaSyncTrigger(new LambdaClient({}), functionName);
   inProcess = new InProcessSyncTrigger((request) => sync.run(request));
   return inProcess;
@@ -72,9 +65,9 @@ export function inProcessSyncTrigger(): InProcessSyncTrigger | undefined {
   return inProcess;
 }
 
-export function repositoryRoutesFromEnv(env: NodeJS.ProcessEnv = process.env): ApiRoute[] {
-  const sync = appSyncServiceFromEnv(env);
-  return repositoryRoutes({ catalog: appCatalogFromEnv(env), sync, trigger: syncTriggerFromEnv(sync, env) });
+export function repositoryRoutesFromEnv(): ApiRoute[] {
+  const sync = appSyncServiceFromEnv();
+  return repositoryRoutes({ catalog: adaptersFromEnv().apps, sync, trigger: syncTriggerFromEnv(sync) });
 }
 
 function parseSpaceTypes(value: string | undefined): SyncSpaceType[] {

@@ -12,7 +12,7 @@ import { logger } from '#lib/observability/logger.ts';
 import type { SecretStore, ServerStore } from '#lib/servers/server-ports.ts';
 import type { CloudSecret, OnPremSecret, ServerRecord, ServerSecret } from '#lib/servers/server-record.ts';
 import { fingerprintOf, resolveCloudDraft, resolveOnPremDraft, type ResolvedDraft } from '#lib/servers/resolve-draft.ts';
-import { SERVER_IDS, saveSchemas, type ServerId } from '#lib/servers/server-settings.ts';
+import { SERVER_IDS, type ServerId } from '#lib/servers/server-settings.ts';
 import { toServerView, type ServerView } from '#lib/servers/server-view.ts';
 import { parseDraft } from '#lib/servers/parse-draft.ts';
 
@@ -128,5 +128,3 @@ export class ServerService {
     await Promise.all([this.deps.secrets.delete(id), this.deps.apps?.deleteAllApps(id)]);
   }
 }
-
-export { saveSchemas };

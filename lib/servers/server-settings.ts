@@ -184,6 +184,3 @@ export type ServerDraft = OnPremDraft | CloudDraft;
 
 export const saveSchemas = { onprem: onPremSaveSchema, cloud: cloudSaveSchema } as const;
 export const testSchemas = { onprem: onPremTestSchema, cloud: cloudTestSchema } as const;
-
-/** Names of fields whose values must never leave the service. */
-export const SECRET_FIELDS = ['certificatePassword', 'oauthClientSecret', 'contentBase64'] as const;

@@ -18,8 +18,6 @@ import {
   type DesiredVirtualProxy,
 } from '#lib/qlik/onprem/virtual-proxy-settings.ts';
 
-export { VirtualProxyError } from '#lib/qlik/onprem/virtual-proxy-settings.ts';
-
 export const VIRTUAL_PROXY_PREFIX = 'kpimailer';
 const MAX_WRITE_ATTEMPTS = 3;
 

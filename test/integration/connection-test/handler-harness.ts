@@ -1,5 +1,5 @@
 /** The settings and test-connection handlers, as deployed, on DynamoDB Local and the local Secrets Manager. */
-import { resetSharedClients } from '#lib/aws/clients.ts';
+import { resetAdapters } from '#lib/aws/adapters-from-env.ts';
 import { callApi, type ApiCall } from '#test/support/api-events.ts';
 import { startTestAws, type TestAws } from '#test/support/aws.ts';
 
@@ -13,7 +13,7 @@ export interface HandlerHarness {
 export async function startHandlers(extraEnv: Record<string, string> = {}): Promise<HandlerHarness> {
   const aws = await startTestAws();
   Object.assign(process.env, aws.env, extraEnv);
-  resetSharedClients();
+  resetAdapters();
   const settings = (await import('#functions/settings-api/handler.ts')).handler;
   const test = (await import('#functions/test-connection/handler.ts')).handler;
   return {

@@ -8,7 +8,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { vi } from 'vitest';
-import { resetSharedClients } from '#lib/aws/clients.ts';
+import { resetAdapters } from '#lib/aws/adapters-from-env.ts';
 import { reloadEventsTable } from '#lib/aws/table-definitions.ts';
 import { createWebhookProvisioning } from '#lib/connection-test/webhook-provisioning.ts';
 import { DynamoDbLeaseProvider } from '#lib/leases/dynamodb-lease.ts';
@@ -65,7 +65,7 @@ export async function startReloadHandlers(options: ReloadHarnessOptions = {}): P
   await ensureTables(raw, [reloadEventsTable(eventsTableName)]);
   raw.destroy();
   Object.assign(process.env, aws.env, { RELOAD_EVENTS_TABLE_NAME: eventsTableName, RELOAD_PUBLISHER: 'local', WEBHOOK_PUBLIC_URL: PUBLIC_WEBHOOK_URL }, options.env);
-  resetSharedClients();
+  resetAdapters();
 
   const servers = new DynamoDbServerStore(aws.documentClient, aws.serversTableName);
   const secrets = new SecretsManagerSecretStore(aws.secretsClient, { namePrefix: aws.secretNamePrefix });
@@ -101,7 +101,7 @@ export async function startReloadHandlers(options: ReloadHarnessOptions = {}): P
     runMonitor: async () => (await handlers.monitor({}, lambdaContext('reload-monitor'))) as ReloadMonitorReport,
     restart: async () => {
       vi.resetModules();
-      resetSharedClients();
+      resetAdapters();
       await load();
     },
     api: (method, path, query) => callApi(handlers.settings, method, path, { query }),

@@ -3,7 +3,7 @@
  * the environment on DynamoDB Local), over a catalog filled by a real sync from the on-prem simulator.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resetSharedClients } from '#lib/aws/clients.ts';
+import { resetAdapters } from '#lib/aws/adapters-from-env.ts';
 import { callApi } from '#test/support/api-events.ts';
 import { SiteApps, startQlikSenseSimulator, type QlikSenseSimulator } from '#test/simulators/qlik-sense-enterprise/index.ts';
 import { startRepository, type RepositoryHarness } from '#test/integration/repository/repository-harness.ts';
@@ -26,7 +26,7 @@ beforeAll(async () => {
     saved[key] = process.env[key];
     process.env[key] = value;
   }
-  resetSharedClients();
+  resetAdapters();
   handler = (await import('#functions/settings-api/handler.ts')).handler;
 });
 
@@ -35,7 +35,7 @@ afterAll(async () => {
     if (value === undefined) delete process.env[key];
     else process.env[key] = value;
   }
-  resetSharedClients();
+  resetAdapters();
   await repo.close();
   await sim.close();
 });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ApiRoute } from '#lib/api/api-handler.ts';
 import { openApiDocument } from '#lib/api/openapi.ts';
 import { HTTP_ROUTES, routeKey, routesOf, type HttpFunctionName, type HttpRouteSpec } from '#lib/api/routes.ts';
-import { resetSharedClients } from '#lib/aws/clients.ts';
+import { resetAdapters } from '#lib/aws/adapters-from-env.ts';
 import { localRoutes } from '#lib/local/local-routes.ts';
 
 /** The routed functions and the routes their handlers serve (built from a made-up environment; nothing is called). */
@@ -27,7 +27,7 @@ describe('the route table (lib/api/routes.ts)', () => {
   });
   afterAll(() => {
     vi.unstubAllEnvs();
-    resetSharedClients();
+    resetAdapters();
   });
 
   it('names each route once', () => {

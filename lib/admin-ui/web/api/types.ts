@@ -5,10 +5,8 @@
  */
 import type { CheckResult, CheckStatus, LastSync, TestResult as StoredTestResult } from '#lib/servers/server-record.ts';
 import type { CloudView, OnPremView, ServerView } from '#lib/servers/server-view.ts';
-import type { CertificateMetadata } from '#lib/certificates/certificate-types.ts';
 import type { ServerId } from '#lib/servers/server-settings.ts';
 export type { CheckResult, CheckStatus, LastSync, ServerId, ServerView };
-export type CertificateView = CertificateMetadata;
 export type OnPremServerView = OnPremView;
 export type CloudServerView = CloudView;
 

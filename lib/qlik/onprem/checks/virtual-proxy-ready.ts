@@ -1,7 +1,8 @@
 /** "Virtual proxy ready": the `kpimailer` virtual proxy exists, is configured as KPImailer needs and is linked. */
 import type { Check } from '#lib/connection-test/check-ladder.ts';
 import { CheckFailedError } from '#lib/connection-test/check-ladder.ts';
-import { ensureVirtualProxy, VirtualProxyError, type VirtualProxyOutcome } from '#lib/qlik/onprem/virtual-proxy.ts';
+import { ensureVirtualProxy, type VirtualProxyOutcome } from '#lib/qlik/onprem/virtual-proxy.ts';
+import { VirtualProxyError } from '#lib/qlik/onprem/virtual-proxy-settings.ts';
 import { qrsFailure, type OnPremTestContext } from '#lib/qlik/onprem/checks/test-context.ts';
 
 export const virtualProxyReady: Check<OnPremTestContext> = {
