@@ -77,12 +77,12 @@ export class KpimailerQlikStack extends Stack {
 
     this.reloadEvents = new ReloadEvents(this, 'ReloadEvents', { tables: this.tables, secrets: this.secrets });
     // The connection test provisions the webhook at the receiver's function URL; the settings API lists reloads.
-    this.testConnection.function.addEnvironment('WEBHOOK_PUBLIC_URL', this.reloadEvents.webhookUrl);
-    for (const [name, value] of Object.entries(this.reloadEvents.historyEnvironment)) this.settingsApi.function.addEnvironment(name, value);
+    this.testConnection.addEnvironment({ WEBHOOK_PUBLIC_URL: this.reloadEvents.webhookUrl });
+    this.settingsApi.addEnvironment(this.reloadEvents.historyEnvironment);
     this.reloadEvents.grantHistoryRead(this.settingsApi.function);
 
     this.scheduledSync = new ScheduledSync(this, 'AppSync', { tables: this.tables, secrets: this.secrets, schedule: props?.appSyncSchedule });
-    this.scheduledSync.grantStart(this.settingsApi.function);
+    this.scheduledSync.grantStart(this.settingsApi);
 
     this.adminUi = new ServiceFunction(this, 'AdminUi', {
       name: 'admin-ui',

@@ -1,9 +1,8 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table, TableEncryption, type TableProps } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-
-/** Attribute DynamoDB's TTL reads on the servers table (leases and idempotency records expire through it). */
-export const SERVERS_TTL_ATTRIBUTE = 'expiresAt';
+import type { FunctionEnvironment } from '#lib/aws/environment.ts';
+import { APPS_TABLE_KEYS, SERVERS_TABLE_KEYS, TTL_ATTRIBUTE } from '#lib/aws/table-definitions.ts';
 
 // Settings every table of the service shares.
 // - On-demand: a handful of admin writes and bursty syncs; nothing to size.
@@ -12,7 +11,7 @@ export const SERVERS_TTL_ATTRIBUTE = 'expiresAt';
 //   key policy or grant to maintain for each new function, and the tables hold no secrets (the certificate and the
 //   client secrets live in Secrets Manager under the service's own key, see secrets.ts).
 // - RETAIN: deleting the stack must never delete the settings or the app catalog.
-const TABLE_DEFAULTS = {
+export const TABLE_DEFAULTS = {
   billingMode: BillingMode.PAY_PER_REQUEST,
   pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
   encryption: TableEncryption.AWS_MANAGED,
@@ -32,19 +31,20 @@ export class ServiceTables extends Construct {
 
     this.servers = new Table(this, 'Servers', {
       ...TABLE_DEFAULTS,
-      partitionKey: { name: 'id', type: AttributeType.STRING },
-      timeToLiveAttribute: SERVERS_TTL_ATTRIBUTE,
+      partitionKey: { name: SERVERS_TABLE_KEYS.partitionKey, type: AttributeType.STRING },
+      // Leases expire through it.
+      timeToLiveAttribute: TTL_ATTRIBUTE,
     });
 
     this.apps = new Table(this, 'Apps', {
       ...TABLE_DEFAULTS,
-      partitionKey: { name: 'serverId', type: AttributeType.STRING },
-      sortKey: { name: 'appId', type: AttributeType.STRING },
+      partitionKey: { name: APPS_TABLE_KEYS.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: APPS_TABLE_KEYS.sortKey, type: AttributeType.STRING },
     });
   }
 
   /** The variables through which the functions find the tables. */
-  get environment(): Record<string, string> {
+  get environment(): FunctionEnvironment {
     return {
       SERVERS_TABLE_NAME: this.servers.tableName,
       APPS_TABLE_NAME: this.apps.tableName,

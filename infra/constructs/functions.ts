@@ -5,6 +5,7 @@ import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { FunctionEnvironment } from '#lib/aws/environment.ts';
 
 /** The repository root: entries, the lockfile and package.json `imports` (`#lib/*`) resolve from here. */
 export const PROJECT_ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -16,9 +17,10 @@ export const LOG_RETENTION = RetentionDays.THREE_MONTHS;
 const COMMON_ENVIRONMENT = {
   POWERTOOLS_SERVICE_NAME: 'kpimailer-qlik',
   LOG_LEVEL: 'INFO',
-  // The bundles are minified; stack traces in the logs are only readable through the source maps.
-  NODE_OPTIONS: '--enable-source-maps',
-} as const;
+} as const satisfies FunctionEnvironment;
+
+// The bundles are minified; stack traces in the logs are only readable through the source maps.
+const COMMON_NODE_OPTIONS = '--enable-source-maps';
 
 // esbuild's ESM output has no `require`; some CommonJS dependencies (node-forge, parts of the SDK) call it for
 // Node built-ins. The alias avoids clashing with any `createRequire` the bundle itself declares.
@@ -34,8 +36,10 @@ export interface ServiceFunctionProps {
   readonly timeout?: Duration;
   /** @default 512 MiB (on arm64 this also buys CPU for node-forge and TLS handshakes) */
   readonly memorySize?: number;
-  /** Added to the common environment (service name, log level, source maps). */
-  readonly environment?: Readonly<Record<string, string>>;
+  /** Added to the common environment (service name, log level); only names lib/aws/environment.ts reads. */
+  readonly environment?: FunctionEnvironment;
+  /** V8 flags added to NODE_OPTIONS after `--enable-source-maps` (read at start-up only). */
+  readonly nodeOptions?: string;
   /**
    * Shell commands run after esbuild, in the repository root, to add files to the function's asset
    * (`outputDir` becomes the function's `/var/task`).
@@ -88,7 +92,11 @@ export class ServiceFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       tracing: Tracing.ACTIVE,
-      environment: { ...COMMON_ENVIRONMENT, ...props.environment },
+      environment: {
+        ...COMMON_ENVIRONMENT,
+        NODE_OPTIONS: [COMMON_NODE_OPTIONS, props.nodeOptions].filter(Boolean).join(' '),
+        ...props.environment,
+      },
       bundling: {
         forceDockerBundling: false,
         format: OutputFormat.ESM,
@@ -117,5 +125,10 @@ export class ServiceFunction extends Construct {
         'permissions (see the Service Authorization Reference for AWS X-Ray). No other statement of this role ' +
         'uses a wildcard resource.',
     });
+  }
+
+  /** Adds variables after construction (values that exist only once other constructs do). */
+  addEnvironment(environment: FunctionEnvironment): void {
+    for (const [name, value] of Object.entries(environment)) if (value !== undefined) this.function.addEnvironment(name, value);
   }
 }

@@ -1,17 +1,17 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { Duration } from 'aws-cdk-lib';
+import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import { FunctionUrlAuthType, type FunctionUrl } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { WEBHOOK_RECEIVER_PATH } from '#lib/api/routes.ts';
-import type { ServiceTables } from './data.ts';
+import type { FunctionEnvironment } from '#lib/aws/environment.ts';
+import { RELOAD_EVENTS_TABLE_KEYS, TTL_ATTRIBUTE } from '#lib/aws/table-definitions.ts';
+import { TABLE_DEFAULTS, type ServiceTables } from './data.ts';
 import { ServiceFunction } from './functions.ts';
 import type { ServerSecrets } from './secrets.ts';
 
-/** Key layout in `lib/reloads/dynamodb-reload-store.ts`; the attribute DynamoDB's TTL reads. */
-const RELOAD_EVENTS_TTL_ATTRIBUTE = 'expiresAt';
 /** Where the webhook receiver answers: the function URL accepts any path; this is the route table's, as locally. */
 const WEBHOOK_PATH = WEBHOOK_RECEIVER_PATH.replace(/^\//, '');
 
@@ -52,19 +52,17 @@ export class ReloadEvents extends Construct {
     const { tables, secrets } = props;
 
     this.table = new Table(this, 'Table', {
-      partitionKey: { name: 'pk', type: AttributeType.STRING },
-      sortKey: { name: 'sk', type: AttributeType.STRING },
-      timeToLiveAttribute: RELOAD_EVENTS_TTL_ATTRIBUTE,
       // The same settings as the service's other tables (see data.ts for the reasons).
-      billingMode: BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: TableEncryption.AWS_MANAGED,
-      removalPolicy: RemovalPolicy.RETAIN,
+      ...TABLE_DEFAULTS,
+      // Key layout in lib/reloads/dynamodb-reload-store.ts; ledger and history records expire through TTL.
+      partitionKey: { name: RELOAD_EVENTS_TABLE_KEYS.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: RELOAD_EVENTS_TABLE_KEYS.sortKey, type: AttributeType.STRING },
+      timeToLiveAttribute: TTL_ATTRIBUTE,
     });
 
     this.bus = new EventBus(this, 'Bus', { description: 'KPImailer: Qlik app reload finished events (on-premise and Qlik Cloud)' });
 
-    const pipelineEnvironment = {
+    const pipelineEnvironment: FunctionEnvironment = {
       ...tables.environment,
       RELOAD_EVENTS_TABLE_NAME: this.table.tableName,
       RELOAD_EVENT_BUS_NAME: this.bus.eventBusName,
@@ -122,7 +120,7 @@ export class ReloadEvents extends Construct {
   }
 
   /** The variables through which a reader of the reload history finds it. */
-  get historyEnvironment(): Record<string, string> {
+  get historyEnvironment(): FunctionEnvironment {
     return { RELOAD_EVENTS_TABLE_NAME: this.table.tableName };
   }
 }

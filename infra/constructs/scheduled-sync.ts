@@ -2,8 +2,8 @@ import { Duration } from 'aws-cdk-lib';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { SYNC_NODE_OPTIONS } from '#lib/repository/sync-heap.ts';
 import type { ServiceTables } from './data.ts';
 import { ServiceFunction } from './functions.ts';
 import type { ServerSecrets } from './secrets.ts';
@@ -38,9 +38,9 @@ export class ScheduledSync extends Construct {
       timeout: Duration.minutes(15),
       // Memory stays flat as the catalog grows (about 100 bytes per app of index); the rest buys CPU for TLS and JSON.
       memorySize: 1024,
+      // The young-generation cap of lib/repository/sync-heap.ts (V8 reads it at start-up only).
+      nodeOptions: SYNC_NODE_OPTIONS,
       environment: {
-        // The young-generation cap of lib/repository/sync-heap.ts (V8 reads it at start-up only).
-        NODE_OPTIONS: '--enable-source-maps --max-semi-space-size=2',
         ...tables.environment,
         ...secrets.environment,
         ...(props.cloudSpaceTypes ? { QLIK_CLOUD_SYNC_SPACE_TYPES: props.cloudSpaceTypes.join(',') } : {}),
@@ -62,8 +62,8 @@ export class ScheduledSync extends Construct {
   }
 
   /** Lets an API function start a sync run (asynchronous invoke of exactly this function, no version wildcard). */
-  grantStart(api: IFunction & { addEnvironment(key: string, value: string): unknown }): void {
-    api.addToRolePolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.sync.function.functionArn] }));
-    api.addEnvironment('SCHEDULED_SYNC_FUNCTION_NAME', this.sync.function.functionName);
+  grantStart(api: ServiceFunction): void {
+    api.function.addToRolePolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.sync.function.functionArn] }));
+    api.addEnvironment({ SCHEDULED_SYNC_FUNCTION_NAME: this.sync.function.functionName });
   }
 }

@@ -2,6 +2,7 @@ import { ArnFormat, Aws, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Effect, type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import type { FunctionEnvironment } from '#lib/aws/environment.ts';
 
 /** The secrets the settings API creates at run time, one per purpose: `${prefix}/${name}`. */
 export const SERVER_SECRET_NAMES = ['onprem', 'cloud', 'cloud-webhook'] as const;
@@ -47,7 +48,7 @@ export class ServerSecrets extends Construct {
   }
 
   /** The variables through which the functions name and encrypt secrets. */
-  get environment(): Record<string, string> {
+  get environment(): FunctionEnvironment {
     return {
       SECRET_NAME_PREFIX: this.namePrefix,
       // CreateSecret's KmsKeyId accepts the ARN, which is unambiguous across regions and accounts.

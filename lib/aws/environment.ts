@@ -38,6 +38,9 @@ const ENVIRONMENT = z.object({
   RELOAD_POLL_OVERLAP_SECONDS: z.optional(positive),
   /** How far back the very first on-prem poll looks (default 10). */
   RELOAD_POLL_LOOKBACK_MINUTES: z.optional(positive),
+  /** The admin user pool and its app client, which the admin page signs in against (not secret). */
+  COGNITO_USER_POOL_ID: z.optional(name),
+  COGNITO_USER_POOL_CLIENT_ID: z.optional(name),
   /** Where the admin-ui function finds the built page; default `./admin-ui` next to its bundle. */
   ADMIN_UI_DIR: z.optional(name),
 });

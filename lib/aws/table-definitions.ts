@@ -1,6 +1,7 @@
 /**
- * Key schemas of the service's DynamoDB tables. The CDK stack and every local emulator (the `npm start` runtime,
- * integration tests) create tables from these, so the code meets the same keys everywhere.
+ * Key schemas of the service's DynamoDB tables. The CDK stack (infra/constructs/data.ts, reload-events.ts) and every
+ * local emulator (the `npm start` runtime, integration tests) create tables from these, so the code meets the same
+ * keys everywhere.
  */
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 
@@ -13,8 +14,8 @@ export function serversTable(TableName: string): CreateTableCommandInput {
   return {
     TableName,
     BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-    KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+    AttributeDefinitions: [{ AttributeName: SERVERS_TABLE_KEYS.partitionKey, AttributeType: 'S' }],
+    KeySchema: [{ AttributeName: SERVERS_TABLE_KEYS.partitionKey, KeyType: 'HASH' }],
   };
 }
 
@@ -23,12 +24,12 @@ export function appsTable(TableName: string): CreateTableCommandInput {
     TableName,
     BillingMode: 'PAY_PER_REQUEST',
     AttributeDefinitions: [
-      { AttributeName: 'serverId', AttributeType: 'S' },
-      { AttributeName: 'appId', AttributeType: 'S' },
+      { AttributeName: APPS_TABLE_KEYS.partitionKey, AttributeType: 'S' },
+      { AttributeName: APPS_TABLE_KEYS.sortKey, AttributeType: 'S' },
     ],
     KeySchema: [
-      { AttributeName: 'serverId', KeyType: 'HASH' },
-      { AttributeName: 'appId', KeyType: 'RANGE' },
+      { AttributeName: APPS_TABLE_KEYS.partitionKey, KeyType: 'HASH' },
+      { AttributeName: APPS_TABLE_KEYS.sortKey, KeyType: 'RANGE' },
     ],
   };
 }
@@ -45,12 +46,12 @@ export function reloadEventsTable(TableName: string): CreateTableCommandInput {
     TableName,
     BillingMode: 'PAY_PER_REQUEST',
     AttributeDefinitions: [
-      { AttributeName: 'pk', AttributeType: 'S' },
-      { AttributeName: 'sk', AttributeType: 'S' },
+      { AttributeName: RELOAD_EVENTS_TABLE_KEYS.partitionKey, AttributeType: 'S' },
+      { AttributeName: RELOAD_EVENTS_TABLE_KEYS.sortKey, AttributeType: 'S' },
     ],
     KeySchema: [
-      { AttributeName: 'pk', KeyType: 'HASH' },
-      { AttributeName: 'sk', KeyType: 'RANGE' },
+      { AttributeName: RELOAD_EVENTS_TABLE_KEYS.partitionKey, KeyType: 'HASH' },
+      { AttributeName: RELOAD_EVENTS_TABLE_KEYS.sortKey, KeyType: 'RANGE' },
     ],
   };
 }
