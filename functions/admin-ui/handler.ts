@@ -1,48 +1,13 @@
 /**
- * admin-ui: serves the admin page behind the same HTTP API as `/api` (so no CORS): `GET /` returns
- * `index.html`, `GET /assets/{proxy+}` the hashed JavaScript, CSS and icon. The built files sit in a directory
- * next to the bundle (`./admin-ui`), or where `ADMIN_UI_DIR` points.
+ * admin-ui: the admin page and its assets (lib/admin-ui/admin-ui-handler.ts). The built files sit in a directory
+ * next to the bundle (`./admin-ui`, put there by the stack's afterBundling hook), or where `ADMIN_UI_DIR` points.
  */
-import { fileURLToPath } from 'node:url';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { createStaticAssets } from '#lib/admin-ui/static-assets.ts';
+import { createAdminUiHandler, type AdminUiHandler } from '#lib/admin-ui/admin-ui-handler.ts';
+import { serviceEnvironment } from '#lib/aws/environment.ts';
 
-export type AdminUiHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
-
-const ASSET_PATH = /\/assets\/([^/]+)$/;
-
-function assetName(event: APIGatewayProxyEventV2): string | null {
-  const proxy = event.pathParameters?.['proxy'];
-  if (proxy !== undefined) return proxy;
-  const path = event.rawPath ?? event.requestContext?.http?.path ?? '/';
-  const asset = ASSET_PATH.exec(path);
-  if (asset) return asset[1] ?? null;
-  if (path === '/' || path.endsWith('/index.html') || event.routeKey === 'GET /') return 'index.html';
-  return null;
-}
-
-/** Builds a handler serving the built admin page in `assetsDir`. */
-export function createAdminUiHandler(options: { assetsDir: string | URL }): AdminUiHandler {
-  const dir = options.assetsDir instanceof URL ? fileURLToPath(options.assetsDir) : options.assetsDir;
-  const assets = createStaticAssets({ dir });
-  return async (event) => {
-    const name = assetName(event) ?? '';
-    const lowerHeaders: Record<string, string | undefined> = {};
-    for (const [key, value] of Object.entries(event.headers ?? {})) lowerHeaders[key.toLowerCase()] = value;
-    const response = await assets.serve({ method: event.requestContext?.http?.method ?? 'GET', name, headers: lowerHeaders });
-    const text = !response.headers['content-encoding'] && /^(text\/|image\/svg)/.test(response.headers['content-type'] ?? '');
-    return {
-      statusCode: response.status,
-      headers: response.headers,
-      body: text ? response.body.toString('utf8') : response.body.toString('base64'),
-      isBase64Encoded: !text,
-    };
-  };
-}
-
-let defaultHandler: AdminUiHandler | undefined;
+let page: AdminUiHandler | undefined;
 
 export const handler: AdminUiHandler = (event) => {
-  defaultHandler ??= createAdminUiHandler({ assetsDir: process.env['ADMIN_UI_DIR'] ?? new URL('./admin-ui', import.meta.url) });
-  return defaultHandler(event);
+  page ??= createAdminUiHandler({ assetsDir: serviceEnvironment().ADMIN_UI_DIR ?? new URL('./admin-ui', import.meta.url) });
+  return page(event);
 };

@@ -33,7 +33,7 @@ export async function localRoutes(options: { dataDir: string }): Promise<LocalRo
     'webhook-receiver': once(async () => (await import('#functions/webhook-receiver/handler.ts')).handler as unknown as HttpLambdaHandler),
     'admin-ui': once(async () => {
       const { buildAdminUi } = await import('#lib/admin-ui/build-admin-ui.ts');
-      const { createAdminUiHandler } = await import('#functions/admin-ui/handler.ts');
+      const { createAdminUiHandler } = await import('#lib/admin-ui/admin-ui-handler.ts');
       const assetsDir = join(options.dataDir, 'admin-ui');
       await buildAdminUi(assetsDir);
       return createAdminUiHandler({ assetsDir }) as unknown as HttpLambdaHandler;

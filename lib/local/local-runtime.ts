@@ -15,8 +15,8 @@ import { listenOnLoopback } from '#lib/local/listen-on-loopback.ts';
 import { startLocalDynamoDb } from '#lib/local/local-dynamodb.ts';
 import { startLocalSecretsManager } from '#lib/local/local-secrets-manager.ts';
 import { localRoutes, type LocalRoute } from '#lib/local/local-routes.ts';
-import { startLocalReloadMonitor } from '#lib/reloads/local-reload-monitor.ts';
-import { startLocalSyncSchedule } from '#lib/repository/local-sync-schedule.ts';
+import { startLocalSchedule } from '#lib/local/local-schedule.ts';
+import { inProcessSyncTrigger } from '#lib/repository/repository-from-env.ts';
 
 export interface LocalRuntimeOptions {
   /** 0 picks a free port. Default: `PORT` or 3000. */
@@ -65,9 +65,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   const routes = await localRoutes({ dataDir });
   server.on('request', (req, res) => void dispatch(routes, req, res));
   // The reload monitor's schedule (every minute in AWS).
-  const reloadMonitor = startLocalReloadMonitor();
-  // The app sync schedule (hourly in AWS).
-  const syncSchedule = startLocalSyncSchedule();
+  const reloadMonitor = startLocalSchedule({
+    functionName: 'reload-monitor',
+    intervalMs: Number(process.env.RELOAD_MONITOR_INTERVAL_SECONDS ?? 60) * 1000,
+    firstRunAfterMs: 10_000,
+    invoke: async () => (await import('#functions/reload-monitor/handler.ts')).handler({}, lambdaContext('reload-monitor', 55_000)),
+  });
+  // The app sync schedule (hourly in AWS, as the stack's rule).
+  const syncSchedule = startLocalSchedule({
+    functionName: 'scheduled-sync',
+    intervalMs: Number(process.env.APP_SYNC_INTERVAL_SECONDS ?? 3600) * 1000,
+    invoke: async () => (await import('#functions/scheduled-sync/handler.ts')).handler({ source: 'aws.scheduler', 'detail-type': 'Scheduled Event' }),
+  });
 
   return {
     url,
@@ -77,6 +86,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       await new Promise<void>((done) => server.close(() => done()));
       await reloadMonitor.stop();
       await syncSchedule.stop();
+      // Syncs started from the API run in this process too; let them finish before the stores close.
+      await inProcessSyncTrigger()?.settled();
       resetAdapters();
       await Promise.all([secrets.close(), dynamodb.close()]);
     },

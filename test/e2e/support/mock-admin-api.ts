@@ -7,7 +7,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { createAdminUiHandler } from '#functions/admin-ui/handler.ts';
+import { createAdminUiHandler } from '#lib/admin-ui/admin-ui-handler.ts';
 import { openApiDocument } from '#lib/api/openapi.ts';
 import { saveSchemas, type ServerId } from '#lib/servers/server-settings.ts';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAdminUiHandler } from '#functions/admin-ui/handler.ts';
+import { createAdminUiHandler } from '#lib/admin-ui/admin-ui-handler.ts';
 import { buildAdminUi, type AdminUiBuild } from '#lib/admin-ui/build-admin-ui.ts';
 
 const event = (path: string, headers: Record<string, string> = {}, proxy?: string): APIGatewayProxyEventV2 =>
