@@ -5,6 +5,9 @@
 import { join } from 'node:path';
 import type { HttpLambdaHandler } from '#lib/local/api-gateway-adapter.ts';
 
+/** Where Qlik Cloud posts reload events (the webhook receiver's function URL in AWS). */
+export const WEBHOOK_ROUTE_PATH = '/webhooks/qlik-cloud';
+
 export interface LocalRoute {
   method: string;
   pattern: RegExp;
@@ -19,9 +22,15 @@ const once = <T>(load: () => Promise<T>) => {
 };
 
 export async function localRoutes(options: { dataDir: string }): Promise<LocalRoute[]> {
-  const settingsApi = once(async () => (await import('#functions/settings-api/handler.ts')).handler as unknown as HttpLambdaHandler);
-  const testConnection = once(async () => (await import('#functions/test-connection/handler.ts')).handler as unknown as HttpLambdaHandler);
-  const webhookReceiver = once(async () => (await import('#functions/webhook-receiver/handler.ts')).handler as unknown as HttpLambdaHandler);
+  const settingsApi = once(
+    async () => (await import('#functions/settings-api/handler.ts')).handler as unknown as HttpLambdaHandler,
+  );
+  const testConnection = once(
+    async () => (await import('#functions/test-connection/handler.ts')).handler as unknown as HttpLambdaHandler,
+  );
+  const webhookReceiver = once(
+    async () => (await import('#functions/webhook-receiver/handler.ts')).handler as unknown as HttpLambdaHandler,
+  );
   const adminUi = once(async () => {
     const { buildAdminUi } = await import('#lib/admin-ui/build-admin-ui.ts');
     const { createAdminUiHandler } = await import('#functions/admin-ui/handler.ts');
@@ -29,7 +38,12 @@ export async function localRoutes(options: { dataDir: string }): Promise<LocalRo
     await buildAdminUi(assetsDir);
     return createAdminUiHandler({ assetsDir }) as unknown as HttpLambdaHandler;
   });
-  const api = (method: string, path: string, functionName: string, handler: () => Promise<HttpLambdaHandler>): LocalRoute => ({
+  const api = (
+    method: string,
+    path: string,
+    functionName: string,
+    handler: () => Promise<HttpLambdaHandler>,
+  ): LocalRoute => ({
     method,
     pattern: new RegExp(`^${path.replace(/\{(\w+)\+?\}/g, (_, name: string) => `(?<${name}>[^/]+)`)}$`),
     routeKey: `${method} ${path}`,
@@ -47,7 +61,7 @@ export async function localRoutes(options: { dataDir: string }): Promise<LocalRo
     api('POST', '/api/servers/{id}/sync', 'settings-api', settingsApi),
     api('GET', '/api/servers/{id}/apps', 'settings-api', settingsApi),
     // The webhook receiver's function URL in AWS.
-    api('POST', '/webhooks/qlik-cloud', 'webhook-receiver', webhookReceiver),
+    api('POST', WEBHOOK_ROUTE_PATH, 'webhook-receiver', webhookReceiver),
     api('GET', '/', 'admin-ui', adminUi),
     { ...api('GET', '/assets/{proxy+}', 'admin-ui', adminUi), pattern: /^\/assets\/(?<proxy>.+)$/ },
   ];

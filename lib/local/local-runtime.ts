@@ -4,17 +4,25 @@
  * (encrypted at rest). Only endpoints differ from AWS: they reach the unchanged adapters through the SDK's
  * `AWS_ENDPOINT_URL_*` variables.
  */
+import { mkdirSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { resetSharedClients } from '#lib/aws/clients.ts';
 import { appsTable, reloadEventsTable, serversTable } from '#lib/aws/table-definitions.ts';
-import { lambdaContext, toApiGatewayEvent, writeResult, type HttpLambdaHandler } from '#lib/local/api-gateway-adapter.ts';
+import {
+  lambdaContext,
+  toApiGatewayEvent,
+  writeResult,
+  type HttpLambdaHandler,
+} from '#lib/local/api-gateway-adapter.ts';
 import { ensureTables } from '#lib/local/ensure-tables.ts';
 import { listenOnLoopback } from '#lib/local/listen-on-loopback.ts';
 import { startLocalDynamoDb } from '#lib/local/local-dynamodb.ts';
 import { startLocalSecretsManager } from '#lib/local/local-secrets-manager.ts';
-import { localRoutes, type LocalRoute } from '#lib/local/local-routes.ts';
+import { localRequestGuard, type LocalRequestGuard } from '#lib/local/local-request-guard.ts';
+import { localRoutes, WEBHOOK_ROUTE_PATH, type LocalRoute } from '#lib/local/local-routes.ts';
+import { problem } from '#lib/api/problem.ts';
 import { startLocalReloadMonitor } from '#lib/reloads/local-reload-monitor.ts';
 import { startLocalSyncSchedule } from '#lib/repository/local-sync-schedule.ts';
 
@@ -35,12 +43,14 @@ export interface LocalRuntime {
 
 export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
   const dataDir = resolve(options.dataDir ?? process.env.KPIMAILER_DATA_DIR ?? '.kpimailer');
+  createPrivateDirectory(dataDir);
   const dynamodb = await startLocalDynamoDb({ path: join(dataDir, 'dynamodb') });
   const secrets = await startLocalSecretsManager({ dataDir: join(dataDir, 'secrets') });
   const env: Record<string, string> = {
     AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
+    // Generated for this start by the Secrets Manager stand-in, which accepts nothing else (dynalite ignores them).
+    AWS_ACCESS_KEY_ID: secrets.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: secrets.credentials.secretAccessKey,
     AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
     SERVERS_TABLE_NAME: 'kpimailer-servers',
@@ -56,14 +66,23 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   resetSharedClients();
 
   const tableClient = new DynamoDBClient({ endpoint: dynamodb.endpoint });
-  await ensureTables(tableClient, [serversTable(env.SERVERS_TABLE_NAME!), appsTable(env.APPS_TABLE_NAME!), reloadEventsTable(env.RELOAD_EVENTS_TABLE_NAME!)]);
+  await ensureTables(tableClient, [
+    serversTable(env.SERVERS_TABLE_NAME!),
+    appsTable(env.APPS_TABLE_NAME!),
+    reloadEventsTable(env.RELOAD_EVENTS_TABLE_NAME!),
+  ]);
   tableClient.destroy();
 
   const server = createServer();
-  const { url } = await listenOnLoopback(server, options.port ?? Number(process.env.PORT ?? 3000));
+  const { url, port } = await listenOnLoopback(server, options.port ?? Number(process.env.PORT ?? 3000));
   process.env.KPIMAILER_PUBLIC_URL ??= url;
   const routes = await localRoutes({ dataDir });
-  server.on('request', (req, res) => void dispatch(routes, req, res));
+  const guard = localRequestGuard({
+    port,
+    publicUrl: process.env.KPIMAILER_PUBLIC_URL,
+    signedPaths: [WEBHOOK_ROUTE_PATH],
+  });
+  server.on('request', (req, res) => void dispatch(routes, guard, req, res));
   // The reload monitor's schedule (every minute in AWS).
   const reloadMonitor = startLocalReloadMonitor();
   // The app sync schedule (hourly in AWS).
@@ -83,9 +102,32 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   };
 }
 
-async function dispatch(routes: LocalRoute[], req: IncomingMessage, res: ServerResponse): Promise<void> {
+/** The data directory holds the database and the encrypted secrets: only its owner may list or enter it. */
+function createPrivateDirectory(path: string): void {
+  mkdirSync(path, { recursive: true, mode: 0o700 });
+  const mode = statSync(path).mode & 0o777;
+  // An existing directory the admin chose is not re-permissioned behind their back, but they are told.
+  if (mode & 0o077)
+    console.warn(
+      `KPImailer: the data directory ${path} is accessible to other users (mode ${mode.toString(8)}); run chmod 700 on it.`,
+    );
+}
+
+async function dispatch(
+  routes: LocalRoute[],
+  guard: LocalRequestGuard,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   try {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const refusal = guard({ method: req.method, path, headers: req.headers });
+    if (refusal) {
+      // Refused before the body is read or any handler is loaded: nothing starts.
+      res.setHeader('connection', 'close');
+      writeResult(res, problem(refusal.status, refusal.title, refusal.detail));
+      return;
+    }
     for (const route of routes) {
       if (route.method !== req.method && !(route.method === 'GET' && req.method === 'HEAD')) continue;
       const match = route.pattern.exec(path);
@@ -103,6 +145,7 @@ async function dispatch(routes: LocalRoute[], req: IncomingMessage, res: ServerR
     res.writeHead(404, { 'content-type': 'application/json' }).end('{"message":"Not Found"}');
   } catch (error) {
     console.error('local runtime: request failed', error);
-    if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end('{"message":"Internal Server Error"}');
+    if (!res.headersSent)
+      res.writeHead(500, { 'content-type': 'application/json' }).end('{"message":"Internal Server Error"}');
   }
 }

@@ -3,12 +3,18 @@
  * service's AWS JSON 1.1 protocol on loopback, so the real `SecretsManagerSecretStore` runs unchanged through
  * `AWS_ENDPOINT_URL_SECRETS_MANAGER`. Secret values are encrypted at rest with AES-256-GCM under a key file created
  * with mode 0600 on first run.
+ *
+ * Loopback is not private to the admin (any local process, and a browser page, can reach it), so every request must
+ * carry a valid SigV4 signature made with credentials generated at each start (`credentials`), which the runtime
+ * hands to its own SDK clients through `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY`. The SDK signs every request
+ * anyway; the secret key itself never crosses the socket.
  */
 import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { listenOnLoopback } from '#lib/local/listen-on-loopback.ts';
+import { verifySigV4, type LocalCredentials } from '#lib/local/sigv4-verifier.ts';
 
 interface Encrypted {
   iv: string;
@@ -39,34 +45,63 @@ class AwsError extends Error {
 
 export interface LocalSecretsManager {
   endpoint: string;
+  /** The only credentials this instance accepts; random for each start. */
+  credentials: LocalCredentials;
   /** The raw file on disk (tests assert that no secret is readable in it). */
   storePath: string | null;
   close(): Promise<void>;
 }
 
-export async function startLocalSecretsManager(options: { dataDir?: string; port?: number } = {}): Promise<LocalSecretsManager> {
+export async function startLocalSecretsManager(
+  options: { dataDir?: string; port?: number } = {},
+): Promise<LocalSecretsManager> {
   const store = new EncryptedSecretFile(options.dataDir);
-  const server = createServer((req, res) => void handle(store, req, res));
+  const credentials: LocalCredentials = {
+    accessKeyId: `LOCAL${randomBytes(8).toString('hex').toUpperCase()}`,
+    secretAccessKey: randomBytes(30).toString('base64url'),
+  };
+  const server = createServer((req, res) => void handle(store, credentials, req, res));
   const { url } = await listenOnLoopback(server, options.port);
   return {
     endpoint: url,
+    credentials,
     storePath: store.path,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
 
-async function handle(store: EncryptedSecretFile, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(
+  store: EncryptedSecretFile,
+  credentials: LocalCredentials,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
+  const body = Buffer.concat(chunks).toString('utf8');
+  const refused = await verifySigV4(
+    { method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body },
+    credentials,
+    { service: 'secretsmanager' },
+  );
+  if (refused) {
+    // AWS's own answer shapes, so the SDK raises its usual exceptions.
+    res
+      .writeHead(403, { 'content-type': 'application/x-amz-json-1.1' })
+      .end(JSON.stringify({ __type: refused.type, message: refused.message }));
+    return;
+  }
   const target = String(req.headers['x-amz-target'] ?? '').replace(/^secretsmanager\./, '');
   try {
-    const input = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
+    const input = JSON.parse(body || '{}') as Record<string, unknown>;
     const output = store.call(target, input);
     res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(output));
   } catch (error) {
     const type = error instanceof AwsError ? error.type : 'InternalServiceError';
     const message = error instanceof Error ? error.message : String(error);
-    res.writeHead(error instanceof AwsError ? 400 : 500, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify({ __type: type, message }));
+    res
+      .writeHead(error instanceof AwsError ? 400 : 500, { 'content-type': 'application/x-amz-json-1.1' })
+      .end(JSON.stringify({ __type: type, message }));
   }
 }
 
@@ -81,22 +116,36 @@ class EncryptedSecretFile {
       this.key = randomBytes(32);
       return;
     }
-    mkdirSync(dataDir, { recursive: true });
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     this.path = join(dataDir, 'secrets.json');
     const keyPath = join(dataDir, 'secrets.key');
     if (!existsSync(keyPath)) writeFileSync(keyPath, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
     this.key = Buffer.from(readFileSync(keyPath, 'utf8').trim(), 'hex');
-    if (existsSync(this.path)) this.secrets = JSON.parse(readFileSync(this.path, 'utf8')) as Record<string, StoredSecret>;
+    if (existsSync(this.path))
+      this.secrets = JSON.parse(readFileSync(this.path, 'utf8')) as Record<string, StoredSecret>;
   }
 
   call(operation: string, input: Record<string, unknown>): object {
     switch (operation) {
       case 'CreateSecret':
-        return this.create(String(input.Name), String(input.SecretString), input.ClientRequestToken as string | undefined);
+        return this.create(
+          String(input.Name),
+          String(input.SecretString),
+          input.ClientRequestToken as string | undefined,
+        );
       case 'PutSecretValue':
-        return this.put(String(input.SecretId), String(input.SecretString), input.ClientRequestToken as string | undefined, input.VersionStages as string[] | undefined);
+        return this.put(
+          String(input.SecretId),
+          String(input.SecretString),
+          input.ClientRequestToken as string | undefined,
+          input.VersionStages as string[] | undefined,
+        );
       case 'GetSecretValue':
-        return this.get(String(input.SecretId), input.VersionId as string | undefined, input.VersionStage as string | undefined);
+        return this.get(
+          String(input.SecretId),
+          input.VersionId as string | undefined,
+          input.VersionStage as string | undefined,
+        );
       case 'DescribeSecret': {
         const secret = this.find(String(input.SecretId));
         return {
@@ -106,7 +155,12 @@ class EncryptedSecretFile {
         };
       }
       case 'UpdateSecretVersionStage':
-        return this.moveStage(String(input.SecretId), String(input.VersionStage), input.MoveToVersionId as string | undefined, input.RemoveFromVersionId as string | undefined);
+        return this.moveStage(
+          String(input.SecretId),
+          String(input.VersionStage),
+          input.MoveToVersionId as string | undefined,
+          input.RemoveFromVersionId as string | undefined,
+        );
       case 'DeleteSecret': {
         const secret = this.find(String(input.SecretId));
         delete this.secrets[secret.name];
@@ -119,10 +173,15 @@ class EncryptedSecretFile {
   }
 
   private create(name: string, value: string, token?: string): object {
-    if (this.secrets[name]) throw new AwsError('ResourceExistsException', `The operation failed because the secret ${name} already exists.`);
+    if (this.secrets[name])
+      throw new AwsError('ResourceExistsException', `The operation failed because the secret ${name} already exists.`);
     const arn = `arn:aws:secretsmanager:us-east-1:000000000000:secret:${name}-${randomBytes(3).toString('hex')}`;
     const versionId = token ?? randomUUID();
-    this.secrets[name] = { arn, name, versions: { [versionId]: { value: this.encrypt(value), stages: ['AWSCURRENT'], createdAt: Date.now() } } };
+    this.secrets[name] = {
+      arn,
+      name,
+      versions: { [versionId]: { value: this.encrypt(value), stages: ['AWSCURRENT'], createdAt: Date.now() } },
+    };
     this.save();
     return { ARN: arn, Name: name, VersionId: versionId };
   }
@@ -143,14 +202,25 @@ class EncryptedSecretFile {
       ? [versionId, secret.versions[versionId]]
       : Object.entries(secret.versions).find(([, v]) => v.stages.includes(stage));
     const version = entry?.[1];
-    if (!entry || !version) throw new AwsError('ResourceNotFoundException', "Secrets Manager can't find the specified secret value.");
-    return { ARN: secret.arn, Name: secret.name, VersionId: entry[0], SecretString: this.decrypt(version.value), VersionStages: version.stages, CreatedDate: version.createdAt / 1000 };
+    if (!entry || !version)
+      throw new AwsError('ResourceNotFoundException', "Secrets Manager can't find the specified secret value.");
+    return {
+      ARN: secret.arn,
+      Name: secret.name,
+      VersionId: entry[0],
+      SecretString: this.decrypt(version.value),
+      VersionStages: version.stages,
+      CreatedDate: version.createdAt / 1000,
+    };
   }
 
   private moveStage(id: string, stage: string, moveTo?: string, removeFrom?: string): object {
     const secret = this.find(id);
     if (removeFrom && !secret.versions[removeFrom]?.stages.includes(stage)) {
-      throw new AwsError('InvalidParameterException', `The staging label ${stage} is not attached to version ${removeFrom}.`);
+      throw new AwsError(
+        'InvalidParameterException',
+        `The staging label ${stage} is not attached to version ${removeFrom}.`,
+      );
     }
     if (moveTo) {
       if (!secret.versions[moveTo]) throw new AwsError('ResourceNotFoundException', `Version ${moveTo} not found.`);
@@ -175,7 +245,9 @@ class EncryptedSecretFile {
 
   /** AWS drops unlabelled versions beyond about 100; we keep a few so the file stays small. */
   private prune(secret: StoredSecret): void {
-    const unlabelled = Object.entries(secret.versions).filter(([, v]) => v.stages.length === 0).sort(([, a], [, b]) => a.createdAt - b.createdAt);
+    const unlabelled = Object.entries(secret.versions)
+      .filter(([, v]) => v.stages.length === 0)
+      .sort(([, a], [, b]) => a.createdAt - b.createdAt);
     for (const [id] of unlabelled.slice(0, Math.max(0, unlabelled.length - 5))) delete secret.versions[id];
   }
 

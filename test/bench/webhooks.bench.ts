@@ -66,7 +66,7 @@ async function prepareStore(dataDir: string): Promise<void> {
   await ddb.close();
   const secretsDir = join(dataDir, 'secrets');
   const sm = await startLocalSecretsManager({ dataDir: secretsDir });
-  const store = new SecretsManagerSecretStore(new SecretsManagerClient({ endpoint: sm.endpoint, region: 'us-east-1', credentials }), { namePrefix: SECRET_PREFIX });
+  const store = new SecretsManagerSecretStore(new SecretsManagerClient({ endpoint: sm.endpoint, region: 'us-east-1', credentials: sm.credentials }), { namePrefix: SECRET_PREFIX });
   await store.promote('cloud-webhook', await store.stage('cloud-webhook', { kind: 'webhook', secret: SECRET, previous: null, previousUntil: null }));
   await sm.close();
 }
@@ -156,8 +156,8 @@ async function coldStart(root: string): Promise<void> {
   const sm = await startLocalSecretsManager({ dataDir: join(dataDir, 'secrets') });
   const env = {
     AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ACCESS_KEY_ID: sm.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: sm.credentials.secretAccessKey,
     AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.endpoint,
     SECRET_NAME_PREFIX: SECRET_PREFIX,
