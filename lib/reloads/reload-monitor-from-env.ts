@@ -33,7 +33,7 @@ export function reloadMonitorFromEnv(env: NodeJS.ProcessEnv = process.env): () =
   const { pipeline, store } = reloadPipelineFromEnv(catalog, env);
   const targetUrl = webhookTargetUrl(env);
   // Qlik only posts to https URLs with a host name; without one (a plain local run) there is nothing to keep healthy.
-  const webhookPort = targetUrl.startsWith('https://') && !new URL(targetUrl).hostname.endsWith('.invalid')
+  const webhookPorts = targetUrl.startsWith('https://') && !new URL(targetUrl).hostname.endsWith('.invalid')
     ? createWebhookProvisioning({ secrets: adapters.secrets, leases, targetUrl })
     : null;
   const seconds = (name: string, fallback: number) => (Number(env[name]) > 0 ? Number(env[name]) : fallback) * 1000;
@@ -62,6 +62,6 @@ export function reloadMonitorFromEnv(env: NodeJS.ProcessEnv = process.env): () =
         const tokens = cloudTokenProvider(client, connection.oauthClientId, connection.clientSecret);
         return new QlikCloudApi(client, tokens, MONITOR_RATE_LIMIT);
       },
-      webhookPort,
+      webhookPorts,
     });
 }

@@ -15,6 +15,7 @@ import {
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { registerSecretValue } from '#lib/observability/logger.ts';
+import { signingSecretValues } from '#lib/reloads/webhook-signing-secrets.ts';
 import type { SecretStore } from '#lib/servers/server-ports.ts';
 import type { SecretName, SecretRef, StoredSecret } from '#lib/servers/server-record.ts';
 
@@ -100,6 +101,6 @@ function parseSecret<T extends StoredSecret>(text: string | undefined): T {
   // Whatever secret we read is masked in every later log line of this container.
   if (value?.kind === 'onprem') [value.certificatePassword, value.keyPem].forEach(registerSecretValue);
   if (value?.kind === 'cloud') registerSecretValue(value.clientSecret);
-  if (value?.kind === 'webhook') [value.secret, value.previous].forEach(registerSecretValue);
+  if (value?.kind === 'webhook') signingSecretValues(value).forEach(registerSecretValue);
   return value;
 }

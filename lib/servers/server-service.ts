@@ -11,6 +11,7 @@ import { ConflictError, ValidationError } from '#lib/errors.ts';
 import { logger } from '#lib/observability/logger.ts';
 import type { SecretStore, ServerStore } from '#lib/servers/server-ports.ts';
 import type { CloudSecret, OnPremSecret, ServerRecord, ServerSecret } from '#lib/servers/server-record.ts';
+import { adoptedTenantPatch } from '#lib/servers/cloud-tenants.ts';
 import { fingerprintOf, resolveCloudDraft, resolveOnPremDraft, type ResolvedDraft } from '#lib/servers/resolve-draft.ts';
 import { SERVER_IDS, saveSchemas, type ServerId } from '#lib/servers/server-settings.ts';
 import { toServerView, type ServerView } from '#lib/servers/server-view.ts';
@@ -109,6 +110,7 @@ export class ServerService {
     if (stagedSecret) tidyUps.push(this.deps.secrets.promote(id, stagedSecret));
     if (this.deps.capacity) tidyUps.push(this.deps.capacity.apply(id, resolved.settings.maxParallelExecutions));
     tidyUps.push(this.adoptPendingTest(id, fingerprint));
+    if (resolved.type === 'cloud') tidyUps.push(this.adoptTestedTenant(resolved.settings.url));
     const results = await Promise.allSettled(tidyUps);
     for (const result of results) {
       if (result.status === 'rejected') logger.warn('A step after saving server settings failed; it is retried on the next save', { serverId: id, error: result.reason });
@@ -121,6 +123,12 @@ export class ServerService {
     if (state.pendingTest?.fingerprint !== fingerprint) return;
     const { fingerprint: _f, ...lastTest } = state.pendingTest;
     await this.deps.servers.updateState(id, { lastTest, pendingTest: null });
+  }
+
+  /** Settings that now point at another Qlik Cloud tenant take that tenant's recorded id and webhook (or none). */
+  private async adoptTestedTenant(url: string): Promise<void> {
+    const patch = adoptedTenantPatch(await this.deps.servers.getState('cloud'), url);
+    if (patch) await this.deps.servers.updateState('cloud', patch);
   }
 
   async delete(id: ServerId): Promise<void> {

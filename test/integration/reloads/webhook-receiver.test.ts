@@ -26,7 +26,7 @@ describe('POST /webhooks/qlik-cloud through the webhook-receiver handler', () =>
     tenant = new QlikCloudState();
     webhookId = tenant.webhooks.seed({ name: 'kpimailer', url: PUBLIC_WEBHOOK_URL, secret: SECRET }).id;
     sender = new WebhookSender(tenant);
-    await h.saveSigningSecret(SECRET);
+    await h.saveSigningSecret(SECRET, tenant.tenantId);
     await h.servers.updateState('cloud', { tenant: { id: tenant.tenantId, url: 'https://tenant.example.com' } });
     await h.seedApp('cloud', APP, 'Sales dashboard');
   });
@@ -179,7 +179,7 @@ describe('POST /webhooks/qlik-cloud through the webhook-receiver handler', () =>
   describe('during a secret rotation', () => {
     it('accepts deliveries signed with the previous secret during the grace period', async () => {
       // Prepare: the connection test rotated the secret; Qlik may still sign with the old one for a while.
-      await h.saveSigningSecret('rotated-signing-secret-abcdefghijklmnopqrstuv');
+      await h.saveSigningSecret('rotated-signing-secret-abcdefghijklmnopqrstuv', tenant.tenantId);
       await h.restart();
       const event = reloadFinishedEvent(tenant, { appId: APP, reloadId: 'signed-with-previous' });
 
@@ -193,7 +193,7 @@ describe('POST /webhooks/qlik-cloud through the webhook-receiver handler', () =>
     });
 
     it('refuses the previous secret once the grace period is over', async () => {
-      // Prepare
+      // Prepare (in the single-secret shape stored before secrets were kept per tenant, which still verifies)
       const current = 'rotated-signing-secret-abcdefghijklmnopqrstuv';
       const ref = await h.secrets.stage('cloud-webhook', { kind: 'webhook', secret: current, previous: SECRET, previousUntil: new Date(Date.now() - 1000).toISOString() });
       await h.secrets.promote('cloud-webhook', ref);
