@@ -54,8 +54,8 @@ export interface ReloadHarness {
 
 export interface ReloadHarnessOptions {
   env?: Record<string, string>;
-  /** A Qlik Cloud simulator's CA, trusted by the handlers' cloud clients (again after every restart). */
-  cloudCa?: string;
+  /** Qlik Cloud simulators' CAs, trusted by the handlers' cloud clients (again after every restart). */
+  cloudCa?: string | string[];
 }
 
 export async function startReloadHandlers(options: ReloadHarnessOptions = {}): Promise<ReloadHarness> {
