@@ -34,6 +34,8 @@ export interface ServiceFunctionProps {
   readonly timeout?: Duration;
   /** @default 512 MiB (on arm64 this also buys CPU for node-forge and TLS handshakes) */
   readonly memorySize?: number;
+  /** Concurrency reserved for (and capping) this function. @default none: the account's unreserved pool */
+  readonly reservedConcurrentExecutions?: number;
   /** Added to the common environment (service name, log level, source maps). */
   readonly environment?: Readonly<Record<string, string>>;
   /**
@@ -85,6 +87,7 @@ export class ServiceFunction extends Construct {
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(10),
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       role: this.role,
       logGroup: this.logGroup,
       tracing: Tracing.ACTIVE,

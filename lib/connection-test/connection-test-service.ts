@@ -7,7 +7,7 @@ import type { CloudConnection, OnPremConnection } from '#lib/connection-test/con
 import type { TenantWebhookPorts } from '#lib/qlik/cloud/webhook-ports.ts';
 import { testedTenantPatch, webhookKnownFor } from '#lib/servers/cloud-tenants.ts';
 import { cloudConnectionOf, onPremConnectionOf } from '#lib/servers/effective-connection.ts';
-import { fingerprintOf, type ResolvedDraft } from '#lib/servers/resolve-draft.ts';
+import type { ResolvedDraft } from '#lib/servers/resolve-draft.ts';
 import type { ServerStore } from '#lib/servers/server-ports.ts';
 import type { ServerRecord, ServerState, TestResult, WebhookState } from '#lib/servers/server-record.ts';
 import type { ServerService } from '#lib/servers/server-service.ts';
@@ -45,7 +45,7 @@ export class ConnectionTestService {
     const outcome = await this.run(resolved, state, current);
 
     const at = (this.deps.now?.() ?? new Date()).toISOString();
-    const fingerprint = fingerprintOf(resolved);
+    const fingerprint = await this.deps.servers.fingerprint(resolved);
     const stored = { at, ok: outcome.result.ok, checks: outcome.result.checks };
     const isSavedConfiguration = current?.fingerprint === fingerprint;
     await this.deps.store.updateState(id, {

@@ -22,15 +22,9 @@ const once = <T>(load: () => Promise<T>) => {
 };
 
 export async function localRoutes(options: { dataDir: string }): Promise<LocalRoute[]> {
-  const settingsApi = once(
-    async () => (await import('#functions/settings-api/handler.ts')).handler as unknown as HttpLambdaHandler,
-  );
-  const testConnection = once(
-    async () => (await import('#functions/test-connection/handler.ts')).handler as unknown as HttpLambdaHandler,
-  );
-  const webhookReceiver = once(
-    async () => (await import('#functions/webhook-receiver/handler.ts')).handler as unknown as HttpLambdaHandler,
-  );
+  const settingsApi = once(async () => (await import('#functions/settings-api/handler.ts')).handler as unknown as HttpLambdaHandler);
+  const testConnection = once(async () => (await import('#functions/test-connection/handler.ts')).handler as unknown as HttpLambdaHandler);
+  const webhookReceiver = once(async () => (await import('#functions/webhook-receiver/handler.ts')).handler as unknown as HttpLambdaHandler);
   const adminUi = once(async () => {
     const { buildAdminUi } = await import('#lib/admin-ui/build-admin-ui.ts');
     const { createAdminUiHandler } = await import('#functions/admin-ui/handler.ts');
@@ -38,12 +32,7 @@ export async function localRoutes(options: { dataDir: string }): Promise<LocalRo
     await buildAdminUi(assetsDir);
     return createAdminUiHandler({ assetsDir }) as unknown as HttpLambdaHandler;
   });
-  const api = (
-    method: string,
-    path: string,
-    functionName: string,
-    handler: () => Promise<HttpLambdaHandler>,
-  ): LocalRoute => ({
+  const api = (method: string, path: string, functionName: string, handler: () => Promise<HttpLambdaHandler>): LocalRoute => ({
     method,
     pattern: new RegExp(`^${path.replace(/\{(\w+)\+?\}/g, (_, name: string) => `(?<${name}>[^/]+)`)}$`),
     routeKey: `${method} ${path}`,

@@ -10,12 +10,7 @@ import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { resetSharedClients } from '#lib/aws/clients.ts';
 import { appsTable, reloadEventsTable, serversTable } from '#lib/aws/table-definitions.ts';
-import {
-  lambdaContext,
-  toApiGatewayEvent,
-  writeResult,
-  type HttpLambdaHandler,
-} from '#lib/local/api-gateway-adapter.ts';
+import { lambdaContext, toApiGatewayEvent, writeResult, type HttpLambdaHandler } from '#lib/local/api-gateway-adapter.ts';
 import { ensureTables } from '#lib/local/ensure-tables.ts';
 import { listenOnLoopback } from '#lib/local/listen-on-loopback.ts';
 import { startLocalDynamoDb } from '#lib/local/local-dynamodb.ts';
@@ -66,22 +61,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   resetSharedClients();
 
   const tableClient = new DynamoDBClient({ endpoint: dynamodb.endpoint });
-  await ensureTables(tableClient, [
-    serversTable(env.SERVERS_TABLE_NAME!),
-    appsTable(env.APPS_TABLE_NAME!),
-    reloadEventsTable(env.RELOAD_EVENTS_TABLE_NAME!),
-  ]);
+  await ensureTables(tableClient, [serversTable(env.SERVERS_TABLE_NAME!), appsTable(env.APPS_TABLE_NAME!), reloadEventsTable(env.RELOAD_EVENTS_TABLE_NAME!)]);
   tableClient.destroy();
 
   const server = createServer();
   const { url, port } = await listenOnLoopback(server, options.port ?? Number(process.env.PORT ?? 3000));
   process.env.KPIMAILER_PUBLIC_URL ??= url;
   const routes = await localRoutes({ dataDir });
-  const guard = localRequestGuard({
-    port,
-    publicUrl: process.env.KPIMAILER_PUBLIC_URL,
-    signedPaths: [WEBHOOK_ROUTE_PATH],
-  });
+  const guard = localRequestGuard({ port, publicUrl: process.env.KPIMAILER_PUBLIC_URL, signedPaths: [WEBHOOK_ROUTE_PATH] });
   server.on('request', (req, res) => void dispatch(routes, guard, req, res));
   // The reload monitor's schedule (every minute in AWS).
   const reloadMonitor = startLocalReloadMonitor();
@@ -107,18 +94,10 @@ function createPrivateDirectory(path: string): void {
   mkdirSync(path, { recursive: true, mode: 0o700 });
   const mode = statSync(path).mode & 0o777;
   // An existing directory the admin chose is not re-permissioned behind their back, but they are told.
-  if (mode & 0o077)
-    console.warn(
-      `KPImailer: the data directory ${path} is accessible to other users (mode ${mode.toString(8)}); run chmod 700 on it.`,
-    );
+  if (mode & 0o077) console.warn(`KPImailer: the data directory ${path} is accessible to other users (mode ${mode.toString(8)}); run chmod 700 on it.`);
 }
 
-async function dispatch(
-  routes: LocalRoute[],
-  guard: LocalRequestGuard,
-  req: IncomingMessage,
-  res: ServerResponse,
-): Promise<void> {
+async function dispatch(routes: LocalRoute[], guard: LocalRequestGuard, req: IncomingMessage, res: ServerResponse): Promise<void> {
   try {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const refusal = guard({ method: req.method, path, headers: req.headers });
@@ -145,7 +124,6 @@ async function dispatch(
     res.writeHead(404, { 'content-type': 'application/json' }).end('{"message":"Not Found"}');
   } catch (error) {
     console.error('local runtime: request failed', error);
-    if (!res.headersSent)
-      res.writeHead(500, { 'content-type': 'application/json' }).end('{"message":"Internal Server Error"}');
+    if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end('{"message":"Internal Server Error"}');
   }
 }

@@ -32,6 +32,8 @@ interface StoredSecret {
   arn: string;
   name: string;
   versions: Record<string, StoredVersion>;
+  /** Set while the secret is scheduled for deletion (ms since epoch); it is gone for good after that. */
+  deleteAfter?: number;
 }
 
 class AwsError extends Error {
@@ -52,14 +54,9 @@ export interface LocalSecretsManager {
   close(): Promise<void>;
 }
 
-export async function startLocalSecretsManager(
-  options: { dataDir?: string; port?: number } = {},
-): Promise<LocalSecretsManager> {
+export async function startLocalSecretsManager(options: { dataDir?: string; port?: number } = {}): Promise<LocalSecretsManager> {
   const store = new EncryptedSecretFile(options.dataDir);
-  const credentials: LocalCredentials = {
-    accessKeyId: `LOCAL${randomBytes(8).toString('hex').toUpperCase()}`,
-    secretAccessKey: randomBytes(30).toString('base64url'),
-  };
+  const credentials: LocalCredentials = { accessKeyId: `LOCAL${randomBytes(8).toString('hex').toUpperCase()}`, secretAccessKey: randomBytes(30).toString('base64url') };
   const server = createServer((req, res) => void handle(store, credentials, req, res));
   const { url } = await listenOnLoopback(server, options.port);
   return {
@@ -70,25 +67,14 @@ export async function startLocalSecretsManager(
   };
 }
 
-async function handle(
-  store: EncryptedSecretFile,
-  credentials: LocalCredentials,
-  req: IncomingMessage,
-  res: ServerResponse,
-): Promise<void> {
+async function handle(store: EncryptedSecretFile, credentials: LocalCredentials, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   const body = Buffer.concat(chunks).toString('utf8');
-  const refused = await verifySigV4(
-    { method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body },
-    credentials,
-    { service: 'secretsmanager' },
-  );
+  const refused = await verifySigV4({ method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body }, credentials, { service: 'secretsmanager' });
   if (refused) {
     // AWS's own answer shapes, so the SDK raises its usual exceptions.
-    res
-      .writeHead(403, { 'content-type': 'application/x-amz-json-1.1' })
-      .end(JSON.stringify({ __type: refused.type, message: refused.message }));
+    res.writeHead(403, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify({ __type: refused.type, message: refused.message }));
     return;
   }
   const target = String(req.headers['x-amz-target'] ?? '').replace(/^secretsmanager\./, '');
@@ -99,9 +85,7 @@ async function handle(
   } catch (error) {
     const type = error instanceof AwsError ? error.type : 'InternalServiceError';
     const message = error instanceof Error ? error.message : String(error);
-    res
-      .writeHead(error instanceof AwsError ? 400 : 500, { 'content-type': 'application/x-amz-json-1.1' })
-      .end(JSON.stringify({ __type: type, message }));
+    res.writeHead(error instanceof AwsError ? 400 : 500, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify({ __type: type, message }));
   }
 }
 
@@ -121,51 +105,41 @@ class EncryptedSecretFile {
     const keyPath = join(dataDir, 'secrets.key');
     if (!existsSync(keyPath)) writeFileSync(keyPath, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
     this.key = Buffer.from(readFileSync(keyPath, 'utf8').trim(), 'hex');
-    if (existsSync(this.path))
-      this.secrets = JSON.parse(readFileSync(this.path, 'utf8')) as Record<string, StoredSecret>;
+    if (existsSync(this.path)) this.secrets = JSON.parse(readFileSync(this.path, 'utf8')) as Record<string, StoredSecret>;
   }
 
   call(operation: string, input: Record<string, unknown>): object {
     switch (operation) {
       case 'CreateSecret':
-        return this.create(
-          String(input.Name),
-          String(input.SecretString),
-          input.ClientRequestToken as string | undefined,
-        );
+        return this.create(String(input.Name), String(input.SecretString), input.ClientRequestToken as string | undefined);
       case 'PutSecretValue':
-        return this.put(
-          String(input.SecretId),
-          String(input.SecretString),
-          input.ClientRequestToken as string | undefined,
-          input.VersionStages as string[] | undefined,
-        );
+        return this.put(String(input.SecretId), String(input.SecretString), input.ClientRequestToken as string | undefined, input.VersionStages as string[] | undefined);
       case 'GetSecretValue':
-        return this.get(
-          String(input.SecretId),
-          input.VersionId as string | undefined,
-          input.VersionStage as string | undefined,
-        );
+        return this.get(String(input.SecretId), input.VersionId as string | undefined, input.VersionStage as string | undefined);
       case 'DescribeSecret': {
-        const secret = this.find(String(input.SecretId));
+        const secret = this.find(String(input.SecretId), { evenIfDeleted: true });
         return {
           ARN: secret.arn,
           Name: secret.name,
+          ...(secret.deleteAfter ? { DeletedDate: secret.deleteAfter / 1000 } : {}),
           VersionIdsToStages: Object.fromEntries(Object.entries(secret.versions).map(([id, v]) => [id, v.stages])),
         };
       }
       case 'UpdateSecretVersionStage':
-        return this.moveStage(
-          String(input.SecretId),
-          String(input.VersionStage),
-          input.MoveToVersionId as string | undefined,
-          input.RemoveFromVersionId as string | undefined,
-        );
+        return this.moveStage(String(input.SecretId), String(input.VersionStage), input.MoveToVersionId as string | undefined, input.RemoveFromVersionId as string | undefined);
       case 'DeleteSecret': {
         const secret = this.find(String(input.SecretId));
-        delete this.secrets[secret.name];
+        // As AWS: a recovery window (7 to 30 days, default 30) unless deletion is forced.
+        if (input.ForceDeleteWithoutRecovery === true) delete this.secrets[secret.name];
+        else secret.deleteAfter = Date.now() + Number(input.RecoveryWindowInDays ?? 30) * 86_400_000;
         this.save();
-        return { ARN: secret.arn, Name: secret.name, DeletionDate: Date.now() / 1000 };
+        return { ARN: secret.arn, Name: secret.name, DeletionDate: (secret.deleteAfter ?? Date.now()) / 1000 };
+      }
+      case 'RestoreSecret': {
+        const secret = this.find(String(input.SecretId), { evenIfDeleted: true });
+        delete secret.deleteAfter;
+        this.save();
+        return { ARN: secret.arn, Name: secret.name };
       }
       default:
         throw new AwsError('InvalidRequestException', `The local Secrets Manager does not implement ${operation}.`);
@@ -173,15 +147,14 @@ class EncryptedSecretFile {
   }
 
   private create(name: string, value: string, token?: string): object {
-    if (this.secrets[name])
-      throw new AwsError('ResourceExistsException', `The operation failed because the secret ${name} already exists.`);
+    this.purgeExpired();
+    if (this.secrets[name]?.deleteAfter) {
+      throw new AwsError('InvalidRequestException', "You can't create this secret because a secret with this name is already scheduled for deletion.");
+    }
+    if (this.secrets[name]) throw new AwsError('ResourceExistsException', `The operation failed because the secret ${name} already exists.`);
     const arn = `arn:aws:secretsmanager:us-east-1:000000000000:secret:${name}-${randomBytes(3).toString('hex')}`;
     const versionId = token ?? randomUUID();
-    this.secrets[name] = {
-      arn,
-      name,
-      versions: { [versionId]: { value: this.encrypt(value), stages: ['AWSCURRENT'], createdAt: Date.now() } },
-    };
+    this.secrets[name] = { arn, name, versions: { [versionId]: { value: this.encrypt(value), stages: ['AWSCURRENT'], createdAt: Date.now() } } };
     this.save();
     return { ARN: arn, Name: name, VersionId: versionId };
   }
@@ -202,25 +175,14 @@ class EncryptedSecretFile {
       ? [versionId, secret.versions[versionId]]
       : Object.entries(secret.versions).find(([, v]) => v.stages.includes(stage));
     const version = entry?.[1];
-    if (!entry || !version)
-      throw new AwsError('ResourceNotFoundException', "Secrets Manager can't find the specified secret value.");
-    return {
-      ARN: secret.arn,
-      Name: secret.name,
-      VersionId: entry[0],
-      SecretString: this.decrypt(version.value),
-      VersionStages: version.stages,
-      CreatedDate: version.createdAt / 1000,
-    };
+    if (!entry || !version) throw new AwsError('ResourceNotFoundException', "Secrets Manager can't find the specified secret value.");
+    return { ARN: secret.arn, Name: secret.name, VersionId: entry[0], SecretString: this.decrypt(version.value), VersionStages: version.stages, CreatedDate: version.createdAt / 1000 };
   }
 
   private moveStage(id: string, stage: string, moveTo?: string, removeFrom?: string): object {
     const secret = this.find(id);
     if (removeFrom && !secret.versions[removeFrom]?.stages.includes(stage)) {
-      throw new AwsError(
-        'InvalidParameterException',
-        `The staging label ${stage} is not attached to version ${removeFrom}.`,
-      );
+      throw new AwsError('InvalidParameterException', `The staging label ${stage} is not attached to version ${removeFrom}.`);
     }
     if (moveTo) {
       if (!secret.versions[moveTo]) throw new AwsError('ResourceNotFoundException', `Version ${moveTo} not found.`);
@@ -245,16 +207,23 @@ class EncryptedSecretFile {
 
   /** AWS drops unlabelled versions beyond about 100; we keep a few so the file stays small. */
   private prune(secret: StoredSecret): void {
-    const unlabelled = Object.entries(secret.versions)
-      .filter(([, v]) => v.stages.length === 0)
-      .sort(([, a], [, b]) => a.createdAt - b.createdAt);
+    const unlabelled = Object.entries(secret.versions).filter(([, v]) => v.stages.length === 0).sort(([, a], [, b]) => a.createdAt - b.createdAt);
     for (const [id] of unlabelled.slice(0, Math.max(0, unlabelled.length - 5))) delete secret.versions[id];
   }
 
-  private find(id: string): StoredSecret {
+  private find(id: string, options: { evenIfDeleted?: boolean } = {}): StoredSecret {
+    this.purgeExpired();
     const secret = this.secrets[id] ?? Object.values(this.secrets).find((s) => s.arn === id);
     if (!secret) throw new AwsError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+    if (secret.deleteAfter && !options.evenIfDeleted) {
+      throw new AwsError('InvalidRequestException', "You can't perform this operation on the secret because it was marked for deletion.");
+    }
     return secret;
+  }
+
+  /** Secrets whose recovery window has passed are gone, as in AWS. */
+  private purgeExpired(): void {
+    for (const [name, secret] of Object.entries(this.secrets)) if (secret.deleteAfter && secret.deleteAfter <= Date.now()) delete this.secrets[name];
   }
 
   private encrypt(plain: string): Encrypted {

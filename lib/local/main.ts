@@ -2,9 +2,7 @@
 import { startLocalRuntime } from '#lib/local/local-runtime.ts';
 
 const runtime = await startLocalRuntime();
-console.log(
-  `KPImailer Qlik connectivity is running.\n  Admin UI: ${runtime.url}/\n  API:      ${runtime.url}/api/servers\n  Data:     ${runtime.dataDir}\nPress Ctrl-C to stop.`,
-);
+console.log(`KPImailer Qlik connectivity is running.\n  Admin UI: ${runtime.url}/\n  API:      ${runtime.url}/api/servers\n  Data:     ${runtime.dataDir}\nPress Ctrl-C to stop.`);
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -70,7 +70,7 @@ interface RecordBase {
   createdAt: string;
   updatedAt: string;
   secret: SecretRef;
-  /** `fingerprintOf` the saved configuration: a test of the same configuration becomes its `lastTest`. */
+  /** `fingerprintOf` the saved configuration (an HMAC, config-fingerprint.ts): a test of the same configuration becomes its `lastTest`. */
   fingerprint: string;
 }
 
@@ -177,7 +177,14 @@ export interface WebhookSigningSecret extends Partial<WebhookSigningKeys> {
   tenants?: Record<string, WebhookSigningKeys & { updatedAt: string }>;
 }
 
+/** The deployment's key for configuration fingerprints (config-fingerprint.ts). */
+export interface FingerprintKey {
+  kind: 'fingerprint-key';
+  /** 32 random bytes, base64. */
+  key: string;
+}
+
 export type ServerSecret = OnPremSecret | CloudSecret;
-export type StoredSecret = ServerSecret | WebhookSigningSecret;
+export type StoredSecret = ServerSecret | WebhookSigningSecret | FingerprintKey;
 /** One Secrets Manager secret per name. */
-export type SecretName = ServerId | 'cloud-webhook';
+export type SecretName = ServerId | 'cloud-webhook' | 'fingerprint-key';

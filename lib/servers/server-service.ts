@@ -12,7 +12,8 @@ import { logger } from '#lib/observability/logger.ts';
 import type { SecretStore, ServerStore } from '#lib/servers/server-ports.ts';
 import type { CloudSecret, OnPremSecret, ServerRecord, ServerSecret } from '#lib/servers/server-record.ts';
 import { adoptedTenantPatch } from '#lib/servers/cloud-tenants.ts';
-import { fingerprintOf, resolveCloudDraft, resolveOnPremDraft, type ResolvedDraft } from '#lib/servers/resolve-draft.ts';
+import { fingerprintKeyFrom, fingerprintOf, type FingerprintKeySource } from '#lib/servers/config-fingerprint.ts';
+import { resolveCloudDraft, resolveOnPremDraft, type ResolvedDraft } from '#lib/servers/resolve-draft.ts';
 import { SERVER_IDS, saveSchemas, type ServerId } from '#lib/servers/server-settings.ts';
 import { toServerView, type ServerView } from '#lib/servers/server-view.ts';
 import { parseDraft } from '#lib/servers/parse-draft.ts';
@@ -32,14 +33,23 @@ export interface ServerServiceDeps {
   secrets: SecretStore;
   capacity?: ExecutionCapacity;
   apps?: ServerAppsCleanup;
+  /** Default: the deployment's key in the secret store (`fingerprint-key`). */
+  fingerprintKey?: FingerprintKeySource;
   now?: () => Date;
 }
 
 export class ServerService {
   private readonly now: () => Date;
+  private readonly fingerprintKey: FingerprintKeySource;
 
   constructor(private readonly deps: ServerServiceDeps) {
     this.now = deps.now ?? (() => new Date());
+    this.fingerprintKey = deps.fingerprintKey ?? fingerprintKeyFrom(deps.secrets);
+  }
+
+  /** Identifies a resolved configuration without revealing it (config-fingerprint.ts). */
+  async fingerprint(resolved: ResolvedDraft): Promise<string> {
+    return fingerprintOf(resolved, await this.fingerprintKey());
   }
 
   async list(): Promise<ServerView[]> {
@@ -81,12 +91,13 @@ export class ServerService {
         throw new ConflictError(`The ${id} server settings were changed by someone else (version ${current.version}). Reload them and apply your change again.`);
       }
     }
+    // Before anything is written, so a failure to read the fingerprint key leaves nothing behind.
+    const fingerprint = await this.fingerprint(resolved);
     const storedSecret = current ? await this.deps.secrets.read<ServerSecret>(current.secret) : null;
     const secretChanged = JSON.stringify(storedSecret) !== JSON.stringify(resolved.secret);
     const secretRef = secretChanged ? await this.deps.secrets.stage(id, resolved.secret) : current!.secret;
 
     const at = this.now().toISOString();
-    const fingerprint = fingerprintOf(resolved);
     const common = { id, version: (current?.version ?? 0) + 1, createdAt: current?.createdAt ?? at, updatedAt: at, secret: secretRef, fingerprint };
     const record: ServerRecord =
       resolved.type === 'onprem'

@@ -44,11 +44,7 @@ export async function startTestAws(options: { secretsDataDir?: string } = {}): P
     appsTableName,
     documentClient: createDocumentClient({ endpoint, region: 'us-east-1', credentials }),
     secretsManager,
-    secretsClient: new SecretsManagerClient({
-      endpoint: secretsManager.endpoint,
-      region: 'us-east-1',
-      credentials: secretsCredentials,
-    }),
+    secretsClient: new SecretsManagerClient({ endpoint: secretsManager.endpoint, region: 'us-east-1', credentials: secretsCredentials }),
     secretNamePrefix,
     env: {
       AWS_REGION: 'us-east-1',

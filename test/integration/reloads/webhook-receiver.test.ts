@@ -169,6 +169,21 @@ describe('POST /webhooks/qlik-cloud through the webhook-receiver handler', () =>
       await expectNothingStored();
     });
 
+    it('answers 400 to a signed event older than the deduplication window (a replay the ledger has forgotten)', async () => {
+      const nineDaysAgo = new Date(Date.now() - 9 * 24 * 60 * 60 * 1000).toISOString();
+      const response = await h.deliver(signed(reloadFinishedEvent(tenant, { appId: APP, time: nineDaysAgo })));
+      expect(response.status).toBe(400);
+      expect(response.json()).toMatchObject({ title: 'Stale event', detail: expect.stringContaining('8-day') });
+      await expectNothingStored();
+    });
+
+    it('answers 400 to a signed event that carries no time', async () => {
+      const { time: _time, ...timeless } = reloadFinishedEvent(tenant, { appId: APP });
+      const response = await h.deliver(signed(timeless));
+      expect(response.status).toBe(400);
+      await expectNothingStored();
+    });
+
     it('answers 403 to a correctly signed event of another tenant', async () => {
       const response = await h.deliver(signed(reloadFinishedEvent(tenant, { appId: APP, tenantId: 'another-tenant-id' })));
       expect(response.status).toBe(403);
