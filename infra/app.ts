@@ -9,7 +9,11 @@ export const STACK_ID = 'KpimailerQlik';
 /** Adds the service stack to an app. Env-agnostic: deploys to the CLI's account and region. */
 export function buildStack(app: App): KpimailerQlikStack {
   const stackName = app.node.tryGetContext('stackName') as string | undefined;
-  return new KpimailerQlikStack(app, STACK_ID, stackName ? { stackName } : {});
+  const receiverConcurrency = app.node.tryGetContext('webhookReceiverConcurrency') as string | number | undefined;
+  return new KpimailerQlikStack(app, STACK_ID, {
+    ...(stackName ? { stackName } : {}),
+    ...(receiverConcurrency !== undefined ? { webhookReceiverConcurrency: Number(receiverConcurrency) } : {}),
+  });
 }
 
 /**

@@ -5,7 +5,7 @@ import type { Construct } from 'constructs';
 import { HTTP_ROUTES, type HttpFunctionName } from '#lib/api/routes.ts';
 import { AdminApi } from './constructs/api.ts';
 import { AdminAuth } from './constructs/auth.ts';
-import { ServiceTables } from './constructs/data.ts';
+import { grantOwnItems, ITEM_WRITE_ACTIONS, leaseKey, SERVER_STATE_KEYS, ServiceTables } from './constructs/data.ts';
 import { ServiceFunction } from './constructs/functions.ts';
 import { ReloadEvents } from './constructs/reload-events.ts';
 import { ScheduledSync, type ScheduledSyncProps } from './constructs/scheduled-sync.ts';
@@ -22,6 +22,8 @@ import { ServerSecrets } from './constructs/secrets.ts';
 export interface KpimailerQlikStackProps extends StackProps {
   /** When the app catalogs are synced. @default every hour */
   readonly appSyncSchedule?: ScheduledSyncProps['schedule'];
+  /** Reserved concurrency of the public webhook receiver (`-c webhookReceiverConcurrency=<n>`). @default 10 */
+  readonly webhookReceiverConcurrency?: number;
 }
 
 export class KpimailerQlikStack extends Stack {
@@ -55,7 +57,9 @@ export class KpimailerQlikStack extends Stack {
       timeout: Duration.seconds(15),
       environment: stateEnvironment,
     });
-    this.secrets.grantManage(this.settingsApi.function, ['onprem', 'cloud', 'cloud-webhook']);
+    // Not the webhook signing secrets: only provisioning (test connection, reload monitor) may re-key a webhook.
+    this.secrets.grantManage(this.settingsApi.function, ['onprem', 'cloud']);
+    this.secrets.grantReadWrite(this.settingsApi.function, ['fingerprint-key']);
     this.tables.servers.grantReadWriteData(this.settingsApi.function);
     this.tables.apps.grantReadWriteData(this.settingsApi.function);
 
@@ -71,11 +75,20 @@ export class KpimailerQlikStack extends Stack {
       },
     });
     this.secrets.grantRead(this.testConnection.function, ['onprem', 'cloud']);
-    // Provisioning the Qlik Cloud webhook creates (or re-keys) its signing secret.
-    this.secrets.grantReadWrite(this.testConnection.function, ['cloud-webhook']);
-    this.tables.servers.grantReadWriteData(this.testConnection.function);
+    // Provisioning the Qlik Cloud webhook creates (or re-keys) its signing secret; a test stores its fingerprint.
+    this.secrets.grantReadWrite(this.testConnection.function, ['cloud-webhook', 'fingerprint-key']);
+    // It reads the settings and writes only the state items and its provisioning lease.
+    this.tables.servers.grantReadData(this.testConnection.function);
+    grantOwnItems(this.tables.servers, this.testConnection.function, ITEM_WRITE_ACTIONS, [
+      ...SERVER_STATE_KEYS,
+      leaseKey('cloud-webhook-provisioning'),
+    ]);
 
-    this.reloadEvents = new ReloadEvents(this, 'ReloadEvents', { tables: this.tables, secrets: this.secrets });
+    this.reloadEvents = new ReloadEvents(this, 'ReloadEvents', {
+      tables: this.tables,
+      secrets: this.secrets,
+      receiverConcurrency: props?.webhookReceiverConcurrency,
+    });
     // The connection test provisions the webhook at the receiver's function URL; the settings API lists reloads.
     this.testConnection.addEnvironment({ WEBHOOK_PUBLIC_URL: this.reloadEvents.webhookUrl });
     this.settingsApi.addEnvironment(this.reloadEvents.historyEnvironment);

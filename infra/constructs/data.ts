@@ -1,5 +1,6 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, Table, TableEncryption, type TableProps } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, Table, TableEncryption, type ITable, type TableProps } from 'aws-cdk-lib/aws-dynamodb';
+import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { FunctionEnvironment } from '#lib/aws/environment.ts';
 import { APPS_TABLE_KEYS, SERVERS_TABLE_KEYS, TTL_ATTRIBUTE } from '#lib/aws/table-definitions.ts';
@@ -17,6 +18,32 @@ export const TABLE_DEFAULTS = {
   encryption: TableEncryption.AWS_MANAGED,
   removalPolicy: RemovalPolicy.RETAIN,
 } as const satisfies Partial<TableProps>;
+
+/** Item writes, for `grantOwnItems`. */
+export const ITEM_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+
+/**
+ * Partition keys of the servers table that functions other than the settings API write: the state items
+ * (`state#<id>`, lib/servers/dynamodb-server-store.ts) and leases (`lease#<name>`, lib/leases/dynamodb-lease.ts).
+ * The settings items themselves (`onprem`, `cloud`) are written by the settings API alone.
+ */
+export const SERVER_STATE_KEYS = ['state#onprem', 'state#cloud'] as const;
+export const leaseKey = (name: string) => `lease#${name}`;
+
+/**
+ * Lets `grantee` use `actions` on `table` only for items whose partition key matches one of `leadingKeys` (IAM's
+ * `dynamodb:LeadingKeys`, `*` wildcards allowed): a function that touches only its own items cannot change the
+ * others, whatever its code does.
+ */
+export function grantOwnItems(table: ITable, grantee: IGrantable, actions: readonly string[], leadingKeys: readonly string[]): void {
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({
+      actions: [...actions],
+      resources: [table.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...leadingKeys] } },
+    }),
+  );
+}
 
 /**
  * The service's state in DynamoDB: `servers` (pk `id` = `onprem` | `cloud`, later also leases and idempotency

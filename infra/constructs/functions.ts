@@ -40,6 +40,8 @@ export interface ServiceFunctionProps {
   readonly environment?: FunctionEnvironment;
   /** V8 flags added to NODE_OPTIONS after `--enable-source-maps` (read at start-up only). */
   readonly nodeOptions?: string;
+  /** Concurrency reserved for (and capping) this function. @default none: the account's unreserved pool */
+  readonly reservedConcurrentExecutions?: number;
   /**
    * Shell commands run after esbuild, in the repository root, to add files to the function's asset
    * (`outputDir` becomes the function's `/var/task`).
@@ -89,6 +91,7 @@ export class ServiceFunction extends Construct {
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(10),
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       role: this.role,
       logGroup: this.logGroup,
       tracing: Tracing.ACTIVE,

@@ -8,12 +8,15 @@ import { Construct } from 'constructs';
 import { WEBHOOK_RECEIVER_PATH } from '#lib/api/routes.ts';
 import type { FunctionEnvironment } from '#lib/aws/environment.ts';
 import { RELOAD_EVENTS_TABLE_KEYS, TTL_ATTRIBUTE } from '#lib/aws/table-definitions.ts';
-import { TABLE_DEFAULTS, type ServiceTables } from './data.ts';
+import { grantOwnItems, ITEM_WRITE_ACTIONS, leaseKey, SERVER_STATE_KEYS, TABLE_DEFAULTS, type ServiceTables } from './data.ts';
 import { ServiceFunction } from './functions.ts';
 import type { ServerSecrets } from './secrets.ts';
 
 /** Where the webhook receiver answers: the function URL accepts any path; this is the route table's, as locally. */
 const WEBHOOK_PATH = WEBHOOK_RECEIVER_PATH.replace(/^\//, '');
+
+/** Reload events arrive one per finished reload; ten at once is far above what a tenant produces. */
+export const DEFAULT_RECEIVER_CONCURRENCY = 10;
 
 const EVENTS_TABLE_WRITE = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
 /** `AppCatalog.recordReload`: a conditional update, and a read to tell "unknown app" from "newer reload stored". */
@@ -24,6 +27,12 @@ export interface ReloadEventsProps {
   readonly secrets: ServerSecrets;
   /** How often the reload monitor runs (on-prem polling, webhook health). @default every minute */
   readonly monitorSchedule?: Schedule;
+  /**
+   * Concurrent executions reserved for, and capping, the webhook receiver. Its function URL is public, so a flood
+   * of unsigned requests must not take the account's concurrency from the settings and test functions; Qlik retries
+   * a delivery that met a throttle. @default 10
+   */
+  readonly receiverConcurrency?: number;
 }
 
 /**
@@ -74,13 +83,16 @@ export class ReloadEvents extends Construct {
       timeout: Duration.seconds(10),
       // Qlik waits through our cold start; init is CPU-bound, and Lambda gives 1 GB twice the CPU of 512 MB.
       memorySize: 1024,
+      reservedConcurrentExecutions: props.receiverConcurrency ?? DEFAULT_RECEIVER_CONCURRENCY,
       environment: { ...pipelineEnvironment, SECRET_NAME_PREFIX: secrets.namePrefix },
     });
     const receiver = this.receiver.function;
     secrets.grantRead(receiver, ['cloud-webhook']);
-    tables.servers.grant(receiver, 'dynamodb:GetItem');
-    tables.apps.grant(receiver, ...APP_RELOAD_UPDATE);
-    this.table.grant(receiver, ...EVENTS_TABLE_WRITE);
+    // Only Qlik Cloud's items: its settings and state, its apps, its ledger entries (`event#cloud#<id>`) and its
+    // reload history (lib/reloads/dynamodb-reload-store.ts).
+    grantOwnItems(tables.servers, receiver, ['dynamodb:GetItem'], ['cloud', 'state#cloud']);
+    grantOwnItems(tables.apps, receiver, APP_RELOAD_UPDATE, ['cloud']);
+    grantOwnItems(this.table, receiver, EVENTS_TABLE_WRITE, ['event#cloud#*', 'reloads#cloud']);
     this.bus.grantPutEventsTo(receiver);
     this.functionUrl = receiver.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
 
@@ -95,8 +107,13 @@ export class ReloadEvents extends Construct {
     secrets.grantRead(monitor, ['onprem', 'cloud']);
     // Recreating a deleted webhook generates and stores a new signing secret.
     secrets.grantReadWrite(monitor, ['cloud-webhook']);
-    // Server state (webhook, tenant) and the monitor's leases live in the servers table.
-    tables.servers.grantReadWriteData(monitor);
+    // Server state (webhook, tenant) and the monitor's leases live in the servers table; settings items stay untouched.
+    tables.servers.grantReadData(monitor);
+    grantOwnItems(tables.servers, monitor, ITEM_WRITE_ACTIONS, [
+      ...SERVER_STATE_KEYS,
+      leaseKey('reload-monitor#*'),
+      leaseKey('cloud-webhook-provisioning'),
+    ]);
     tables.apps.grant(monitor, ...APP_RELOAD_UPDATE);
     this.table.grant(monitor, ...EVENTS_TABLE_WRITE);
     this.bus.grantPutEventsTo(monitor);

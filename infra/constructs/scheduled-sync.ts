@@ -4,7 +4,7 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { SYNC_NODE_OPTIONS } from '#lib/repository/sync-heap.ts';
-import type { ServiceTables } from './data.ts';
+import { grantOwnItems, ITEM_WRITE_ACTIONS, leaseKey, SERVER_STATE_KEYS, type ServiceTables } from './data.ts';
 import { ServiceFunction } from './functions.ts';
 import type { ServerSecrets } from './secrets.ts';
 
@@ -48,8 +48,9 @@ export class ScheduledSync extends Construct {
     });
     const fn = this.sync.function;
     secrets.grantRead(fn, ['onprem', 'cloud']);
-    // Leases and lastSync live in the servers table.
-    tables.servers.grantReadWriteData(fn);
+    // Leases and lastSync live in the servers table; the settings items are the settings API's alone.
+    tables.servers.grantReadData(fn);
+    grantOwnItems(tables.servers, fn, ITEM_WRITE_ACTIONS, [...SERVER_STATE_KEYS, leaseKey('app-sync#*')]);
     tables.apps.grantReadWriteData(fn);
     // A failed run records its error and the next run starts over; Lambda's own retries would only overlap with it.
     fn.configureAsyncInvoke({ retryAttempts: 0 });

@@ -4,8 +4,11 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import type { FunctionEnvironment } from '#lib/aws/environment.ts';
 
-/** The secrets the settings API creates at run time, one per purpose: `${prefix}/${name}`. */
-export const SERVER_SECRET_NAMES = ['onprem', 'cloud', 'cloud-webhook'] as const;
+/**
+ * The secrets the functions create at run time, one per purpose: `${prefix}/${name}`. `fingerprint-key` is the
+ * HMAC key of the configuration fingerprints (lib/servers/config-fingerprint.ts).
+ */
+export const SERVER_SECRET_NAMES = ['onprem', 'cloud', 'cloud-webhook', 'fingerprint-key'] as const;
 export type ServerSecretName = (typeof SERVER_SECRET_NAMES)[number];
 
 const READ_ACTIONS = ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'];

@@ -4,11 +4,12 @@
  * when the same configuration is saved — or right away when it already is the saved one).
  */
 import type { CloudConnection, OnPremConnection } from '#lib/connection-test/connection-types.ts';
-import type { WebhookProvisioningPort } from '#lib/qlik/cloud/webhook-ports.ts';
+import type { TenantWebhookPorts } from '#lib/qlik/cloud/webhook-ports.ts';
+import { testedTenantPatch, webhookKnownFor } from '#lib/servers/cloud-tenants.ts';
 import { cloudConnectionOf, onPremConnectionOf } from '#lib/servers/effective-connection.ts';
-import { fingerprintOf, type ResolvedDraft } from '#lib/servers/resolve-draft.ts';
+import type { ResolvedDraft } from '#lib/servers/resolve-draft.ts';
 import type { ServerStore } from '#lib/servers/server-ports.ts';
-import type { ServerState, TestResult, WebhookState } from '#lib/servers/server-record.ts';
+import type { ServerRecord, ServerState, TestResult, WebhookState } from '#lib/servers/server-record.ts';
 import type { ServerService } from '#lib/servers/server-service.ts';
 import type { ServerId } from '#lib/servers/server-settings.ts';
 
@@ -19,7 +20,7 @@ export interface ConnectionTesters {
   onprem(connection: OnPremConnection, options: { deadlineMs: number }): Promise<{ result: TestResult; virtualProxy: { id: string; prefix: string } | null }>;
   cloud(
     connection: CloudConnection,
-    options: { deadlineMs: number; webhook: WebhookProvisioningPort; publicOrigin: string | null },
+    options: { deadlineMs: number; webhook: TenantWebhookPorts; publicOrigin: string | null },
   ): Promise<{ result: TestResult; webhook: WebhookState | null; warnings: string[]; tenantId: string | null }>;
 }
 
@@ -27,7 +28,7 @@ export interface ConnectionTestDeps {
   servers: ServerService;
   store: ServerStore;
   testers: ConnectionTesters;
-  webhook: WebhookProvisioningPort;
+  webhook: TenantWebhookPorts;
   /** The admin UI's origin, checked against the web integration's allowed origins. */
   publicOrigin: string | null;
   now?: () => Date;
@@ -41,10 +42,10 @@ export class ConnectionTestService {
   async test(id: ServerId, draft: unknown): Promise<ConnectionTestResponse> {
     const { resolved, current } = await this.deps.servers.resolve(id, draft ?? {}, 'test');
     const state = await this.deps.store.getState(id);
-    const outcome = await this.run(resolved, state);
+    const outcome = await this.run(resolved, state, current);
 
     const at = (this.deps.now?.() ?? new Date()).toISOString();
-    const fingerprint = fingerprintOf(resolved);
+    const fingerprint = await this.deps.servers.fingerprint(resolved);
     const stored = { at, ok: outcome.result.ok, checks: outcome.result.checks };
     const isSavedConfiguration = current?.fingerprint === fingerprint;
     await this.deps.store.updateState(id, {
@@ -54,19 +55,17 @@ export class ConnectionTestService {
     return { ...outcome.result, warnings: outcome.warnings };
   }
 
-  private async run(resolved: ResolvedDraft, state: ServerState): Promise<{ result: TestResult; warnings: string[]; provisioned: Partial<ServerState> }> {
+  private async run(resolved: ResolvedDraft, state: ServerState, saved: ServerRecord | null): Promise<{ result: TestResult; warnings: string[]; provisioned: Partial<ServerState> }> {
     if (resolved.type === 'onprem') {
       const { result, virtualProxy } = await this.deps.testers.onprem(onPremConnectionOf(resolved, state), { deadlineMs: TEST_DEADLINE_MS });
       return { result, warnings: [], provisioned: virtualProxy ? { virtualProxy } : {} };
     }
-    const { result, webhook, warnings, tenantId } = await this.deps.testers.cloud(cloudConnectionOf(resolved, state), {
-      deadlineMs: TEST_DEADLINE_MS,
-      webhook: this.deps.webhook,
-      publicOrigin: this.deps.publicOrigin,
-    });
-    // The webhook now posts here, so the receiver must know the tenant from this moment, not from the next monitor run.
-    const tenant = tenantId ? { id: tenantId, url: resolved.settings.url } : null;
-    return { result, warnings, provisioned: { ...(webhook ? { webhook } : {}), ...(tenant ? { tenant } : {}) } };
+    const { result, webhook, warnings, tenantId } = await this.deps.testers.cloud(
+      cloudConnectionOf(resolved, { webhook: webhookKnownFor(state, resolved.settings.url) }),
+      { deadlineMs: TEST_DEADLINE_MS, webhook: this.deps.webhook, publicOrigin: this.deps.publicOrigin },
+    );
+    if (!result.ok) return { result, warnings, provisioned: {} };
+    const at = (this.deps.now?.() ?? new Date()).toISOString();
+    return { result, warnings, provisioned: testedTenantPatch(state, saved, { url: resolved.settings.url, tenantId, webhook, at }) };
   }
-
 }

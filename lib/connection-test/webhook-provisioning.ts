@@ -1,40 +1,37 @@
 /**
- * The service side of Qlik Cloud webhook provisioning: where the signing secret lives (its own secret, readable by
- * the webhook receiver without the OAuth client secret) and a lease so concurrent tests never create two webhooks.
+ * The service side of Qlik Cloud webhook provisioning: where the signing secrets live (a secret of their own,
+ * readable by the webhook receiver without the OAuth client secret; one entry per tenant) and a lease so concurrent
+ * tests never create two webhooks. Every write of a signing secret happens under that lease (webhook-subscription.ts
+ * saves only inside `withLock`), so the read-modify-write of the per-tenant entries never loses one.
  */
 import { randomUUID } from 'node:crypto';
 import { WEBHOOK_RECEIVER_PATH } from '#lib/api/routes.ts';
 import { serviceEnvironment, type ServiceEnvironment } from '#lib/aws/environment.ts';
 import { withLease, type LeaseProvider } from '#lib/leases/lease.ts';
-import type { WebhookProvisioningPort } from '#lib/qlik/cloud/webhook-ports.ts';
+import type { TenantWebhookPorts } from '#lib/qlik/cloud/webhook-ports.ts';
+import { signingKeysFor, withTenantSecret } from '#lib/reloads/webhook-signing-secrets.ts';
 import type { SecretStore } from '#lib/servers/server-ports.ts';
 import type { WebhookSigningSecret } from '#lib/servers/server-record.ts';
-
-/** Deliveries signed with the previous secret are still accepted this long after a rotation. */
-export const WEBHOOK_SECRET_GRACE_MS = 24 * 60 * 60 * 1000;
 
 export function createWebhookProvisioning(deps: {
   secrets: SecretStore;
   leases: LeaseProvider;
   targetUrl: string;
   now?: () => Date;
-}): WebhookProvisioningPort {
+}): TenantWebhookPorts {
   const now = deps.now ?? (() => new Date());
+  const readStored = () => deps.secrets.readCurrent<WebhookSigningSecret>('cloud-webhook');
   return {
     targetUrl: deps.targetUrl,
-    withLock: (work) => withLease(deps.leases, 'cloud-webhook-provisioning', work, { ttlMs: 30_000, waitMs: 28_000 }),
-    currentSigningSecret: async () => (await deps.secrets.readCurrent<WebhookSigningSecret>('cloud-webhook'))?.secret ?? null,
-    saveSigningSecret: async (secret) => {
-      const previous = await deps.secrets.readCurrent<WebhookSigningSecret>('cloud-webhook');
-      const value: WebhookSigningSecret = {
-        kind: 'webhook',
-        secret,
-        previous: previous?.secret ?? null,
-        previousUntil: previous ? new Date(now().getTime() + WEBHOOK_SECRET_GRACE_MS).toISOString() : null,
-      };
-      const ref = await deps.secrets.stage('cloud-webhook', value);
-      await deps.secrets.promote('cloud-webhook', ref);
-    },
+    forTenant: (tenantKey) => ({
+      targetUrl: deps.targetUrl,
+      withLock: (work) => withLease(deps.leases, 'cloud-webhook-provisioning', work, { ttlMs: 30_000, waitMs: 28_000 }),
+      currentSigningSecret: async () => signingKeysFor(await readStored(), tenantKey)?.secret ?? null,
+      saveSigningSecret: async (secret) => {
+        const ref = await deps.secrets.stage('cloud-webhook', withTenantSecret(await readStored(), tenantKey, secret, now()));
+        await deps.secrets.promote('cloud-webhook', ref);
+      },
+    }),
   };
 }
 

@@ -15,7 +15,7 @@ export interface LocalDynamoDb {
 }
 
 export async function startLocalDynamoDb(options: { path?: string; port?: number } = {}): Promise<LocalDynamoDb> {
-  if (options.path) mkdirSync(options.path, { recursive: true });
+  if (options.path) mkdirSync(options.path, { recursive: true, mode: 0o700 });
   const dynalite = require('dynalite') as (opts: object) => Server;
   const server = dynalite({ path: options.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const { url } = await listenOnLoopback(server, options.port);

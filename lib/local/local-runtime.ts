@@ -4,6 +4,7 @@
  * (encrypted at rest). Only endpoints differ from AWS: they reach the unchanged adapters through the SDK's
  * `AWS_ENDPOINT_URL_*` variables.
  */
+import { mkdirSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -17,6 +18,9 @@ import { startLocalSecretsManager } from '#lib/local/local-secrets-manager.ts';
 import { localRoutes, type LocalRoute } from '#lib/local/local-routes.ts';
 import { startLocalSchedule } from '#lib/local/local-schedule.ts';
 import { inProcessSyncTrigger } from '#lib/repository/repository-from-env.ts';
+import { localRequestGuard, type LocalRequestGuard } from '#lib/local/local-request-guard.ts';
+import { WEBHOOK_RECEIVER_PATH } from '#lib/api/routes.ts';
+import { problem } from '#lib/api/problem.ts';
 
 export interface LocalRuntimeOptions {
   /** 0 picks a free port. Default: `PORT` or 3000. */
@@ -35,12 +39,14 @@ export interface LocalRuntime {
 
 export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
   const dataDir = resolve(options.dataDir ?? process.env.KPIMAILER_DATA_DIR ?? '.kpimailer');
+  createPrivateDirectory(dataDir);
   const dynamodb = await startLocalDynamoDb({ path: join(dataDir, 'dynamodb') });
   const secrets = await startLocalSecretsManager({ dataDir: join(dataDir, 'secrets') });
   const env: Record<string, string> = {
     AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
+    // Generated for this start by the Secrets Manager stand-in, which accepts nothing else (dynalite ignores them).
+    AWS_ACCESS_KEY_ID: secrets.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: secrets.credentials.secretAccessKey,
     AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
     SERVERS_TABLE_NAME: 'kpimailer-servers',
@@ -60,10 +66,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   tableClient.destroy();
 
   const server = createServer();
-  const { url } = await listenOnLoopback(server, options.port ?? Number(process.env.PORT ?? 3000));
+  const { url, port } = await listenOnLoopback(server, options.port ?? Number(process.env.PORT ?? 3000));
   process.env.KPIMAILER_PUBLIC_URL ??= url;
   const routes = await localRoutes({ dataDir });
-  server.on('request', (req, res) => void dispatch(routes, req, res));
+  const guard = localRequestGuard({ port, publicUrl: process.env.KPIMAILER_PUBLIC_URL, signedPaths: [WEBHOOK_RECEIVER_PATH] });
+  server.on('request', (req, res) => void dispatch(routes, guard, req, res));
   // The reload monitor's schedule (every minute in AWS).
   const reloadMonitor = startLocalSchedule({
     functionName: 'reload-monitor',
@@ -94,9 +101,24 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   };
 }
 
-async function dispatch(routes: LocalRoute[], req: IncomingMessage, res: ServerResponse): Promise<void> {
+/** The data directory holds the database and the encrypted secrets: only its owner may list or enter it. */
+function createPrivateDirectory(path: string): void {
+  mkdirSync(path, { recursive: true, mode: 0o700 });
+  const mode = statSync(path).mode & 0o777;
+  // An existing directory the admin chose is not re-permissioned behind their back, but they are told.
+  if (mode & 0o077) console.warn(`KPImailer: the data directory ${path} is accessible to other users (mode ${mode.toString(8)}); run chmod 700 on it.`);
+}
+
+async function dispatch(routes: LocalRoute[], guard: LocalRequestGuard, req: IncomingMessage, res: ServerResponse): Promise<void> {
   try {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const refusal = guard({ method: req.method, path, headers: req.headers });
+    if (refusal) {
+      // Refused before the body is read or any handler is loaded: nothing starts.
+      res.setHeader('connection', 'close');
+      writeResult(res, problem(refusal.status, refusal.title, refusal.detail));
+      return;
+    }
     for (const route of routes) {
       if (route.method !== req.method && !(route.method === 'GET' && req.method === 'HEAD')) continue;
       const match = route.pattern.exec(path);

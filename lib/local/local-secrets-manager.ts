@@ -3,12 +3,18 @@
  * service's AWS JSON 1.1 protocol on loopback, so the real `SecretsManagerSecretStore` runs unchanged through
  * `AWS_ENDPOINT_URL_SECRETS_MANAGER`. Secret values are encrypted at rest with AES-256-GCM under a key file created
  * with mode 0600 on first run.
+ *
+ * Loopback is not private to the admin (any local process, and a browser page, can reach it), so every request must
+ * carry a valid SigV4 signature made with credentials generated at each start (`credentials`), which the runtime
+ * hands to its own SDK clients through `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY`. The SDK signs every request
+ * anyway; the secret key itself never crosses the socket.
  */
 import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { listenOnLoopback } from '#lib/local/listen-on-loopback.ts';
+import { verifySigV4, type LocalCredentials } from '#lib/local/sigv4-verifier.ts';
 
 interface Encrypted {
   iv: string;
@@ -26,6 +32,8 @@ interface StoredSecret {
   arn: string;
   name: string;
   versions: Record<string, StoredVersion>;
+  /** Set while the secret is scheduled for deletion (ms since epoch); it is gone for good after that. */
+  deleteAfter?: number;
 }
 
 class AwsError extends Error {
@@ -39,6 +47,8 @@ class AwsError extends Error {
 
 export interface LocalSecretsManager {
   endpoint: string;
+  /** The only credentials this instance accepts; random for each start. */
+  credentials: LocalCredentials;
   /** The raw file on disk (tests assert that no secret is readable in it). */
   storePath: string | null;
   close(): Promise<void>;
@@ -46,21 +56,30 @@ export interface LocalSecretsManager {
 
 export async function startLocalSecretsManager(options: { dataDir?: string; port?: number } = {}): Promise<LocalSecretsManager> {
   const store = new EncryptedSecretFile(options.dataDir);
-  const server = createServer((req, res) => void handle(store, req, res));
+  const credentials: LocalCredentials = { accessKeyId: `LOCAL${randomBytes(8).toString('hex').toUpperCase()}`, secretAccessKey: randomBytes(30).toString('base64url') };
+  const server = createServer((req, res) => void handle(store, credentials, req, res));
   const { url } = await listenOnLoopback(server, options.port);
   return {
     endpoint: url,
+    credentials,
     storePath: store.path,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
 
-async function handle(store: EncryptedSecretFile, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(store: EncryptedSecretFile, credentials: LocalCredentials, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
+  const body = Buffer.concat(chunks).toString('utf8');
+  const refused = await verifySigV4({ method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body }, credentials, { service: 'secretsmanager' });
+  if (refused) {
+    // AWS's own answer shapes, so the SDK raises its usual exceptions.
+    res.writeHead(403, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify({ __type: refused.type, message: refused.message }));
+    return;
+  }
   const target = String(req.headers['x-amz-target'] ?? '').replace(/^secretsmanager\./, '');
   try {
-    const input = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
+    const input = JSON.parse(body || '{}') as Record<string, unknown>;
     const output = store.call(target, input);
     res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(output));
   } catch (error) {
@@ -81,7 +100,7 @@ class EncryptedSecretFile {
       this.key = randomBytes(32);
       return;
     }
-    mkdirSync(dataDir, { recursive: true });
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     this.path = join(dataDir, 'secrets.json');
     const keyPath = join(dataDir, 'secrets.key');
     if (!existsSync(keyPath)) writeFileSync(keyPath, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
@@ -98,10 +117,11 @@ class EncryptedSecretFile {
       case 'GetSecretValue':
         return this.get(String(input.SecretId), input.VersionId as string | undefined, input.VersionStage as string | undefined);
       case 'DescribeSecret': {
-        const secret = this.find(String(input.SecretId));
+        const secret = this.find(String(input.SecretId), { evenIfDeleted: true });
         return {
           ARN: secret.arn,
           Name: secret.name,
+          ...(secret.deleteAfter ? { DeletedDate: secret.deleteAfter / 1000 } : {}),
           VersionIdsToStages: Object.fromEntries(Object.entries(secret.versions).map(([id, v]) => [id, v.stages])),
         };
       }
@@ -109,9 +129,17 @@ class EncryptedSecretFile {
         return this.moveStage(String(input.SecretId), String(input.VersionStage), input.MoveToVersionId as string | undefined, input.RemoveFromVersionId as string | undefined);
       case 'DeleteSecret': {
         const secret = this.find(String(input.SecretId));
-        delete this.secrets[secret.name];
+        // As AWS: a recovery window (7 to 30 days, default 30) unless deletion is forced.
+        if (input.ForceDeleteWithoutRecovery === true) delete this.secrets[secret.name];
+        else secret.deleteAfter = Date.now() + Number(input.RecoveryWindowInDays ?? 30) * 86_400_000;
         this.save();
-        return { ARN: secret.arn, Name: secret.name, DeletionDate: Date.now() / 1000 };
+        return { ARN: secret.arn, Name: secret.name, DeletionDate: (secret.deleteAfter ?? Date.now()) / 1000 };
+      }
+      case 'RestoreSecret': {
+        const secret = this.find(String(input.SecretId), { evenIfDeleted: true });
+        delete secret.deleteAfter;
+        this.save();
+        return { ARN: secret.arn, Name: secret.name };
       }
       default:
         throw new AwsError('InvalidRequestException', `The local Secrets Manager does not implement ${operation}.`);
@@ -119,6 +147,10 @@ class EncryptedSecretFile {
   }
 
   private create(name: string, value: string, token?: string): object {
+    this.purgeExpired();
+    if (this.secrets[name]?.deleteAfter) {
+      throw new AwsError('InvalidRequestException', "You can't create this secret because a secret with this name is already scheduled for deletion.");
+    }
     if (this.secrets[name]) throw new AwsError('ResourceExistsException', `The operation failed because the secret ${name} already exists.`);
     const arn = `arn:aws:secretsmanager:us-east-1:000000000000:secret:${name}-${randomBytes(3).toString('hex')}`;
     const versionId = token ?? randomUUID();
@@ -179,10 +211,19 @@ class EncryptedSecretFile {
     for (const [id] of unlabelled.slice(0, Math.max(0, unlabelled.length - 5))) delete secret.versions[id];
   }
 
-  private find(id: string): StoredSecret {
+  private find(id: string, options: { evenIfDeleted?: boolean } = {}): StoredSecret {
+    this.purgeExpired();
     const secret = this.secrets[id] ?? Object.values(this.secrets).find((s) => s.arn === id);
     if (!secret) throw new AwsError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+    if (secret.deleteAfter && !options.evenIfDeleted) {
+      throw new AwsError('InvalidRequestException', "You can't perform this operation on the secret because it was marked for deletion.");
+    }
     return secret;
+  }
+
+  /** Secrets whose recovery window has passed are gone, as in AWS. */
+  private purgeExpired(): void {
+    for (const [name, secret] of Object.entries(this.secrets)) if (secret.deleteAfter && secret.deleteAfter <= Date.now()) delete this.secrets[name];
   }
 
   private encrypt(plain: string): Encrypted {

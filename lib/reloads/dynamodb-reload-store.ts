@@ -13,12 +13,12 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TTL_ATTRIBUTE } from '#lib/aws/table-definitions.ts';
-import type { ClaimOutcome, PollWatermarks, ReloadFinishedEvent, ReloadHistory, ReloadLedger } from '#lib/reloads/reload-event.ts';
+import { DEDUPLICATION_WINDOW_MS, type ClaimOutcome, type PollWatermarks, type ReloadFinishedEvent, type ReloadHistory, type ReloadLedger } from '#lib/reloads/reload-event.ts';
 import type { ServerId } from '#lib/servers/server-settings.ts';
 
 const DAY_S = 24 * 60 * 60;
-/** Qlik keeps a webhook's delivery history (and can resend) for 7 days; a day more covers a late manual resend. */
-export const LEDGER_TTL_S = 8 * DAY_S;
+/** The ledger keeps an event id for the deduplication window (reload-event.ts). */
+export const LEDGER_TTL_S = DEDUPLICATION_WINDOW_MS / 1000;
 export const HISTORY_TTL_S = 30 * DAY_S;
 const SINGLE = '-';
 

@@ -27,8 +27,9 @@ interface Envelope {
 }
 
 export type ParsedWebhookEvent =
-  | { kind: 'reload'; eventId: string | null; tenantId: string | null; type: string; observation: ReloadObservation }
-  | { kind: 'unknown'; eventId: string | null; tenantId: string | null; type: string | null }
+  /** `time`: when Qlik says the event happened (CloudEvents `time`, legacy `eventTime`), as ISO 8601, or null. */
+  | { kind: 'reload'; eventId: string | null; tenantId: string | null; type: string; time: string | null; observation: ReloadObservation }
+  | { kind: 'unknown'; eventId: string | null; tenantId: string | null; type: string | null; time: string | null }
   | { kind: 'invalid'; message: string };
 
 /** Ids and names are Qlik's; anything longer than this is not one and would only bloat keys and logs. */
@@ -45,12 +46,12 @@ export function parseQlikCloudEvent(body: unknown, receivedAt: Date): ParsedWebh
   const { type, eventId, tenantId } = envelope;
   if (type === RELOAD_FINISHED) return withEnvelope(envelope, type, reloadFinished(envelope, receivedAt));
   if (type === APP_RELOAD_FINISHED) return withEnvelope(envelope, type, appReloadFinished(envelope, receivedAt));
-  return { kind: 'unknown', eventId, tenantId, type };
+  return { kind: 'unknown', eventId, tenantId, type, time: isoTime(envelope.time) };
 }
 
 function withEnvelope(envelope: Envelope, type: string, result: ReloadObservation | string): ParsedWebhookEvent {
   if (typeof result === 'string') return { kind: 'invalid', message: result };
-  return { kind: 'reload', eventId: envelope.eventId, tenantId: envelope.tenantId, type, observation: result };
+  return { kind: 'reload', eventId: envelope.eventId, tenantId: envelope.tenantId, type, time: isoTime(envelope.time), observation: result };
 }
 
 function readEnvelope(body: Record<string, unknown>): Envelope {

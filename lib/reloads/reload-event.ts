@@ -57,6 +57,13 @@ export interface ReloadHistory {
 export type ClaimOutcome = 'claimed' | 'done' | 'in-progress';
 
 /**
+ * How long the ledger remembers an event: Qlik keeps a webhook's delivery history (and can resend it) for 7 days, a
+ * day more covers a late manual resend. An event older than this could be a replay the ledger no longer recognises,
+ * so the webhook receiver refuses it.
+ */
+export const DEDUPLICATION_WINDOW_MS = 8 * 24 * 60 * 60 * 1000;
+
+/**
  * Idempotency records, one per Qlik event id or QRS execution: a claim is a conditional put, so a redelivery
  * or an overlapping poll finds the record and does nothing. A claim expires after `leaseMs` so a crashed worker
  * never blocks the event for good; a completed record lives until its TTL.

@@ -30,7 +30,7 @@ export function reloadMonitorFromEnv(): () => Promise<ReloadMonitorReport> {
   const pipeline = reloadPipelineFromEnv();
   const targetUrl = webhookTargetUrl(environment);
   // Qlik only posts to https URLs with a host name; without one (a plain local run) there is nothing to keep healthy.
-  const webhookPort = targetUrl.startsWith('https://') && !new URL(targetUrl).hostname.endsWith('.invalid')
+  const webhookPorts = targetUrl.startsWith('https://') && !new URL(targetUrl).hostname.endsWith('.invalid')
     ? createWebhookProvisioning({ secrets, leases, targetUrl })
     : null;
 
@@ -58,6 +58,6 @@ export function reloadMonitorFromEnv(): () => Promise<ReloadMonitorReport> {
         const tokens = cloudTokenProvider(client, connection.oauthClientId, connection.clientSecret);
         return new QlikCloudApi(client, tokens, MONITOR_RATE_LIMIT);
       },
-      webhookPort,
+      webhookPorts,
     });
 }

@@ -17,8 +17,10 @@ import type { LeaseProvider } from '#lib/leases/lease.ts';
 import { logger } from '#lib/observability/logger.ts';
 import type { QlikCloudApi } from '#lib/qlik/cloud/cloud-api.ts';
 import { checkReloadWebhook, readTenantId, type ReloadWebhookCondition } from '#lib/qlik/cloud/reload-webhook-health.ts';
-import type { WebhookProvisioningPort } from '#lib/qlik/cloud/webhook-ports.ts';
+import type { TenantWebhookPorts } from '#lib/qlik/cloud/webhook-ports.ts';
+import { tenantKeyOf } from '#lib/reloads/webhook-signing-secrets.ts';
 import type { OnPremConnection, CloudConnection } from '#lib/connection-test/connection-types.ts';
+import { webhookKnownFor } from '#lib/servers/cloud-tenants.ts';
 import { cloudConnectionOf, onPremConnectionOf } from '#lib/servers/effective-connection.ts';
 import type { ServerStore } from '#lib/servers/server-ports.ts';
 import type { CloudSecret, OnPremSecret, ServerRecord, ServerSecret, WebhookState } from '#lib/servers/server-record.ts';
@@ -35,7 +37,7 @@ export interface ReloadMonitorDeps {
   poller: Pick<OnPremPollerDeps, 'pipeline' | 'watermarks' | 'overlapMs' | 'initialLookbackMs' | 'now'>;
   cloudApi(connection: CloudConnection): QlikCloudApi;
   /** Null when this deployment has no public https webhook URL (a plain local run): the webhook is left alone. */
-  webhookPort: WebhookProvisioningPort | null;
+  webhookPorts: TenantWebhookPorts | null;
   /** Lease length; a run that takes longer loses its exclusivity (the ledger still keeps events single). */
   leaseMs?: number;
 }
@@ -102,10 +104,11 @@ async function cloudHealth(deps: ReloadMonitorDeps): Promise<CloudHealthResult |
     if (tenantId) await deps.store.updateState('cloud', { tenant: { id: tenantId, url: connection.url } });
   }
 
-  const port = deps.webhookPort;
-  if (!port) return { tenantId, webhook: 'skipped', repaired: false };
+  if (!deps.webhookPorts) return { tenantId, webhook: 'skipped', repaired: false };
+  // The saved tenant's webhook, with the saved tenant's signing secret.
+  const port = deps.webhookPorts.forTenant(tenantKeyOf(tenantId, connection.url));
   const check = await checkReloadWebhook(api, port, {
-    knownWebhookId: state.webhook?.id ?? null,
+    knownWebhookId: webhookKnownFor(state, connection.url)?.id ?? null,
     onBeforeRepair: async (condition) => {
       if (condition.kind !== 'disabled') return;
       // Recorded before the repair: if re-enabling fails, the admin still sees why events stopped.

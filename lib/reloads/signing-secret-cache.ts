@@ -7,7 +7,6 @@
  * but at most once per `minRefreshIntervalMs`, so a flood of forged signatures cannot turn into a flood of
  * Secrets Manager calls.
  */
-import type { WebhookSigningSecret } from '#lib/servers/server-record.ts';
 import type { SigningSecrets } from '#lib/reloads/webhook-signature.ts';
 
 export interface SigningSecretCacheOptions {
@@ -25,7 +24,8 @@ export class SigningSecretCache {
   private readonly now: () => number;
 
   constructor(
-    private readonly read: () => Promise<WebhookSigningSecret | null>,
+    /** The saved tenant's keys (webhook-signing-secrets.ts `signingKeysFor`), or null when none are stored. */
+    private readonly read: () => Promise<SigningSecrets | null>,
     options: SigningSecretCacheOptions = {},
   ) {
     this.ttlMs = options.ttlMs ?? 5 * 60_000;
@@ -48,7 +48,7 @@ export class SigningSecretCache {
   private load(): Promise<SigningSecrets | null> {
     this.inflight ??= this.read()
       .then((secret) => {
-        this.value = secret ? { secret: secret.secret, previous: secret.previous, previousUntil: secret.previousUntil } : null;
+        this.value = secret;
         this.readAt = this.now();
         return this.value;
       })

@@ -4,7 +4,9 @@
  *
  *   1. size cap (1 MiB, else 413) before the body is decoded or hashed;
  *   2. `Qlik-Signature` against the raw bytes (else 401, nothing stored, nothing parsed);
- *   3. only then JSON parsing (else 400) and the tenant check (another tenant's event: 403);
+ *   3. only then JSON parsing (else 400), the age check (an event older than the deduplication window, or
+ *      without a time, could be a replay the ledger no longer recognises: 400) and the tenant check (another
+ *      tenant's event: 403);
  *   4. unknown event types are acknowledged and counted; reload events go through the idempotent pipeline.
  *
  * Answers stay 2xx for everything Qlik should not retry (accepted, already seen, in progress, not ours to read):
@@ -16,6 +18,7 @@ import { json, problem, type HttpResult } from '#lib/api/problem.ts';
 import { logger } from '#lib/observability/logger.ts';
 import { countMetric } from '#lib/reloads/metrics.ts';
 import { parseQlikCloudEvent } from '#lib/reloads/qlik-cloud-events.ts';
+import { DEDUPLICATION_WINDOW_MS } from '#lib/reloads/reload-event.ts';
 import type { ReloadPipeline } from '#lib/reloads/reload-pipeline.ts';
 import type { SigningSecretCache } from '#lib/reloads/signing-secret-cache.ts';
 import { verifyQlikSignature, type SignatureVerdict } from '#lib/reloads/webhook-signature.ts';
@@ -74,6 +77,15 @@ export function createWebhookReceiver(deps: WebhookReceiverDeps): WebhookReceive
       countMetric('WebhookRejected', { reason: 'invalid-event' });
       logger.warn('Webhook delivery refused: not a readable reload event', { problem: parsed.message });
       return problem(400, 'Malformed event', parsed.message);
+    }
+
+    // The ledger forgets event ids after the deduplication window, so an older event (a captured delivery sent
+    // again) could not be told from a new one; Qlik itself never resends anything that old.
+    const eventTime = parsed.time ? Date.parse(parsed.time) : Number.NaN;
+    if (!(now().getTime() - eventTime <= DEDUPLICATION_WINDOW_MS)) {
+      countMetric('WebhookRejected', { reason: 'stale' });
+      logger.warn('Webhook delivery refused: older than the deduplication window, or without a time', { eventId: parsed.eventId, eventTime: parsed.time });
+      return problem(400, 'Stale event', parsed.time ? `The event is older than the ${DEDUPLICATION_WINDOW_MS / 86_400_000}-day deduplication window.` : 'The event has no time.');
     }
 
     const expectedTenant = await tenantLookup;

@@ -8,13 +8,10 @@
  * is refused before any comparison (its length reveals nothing secret) and never throws.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { WebhookSigningKeys } from '#lib/servers/server-record.ts';
 
-export interface SigningSecrets {
-  secret: string;
-  /** The secret before the latest rotation; deliveries signed with it pass until `previousUntil`. */
-  previous: string | null;
-  previousUntil: string | null;
-}
+/** One webhook's secret and, until `previousUntil`, the one before the latest rotation. */
+export type SigningSecrets = WebhookSigningKeys;
 
 export type SignatureVerdict =
   | { ok: true; secret: 'current' | 'previous' }

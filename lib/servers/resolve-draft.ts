@@ -4,7 +4,6 @@
  * with the stored password and then with none. Save and test share this, so a test runs on exactly what a save
  * would store.
  */
-import { createHash } from 'node:crypto';
 import { CertificateError, type CertificateMetadata } from '#lib/certificates/certificate-types.ts';
 import { openPkcs12WithPasswords } from '#lib/certificates/pkcs12.ts';
 import { parseRootCertificate } from '#lib/certificates/root-certificate.ts';
@@ -134,16 +133,6 @@ export function resolveCloudDraft(draft: CloudDraft, current: CloudRecord | null
   );
   if (errors.length > 0) throw new ValidationError(errors);
   return { type: 'cloud', settings, secret: { kind: 'cloud', clientSecret } };
-}
-
-/**
- * Identifies a resolved configuration without revealing it: a test stores this with its result, and a later save
- * of the same configuration adopts the result as `lastTest`.
- */
-export function fingerprintOf(resolved: ResolvedDraft): string {
-  // Display name and concurrency do not change what a test proves, so editing them keeps the result.
-  const { displayName: _name, maxParallelExecutions: _cap, ...connection } = resolved.settings;
-  return createHash('sha256').update(JSON.stringify([connection, resolved.secret])).digest('hex');
 }
 
 function unique<T>(values: T[]): T[] {

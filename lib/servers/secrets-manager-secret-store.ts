@@ -8,13 +8,16 @@ import {
   DeleteSecretCommand,
   DescribeSecretCommand,
   GetSecretValueCommand,
+  InvalidRequestException,
   PutSecretValueCommand,
   ResourceExistsException,
   ResourceNotFoundException,
+  RestoreSecretCommand,
   UpdateSecretVersionStageCommand,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { registerSecretValue } from '#lib/observability/logger.ts';
+import { signingSecretValues } from '#lib/reloads/webhook-signing-secrets.ts';
 import type { SecretStore } from '#lib/servers/server-ports.ts';
 import type { SecretName, SecretRef, StoredSecret } from '#lib/servers/server-record.ts';
 
@@ -49,7 +52,12 @@ export class SecretsManagerSecretStore implements SecretStore {
       );
       return { arn: created.ARN!, versionId: created.VersionId! };
     } catch (error) {
-      if (!(error instanceof ResourceExistsException)) throw error;
+      if (isScheduledForDeletion(error)) {
+        // Deleted earlier (a removed server), still inside its recovery window: bring it back, then add the version.
+        await this.client.send(new RestoreSecretCommand({ SecretId: this.secretId(name) }));
+      } else if (!(error instanceof ResourceExistsException)) {
+        throw error;
+      }
     }
     const put = await this.client.send(
       new PutSecretValueCommand({ SecretId: this.secretId(name), SecretString, VersionStages: [STAGED] }),
@@ -81,18 +89,30 @@ export class SecretsManagerSecretStore implements SecretStore {
       const { SecretString } = await this.client.send(new GetSecretValueCommand({ SecretId: this.secretId(name) }));
       return parseSecret<T>(SecretString);
     } catch (error) {
-      if (error instanceof ResourceNotFoundException) return null;
+      if (error instanceof ResourceNotFoundException || isScheduledForDeletion(error)) return null;
       throw error;
     }
   }
 
+  /**
+   * Schedules deletion with a recovery window, so a mistaken or malicious DELETE can still be undone with
+   * `aws secretsmanager restore-secret` for that long; saving the server again restores it (see `stage`).
+   */
   async delete(name: SecretName): Promise<void> {
     try {
-      await this.client.send(new DeleteSecretCommand({ SecretId: this.secretId(name), ForceDeleteWithoutRecovery: true }));
+      await this.client.send(new DeleteSecretCommand({ SecretId: this.secretId(name), RecoveryWindowInDays: SECRET_RECOVERY_WINDOW_DAYS }));
     } catch (error) {
-      if (!(error instanceof ResourceNotFoundException)) throw error;
+      if (!(error instanceof ResourceNotFoundException) && !isScheduledForDeletion(error)) throw error;
     }
   }
+}
+
+/** How long a deleted secret can be restored. */
+export const SECRET_RECOVERY_WINDOW_DAYS = 7;
+
+/** Secrets Manager's answer for any use of a secret that is scheduled for deletion (it names no subclass for it). */
+function isScheduledForDeletion(error: unknown): boolean {
+  return error instanceof InvalidRequestException && /marked for deletion|scheduled for deletion/i.test(error.message);
 }
 
 function parseSecret<T extends StoredSecret>(text: string | undefined): T {
@@ -100,6 +120,7 @@ function parseSecret<T extends StoredSecret>(text: string | undefined): T {
   // Whatever secret we read is masked in every later log line of this container.
   if (value?.kind === 'onprem') [value.certificatePassword, value.keyPem].forEach(registerSecretValue);
   if (value?.kind === 'cloud') registerSecretValue(value.clientSecret);
-  if (value?.kind === 'webhook') [value.secret, value.previous].forEach(registerSecretValue);
+  if (value?.kind === 'webhook') signingSecretValues(value).forEach(registerSecretValue);
+  if (value?.kind === 'fingerprint-key') registerSecretValue(value.key);
   return value;
 }

@@ -70,7 +70,7 @@ interface RecordBase {
   createdAt: string;
   updatedAt: string;
   secret: SecretRef;
-  /** `fingerprintOf` the saved configuration: a test of the same configuration becomes its `lastTest`. */
+  /** `fingerprintOf` the saved configuration (an HMAC, config-fingerprint.ts): a test of the same configuration becomes its `lastTest`. */
   fingerprint: string;
 }
 
@@ -105,6 +105,19 @@ export interface ServerState {
    * webhook receiver refuses events of any other tenant. `url` says which settings it was learned for.
    */
   tenant?: { id: string; url: string } | null;
+  /**
+   * What connection tests learned and provisioned in each Qlik Cloud tenant they reached, by tenant origin. A test
+   * of a draft for another tenant records here only, so the saved tenant's `tenant` and `webhook` stay as they are;
+   * saving that draft adopts its entry.
+   */
+  cloudTenants?: Record<string, TestedCloudTenant> | null;
+}
+
+export interface TestedCloudTenant {
+  /** Qlik's tenant id, or null when `/users/me` did not say. */
+  id: string | null;
+  webhook: WebhookState | null;
+  at: string;
 }
 
 export const EMPTY_SERVER_STATE: ServerState = {
@@ -142,19 +155,36 @@ export interface CloudSecret {
   clientSecret: string;
 }
 
-/**
- * The signing secret of the Qlik Cloud reload webhook. It is a secret of its own so the webhook receiver can
- * read it without being able to read the OAuth client secret.
- */
-export interface WebhookSigningSecret {
-  kind: 'webhook';
+/** The signing secret of one reload webhook, with the one it replaced while a rotation settles. */
+export interface WebhookSigningKeys {
   secret: string;
-  /** Still accepted until `previousUntil` while a rotation settles. */
+  /** Still accepted until `previousUntil`. */
   previous: string | null;
   previousUntil: string | null;
 }
 
+/**
+ * The signing secrets of the Qlik Cloud reload webhooks, one per tenant a webhook was provisioned in (a test of a
+ * draft for another tenant provisions there too, and must not re-key the saved tenant's webhook). A secret of its
+ * own so the webhook receiver can read it without being able to read the OAuth client secret.
+ *
+ * The top-level keys are the single secret of deployments from before per-tenant secrets: any tenant without an
+ * entry of its own still uses them, so an upgrade re-keys nothing.
+ */
+export interface WebhookSigningSecret extends Partial<WebhookSigningKeys> {
+  kind: 'webhook';
+  /** By tenant key (`tenantKeyOf`: Qlik's tenant id, or the tenant origin when Qlik did not say). */
+  tenants?: Record<string, WebhookSigningKeys & { updatedAt: string }>;
+}
+
+/** The deployment's key for configuration fingerprints (config-fingerprint.ts). */
+export interface FingerprintKey {
+  kind: 'fingerprint-key';
+  /** 32 random bytes, base64. */
+  key: string;
+}
+
 export type ServerSecret = OnPremSecret | CloudSecret;
-export type StoredSecret = ServerSecret | WebhookSigningSecret;
+export type StoredSecret = ServerSecret | WebhookSigningSecret | FingerprintKey;
 /** One Secrets Manager secret per name. */
-export type SecretName = ServerId | 'cloud-webhook';
+export type SecretName = ServerId | 'cloud-webhook' | 'fingerprint-key';

@@ -11,7 +11,9 @@ import { ConflictError, ValidationError } from '#lib/errors.ts';
 import { logger } from '#lib/observability/logger.ts';
 import type { SecretStore, ServerStore } from '#lib/servers/server-ports.ts';
 import type { CloudSecret, OnPremSecret, ServerRecord, ServerSecret } from '#lib/servers/server-record.ts';
-import { fingerprintOf, resolveCloudDraft, resolveOnPremDraft, type ResolvedDraft } from '#lib/servers/resolve-draft.ts';
+import { adoptedTenantPatch } from '#lib/servers/cloud-tenants.ts';
+import { fingerprintKeyFrom, fingerprintOf, type FingerprintKeySource } from '#lib/servers/config-fingerprint.ts';
+import { resolveCloudDraft, resolveOnPremDraft, type ResolvedDraft } from '#lib/servers/resolve-draft.ts';
 import { SERVER_IDS, type ServerId } from '#lib/servers/server-settings.ts';
 import { toServerView, type ServerView } from '#lib/servers/server-view.ts';
 import { parseDraft } from '#lib/servers/parse-draft.ts';
@@ -31,14 +33,23 @@ export interface ServerServiceDeps {
   secrets: SecretStore;
   capacity?: ExecutionCapacity;
   apps?: ServerAppsCleanup;
+  /** Default: the deployment's key in the secret store (`fingerprint-key`). */
+  fingerprintKey?: FingerprintKeySource;
   now?: () => Date;
 }
 
 export class ServerService {
   private readonly now: () => Date;
+  private readonly fingerprintKey: FingerprintKeySource;
 
   constructor(private readonly deps: ServerServiceDeps) {
     this.now = deps.now ?? (() => new Date());
+    this.fingerprintKey = deps.fingerprintKey ?? fingerprintKeyFrom(deps.secrets);
+  }
+
+  /** Identifies a resolved configuration without revealing it (config-fingerprint.ts). */
+  async fingerprint(resolved: ResolvedDraft): Promise<string> {
+    return fingerprintOf(resolved, await this.fingerprintKey());
   }
 
   async list(): Promise<ServerView[]> {
@@ -80,12 +91,13 @@ export class ServerService {
         throw new ConflictError(`The ${id} server settings were changed by someone else (version ${current.version}). Reload them and apply your change again.`);
       }
     }
+    // Before anything is written, so a failure to read the fingerprint key leaves nothing behind.
+    const fingerprint = await this.fingerprint(resolved);
     const storedSecret = current ? await this.deps.secrets.read<ServerSecret>(current.secret) : null;
     const secretChanged = JSON.stringify(storedSecret) !== JSON.stringify(resolved.secret);
     const secretRef = secretChanged ? await this.deps.secrets.stage(id, resolved.secret) : current!.secret;
 
     const at = this.now().toISOString();
-    const fingerprint = fingerprintOf(resolved);
     const common = { id, version: (current?.version ?? 0) + 1, createdAt: current?.createdAt ?? at, updatedAt: at, secret: secretRef, fingerprint };
     const record: ServerRecord =
       resolved.type === 'onprem'
@@ -109,6 +121,7 @@ export class ServerService {
     if (stagedSecret) tidyUps.push(this.deps.secrets.promote(id, stagedSecret));
     if (this.deps.capacity) tidyUps.push(this.deps.capacity.apply(id, resolved.settings.maxParallelExecutions));
     tidyUps.push(this.adoptPendingTest(id, fingerprint));
+    if (resolved.type === 'cloud') tidyUps.push(this.adoptTestedTenant(resolved.settings.url));
     const results = await Promise.allSettled(tidyUps);
     for (const result of results) {
       if (result.status === 'rejected') logger.warn('A step after saving server settings failed; it is retried on the next save', { serverId: id, error: result.reason });
@@ -121,6 +134,12 @@ export class ServerService {
     if (state.pendingTest?.fingerprint !== fingerprint) return;
     const { fingerprint: _f, ...lastTest } = state.pendingTest;
     await this.deps.servers.updateState(id, { lastTest, pendingTest: null });
+  }
+
+  /** Settings that now point at another Qlik Cloud tenant take that tenant's recorded id and webhook (or none). */
+  private async adoptTestedTenant(url: string): Promise<void> {
+    const patch = adoptedTenantPatch(await this.deps.servers.getState('cloud'), url);
+    if (patch) await this.deps.servers.updateState('cloud', patch);
   }
 
   async delete(id: ServerId): Promise<void> {

@@ -22,6 +22,7 @@ import { startLocalDynamoDb } from '#lib/local/local-dynamodb.ts';
 import { startLocalSecretsManager } from '#lib/local/local-secrets-manager.ts';
 import { DynamoDbReloadStore } from '#lib/reloads/dynamodb-reload-store.ts';
 import { LocalReloadPublisher } from '#lib/reloads/local-reload-publisher.ts';
+import { DynamoDbServerStore } from '#lib/servers/dynamodb-server-store.ts';
 import { SecretsManagerSecretStore } from '#lib/servers/secrets-manager-secret-store.ts';
 import { QlikCloudState } from '#test/simulators/qlik-cloud/index.ts';
 import { reloadFinishedEvent, WebhookSender } from '#test/simulators/qlik-cloud/webhook-delivery.ts';
@@ -53,8 +54,12 @@ function print(line: Record<string, unknown>): void {
   console.log(JSON.stringify({ bench: 'webhooks', ...line }));
 }
 
-/** Tables, apps and the signing secret, written into a data directory before anything serves it. */
-export async function prepareStore(dataDir: string): Promise<void> {
+/**
+ * Tables, apps, the tenant a connection test would have recorded and the signing secret (in the single-secret shape
+ * every tenant falls back to, which the bare receiver reads too), written into a data directory before anything
+ * serves it.
+ */
+export async function prepareStore(dataDir: string, tenantId = 'bench-tenant'): Promise<void> {
   const ddb = await startLocalDynamoDb({ path: join(dataDir, 'dynamodb') });
   const raw = new DynamoDBClient({ endpoint: ddb.endpoint, region: 'us-east-1', credentials });
   await ensureTables(raw, [serversTable(TABLES.servers), appsTable(TABLES.apps), reloadEventsTable(TABLES.events)]);
@@ -62,12 +67,13 @@ export async function prepareStore(dataDir: string): Promise<void> {
   for (let i = 0; i < APPS; i++) {
     await doc.send(new PutCommand({ TableName: TABLES.apps, Item: { serverId: 'cloud', appId: appId(i), name: `App ${i}`, nameLower: `app ${i}`, hash: 'bench', lastReload: null } }));
   }
+  await new DynamoDbServerStore(doc, TABLES.servers).updateState('cloud', { tenant: { id: tenantId, url: 'https://tenant.example.com' } });
   doc.destroy();
   raw.destroy();
   await ddb.close();
   const secretsDir = join(dataDir, 'secrets');
   const sm = await startLocalSecretsManager({ dataDir: secretsDir });
-  const store = new SecretsManagerSecretStore(new SecretsManagerClient({ endpoint: sm.endpoint, region: 'us-east-1', credentials }), { namePrefix: SECRET_PREFIX });
+  const store = new SecretsManagerSecretStore(new SecretsManagerClient({ endpoint: sm.endpoint, region: 'us-east-1', credentials: sm.credentials }), { namePrefix: SECRET_PREFIX });
   await store.promote('cloud-webhook', await store.stage('cloud-webhook', { kind: 'webhook', secret: SECRET, previous: null, previousUntil: null }));
   await sm.close();
 }
@@ -76,8 +82,8 @@ export const appId = (i: number) => `app-${String(i % APPS).padStart(4, '0')}`;
 
 async function throughput(root: string): Promise<void> {
   const dataDir = join(root, 'runtime');
-  await prepareStore(dataDir);
   const tenant = new QlikCloudState();
+  await prepareStore(dataDir, tenant.tenantId);
   const sender = new WebhookSender(tenant);
   const webhookId = tenant.webhooks.seed({ name: 'kpimailer', url: 'https://kpimailer.example.com/webhooks/qlik-cloud', secret: SECRET }).id;
   const service = await startNpmStart({ KPIMAILER_DATA_DIR: dataDir, RELOAD_MONITOR_INTERVAL_SECONDS: '0' });
@@ -152,13 +158,14 @@ async function verifyStore(dataDir: string, expected: number): Promise<void> {
 async function coldStart(root: string): Promise<void> {
   // Local stand-ins the first invocations talk to, with the tables and the secret in place.
   const dataDir = join(root, 'cold');
-  await prepareStore(dataDir);
+  const tenant = new QlikCloudState();
+  await prepareStore(dataDir, tenant.tenantId);
   const ddb = await startLocalDynamoDb({ path: join(dataDir, 'dynamodb') });
   const sm = await startLocalSecretsManager({ dataDir: join(dataDir, 'secrets') });
   const env = {
     AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ACCESS_KEY_ID: sm.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: sm.credentials.secretAccessKey,
     AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.endpoint,
     SECRET_NAME_PREFIX: SECRET_PREFIX,
@@ -169,7 +176,6 @@ async function coldStart(root: string): Promise<void> {
     RELOAD_PUBLISHER: 'local',
     POWERTOOLS_SERVICE_NAME: 'kpimailer-qlik',
   };
-  const tenant = new QlikCloudState();
   const sender = new WebhookSender(tenant);
   const webhookId = tenant.webhooks.seed({ name: 'kpimailer', url: 'https://kpimailer.example.com/webhooks/qlik-cloud', secret: SECRET }).id;
   let n = 0;

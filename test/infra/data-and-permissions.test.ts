@@ -39,6 +39,13 @@ const TABLE_READ_WRITE = [
   'dynamodb:ConditionCheckItem',
 ];
 
+const SERVER_STATE_WRITES = ['state#onprem', 'state#cloud'];
+
+/** The statements of a role that allow any of `actions`. */
+function statementsWith(role: string, actions: string[]) {
+  return policyStatements(synthesized.resources, role).filter((statement) => asArray(statement.Action).some((action) => actions.includes(action)));
+}
+
 function roleOf(fn: 'settingsApi' | 'testConnection' | 'adminUi'): string {
   return logicalIdOf(synthesized.stack[fn].role);
 }
@@ -140,18 +147,22 @@ describe('IAM least privilege', () => {
     }
   });
 
-  it('lets the settings API manage all three secrets and use both tables', () => {
+  it('lets the settings API manage the server secrets and the fingerprint key, never the webhook signing secrets', () => {
     // Prepare
     const role = roleOf('settingsApi');
-    const allSecrets = ['cloud', 'cloud-webhook', 'onprem'].map(secretArn).sort();
+    const serverSecrets = ['cloud', 'onprem'].map(secretArn).sort();
     const tables = [synthesized.stack.tables.apps, synthesized.stack.tables.servers].map(
       (table) => `<${logicalIdOf(table)}.Arn>`,
     );
     const reloadEvents = `<${logicalIdOf(synthesized.stack.reloadEvents.table)}.Arn>`;
 
     // Assess
+    for (const action of [...SECRET_READ, ...SECRET_WRITE]) {
+      expect(resourcesFor(role, action), action).toEqual([...serverSecrets, secretArn('fingerprint-key')].sort());
+    }
+    for (const action of SECRET_DELETE) expect(resourcesFor(role, action), action).toEqual(serverSecrets);
     for (const action of [...SECRET_READ, ...SECRET_WRITE, ...SECRET_DELETE]) {
-      expect(resourcesFor(role, action), action).toEqual(allSecrets);
+      expect(resourcesFor(role, action), action).not.toContain(secretArn('cloud-webhook'));
     }
     for (const action of TABLE_READ_WRITE) expect(resourcesFor(role, action).filter((arn) => arn !== reloadEvents), action).toEqual(tables.sort());
     // Plus reading the reload history (GET /api/servers/{id}/reloads), and nothing else on that table.
@@ -159,18 +170,53 @@ describe('IAM least privilege', () => {
     for (const action of TABLE_READ_WRITE.filter((a) => a !== 'dynamodb:Query')) expect(resourcesFor(role, action), action).not.toContain(reloadEvents);
   });
 
-  it('lets the connection test read the credentials, write only the webhook secret and use only the servers table', () => {
+  it('lets the connection test read the credentials, write only the webhook secrets and the fingerprint key, and write only state items and its lease', () => {
     // Prepare
     const role = roleOf('testConnection');
     const servers = `<${logicalIdOf(synthesized.stack.tables.servers)}.Arn>`;
+    const itemWrites = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
 
     // Assess
     for (const action of SECRET_READ) {
-      expect(resourcesFor(role, action), action).toEqual(['cloud', 'cloud-webhook', 'onprem'].map(secretArn).sort());
+      expect(resourcesFor(role, action), action).toEqual(['cloud', 'cloud-webhook', 'fingerprint-key', 'onprem'].map(secretArn).sort());
     }
-    for (const action of SECRET_WRITE) expect(resourcesFor(role, action), action).toEqual([secretArn('cloud-webhook')]);
+    for (const action of SECRET_WRITE) expect(resourcesFor(role, action), action).toEqual(['cloud-webhook', 'fingerprint-key'].map(secretArn));
     for (const action of SECRET_DELETE) expect(resourcesFor(role, action), action).toEqual([]);
     for (const action of TABLE_READ_WRITE) expect(resourcesFor(role, action), action).toEqual([servers]);
+    const writes = statementsWith(role, itemWrites);
+    expect(writes).toHaveLength(1);
+    expect(writes[0]!.Condition).toEqual({
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...SERVER_STATE_WRITES, 'lease#cloud-webhook-provisioning'] },
+    });
+  });
+
+  it('narrows every table write outside the settings API to the items the function owns (dynamodb:LeadingKeys)', () => {
+    // Prepare
+    const { reloadEvents, scheduledSync } = synthesized.stack;
+    const roles = {
+      testConnection: roleOf('testConnection'),
+      receiver: logicalIdOf(reloadEvents.receiver.role),
+      monitor: logicalIdOf(reloadEvents.monitor.role),
+      scheduledSync: logicalIdOf(scheduledSync.sync.role),
+    };
+    const servers = `<${logicalIdOf(synthesized.stack.tables.servers)}.Arn>`;
+    const writes = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+    const leadingKeys = (statement: { Condition?: Record<string, Record<string, unknown>> }) =>
+      asArray(statement.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'] as string | string[] | undefined);
+
+    // Assess: no function but the settings API may write a settings item (`onprem`, `cloud`) of the servers table
+    for (const [name, role] of Object.entries(roles)) {
+      for (const statement of statementsWith(role, writes)) {
+        if (!asArray(statement.Resource).map(flatten).includes(servers)) continue;
+        expect(leadingKeys(statement), name).not.toEqual([]);
+        for (const key of leadingKeys(statement)) expect(key, name).toMatch(/^(state#|lease#)/);
+      }
+    }
+    // The receiver touches only Qlik Cloud's items, in every table.
+    for (const statement of statementsWith(roles.receiver, [...writes, 'dynamodb:GetItem'])) {
+      expect(leadingKeys(statement).length, JSON.stringify(statement.Resource)).toBeGreaterThan(0);
+      for (const key of leadingKeys(statement)) expect(key).toMatch(/^(cloud|state#cloud|event#cloud#\*|reloads#cloud)$/);
+    }
   });
 
   it('gives the admin UI nothing beyond its logs and traces', () => {

@@ -28,6 +28,14 @@ describe('reload events infrastructure', () => {
     expect(flatten(url.Properties?.TargetFunctionArn)).toBe(arnOf(synthesized.stack.reloadEvents.receiver.function));
   });
 
+  it('reserves (and caps) the webhook receiver at 10 concurrent executions, so a flood cannot starve the API functions', () => {
+    const receiver = synthesized.resources[logicalIdOf(synthesized.stack.reloadEvents.receiver.function)];
+    expect(receiver?.Properties?.ReservedConcurrentExecutions).toBe(10);
+    // Nothing else reserves any: the admin API keeps the account's unreserved pool.
+    const reserving = resourcesOfType(synthesized.resources, 'AWS::Lambda::Function').filter(([, fn]) => fn.Properties?.ReservedConcurrentExecutions !== undefined);
+    expect(reserving).toHaveLength(1);
+  });
+
   it('runs the reload monitor every minute, without retries that would overlap the next run', () => {
     const [, rule] = resourcesOfType(synthesized.resources, 'AWS::Events::Rule').find(([, r]) => r.Properties?.Description === 'Runs the reload monitor')!;
     expect(rule.Properties).toMatchObject({ ScheduleExpression: 'rate(1 minute)', State: 'ENABLED' });
@@ -70,6 +78,7 @@ describe('reload events infrastructure', () => {
   it('lets the monitor read the credentials and re-key only the webhook secret', () => {
     const actual = grants('monitor');
     expect(actual.get('secretsmanager:GetSecretValue')).toEqual(['cloud', 'cloud-webhook', 'onprem'].map(secretArn).sort());
+    expect(actual.has('secretsmanager:PutSecretValue') && actual.get('secretsmanager:PutSecretValue')!.includes(secretArn('fingerprint-key'))).toBe(false);
     expect(actual.get('secretsmanager:PutSecretValue')).toEqual([secretArn('cloud-webhook')]);
     expect(actual.has('secretsmanager:DeleteSecret')).toBe(false);
     expect(actual.get('events:PutEvents')).toEqual([arnOf(synthesized.stack.reloadEvents.bus)]);

@@ -35,6 +35,8 @@ export async function startTestAws(options: { secretsDataDir?: string } = {}): P
   await ensureTables(raw, [serversTable(serversTableName), appsTable(appsTableName)]);
   raw.destroy();
   const secretsManager = await startLocalSecretsManager({ dataDir: options.secretsDataDir });
+  // The stand-in accepts only the credentials it generated; DynamoDB Local accepts any.
+  const secretsCredentials = secretsManager.credentials;
   const secretNamePrefix = `kpimailer/test-${suffix}`;
   return {
     endpoint,
@@ -42,12 +44,12 @@ export async function startTestAws(options: { secretsDataDir?: string } = {}): P
     appsTableName,
     documentClient: createDocumentClient({ endpoint, region: 'us-east-1', credentials }),
     secretsManager,
-    secretsClient: new SecretsManagerClient({ endpoint: secretsManager.endpoint, region: 'us-east-1', credentials }),
+    secretsClient: new SecretsManagerClient({ endpoint: secretsManager.endpoint, region: 'us-east-1', credentials: secretsCredentials }),
     secretNamePrefix,
     env: {
       AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_ACCESS_KEY_ID: secretsCredentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: secretsCredentials.secretAccessKey,
       AWS_ENDPOINT_URL_DYNAMODB: endpoint,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager.endpoint,
       SERVERS_TABLE_NAME: serversTableName,

@@ -25,12 +25,14 @@ import { describeQlikCloudError } from '#lib/qlik/cloud/permission-errors.ts';
 import { probeTenant } from '#lib/qlik/cloud/reachability.ts';
 import { cloudTokenProvider } from '#lib/qlik/cloud/token-provider.ts';
 import { webIntegrationWarnings } from '#lib/qlik/cloud/web-integration.ts';
-import type { WebhookProvisioningPort } from '#lib/qlik/cloud/webhook-ports.ts';
+import type { TenantWebhookPorts } from '#lib/qlik/cloud/webhook-ports.ts';
+import { tenantKeyOf } from '#lib/reloads/webhook-signing-secrets.ts';
 import { lookupReloadWebhooks, provisionReloadWebhook, type WebhookLookup } from '#lib/qlik/cloud/webhook-subscription.ts';
 import type { CheckResult, TestResult, WebhookState } from '#lib/servers/server-record.ts';
 
 export interface CloudConnectionTestOptions {
-  webhook: WebhookProvisioningPort;
+  /** Provisioning in the tenant `/users/me` names, with that tenant's own signing secret. */
+  webhook: TenantWebhookPorts;
   /** This deployment's browser origin; when given, the web integration's allowed origins are checked. */
   publicOrigin?: string | null;
   /** Whole-test budget; API Gateway gives the handler 30 s. */
@@ -135,9 +137,11 @@ async function authenticateAndProvision(api: QlikCloudApi, connection: CloudConn
     const warnings = [targetProblem ?? 'The reload webhook was not set up.', ...(await originWarnings)];
     return { message: `${signedIn} Reload webhook not set up (see the warning).`, webhook: null, warnings, tenantId: user?.tenantId ?? null };
   }
+  // The tenant is known only now; its webhook's signing secret is its own, whichever tenant is saved.
+  const tenantPort = port.forTenant(tenantKeyOf(user?.tenantId, connection.url));
   let provisioned;
   try {
-    provisioned = await provisionReloadWebhook(api, port, { knownWebhookId: connection.webhook?.id ?? null, prefetched: lookup, signal });
+    provisioned = await provisionReloadWebhook(api, tenantPort, { knownWebhookId: connection.webhook?.id ?? null, prefetched: lookup, signal });
   } catch (error) {
     throw fail(`${signedIn} The reload webhook could not be set up: `, error);
   }

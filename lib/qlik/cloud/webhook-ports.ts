@@ -1,6 +1,6 @@
 /**
  * What webhook provisioning needs from the rest of the service. The owner of the test-connection handler
- * implements it (a DynamoDB lease for the lock, the `cloud-webhook` secret for the signing secret); tests use an
+ * implements it (a DynamoDB lease for the lock, the `cloud-webhook` secret for the signing secrets); tests use an
  * in-memory implementation under test/simulators/qlik-cloud/.
  */
 export interface WebhookProvisioningPort {
@@ -8,8 +8,18 @@ export interface WebhookProvisioningPort {
   targetUrl: string;
   /** Serialises provisioning across concurrent tests and containers (the owner implements it with a DynamoDB lease). */
   withLock<T>(work: () => Promise<T>): Promise<T>;
-  /** The signing secret stored for the current webhook, or null. */
+  /** The signing secret stored for this tenant's webhook, or null. */
   currentSigningSecret(): Promise<string | null>;
   /** Stores a newly generated signing secret before Qlik is told about it (keeping the previous one for a grace period). */
   saveSigningSecret(secret: string): Promise<void>;
+}
+
+/**
+ * Provisioning ports for every tenant this deployment may reach: each tenant's webhook has a signing secret of its
+ * own, so provisioning in a tenant under test never re-keys the saved tenant's webhook.
+ */
+export interface TenantWebhookPorts {
+  targetUrl: string;
+  /** The port of one tenant, by `tenantKeyOf` (lib/reloads/webhook-signing-secrets.ts). */
+  forTenant(tenantKey: string): WebhookProvisioningPort;
 }

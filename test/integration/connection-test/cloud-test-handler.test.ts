@@ -43,7 +43,8 @@ describe('POST /api/servers/cloud/test through the real handler', () => {
     expect(result.checks.map((c: { name: string; status: string }) => `${c.name}: ${c.status}`)).toEqual(['Server reachable: passed', 'Authentication: passed']);
     expect(result.checks[1].message).toMatch(/created/i);
     expect(ourWebhooks()).toHaveLength(1);
-    const signing = await new SecretsManagerSecretStore(api.aws.secretsClient, { namePrefix: api.aws.secretNamePrefix }).readCurrent<WebhookSigningSecret>('cloud-webhook');
+    const stored = await new SecretsManagerSecretStore(api.aws.secretsClient, { namePrefix: api.aws.secretNamePrefix }).readCurrent<WebhookSigningSecret>('cloud-webhook');
+    const signing = stored?.tenants?.[sim.state.tenantId];
     expect(signing?.secret).toMatch(/^[A-Za-z0-9_-]{32,64}$/);
     expect(ourWebhooks()[0]!.secret).toBe(signing!.secret);
     expect(response.body).not.toContain(signing!.secret);

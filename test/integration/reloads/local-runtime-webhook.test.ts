@@ -7,6 +7,7 @@ import { createWebhookProvisioning } from '#lib/connection-test/webhook-provisio
 import { DynamoDbLeaseProvider } from '#lib/leases/dynamodb-lease.ts';
 import { startLocalRuntime, type LocalRuntime } from '#lib/local/local-runtime.ts';
 import { LocalReloadPublisher } from '#lib/reloads/local-reload-publisher.ts';
+import { DynamoDbServerStore } from '#lib/servers/dynamodb-server-store.ts';
 import { SecretsManagerSecretStore } from '#lib/servers/secrets-manager-secret-store.ts';
 import { QlikCloudState } from '#test/simulators/qlik-cloud/index.ts';
 import { appReloadFinishedEvent, reloadFinishedEvent, WebhookSender } from '#test/simulators/qlik-cloud/webhook-delivery.ts';
@@ -25,8 +26,11 @@ describe('the local runtime (npm start) serves POST /webhooks/qlik-cloud', () =>
     runtime = await startLocalRuntime({ port: 0, dataDir, env: { RELOAD_MONITOR_INTERVAL_SECONDS: '0' } });
     // The runtime pointed the SDK's endpoint variables at its own stores; the same adapters reach them from here.
     const secrets = new SecretsManagerSecretStore(sharedSecretsManagerClient(), { namePrefix: process.env.SECRET_NAME_PREFIX! });
-    await createWebhookProvisioning({ secrets, leases: new DynamoDbLeaseProvider(sharedDocumentClient(), process.env.SERVERS_TABLE_NAME!), targetUrl: 'https://unused.example.com' }).saveSigningSecret(SECRET);
     tenant = new QlikCloudState();
+    // What a connection test of this tenant records: its signing secret and its tenant id.
+    const leases = new DynamoDbLeaseProvider(sharedDocumentClient(), process.env.SERVERS_TABLE_NAME!);
+    await createWebhookProvisioning({ secrets, leases, targetUrl: 'https://unused.example.com' }).forTenant(tenant.tenantId).saveSigningSecret(SECRET);
+    await new DynamoDbServerStore(sharedDocumentClient(), process.env.SERVERS_TABLE_NAME!).updateState('cloud', { tenant: { id: tenant.tenantId, url: 'https://tenant.example.com' } });
     webhookId = tenant.webhooks.seed({ name: 'kpimailer', url: 'https://kpimailer.example.com/webhooks/qlik-cloud', secret: SECRET }).id;
     sender = new WebhookSender(tenant);
   });

@@ -34,8 +34,8 @@ export interface ReloadHarness {
   servers: DynamoDbServerStore;
   secrets: SecretsManagerSecretStore;
   service: ServerService;
-  /** Saves a signing secret as the connection test would (the previous one stays valid for 24 h). */
-  saveSigningSecret(secret: string): Promise<void>;
+  /** Saves a tenant's signing secret as the connection test would (the previous one stays valid for 24 h). */
+  saveSigningSecret(secret: string, tenantKey: string): Promise<void>;
   /** Posts a request to the webhook receiver as a function URL would deliver it. */
   deliver(request: { body: string; headers: Record<string, string> }, options?: { base64?: boolean }): Promise<ApiResponse>;
   /** One scheduled run of the reload monitor. */
@@ -54,8 +54,8 @@ export interface ReloadHarness {
 
 export interface ReloadHarnessOptions {
   env?: Record<string, string>;
-  /** A Qlik Cloud simulator's CA, trusted by the handlers' cloud clients (again after every restart). */
-  cloudCa?: string;
+  /** Qlik Cloud simulators' CAs, trusted by the handlers' cloud clients (again after every restart). */
+  cloudCa?: string | string[];
 }
 
 export async function startReloadHandlers(options: ReloadHarnessOptions = {}): Promise<ReloadHarness> {
@@ -90,7 +90,7 @@ export async function startReloadHandlers(options: ReloadHarnessOptions = {}): P
     servers,
     secrets,
     service: new ServerService({ servers, secrets }),
-    saveSigningSecret: (secret) => provisioning.saveSigningSecret(secret),
+    saveSigningSecret: (secret, tenantKey) => provisioning.forTenant(tenantKey).saveSigningSecret(secret),
     deliver: async (request, options = {}) => {
       const event: APIGatewayProxyEventV2 = apiEvent('POST', '/webhooks/qlik-cloud', { rawBody: request.body, headers: request.headers });
       if (options.base64) Object.assign(event, { body: Buffer.from(request.body).toString('base64'), isBase64Encoded: true });

@@ -86,7 +86,7 @@ describe('Qlik Cloud webhook health through the reload-monitor handler', () => {
     const recreated = ours();
     expect(recreated).toHaveLength(1);
     expect(recreated[0]!.id).not.toBe(old.id);
-    const stored = await h.secrets.readCurrent<WebhookSigningSecret>('cloud-webhook');
+    const stored = (await h.secrets.readCurrent<WebhookSigningSecret>('cloud-webhook'))?.tenants?.[sim.state.tenantId];
     expect(stored?.secret).toBe(recreated[0]!.secret);
     expect(stored?.previous).toBe(old.secret);
     expect((await cloudView()).webhook).toMatchObject({ id: recreated[0]!.id, enabled: true });

@@ -26,7 +26,7 @@ describe('POST /webhooks/qlik-cloud through the webhook-receiver handler', () =>
     tenant = new QlikCloudState();
     webhookId = tenant.webhooks.seed({ name: 'kpimailer', url: PUBLIC_WEBHOOK_URL, secret: SECRET }).id;
     sender = new WebhookSender(tenant);
-    await h.saveSigningSecret(SECRET);
+    await h.saveSigningSecret(SECRET, tenant.tenantId);
     await h.servers.updateState('cloud', { tenant: { id: tenant.tenantId, url: 'https://tenant.example.com' } });
     await h.seedApp('cloud', APP, 'Sales dashboard');
   });
@@ -169,6 +169,21 @@ describe('POST /webhooks/qlik-cloud through the webhook-receiver handler', () =>
       await expectNothingStored();
     });
 
+    it('answers 400 to a signed event older than the deduplication window (a replay the ledger has forgotten)', async () => {
+      const nineDaysAgo = new Date(Date.now() - 9 * 24 * 60 * 60 * 1000).toISOString();
+      const response = await h.deliver(signed(reloadFinishedEvent(tenant, { appId: APP, time: nineDaysAgo })));
+      expect(response.status).toBe(400);
+      expect(response.json()).toMatchObject({ title: 'Stale event', detail: expect.stringContaining('8-day') });
+      await expectNothingStored();
+    });
+
+    it('answers 400 to a signed event that carries no time', async () => {
+      const { time: _time, ...timeless } = reloadFinishedEvent(tenant, { appId: APP });
+      const response = await h.deliver(signed(timeless));
+      expect(response.status).toBe(400);
+      await expectNothingStored();
+    });
+
     it('answers 403 to a correctly signed event of another tenant', async () => {
       const response = await h.deliver(signed(reloadFinishedEvent(tenant, { appId: APP, tenantId: 'another-tenant-id' })));
       expect(response.status).toBe(403);
@@ -179,7 +194,7 @@ describe('POST /webhooks/qlik-cloud through the webhook-receiver handler', () =>
   describe('during a secret rotation', () => {
     it('accepts deliveries signed with the previous secret during the grace period', async () => {
       // Prepare: the connection test rotated the secret; Qlik may still sign with the old one for a while.
-      await h.saveSigningSecret('rotated-signing-secret-abcdefghijklmnopqrstuv');
+      await h.saveSigningSecret('rotated-signing-secret-abcdefghijklmnopqrstuv', tenant.tenantId);
       await h.restart();
       const event = reloadFinishedEvent(tenant, { appId: APP, reloadId: 'signed-with-previous' });
 
@@ -193,7 +208,7 @@ describe('POST /webhooks/qlik-cloud through the webhook-receiver handler', () =>
     });
 
     it('refuses the previous secret once the grace period is over', async () => {
-      // Prepare
+      // Prepare (in the single-secret shape stored before secrets were kept per tenant, which still verifies)
       const current = 'rotated-signing-secret-abcdefghijklmnopqrstuv';
       const ref = await h.secrets.stage('cloud-webhook', { kind: 'webhook', secret: current, previous: SECRET, previousUntil: new Date(Date.now() - 1000).toISOString() });
       await h.secrets.promote('cloud-webhook', ref);

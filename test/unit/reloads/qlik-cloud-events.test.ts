@@ -28,6 +28,7 @@ describe('Qlik Cloud reload event parsing', () => {
         eventId: 'evt-1',
         tenantId: TENANT,
         type: 'com.qlik.v1.reload.finished',
+        time: '2026-03-01T10:00:05.000Z',
         observation: {
           serverId: 'cloud',
           appId: 'app-1',
@@ -86,6 +87,7 @@ describe('Qlik Cloud reload event parsing', () => {
         eventId: 'evt-2',
         tenantId: TENANT,
         type: 'com.qlik.v1.app.reload.finished',
+        time: '2026-03-01T10:00:01.000Z',
         observation: {
           serverId: 'cloud',
           appId: 'app-2',
@@ -131,7 +133,7 @@ describe('Qlik Cloud reload event parsing', () => {
   });
 
   it('reports other event types as unknown, with their id and tenant', () => {
-    expect(parseQlikCloudEvent({ id: 'e9', type: 'com.qlik.v1.app.created', tenantid: TENANT, data: {} }, RECEIVED)).toEqual({ kind: 'unknown', eventId: 'e9', tenantId: TENANT, type: 'com.qlik.v1.app.created' });
+    expect(parseQlikCloudEvent({ id: 'e9', type: 'com.qlik.v1.app.created', tenantid: TENANT, data: {} }, RECEIVED)).toEqual({ kind: 'unknown', eventId: 'e9', tenantId: TENANT, type: 'com.qlik.v1.app.created', time: null });
     expect(parseQlikCloudEvent({ data: {} }, RECEIVED)).toMatchObject({ kind: 'unknown', type: null });
   });
 

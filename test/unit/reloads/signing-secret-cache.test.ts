@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { WebhookSigningSecret } from '#lib/servers/server-record.ts';
+import type { SigningSecrets } from '#lib/reloads/webhook-signature.ts';
 import { SigningSecretCache } from '#lib/reloads/signing-secret-cache.ts';
 
 function source(initial: string) {
-  const state = { reads: 0, value: { kind: 'webhook', secret: initial, previous: null, previousUntil: null } as WebhookSigningSecret };
+  const state = { reads: 0, value: { secret: initial, previous: null, previousUntil: null } as SigningSecrets };
   return { state, read: async () => (state.reads++, { ...state.value }) };
 }
 
