@@ -194,13 +194,16 @@ export class RateTierPauses {
    */
   async wait(tier: RateTier, options: { signal?: AbortSignal; maxWaitMs?: number; meter?: RateLimitMeter } = {}): Promise<number> {
     const started = this.now();
+    let paused = false;
     for (let remaining = this.remainingMs(tier); remaining > 0; remaining = this.remainingMs(tier)) {
       const waited = this.now() - started;
       if (options.maxWaitMs !== undefined && waited + remaining > options.maxWaitMs) throw new TierPausedTooLong(tier, remaining, waited);
+      paused = true;
       await sleep(Math.ceil(remaining), options.signal);
     }
+    if (!paused) return 0;
     const waited = this.now() - started;
-    if (waited > 0) options.meter?.onWaited(tier, waited);
+    options.meter?.onWaited(tier, waited);
     return waited;
   }
 }
