@@ -7,7 +7,8 @@
  *   - `sync+test`: the same listing with a connection test started beside it (same tenant, same container).
  * Per scenario one JSON line: Tier 1 requests sent, 429s received, Retry-After windows, requests sent inside a
  * window after its 429 came back (requests already in flight when it came back do not count; see
- * test/simulators/qlik-cloud/rate-limit-trace.ts), apps listed against the tenant's count, wall ms.
+ * test/simulators/qlik-cloud/rate-limit-trace.ts), apps listed against the tenant's count, wall ms, and the Tier 1
+ * pause figures of the sync and the test.
  */
 import { logger } from '#lib/observability/logger.ts';
 import { CloudAppListing, SYNC_RATE_LIMIT } from '#lib/qlik/cloud/app-listing.ts';
@@ -109,6 +110,9 @@ async function measure(
     appsExpected: tenant.synced().length,
     ...(outcome ? { connectionTestOk: outcome.result.ok } : {}),
     wallMs,
+    // How often and how long Tier 1 was paused while each ran (the figures the sync result and the logs carry).
+    syncTier1: listing.rateLimits().tier1 ?? null,
+    ...(outcome ? { testTier1: outcome.rateLimits.tier1 ?? null } : {}),
   });
   sim.state.tierLimits = { '1': null, '2': null };
 }

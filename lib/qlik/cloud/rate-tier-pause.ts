@@ -54,9 +54,9 @@ export interface RateTierPausesOptions {
 
 /** How a tier fared while a meter ran. */
 export interface TierPauseMetrics {
-  /** Pauses of the tier that began (or were lengthened) while the meter ran, whoever's 429 caused them. */
+  /** Pauses of the tier that began while the meter ran (or were in force when it started), whoever's 429 caused them. */
   pauses: number;
-  /** How long the tier was paused while the meter ran, in ms. */
+  /** How long the tier was paused while the meter ran, in ms (a 429 that lengthens a running pause adds here only). */
   pausedMs: number;
   /** 429s answered to the meter's own requests. */
   limited: number;
@@ -75,7 +75,7 @@ export class RateLimitMeter {
   constructor(private readonly registry: RateTierPauses) {
     registry.meters.add(this);
     // A pause already in force when the caller starts delays it just the same.
-    for (const tier of registry.pausedTiers()) this.onPause(tier, registry.remainingMs(tier));
+    for (const tier of registry.pausedTiers()) this.onPause(tier, registry.remainingMs(tier), true);
   }
 
   /** The figures so far, per tier that saw anything; a pause still running counts only up to now. */
@@ -99,10 +99,10 @@ export class RateLimitMeter {
     return this.metrics();
   }
 
-  /** @internal The registry reports a pause that added `addedMs` to the tier's paused time. */
-  onPause(tier: RateTier, addedMs: number): void {
+  /** @internal The registry reports a pause that began (or lengthened one) and added `addedMs` to the tier's paused time. */
+  onPause(tier: RateTier, addedMs: number, began: boolean): void {
     const m = this.of(tier);
-    m.pauses++;
+    if (began) m.pauses++;
     m.pausedMs += addedMs;
   }
 
@@ -171,7 +171,7 @@ export class RateTierPauses {
     if (until > previous) {
       this.until.set(tier, until);
       const added = until - Math.max(previous, now);
-      for (const m of this.meters) m.onPause(tier, added);
+      for (const m of this.meters) m.onPause(tier, added, previous <= now);
     }
     return this.remainingMs(tier);
   }
