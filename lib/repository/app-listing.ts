@@ -2,6 +2,7 @@
  * The port between the sync and a Qlik flavour: pages of apps as Qlik lists them. Adapters:
  * `lib/qlik/onprem/app-listing.ts` (QRS `POST /qrs/app/table`) and `lib/qlik/cloud/app-listing.ts` (Items API).
  */
+import type { RateLimitMetrics } from '#lib/qlik/cloud/rate-tier-pause.ts';
 import type { CatalogApp } from '#lib/repository/app-catalog.ts';
 
 export interface AppListing {
@@ -16,6 +17,8 @@ export interface AppListing {
   readonly unstable: boolean;
   /** HTTP requests sent to Qlik so far. */
   readonly requests: number;
+  /** How often and how long Qlik's rate limits paused each tier while the listing ran (Qlik Cloud only). */
+  rateLimits?(): RateLimitMetrics;
   close(): Promise<void>;
 }
 

@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { ConflictError } from '#lib/errors.ts';
 import type { LeaseProvider } from '#lib/leases/lease.ts';
+import type { RateLimitMetrics } from '#lib/qlik/cloud/rate-tier-pause.ts';
 import { logger } from '#lib/observability/logger.ts';
 import type { AppCatalog } from '#lib/repository/app-catalog.ts';
 import { syncAppCatalog, SyncFailedError, type SyncCounts, type SyncOutcome, type SyncProgress } from '#lib/repository/app-catalog-sync.ts';
@@ -32,8 +33,8 @@ export interface SyncRequest {
 }
 
 export type SyncRunResult =
-  | { serverId: ServerId; status: 'succeeded'; outcome: SyncOutcome }
-  | { serverId: ServerId; status: 'failed'; error: string }
+  | { serverId: ServerId; status: 'succeeded'; outcome: SyncOutcome; rateLimits?: RateLimitMetrics }
+  | { serverId: ServerId; status: 'failed'; error: string; rateLimits?: RateLimitMetrics }
   | { serverId: ServerId; status: 'skipped'; reason: 'running' | 'not configured' };
 
 export interface AppSyncDeps {
@@ -122,16 +123,18 @@ export class AppSyncService {
         await progress.settled();
         const warning = outcome.removalsSkipped ? 'Apps were added or deleted in Qlik while the sync listed them; removals are left to the next sync.' : null;
         await this.record(serverId, { ...this.finished(startedAt, outcome, null), warning });
-        logger.info('App sync finished', { serverId, ...countsOf(outcome), requests: listing.requests, writes: outcome.writes });
-        return { serverId, status: 'succeeded', outcome };
+        const rateLimits = listing.rateLimits?.();
+        logger.info('App sync finished', { serverId, ...countsOf(outcome), requests: listing.requests, writes: outcome.writes, ...(rateLimits ? { rateLimits } : {}) });
+        return { serverId, status: 'succeeded', outcome, ...(rateLimits ? { rateLimits } : {}) };
       } catch (error) {
         await progress.settled();
         const counts = error instanceof SyncFailedError ? error.counts : zeroCounts();
         const cause = error instanceof SyncFailedError ? error.cause : error;
         const message = describeSyncError(cause);
         await this.record(serverId, { ...this.finished(startedAt, counts, message), removed: 0 });
-        logger.warn('App sync failed', { serverId, error: cause, requests: listing.requests });
-        return { serverId, status: 'failed', error: message };
+        const rateLimits = listing.rateLimits?.();
+        logger.warn('App sync failed', { serverId, error: cause, requests: listing.requests, ...(rateLimits ? { rateLimits } : {}) });
+        return { serverId, status: 'failed', error: message, ...(rateLimits ? { rateLimits } : {}) };
       }
     } finally {
       clearInterval(renewal);

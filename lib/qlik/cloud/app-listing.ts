@@ -4,11 +4,14 @@
  * Qlik Cloud's Apps API has no list call; apps are items: `GET /api/v1/items?resourceType=app&limit=100`
  * (100 is the maximum), following `links.next.href` until there is none, one chain per space type (`shared`,
  * `managed`) running side by side; personal-space apps are left out and cost no requests (a deployment can add
- * them). Space names come from `/api/v1/spaces`, read once per sync beside the first items page. Every request goes through the sync's Tier 1
- * budget; the client waits out a 429 for as long as `Retry-After` says (up to its cap).
+ * them). Space names come from `/api/v1/spaces`, read once per sync beside the first items page. Every try of every
+ * request (all Tier 1) first waits while a 429 pauses Tier 1 for the tenant (whoever got it: the other chain, a
+ * connection test), then takes a slot of the sync's Tier 1 budget (see the client's `admit`). The listing's meter
+ * says how often and how long Tier 1 was paused while it ran (`rateLimits()`, in the sync's log and result).
  */
 import type { QlikCloudApi } from '#lib/qlik/cloud/cloud-api.ts';
 import { pathOfLink, type RateLimitPolicy } from '#lib/qlik/cloud/cloud-client.ts';
+import { RateLimitMeter, type RateLimitMetrics } from '#lib/qlik/cloud/rate-tier-pause.ts';
 import { RequestBudget, SYNC_TIER1_BUDGET } from '#lib/qlik/cloud/request-budget.ts';
 import { normalizeTime } from '#lib/repository/app-hash.ts';
 import type { CatalogApp, ReloadStatus } from '#lib/repository/app-catalog.ts';
@@ -55,6 +58,7 @@ export class CloudAppListing implements AppListing {
   requests = 0;
   private readonly spaceTypes: SyncSpaceType[];
   private readonly budget: RequestBudget;
+  private readonly meter: RateLimitMeter;
 
   constructor(
     private readonly api: QlikCloudApi,
@@ -62,6 +66,12 @@ export class CloudAppListing implements AppListing {
   ) {
     this.spaceTypes = options.spaceTypes?.length ? options.spaceTypes : DEFAULT_SYNC_SPACE_TYPES;
     this.budget = options.budget ?? new RequestBudget(SYNC_TIER1_BUDGET);
+    this.meter = new RateLimitMeter(api.client.pauses);
+  }
+
+  /** Per tier: how often and how long it was paused while this listing ran, its own 429s and waits. */
+  rateLimits(): RateLimitMetrics {
+    return this.meter.metrics();
   }
 
   /** Items report no total; the sync falls back to the previous sync's total. */
@@ -85,6 +95,7 @@ export class CloudAppListing implements AppListing {
 
   close(): Promise<void> {
     // The client's pool is shared per container and outlives a sync.
+    this.meter.stop();
     return Promise.resolve();
   }
 
@@ -96,15 +107,14 @@ export class CloudAppListing implements AppListing {
     return names;
   }
 
-  /** One request per page, inside the budget; stops at the last page or at a link seen before (a loop). */
+  /** One request per page, each try inside the budget; stops at the last page or at a link seen before (a loop). */
   private async *follow<T>(path: string, query: Record<string, string | number | boolean>, operation: 'items.list' | 'spaces.list', signal: AbortSignal) {
     let next: string | null = path;
     let params: Record<string, string | number | boolean> | undefined = query;
     const seen = new Set<string>();
     while (next) {
-      await this.budget.take(signal);
       this.requests++;
-      const page: Page<T> | undefined = await this.api.get<Page<T> | undefined>(next, { operation, query: params, signal });
+      const page: Page<T> | undefined = await this.api.get<Page<T> | undefined>(next, { operation, query: params, signal, budget: this.budget, meter: this.meter });
       yield page?.data ?? [];
       const href: string | undefined = page?.links?.next?.href;
       next = href ? pathOfLink(this.api.client, href) : null;

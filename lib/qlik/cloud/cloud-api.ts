@@ -4,12 +4,17 @@
  */
 import { pathOfLink, type CloudRequest, type CloudResponse, type QlikCloudClient, type QueryValue, type RateLimitPolicy } from '#lib/qlik/cloud/cloud-client.ts';
 import type { QlikCloudOperation } from '#lib/qlik/cloud/permission-errors.ts';
+import type { RateLimitMeter, RateTier } from '#lib/qlik/cloud/rate-tier-pause.ts';
 import type { CloudTokenProvider } from '#lib/qlik/cloud/token-provider.ts';
 
 export interface ApiCallOptions {
   operation: QlikCloudOperation;
   query?: Record<string, QueryValue>;
   signal?: AbortSignal;
+  /** Qlik's rate-limit tier when the method's default is wrong for the endpoint (e.g. `REPORTS_CREATE_TIER`). */
+  tier?: RateTier;
+  budget?: CloudRequest['budget'];
+  meter?: RateLimitMeter;
 }
 
 /** The list shape most Qlik Cloud collections share (items, spaces, webhooks, …). */
@@ -24,10 +29,12 @@ export class QlikCloudApi {
     readonly tokens: CloudTokenProvider,
     /** Callers with a deadline (the connection test) pass a tighter cap than the client's default. */
     private readonly rateLimit?: RateLimitPolicy,
+    /** Counts this caller's rate-limit pauses and waits (a connection test's), unless a call brings its own. */
+    readonly meter?: RateLimitMeter,
   ) {}
 
   async request<T>(req: Omit<CloudRequest, 'bearer'>): Promise<CloudResponse<T>> {
-    return this.tokens.withToken((bearer) => this.client.request<T>({ rateLimit: this.rateLimit, ...req, bearer }));
+    return this.tokens.withToken((bearer) => this.client.request<T>({ rateLimit: this.rateLimit, meter: this.meter, ...req, bearer }));
   }
 
   async get<T>(path: string, options: ApiCallOptions): Promise<T> {

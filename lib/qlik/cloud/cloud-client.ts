@@ -1,8 +1,14 @@
 /**
  * The one HTTP client for Qlik Cloud: an undici Pool with keep-alive per tenant origin per container (a Lambda
  * container reuses its TLS connections across invocations), JSON in and out, same-origin redirects (Qlik answers
- * `/api/v1/users/me` with a 301), `429` + `Retry-After` honoured under a cap, and Qlik's error body kept in
- * typed errors. It knows nothing about tokens: `cloud-api.ts` adds the bearer and the 401 retry.
+ * `/api/v1/users/me` with a 301), and Qlik's error body kept in typed errors. It knows nothing about tokens:
+ * `cloud-api.ts` adds the bearer and the 401 retry.
+ *
+ * Rate limits: every request belongs to a tier (`tier` on the call, else Tier 1 for a GET and Tier 2 otherwise).
+ * A `429` pauses that whole tier for every caller of the tenant in this container (`rate-tier-pause.ts`, which cites
+ * Qlik's documentation); each try of each request first waits for its tier to be open, then for the caller's
+ * `budget` slot if it has one, so the client-side budget and the pause work together. A caller's `rateLimit`
+ * policy caps its own tries and total wait: a pause that would outlast it fails the call at once, unsent.
  *
  * Trust: production uses Node's trust store (which includes NODE_EXTRA_CA_CERTS, read once at process start, so
  * child processes started with it trust a test CA). In-process tests cannot change that store after start, so
@@ -21,11 +27,21 @@ import {
   QlikCloudResponseError,
 } from '#lib/qlik/cloud/cloud-errors.ts';
 import type { QlikCloudOperation } from '#lib/qlik/cloud/permission-errors.ts';
+import {
+  clearRateTierPauses,
+  defaultRateTier,
+  RateTierPauses,
+  rateTierPausesFor,
+  sleep,
+  TierPausedTooLong,
+  type RateLimitMeter,
+  type RateTier,
+} from '#lib/qlik/cloud/rate-tier-pause.ts';
 
 export interface RateLimitPolicy {
   /** Total tries of one call, the first included. */
   maxAttempts: number;
-  /** Sum of all waits for one call; a `Retry-After` that would exceed it fails at once instead of sleeping. */
+  /** Sum of all waits for one call; a tier pause (`Retry-After`) that would exceed it fails at once instead of sleeping. */
   maxTotalWaitMs: number;
 }
 
@@ -60,6 +76,12 @@ export interface CloudRequest {
   /** When false, an error status is returned instead of thrown (the reachability probe reads it). */
   throwOnHttpError?: boolean;
   rateLimit?: RateLimitPolicy;
+  /** Qlik's rate-limit tier of this endpoint; defaults to `defaultRateTier(method)`. */
+  tier?: RateTier;
+  /** A client-side budget this caller keeps to; one slot is taken per try, after the tier's pause. */
+  budget?: { take(signal?: AbortSignal): Promise<void> };
+  /** Counts this caller's pauses, 429s and waits (see `RateLimitMeter`). */
+  meter?: RateLimitMeter;
 }
 
 export interface CloudResponse<T> {
@@ -86,6 +108,8 @@ export class QlikCloudClient {
   constructor(
     readonly origin: string,
     private readonly dispatcher: Dispatcher,
+    /** The tenant's tier pauses; clients of one tenant share them (`getCloudClient`). */
+    readonly pauses: RateTierPauses = new RateTierPauses(),
   ) {
     this.host = new URL(origin).host;
   }
@@ -100,28 +124,34 @@ export class QlikCloudClient {
 
   async request<T>(req: CloudRequest): Promise<CloudResponse<T>> {
     const policy = req.rateLimit ?? DEFAULT_RATE_LIMIT;
+    const tier = req.tier ?? defaultRateTier(req.method);
     let path = withQuery(req.path, req.query);
     let attempts = 0;
     let waitedMs = 0;
     let redirects = 0;
     let transientRetried = false;
+    let limited: { answer: CloudResponse<unknown>; retryAfterMs: number | null } | null = null;
     for (;;) {
+      try {
+        waitedMs += await this.admit(req, tier, policy.maxTotalWaitMs - waitedMs);
+      } catch (error) {
+        if (!(error instanceof TierPausedTooLong)) throw error;
+        const init = limited ? this.errorInit(req, path, limited.answer) : this.pausedErrorInit(req, path);
+        throw new QlikCloudRateLimitError(init, attempts, Math.round(waitedMs + error.waitedMs), limited?.retryAfterMs ?? Math.ceil(error.remainingMs), 'wait');
+      }
       attempts++;
-      const answer = await this.send(req, path);
+      const answer = await this.send(req, path, tier);
       const { status, headers } = answer;
       if (REDIRECTS.has(status) && req.method === 'GET' && req.followRedirects !== false) {
         path = this.redirectTarget(req, path, headers.location, ++redirects, answer);
         continue;
       }
       if (status === 429) {
-        const retryAfterMs = parseRetryAfter(headers['retry-after']);
-        const waitMs = retryAfterMs ?? 1000;
-        const reason = attempts >= policy.maxAttempts ? 'attempts' : waitedMs + waitMs > policy.maxTotalWaitMs ? 'wait' : null;
-        if (reason) {
-          throw new QlikCloudRateLimitError(this.errorInit(req, path, answer), attempts, waitedMs, retryAfterMs, reason);
+        // `send` has paused the tier already; the next try waits for it in `admit`, with every other caller's.
+        limited = { answer, retryAfterMs: parseRetryAfter(headers['retry-after']) };
+        if (attempts >= policy.maxAttempts) {
+          throw new QlikCloudRateLimitError(this.errorInit(req, path, answer), attempts, Math.round(waitedMs), limited.retryAfterMs, 'attempts');
         }
-        await sleep(waitMs, req.signal);
-        waitedMs += waitMs;
         continue;
       }
       if (TRANSIENT.has(status) && !transientRetried && isRetryable(req)) {
@@ -137,7 +167,20 @@ export class QlikCloudClient {
     }
   }
 
-  private async send(req: CloudRequest, path: string): Promise<CloudResponse<unknown>> {
+  /**
+   * Before each try: the tier's pause, then the caller's budget slot, then the pause again in case a 429 paused the
+   * tier while the caller waited for its budget. Throws TierPausedTooLong when a pause would outlast `maxWaitMs`.
+   */
+  private async admit(req: CloudRequest, tier: RateTier, maxWaitMs: number): Promise<number> {
+    const options = { signal: req.signal, meter: req.meter };
+    let waited = await this.pauses.wait(tier, { ...options, maxWaitMs });
+    if (!req.budget) return waited;
+    await req.budget.take(req.signal);
+    waited += await this.pauses.wait(tier, { ...options, maxWaitMs: maxWaitMs - waited });
+    return waited;
+  }
+
+  private async send(req: CloudRequest, path: string, tier: RateTier): Promise<CloudResponse<unknown>> {
     const headers: Record<string, string> = { accept: 'application/json' };
     let body: string | undefined;
     if (req.json !== undefined) {
@@ -161,8 +204,12 @@ export class QlikCloudClient {
       if (req.signal?.aborted) throw error;
       throw new QlikCloudNetworkError(req.method, stripQuery(path), this.host, networkErrorCode(error), { cause: error });
     }
-    const text = await response.body.text();
     const flat = flattenHeaders(response.headers);
+    // Pause the tier the moment the status line is in, before the body is read: a request another caller would
+    // start meanwhile would go into the block.
+    if (response.statusCode === 429) this.pauses.pause(tier, parseRetryAfter(flat['retry-after']), req.meter);
+    else this.pauses.settle(tier);
+    const text = await response.body.text();
     const contentType = flat['content-type'] ?? null;
     let parsed: unknown;
     let isJson = false;
@@ -186,6 +233,11 @@ export class QlikCloudClient {
       throw new QlikCloudResponseError(req.method, stripQuery(from), answer.status, answer.contentType, `a redirect to another host (${target.host})`);
     }
     return target.pathname + target.search;
+  }
+
+  /** A call refused before sending because another caller's 429 paused its tier: no answer of its own to quote. */
+  private pausedErrorInit(req: CloudRequest, path: string) {
+    return { method: req.method, path: stripQuery(path), status: 429, errors: [], traceId: null, contentType: null, operation: req.operation ?? null };
   }
 
   private errorInit(req: CloudRequest, path: string, answer: CloudResponse<unknown>) {
@@ -225,6 +277,7 @@ let defaults: CloudClientOptions = {};
 export function getCloudClient(tenantUrl: string, options: CloudClientOptions = {}): QlikCloudClient {
   const origin = normalizeOrigin(new URL(tenantUrl));
   const merged = { ...defaults, ...options };
+  // An injected dispatcher (a test's MockAgent) is a world of its own, with pauses of its own.
   if (merged.dispatcher) return new QlikCloudClient(origin, merged.dispatcher);
   const extraCa = merged.ca === undefined ? [] : Array.isArray(merged.ca) ? merged.ca : [merged.ca];
   const trust = extraCa.length ? createHash('sha256').update(extraCa.join('\n')).digest('hex') : 'system';
@@ -240,7 +293,7 @@ export function getCloudClient(tenantUrl: string, options: CloudClientOptions = 
         ...(extraCa.length ? { secureContext: secureContextFor(trust, extraCa) } : {}),
       },
     });
-    entry = { client: new QlikCloudClient(origin, pool), pool };
+    entry = { client: new QlikCloudClient(origin, pool, rateTierPausesFor(origin)), pool };
     pools.set(key, entry);
   }
   return entry.client;
@@ -266,10 +319,11 @@ export function setDefaultCloudClientOptions(options: CloudClientOptions): void 
   defaults = { ...options };
 }
 
-/** Closes every pooled connection (tests, and a graceful shutdown of the local runtime). */
+/** Closes every pooled connection and opens every paused tier (tests, and a graceful shutdown of the local runtime). */
 export async function closeCloudClients(): Promise<void> {
   const all = [...pools.values()];
   pools.clear();
+  clearRateTierPauses();
   await Promise.all(all.map(({ pool }) => pool.close().catch(() => undefined)));
 }
 
@@ -310,19 +364,4 @@ function flattenHeaders(headers: Record<string, string | string[] | undefined>):
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(headers)) if (value !== undefined) out[key.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
   return out;
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -18,10 +18,11 @@
  */
 import { CheckFailedError, runCheckLadder, type Check } from '#lib/connection-test/check-ladder.ts';
 import type { CloudConnection } from '#lib/connection-test/connection-types.ts';
-import { registerSecretValue } from '#lib/observability/logger.ts';
+import { logger, registerSecretValue } from '#lib/observability/logger.ts';
 import { QlikCloudApi } from '#lib/qlik/cloud/cloud-api.ts';
 import { getCloudClient, type CloudClientOptions, type RateLimitPolicy } from '#lib/qlik/cloud/cloud-client.ts';
 import { describeQlikCloudError } from '#lib/qlik/cloud/permission-errors.ts';
+import { RateLimitMeter, type RateLimitMetrics } from '#lib/qlik/cloud/rate-tier-pause.ts';
 import { probeTenant } from '#lib/qlik/cloud/reachability.ts';
 import { cloudTokenProvider } from '#lib/qlik/cloud/token-provider.ts';
 import { webIntegrationWarnings } from '#lib/qlik/cloud/web-integration.ts';
@@ -49,10 +50,12 @@ export interface CloudConnectionTestOutcome {
   warnings: string[];
   /** The tenant the OAuth client signed in to (from `/users/me`); the webhook receiver refuses other tenants' events. */
   tenantId: string | null;
+  /** How often and how long Qlik's rate limits paused each tier during the test (also logged). */
+  rateLimits: RateLimitMetrics;
 }
 
 const DEFAULT_DEADLINE_MS = 25_000;
-/** A test must answer inside its deadline, so it waits out a short rate-limit burst at most. */
+/** A test must answer inside its deadline, so it waits out a short rate-limit pause at most (a longer one fails it at once). */
 const TEST_RATE_LIMIT: RateLimitPolicy = { maxAttempts: 4, maxTotalWaitMs: 8_000 };
 
 interface QlikUser {
@@ -72,7 +75,8 @@ export async function testCloudConnection(connection: CloudConnection, options: 
   registerSecretValue(connection.clientSecret);
   const client = getCloudClient(connection.url, options.client);
   const tokens = cloudTokenProvider(client, connection.oauthClientId, connection.clientSecret);
-  const api = new QlikCloudApi(client, tokens, TEST_RATE_LIMIT);
+  const meter = new RateLimitMeter(client.pauses);
+  const api = new QlikCloudApi(client, tokens, TEST_RATE_LIMIT, meter);
   const outcome: { webhook: WebhookState | null; warnings: string[]; tenantId: string | null } = { webhook: null, warnings: [], tenantId: null };
 
   const checks: Check<null>[] = [
@@ -81,7 +85,7 @@ export async function testCloudConnection(connection: CloudConnection, options: 
       timeoutMs: 8_000,
       run: async (_context, signal) => {
         try {
-          return await probeTenant(client, { signal, rateLimit: TEST_RATE_LIMIT });
+          return await probeTenant(client, { signal, rateLimit: TEST_RATE_LIMIT, meter });
         } catch (error) {
           throw new CheckFailedError(describeQlikCloudError(error), { cause: error });
         }
@@ -99,8 +103,10 @@ export async function testCloudConnection(connection: CloudConnection, options: 
       },
     },
   ];
-  const result = await runCheckLadder(checks, null, { deadlineMs: options.deadlineMs ?? DEFAULT_DEADLINE_MS, onProgress: options.onProgress });
-  return { result, webhook: result.ok ? outcome.webhook : null, warnings: outcome.warnings, tenantId: result.ok ? outcome.tenantId : null };
+  const result = await runCheckLadder(checks, null, { deadlineMs: options.deadlineMs ?? DEFAULT_DEADLINE_MS, onProgress: options.onProgress }).finally(() => meter.stop());
+  const rateLimits = meter.metrics();
+  logger.info('Qlik Cloud connection test finished', { host: client.host, ok: result.ok, rateLimits });
+  return { result, webhook: result.ok ? outcome.webhook : null, warnings: outcome.warnings, tenantId: result.ok ? outcome.tenantId : null, rateLimits };
 }
 
 async function authenticateAndProvision(api: QlikCloudApi, connection: CloudConnection, options: CloudConnectionTestOptions, signal: AbortSignal) {

@@ -3,7 +3,7 @@
  * no credentials, so a mistyped URL that lands on someone else's server never receives the client secret.
  */
 import { parseQlikErrorBody, type QlikCloudNetworkError } from '#lib/qlik/cloud/cloud-errors.ts';
-import type { QlikCloudClient, RateLimitPolicy } from '#lib/qlik/cloud/cloud-client.ts';
+import type { CloudRequest, QlikCloudClient } from '#lib/qlik/cloud/cloud-client.ts';
 
 const TLS_TRUST_CODES = new Set([
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
@@ -20,7 +20,7 @@ const TLS_TRUST_CODES = new Set([
  * Resolves with the message of a passed check. Throws an Error whose message is the admin's sentence for a
  * non-Qlik answer, and the client's typed errors otherwise (network, rate limit) for the caller to describe.
  */
-export async function probeTenant(client: QlikCloudClient, options: { signal?: AbortSignal; rateLimit?: RateLimitPolicy } = {}): Promise<string> {
+export async function probeTenant(client: QlikCloudClient, options: Pick<CloudRequest, 'signal' | 'rateLimit' | 'meter'> = {}): Promise<string> {
   const started = performance.now();
   // Network and rate-limit errors propagate typed; the caller turns them into sentences.
   const answer = await client.request<unknown>({
@@ -29,6 +29,7 @@ export async function probeTenant(client: QlikCloudClient, options: { signal?: A
     operation: 'probe',
     signal: options.signal,
     rateLimit: options.rateLimit,
+    meter: options.meter,
     followRedirects: false,
     throwOnHttpError: false,
   });

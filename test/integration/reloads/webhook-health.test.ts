@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clearRateTierPauses } from '#lib/qlik/cloud/rate-tier-pause.ts';
 import type { WebhookSigningSecret } from '#lib/servers/server-record.ts';
 import { startQlikCloudSimulator, type QlikCloudSimulator } from '#test/simulators/qlik-cloud/index.ts';
 import { reloadFinishedEvent, WebhookSender } from '#test/simulators/qlik-cloud/webhook-delivery.ts';
@@ -62,8 +63,10 @@ describe('Qlik Cloud webhook health through the reload-monitor handler', () => {
     expect(failedRun.cloud.status).toBe('failed');
     expect((await cloudView()).webhook).toEqual({ id: webhook.id, enabled: false, disabledReason: expect.stringMatching(/consecutive failed deliveries/) });
 
-    // Act 2: Qlik accepts writes again; the next scheduled run repairs it
+    // Act 2: Qlik accepts writes again (the ten minutes have passed, and with them the client's Tier 2 pause); the
+    // next scheduled run repairs it
     sim.state.tierLimits['2'] = null;
+    clearRateTierPauses();
     const repairRun = await h.runMonitor();
 
     // Assess 2

@@ -31,11 +31,17 @@ export interface SimAuth {
   user: SimUser;
 }
 
+/**
+ * Qlik's rate-limit tiers (`x-qlik-tier` in the specs): `1` for most reads, `2` for writes, and `special:<name>` for an
+ * endpoint with a limit of its own (e.g. the Reports API's `POST /api/v1/reports`, limit 10).
+ */
+export type SimTier = '1' | '2' | `special:${string}`;
+
 export interface SimRoute {
   method: string;
   /** Matched against the path; capture groups become `params`. */
   pattern: RegExp;
-  tier: '1' | '2';
+  tier: SimTier;
   /** False for `/oauth/token`; every API route needs a bearer token. */
   auth: boolean;
   /** The token must carry at least one of these scopes. */
@@ -126,6 +132,11 @@ export const QLIK_CLOUD_ROUTES: SimRoute[] = [
     },
   },
 ];
+
+/** The tier of the route that answers `method path`, or null when no route does. */
+export function tierOfRoute(routes: SimRoute[], method: string, path: string): SimTier | null {
+  return routes.find((r) => r.method === method && r.pattern.test(path))?.tier ?? null;
+}
 
 /** Runs one request through the route table: tier budget, authentication, scopes, handler, error body. */
 export function dispatch(state: QlikCloudState, routes: SimRoute[], req: SimRequest): SimResponse {

@@ -17,7 +17,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestPki } from '#test/support/certificates.ts';
-import { dispatch, QLIK_CLOUD_ROUTES, type SimResponse, type SimRoute } from '#test/simulators/qlik-cloud/routes.ts';
+import { seededRandom } from '#test/support/seeded-random.ts';
+import { traceRateLimits, type RateLimitTrace } from '#test/simulators/qlik-cloud/rate-limit-trace.ts';
+import { dispatch, QLIK_CLOUD_ROUTES, tierOfRoute, type SimResponse, type SimRoute, type SimTier } from '#test/simulators/qlik-cloud/routes.ts';
 import { rateLimited, QlikCloudState, type ClientOptions } from '#test/simulators/qlik-cloud/state.ts';
 
 export interface SimulatorOptions {
@@ -27,6 +29,8 @@ export interface SimulatorOptions {
   /** Start in "not Qlik" mode: every answer is an HTML 404. */
   notQlik?: boolean;
   latencyMs?: number;
+  /** Seed of the latency jitter (`state.faults.latencyJitterMs`). */
+  seed?: number;
 }
 
 export interface SimulatedRequest {
@@ -34,6 +38,8 @@ export interface SimulatedRequest {
   path: string;
   query: string;
   status: number;
+  /** The rate-limit tier of the route that matched, or null when none did. */
+  tier: SimTier | null;
   /** Whether a bearer token was sent (never the token itself). */
   authenticated: boolean;
   startedAt: number;
@@ -52,6 +58,8 @@ export interface QlikCloudSimulator {
   caPem: string;
   /** The same CA written to a file, for NODE_EXTRA_CA_CERTS of child processes. */
   caFile: string;
+  /** Starts recording when each request was sent against the Retry-After windows announced (see rate-limit-trace.ts). */
+  traceRateLimits(): RateLimitTrace;
   close(): Promise<void>;
 }
 
@@ -63,6 +71,7 @@ export async function startQlikCloudSimulator(options: SimulatorOptions = {}): P
   state.faults.latencyMs = options.latencyMs ?? 0;
   const routes = [...(options.routes ?? []), ...QLIK_CLOUD_ROUTES];
   const requests: SimulatedRequest[] = [];
+  const jitter = seededRandom(options.seed ?? 17);
   let origin = '';
 
   const server: Server = createServer({ key: pki.server.keyPem, cert: pki.server.certPem }, (req, res) => {
@@ -73,7 +82,8 @@ export async function startQlikCloudSimulator(options: SimulatorOptions = {}): P
       void (async () => {
         const url = new URL(req.url ?? '/', origin);
         const method = req.method ?? 'GET';
-        if (state.faults.latencyMs > 0) await new Promise((r) => setTimeout(r, state.faults.latencyMs));
+        const latencyMs = state.faults.latencyMs + (state.faults.latencyJitterMs > 0 ? Math.round(jitter() * state.faults.latencyJitterMs) : 0);
+        if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
         let answer: SimResponse;
         try {
           answer = respond(state, routes, {
@@ -92,6 +102,7 @@ export async function startQlikCloudSimulator(options: SimulatorOptions = {}): P
           path: url.pathname,
           query: url.search,
           status: answer.status,
+          tier: tierOfRoute(routes, method, url.pathname),
           authenticated: /^Bearer /i.test(req.headers.authorization ?? ''),
           startedAt,
           durationMs: performance.now() - startedAt,
@@ -114,6 +125,7 @@ export async function startQlikCloudSimulator(options: SimulatorOptions = {}): P
     requests,
     caPem: pki.ca.certPem,
     caFile,
+    traceRateLimits: () => traceRateLimits(origin, (method, path) => tierOfRoute(routes, method, path)),
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

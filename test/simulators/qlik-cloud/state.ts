@@ -5,6 +5,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { SimHttpError, badRequest, unauthorized } from '#test/simulators/qlik-cloud/sim-errors.ts';
+import type { SimTier } from '#test/simulators/qlik-cloud/routes.ts';
 import { WebhookStore } from '#test/simulators/qlik-cloud/webhook-store.ts';
 
 export const DEFAULT_SCOPES = ['user_default', 'admin.apps:read', 'admin.spaces:read', 'webhooks', 'apps.report:export'];
@@ -54,6 +55,8 @@ export interface SimWebIntegration {
 export interface SimFaults {
   /** Added before every answer (simulates the distance to a real tenant). */
   latencyMs: number;
+  /** Up to this much more per answer, drawn from a seeded PRNG (a real tenant's answers do not arrive in lock step). */
+  latencyJitterMs: number;
   /** The next `remaining` requests (optionally only those whose path starts with `pathPrefix`) get 429. */
   rateLimitStorm: { remaining: number; retryAfterSeconds: number; pathPrefix?: string } | null;
   /** The next `remaining` token requests fail with `status`. */
@@ -84,13 +87,21 @@ export class QlikCloudState {
   readonly webhooks: WebhookStore;
   /** `expires_in` of issued tokens (Qlik's documented default is 6 h). */
   tokenLifetimeSeconds = 21_600;
-  /** Per-tier request budgets per window (Tier 1: 1,000/min, Tier 2: 100/min in Qlik); null = unlimited. */
-  tierLimits: Record<'1' | '2', number | null> = { '1': null, '2': null };
+  /**
+   * Per-tier request budgets per window (Tier 1: 1,000/min, Tier 2: 100/min in Qlik); null or absent = unlimited.
+   * Each tier counts in fixed windows of `tierWindowMs` (or its own entry in `tierWindowsMs`). Once a window's budget
+   * is spent, every request of that tier is refused with 429 and `retry-after` until the window ends, as Qlik blocks
+   * a whole tier until Retry-After has passed (https://qlik.dev/apis/rest/rate-limiting). Whether a request sent
+   * into the block lengthens it is not documented; the simulator does not lengthen it, and refused requests do not
+   * count against the next window.
+   */
+  tierLimits: Partial<Record<SimTier, number | null>> = { '1': null, '2': null };
   tierWindowMs = 60_000;
-  readonly faults: SimFaults = { latencyMs: 0, rateLimitStorm: null, tokenEndpointErrors: null, notQlik: false, tokenUsesBeforeExpiry: null, expireTokensAfterCalls: null };
+  tierWindowsMs: Partial<Record<SimTier, number>> = {};
+  readonly faults: SimFaults = { latencyMs: 0, latencyJitterMs: 0, rateLimitStorm: null, tokenEndpointErrors: null, notQlik: false, tokenUsesBeforeExpiry: null, expireTokensAfterCalls: null };
   /** Token requests answered (any outcome), for counting in tests and benchmarks. */
   tokenRequests = 0;
-  private tierUse = { '1': { windowStart: 0, count: 0 }, '2': { windowStart: 0, count: 0 } };
+  private readonly tierUse = new Map<SimTier, { windowStart: number; count: number }>();
 
   constructor(readonly now: () => number = Date.now) {
     this.webhooks = new WebhookStore(now);
@@ -175,17 +186,19 @@ export class QlikCloudState {
   }
 
   /** Counts a request against its tier; throws 429 with `retry-after` when the window's budget is spent. */
-  chargeTier(tier: '1' | '2'): void {
+  chargeTier(tier: SimTier): void {
     const limit = this.tierLimits[tier];
-    if (limit === null) return;
-    const use = this.tierUse[tier];
+    if (limit === null || limit === undefined) return;
+    const windowMs = this.tierWindowsMs[tier] ?? this.tierWindowMs;
+    let use = this.tierUse.get(tier);
+    if (!use) this.tierUse.set(tier, (use = { windowStart: 0, count: 0 }));
     const now = this.now();
-    if (now - use.windowStart >= this.tierWindowMs) {
+    if (now - use.windowStart >= windowMs) {
       use.windowStart = now;
       use.count = 0;
     }
     if (use.count >= limit) {
-      const waitSeconds = Math.max(1, Math.ceil((use.windowStart + this.tierWindowMs - now) / 1000));
+      const waitSeconds = Math.max(1, Math.ceil((use.windowStart + windowMs - now) / 1000));
       throw rateLimited(waitSeconds);
     }
     use.count++;

@@ -6,6 +6,7 @@ import { Agent, request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { getCloudClient, type CloudRequest, type CloudResponse, type QlikCloudClient } from '#lib/qlik/cloud/cloud-client.ts';
 import { QlikCloudRateLimitError } from '#lib/qlik/cloud/cloud-errors.ts';
+import { clearRateTierPauses } from '#lib/qlik/cloud/rate-tier-pause.ts';
 import { TEST_WEBHOOK_URL } from '#test/simulators/qlik-cloud/index.ts';
 import { CLIENT_ID, CLIENT_SECRET, closeAll, startTenant, type Tenant } from '#test/integration/qlik/cloud/cloud-tenant.ts';
 
@@ -23,6 +24,8 @@ describe('Qlik Cloud simulator rules', () => {
   });
   beforeEach(() => {
     tenant.sim.state.tierLimits = { '1': null, '2': null };
+    // A 429 of an earlier test paused its tier in the client; the lifted limits lift that too.
+    clearRateTierPauses();
   });
   afterAll(async () => {
     await tenant.close();
