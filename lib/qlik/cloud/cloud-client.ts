@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { Pool, type Dispatcher } from 'undici';
+import { pinnedConnector } from '#lib/qlik/destination-policy.ts';
 import {
   networkErrorCode,
   parseQlikErrorBody,
@@ -235,10 +236,11 @@ export function getCloudClient(tenantUrl: string, options: CloudClientOptions = 
       connections: 8,
       keepAliveTimeout: 30_000,
       keepAliveMaxTimeout: 120_000,
-      connect: {
+      // Every connection goes through the destination policy, which pins the address it checked.
+      connect: pinnedConnector('cloud', {
         timeout: CONNECT_TIMEOUT_MS,
         ...(extraCa.length ? { secureContext: secureContextFor(trust, extraCa) } : {}),
-      },
+      }),
     });
     entry = { client: new QlikCloudClient(origin, pool), pool };
     pools.set(key, entry);

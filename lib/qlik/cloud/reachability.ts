@@ -3,6 +3,7 @@
  * no credentials, so a mistyped URL that lands on someone else's server never receives the client secret.
  */
 import { parseQlikErrorBody, type QlikCloudNetworkError } from '#lib/qlik/cloud/cloud-errors.ts';
+import { destinationRefusalOf } from '#lib/qlik/destination-policy.ts';
 import type { QlikCloudClient, RateLimitPolicy } from '#lib/qlik/cloud/cloud-client.ts';
 
 const TLS_TRUST_CODES = new Set([
@@ -57,6 +58,8 @@ function looksLikeQlik(status: number, contentType: string | null, body: unknown
 export function describeNetworkError(error: QlikCloudNetworkError): string {
   const host = error.host;
   const code = error.code;
+  const refusal = destinationRefusalOf(error);
+  if (refusal) return refusal.message;
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME') {
     return `The host name ${host} was not found in DNS (${code}). Check the tenant URL for typos; it looks like https://your-tenant.eu.qlikcloud.com.`;
   }

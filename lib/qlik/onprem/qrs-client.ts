@@ -14,9 +14,10 @@
  */
 import { performance } from 'node:perf_hooks';
 import { TLSSocket } from 'node:tls';
-import { Agent, buildConnector, request, type Dispatcher } from 'undici';
+import { Agent, request, type Dispatcher } from 'undici';
 import type { OnPremConnection } from '#lib/connection-test/connection-types.ts';
 import { logger } from '#lib/observability/logger.ts';
+import { pinnedConnector } from '#lib/qlik/destination-policy.ts';
 import { toConnectionError } from '#lib/qlik/onprem/connection-errors.ts';
 import { QrsRequestError } from '#lib/qlik/onprem/qrs-errors.ts';
 import {
@@ -177,7 +178,8 @@ export class QrsClient {
   }
 
   private createAgent(connection: OnPremConnection, options: QrsClientOptions): Agent {
-    const connector = buildConnector({ ...tlsConnectOptions(connection), timeout: this.connectTimeoutMs });
+    // Every connection goes through the destination policy, which pins the address it checked.
+    const connector = pinnedConnector('onprem', { ...tlsConnectOptions(connection), timeout: this.connectTimeoutMs });
     return new Agent({
       connections: options.connections ?? 1,
       // Idle longer than any pause between checks, shorter than Qlik's own keep-alive timeout.

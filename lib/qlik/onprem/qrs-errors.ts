@@ -43,7 +43,9 @@ export type QrsConnectionProblem =
   /** The connection dropped before an answer arrived. */
   | 'reset'
   /** The caller aborted (e.g. the check ladder's timeout). */
-  | 'aborted';
+  | 'aborted'
+  /** The destination policy refused the address (loopback, link-local, metadata, ...); nothing was sent. */
+  | 'destination-refused';
 
 /** Qlik did not answer over HTTP at all: DNS, TCP or TLS failed, or the answer never came. */
 export class QrsConnectionError extends Error {

@@ -4,6 +4,7 @@
  * the host in the Server URL) to fill in "Certificate host name".
  */
 import { connect, type PeerCertificate } from 'node:tls';
+import { pinnedConnectOptions } from '#lib/qlik/destination-policy.ts';
 
 export interface ServerCertificateInfo {
   /** Subject common name, e.g. `QLIKSERVER`. */
@@ -42,12 +43,19 @@ export function probeServerCertificate(options: {
   servername?: string;
   timeoutMs: number;
 }): Promise<ServerCertificateInfo | undefined> {
+  let pinned: ReturnType<typeof pinnedConnectOptions>;
+  try {
+    pinned = pinnedConnectOptions('onprem', options.host, options.port);
+  } catch {
+    return Promise.resolve(undefined);
+  }
   return new Promise((resolve) => {
     const socket = connect({
       host: options.host,
       port: options.port,
       servername: options.servername,
       rejectUnauthorized: false,
+      ...pinned,
     });
     const done = (info: ServerCertificateInfo | undefined) => {
       clearTimeout(timer);
