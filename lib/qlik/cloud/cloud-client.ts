@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { Pool, type Dispatcher } from 'undici';
 import { pinnedConnector } from '#lib/qlik/destination-policy.ts';
+import { safeTraceId } from '#lib/qlik/foreign-text.ts';
 import {
   networkErrorCode,
   parseQlikErrorBody,
@@ -184,7 +185,7 @@ export class QlikCloudClient {
     const target = new URL(location, this.origin + from);
     // The bearer token goes with the request: never follow a redirect to another origin.
     if (normalizeOrigin(target) !== this.origin) {
-      throw new QlikCloudResponseError(req.method, stripQuery(from), answer.status, answer.contentType, `a redirect to another host (${target.host})`);
+      throw new QlikCloudResponseError(req.method, stripQuery(from), answer.status, answer.contentType, 'a redirect to another host');
     }
     return target.pathname + target.search;
   }
@@ -196,7 +197,7 @@ export class QlikCloudClient {
       path: stripQuery(path),
       status: answer.status,
       errors,
-      traceId: traceId ?? answer.headers['x-request-id'] ?? null,
+      traceId: traceId ?? safeTraceId(answer.headers['x-request-id']),
       contentType: answer.contentType,
       operation: req.operation ?? null,
     };
@@ -209,7 +210,7 @@ export class QlikCloudClient {
  */
 export function pathOfLink(client: QlikCloudClient, href: string): string {
   const url = new URL(href, client.origin);
-  if (normalizeOrigin(url) !== client.origin) throw new Error(`Qlik returned a page link to another host (${url.host}).`);
+  if (normalizeOrigin(url) !== client.origin) throw new Error('Qlik returned a page link to another host.');
   return url.pathname + url.search;
 }
 

@@ -4,6 +4,7 @@
  */
 import { parseQlikErrorBody, type QlikCloudNetworkError } from '#lib/qlik/cloud/cloud-errors.ts';
 import { destinationRefusalOf } from '#lib/qlik/destination-policy.ts';
+import { contentTypeLabel } from '#lib/qlik/foreign-text.ts';
 import type { QlikCloudClient, RateLimitPolicy } from '#lib/qlik/cloud/cloud-client.ts';
 
 const TLS_TRUST_CODES = new Set([
@@ -37,7 +38,8 @@ export async function probeTenant(client: QlikCloudClient, options: { signal?: A
   if (looksLikeQlik(answer.status, answer.contentType, answer.body, answer.headers)) {
     return `Reached the Qlik Cloud tenant at ${client.host} over verified TLS (${elapsed} ms).`;
   }
-  const what = `HTTP ${answer.status}${answer.contentType ? `, ${answer.contentType.split(';')[0]}` : ''}`;
+  const type = contentTypeLabel(answer.contentType);
+  const what = `HTTP ${answer.status}${type ? `, ${type}` : ''}`;
   throw new Error(
     `${client.host} answered (${what}), but not like a Qlik Cloud tenant. Check the tenant URL: it is the address you open ` +
       'Qlik Cloud with, like https://your-tenant.eu.qlikcloud.com (or your tenant\'s custom domain).',

@@ -213,7 +213,7 @@ function parseJson<T>(text: string, method: string, path: string, status: number
     return JSON.parse(text) as T;
   } catch (error) {
     // An HTML page here means the port is a proxy or web server, not QRS.
-    throw new QrsRequestError(method, path, status, `the answer is not JSON (starts with ${JSON.stringify(text.slice(0, 40))})`, { cause: error });
+    throw new QrsRequestError(method, path, status, '', { cause: error, problem: 'the answer is not JSON' });
   }
 }
 
