@@ -14,6 +14,7 @@ import { createSecureContext, rootCertificates, type SecureContext } from 'node:
 import { Pool, type Dispatcher } from 'undici';
 import { pinnedConnector } from '#lib/qlik/destination-policy.ts';
 import { safeTraceId } from '#lib/qlik/foreign-text.ts';
+import { KIB, MIB, readCappedText, ResponseTooLargeError } from '#lib/qlik/response-size.ts';
 import {
   networkErrorCode,
   parseQlikErrorBody,
@@ -74,6 +75,25 @@ export interface CloudResponse<T> {
   text: string | null;
   /** The path that finally answered, after redirects. */
   path: string;
+}
+
+/**
+ * The largest answer each call may give, by operation: a page of 100 items or spaces is well under a megabyte, the
+ * token and the anonymous probe are tiny. Anything larger is not the Qlik Cloud API answering.
+ */
+const CLOUD_RESPONSE_LIMITS: Partial<Record<QlikCloudOperation, number>> = {
+  'oauth.token': 64 * KIB,
+  probe: 64 * KIB,
+  'users.me': 256 * KIB,
+  'webIntegrations.read': 256 * KIB,
+  'items.list': 16 * MIB,
+  'spaces.list': 8 * MIB,
+  'webhooks.list': 4 * MIB,
+};
+const DEFAULT_CLOUD_RESPONSE_LIMIT = 1 * MIB;
+
+export function cloudResponseLimit(operation: QlikCloudOperation | undefined): number {
+  return (operation && CLOUD_RESPONSE_LIMITS[operation]) || DEFAULT_CLOUD_RESPONSE_LIMIT;
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -163,9 +183,15 @@ export class QlikCloudClient {
       if (req.signal?.aborted) throw error;
       throw new QlikCloudNetworkError(req.method, stripQuery(path), this.host, networkErrorCode(error), { cause: error });
     }
-    const text = await response.body.text();
     const flat = flattenHeaders(response.headers);
     const contentType = flat['content-type'] ?? null;
+    let text: string;
+    try {
+      text = await readCappedText(response, cloudResponseLimit(req.operation));
+    } catch (error) {
+      if (!(error instanceof ResponseTooLargeError)) throw error;
+      throw new QlikCloudResponseError(req.method, stripQuery(path), response.statusCode, contentType, error.message);
+    }
     let parsed: unknown;
     let isJson = false;
     if (text && contentType?.includes('json')) {

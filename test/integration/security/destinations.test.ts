@@ -231,4 +231,23 @@ describe('destinations and secrets through the real handlers', () => {
       expect(await storedItems()).not.toMatch(/INTERNAL-ONLY-DATA|hunter2/);
     });
   });
+
+  describe('answer size limits', () => {
+    let flood: ForeignServer;
+    beforeAll(async () => {
+      // A megabyte of JSON where a tiny document is due: QRS /qrs/about, the Qlik Cloud probe.
+      flood = await startForeignServer({ status: 200, contentType: 'application/json', body: JSON.stringify({ padding: 'x'.repeat(1024 * 1024) }) });
+    });
+    afterAll(async () => {
+      await flood?.close();
+    });
+
+    it('stops reading an answer larger than its route allows, on both server types', async () => {
+      const onprem = await api.call('POST', '/api/servers/onprem/test', { body: onPremDraft({ url: 'https://127.0.0.1', repositoryPort: flood.port }) });
+      const cloud = await api.call('POST', '/api/servers/cloud/test', { body: { ...cloudDraft, url: flood.url } });
+
+      expect(onprem.json().checks[1]).toMatchObject({ status: 'failed', message: expect.stringMatching(/GET \/qrs\/about answered 200: the answer is larger than 64 KiB/) });
+      expect(cloud.json().checks[0]).toMatchObject({ status: 'failed', message: expect.stringMatching(/larger than 64 KiB/) });
+    });
+  });
 });
