@@ -4,10 +4,7 @@
  * (when the body has Qlik's JSON error shape) and the TLS or network error class are ever repeated, and those only
  * in the shapes Qlik uses. Raw bodies, header values and anything else a server chooses are never repeated.
  */
-
-/** Control characters, and the bidirectional overrides and isolates that make text read differently than it is. */
-export const UNSAFE_TEXT = /[\p{Cc}\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
-const UNSAFE_TEXT_GLOBAL = new RegExp(UNSAFE_TEXT.source, 'gu');
+import { UNSAFE_CHARACTERS_GLOBAL } from '#lib/text/unsafe-characters.ts';
 
 /** Qlik's error codes look like `HTTP-429`, `REP-403001`, `OAUTH-1`: anything else is not repeated. */
 export function safeErrorCode(value: unknown): string | null {
@@ -17,7 +14,7 @@ export function safeErrorCode(value: unknown): string | null {
 /** Qlik's error title on one line, without control or bidi characters, at most 120 characters. */
 export function safeErrorTitle(value: unknown): string {
   if (typeof value !== 'string') return '';
-  const line = value.replace(UNSAFE_TEXT_GLOBAL, ' ').replace(/\s+/g, ' ').trim();
+  const line = value.replace(UNSAFE_CHARACTERS_GLOBAL, ' ').replace(/\s+/g, ' ').trim();
   return line.length > 120 ? `${line.slice(0, 117)}...` : line;
 }
 
