@@ -45,12 +45,28 @@ export class DestinationRefusedError extends Error {
   readonly code = DESTINATION_REFUSED;
 }
 
-/** Reads the two switches from the environment (the functions' and the local runtime's). */
-export function destinationPolicySettings(env: NodeJS.ProcessEnv = process.env): DestinationPolicySettings {
-  const operatorHosts = (env.KPIMAILER_QLIK_CLOUD_HOSTS ?? '')
+/** A host suffix of at least two labels (`qlik.example.com`, `.example.com`): never a bare top-level domain. */
+const HOST_SUFFIX = /^\.?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/;
+
+/**
+ * The operator's Qlik Cloud host suffixes from `KPIMAILER_QLIK_CLOUD_HOSTS` (or the stack's `qlikCloudHosts`):
+ * comma-separated, lower-cased; entries that are not host suffixes come back as `invalid` (the stack refuses them
+ * at synth; at run time they are ignored, so a typo can never open every `.com`).
+ */
+export function parseQlikCloudHosts(value: string): { hosts: string[]; invalid: string[] } {
+  const entries = value
     .split(',')
     .map((host) => host.trim().toLowerCase())
     .filter(Boolean);
+  return { hosts: entries.filter((host) => HOST_SUFFIX.test(host)), invalid: entries.filter((host) => !HOST_SUFFIX.test(host)) };
+}
+
+/**
+ * Reads the two switches from the environment (the functions' and the local runtime's; both are described in
+ * lib/aws/environment.ts). Read on every check rather than once, so a test can turn the loopback switch off and on.
+ */
+export function destinationPolicySettings(env: NodeJS.ProcessEnv = process.env): DestinationPolicySettings {
+  const operatorHosts = parseQlikCloudHosts(env.KPIMAILER_QLIK_CLOUD_HOSTS ?? '').hosts;
   return { cloudHostSuffixes: [...QLIK_CLOUD_HOST_SUFFIXES, ...operatorHosts], allowLoopback: env.KPIMAILER_ALLOW_LOOPBACK_QLIK === 'true' };
 }
 
