@@ -24,7 +24,8 @@ export const MAX_PBE_ITERATIONS = 100_000;
 const BUDGET_UNITS = 180_000;
 const PKCS12_PBE_PREFIX = '1.2.840.113549.1.12.1.';
 
-const QMC_EXPORT = 'Export the client certificate from the QMC (Certificates > Export) in Windows format and upload the new client.pfx.';
+const QMC_EXPORT =
+  'Export the client certificate from the QMC (Certificates > Export) in Windows format and upload the new client.pfx.';
 
 let remaining: number | null = null;
 
@@ -81,7 +82,11 @@ function assertDeclaredCounts(node: forge.asn1.Asn1, depth = 0): void {
   if (depth > 32) return;
   if (!Array.isArray(node.value)) {
     // Safe contents travel DER-encoded inside OCTET STRINGs.
-    if (node.type === forge.asn1.Type.OCTETSTRING && typeof node.value === 'string' && node.value.charCodeAt(0) === 0x30) {
+    if (
+      node.type === forge.asn1.Type.OCTETSTRING &&
+      typeof node.value === 'string' &&
+      node.value.charCodeAt(0) === 0x30
+    ) {
       let inner: forge.asn1.Asn1 | undefined;
       try {
         inner = forge.asn1.fromDer(forge.util.createBuffer(node.value), false);

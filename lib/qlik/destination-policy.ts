@@ -58,7 +58,10 @@ export function parseQlikCloudHosts(value: string): { hosts: string[]; invalid: 
     .split(',')
     .map((host) => host.trim().toLowerCase())
     .filter(Boolean);
-  return { hosts: entries.filter((host) => HOST_SUFFIX.test(host)), invalid: entries.filter((host) => !HOST_SUFFIX.test(host)) };
+  return {
+    hosts: entries.filter((host) => HOST_SUFFIX.test(host)),
+    invalid: entries.filter((host) => !HOST_SUFFIX.test(host)),
+  };
 }
 
 /**
@@ -67,7 +70,10 @@ export function parseQlikCloudHosts(value: string): { hosts: string[]; invalid: 
  */
 export function destinationPolicySettings(env: NodeJS.ProcessEnv = process.env): DestinationPolicySettings {
   const operatorHosts = parseQlikCloudHosts(env.KPIMAILER_QLIK_CLOUD_HOSTS ?? '').hosts;
-  return { cloudHostSuffixes: [...QLIK_CLOUD_HOST_SUFFIXES, ...operatorHosts], allowLoopback: env.KPIMAILER_ALLOW_LOOPBACK_QLIK === 'true' };
+  return {
+    cloudHostSuffixes: [...QLIK_CLOUD_HOST_SUFFIXES, ...operatorHosts],
+    allowLoopback: env.KPIMAILER_ALLOW_LOOPBACK_QLIK === 'true',
+  };
 }
 
 const defaultResolver: HostResolver = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
@@ -94,11 +100,41 @@ function blockList(entries: Array<[string, number, 'ipv4' | 'ipv6']>): BlockList
 
 // Checked in this order, so the metadata address is named as such rather than as link-local.
 const CLASSES: Array<[AddressClass, BlockList]> = [
-  ['metadata', blockList([['169.254.169.254', 32, 'ipv4'], ['fd00:ec2::254', 128, 'ipv6']])],
-  ['loopback', blockList([['127.0.0.0', 8, 'ipv4'], ['::1', 128, 'ipv6']])],
-  ['link-local', blockList([['169.254.0.0', 16, 'ipv4'], ['fe80::', 10, 'ipv6']])],
-  ['unspecified', blockList([['0.0.0.0', 8, 'ipv4'], ['::', 128, 'ipv6']])],
-  ['multicast', blockList([['224.0.0.0', 4, 'ipv4'], ['ff00::', 8, 'ipv6']])],
+  [
+    'metadata',
+    blockList([
+      ['169.254.169.254', 32, 'ipv4'],
+      ['fd00:ec2::254', 128, 'ipv6'],
+    ]),
+  ],
+  [
+    'loopback',
+    blockList([
+      ['127.0.0.0', 8, 'ipv4'],
+      ['::1', 128, 'ipv6'],
+    ]),
+  ],
+  [
+    'link-local',
+    blockList([
+      ['169.254.0.0', 16, 'ipv4'],
+      ['fe80::', 10, 'ipv6'],
+    ]),
+  ],
+  [
+    'unspecified',
+    blockList([
+      ['0.0.0.0', 8, 'ipv4'],
+      ['::', 128, 'ipv6'],
+    ]),
+  ],
+  [
+    'multicast',
+    blockList([
+      ['224.0.0.0', 4, 'ipv4'],
+      ['ff00::', 8, 'ipv6'],
+    ]),
+  ],
   ['broadcast', blockList([['255.255.255.255', 32, 'ipv4']])],
   ['reserved', blockList([['240.0.0.0', 4, 'ipv4']])],
 ];
@@ -136,7 +172,8 @@ function expandIPv6(address: string): number[] | null {
   const parse = (part: string | undefined) => (part ? part.split(':').map((g) => parseInt(g, 16)) : []);
   const left = parse(head);
   const right = parse(tail);
-  const groups = tail === undefined ? left : [...left, ...Array<number>(8 - left.length - right.length).fill(0), ...right];
+  const groups =
+    tail === undefined ? left : [...left, ...Array<number>(8 - left.length - right.length).fill(0), ...right];
   return groups.length === 8 && groups.every((g) => Number.isInteger(g) && g >= 0 && g <= 0xffff) ? groups : null;
 }
 
@@ -158,22 +195,33 @@ function isListedCloudHost(hostname: string, settings: DestinationPolicySettings
   const host = hostname.toLowerCase().replace(/\.$/, '');
   return settings.cloudHostSuffixes.some((suffix) =>
     // `.example.com` admits sub-domains only; `qlik.example.com` also itself (a tenant's custom domain).
-    suffix.startsWith('.') ? host.endsWith(suffix) && host.length > suffix.length : host === suffix || host.endsWith(`.${suffix}`),
+    suffix.startsWith('.')
+      ? host.endsWith(suffix) && host.length > suffix.length
+      : host === suffix || host.endsWith(`.${suffix}`),
   );
 }
 
-function addressProblem(kind: QlikDestinationKind, address: string, settings: DestinationPolicySettings, hostname: string): string | null {
+function addressProblem(
+  kind: QlikDestinationKind,
+  address: string,
+  settings: DestinationPolicySettings,
+  hostname: string,
+): string | null {
   const found = classifyAddress(address);
   const where = hostname === address ? address : `${hostname} (${address})`;
   if (found === 'loopback' && settings.allowLoopback) return null;
   if (found) {
-    const hint = found === 'loopback' ? ' Loopback is allowed only in local development (KPIMAILER_ALLOW_LOOPBACK_QLIK=true).' : '';
+    const hint =
+      found === 'loopback'
+        ? ' Loopback is allowed only in local development (KPIMAILER_ALLOW_LOOPBACK_QLIK=true).'
+        : '';
     return `KPImailer does not connect to ${where}: it is ${DESCRIPTIONS[found]}. Enter the address of your Qlik ${kind === 'cloud' ? 'Cloud tenant' : 'server'}.${hint}`;
   }
   return null;
 }
 
-const CLOUD_HOSTS_HINT = 'Qlik Cloud tenant URLs end in .qlikcloud.com or .qlikcloudgov.com (or a domain listed in KPIMAILER_QLIK_CLOUD_HOSTS)';
+const CLOUD_HOSTS_HINT =
+  'Qlik Cloud tenant URLs end in .qlikcloud.com or .qlikcloudgov.com (or a domain listed in KPIMAILER_QLIK_CLOUD_HOSTS)';
 
 /**
  * What is wrong with a destination before any DNS: the scheme, the port and the host name's domain (Qlik Cloud), and
@@ -188,11 +236,13 @@ function hostProblem(
   settings: DestinationPolicySettings,
 ): { problem: string; route?: never } | { problem: null; route: 'listed' | 'loopback-only' } {
   const host = hostname.replace(/^\[(.*)\]$/, '$1');
-  if (protocol !== 'https:') return { problem: `KPImailer reaches Qlik over https only, not ${protocol.replace(/:$/, '')}.` };
+  if (protocol !== 'https:')
+    return { problem: `KPImailer reaches Qlik over https only, not ${protocol.replace(/:$/, '')}.` };
   if (isIP(host)) {
     const problem = addressProblem(kind, host, settings, host);
     if (problem) return { problem };
-    if (kind === 'cloud' && classifyAddress(host) !== 'loopback') return { problem: `${host} is not a Qlik Cloud address. ${CLOUD_HOSTS_HINT}.` };
+    if (kind === 'cloud' && classifyAddress(host) !== 'loopback')
+      return { problem: `${host} is not a Qlik Cloud address. ${CLOUD_HOSTS_HINT}.` };
     return { problem: null, route: 'listed' };
   }
   if (kind === 'onprem') return { problem: null, route: 'listed' };
@@ -215,7 +265,8 @@ function resolvedProblem(
   for (const { address } of addresses) {
     const problem = addressProblem(kind, address, settings, hostname);
     if (problem) return problem;
-    if (route === 'loopback-only' && classifyAddress(address) !== 'loopback') return `${hostname} is not a Qlik Cloud address. ${CLOUD_HOSTS_HINT}.`;
+    if (route === 'loopback-only' && classifyAddress(address) !== 'loopback')
+      return `${hostname} is not a Qlik Cloud address. ${CLOUD_HOSTS_HINT}.`;
   }
   return null;
 }
@@ -229,7 +280,12 @@ const portOf = (url: URL) => (url.port ? Number(url.port) : 443);
  *
  * @param port The port the connection will use (on-premise: the repository port); defaults to the URL's.
  */
-export async function destinationProblem(kind: QlikDestinationKind, url: string, port?: number, settings = destinationPolicySettings()): Promise<string | null> {
+export async function destinationProblem(
+  kind: QlikDestinationKind,
+  url: string,
+  port?: number,
+  settings = destinationPolicySettings(),
+): Promise<string | null> {
   const parsed = new URL(url);
   const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
   const checked = hostProblem(kind, parsed.protocol, host, port ?? portOf(parsed), settings);
@@ -248,7 +304,11 @@ export async function destinationProblem(kind: QlikDestinationKind, url: string,
 
 type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 /** The `lookup` option of `net.connect`/`tls.connect` (and so of undici's connect options and `ws`). */
-export type PinnedLookup = (hostname: string, options: LookupOneOptions | LookupAllOptions, callback: LookupCallback) => void;
+export type PinnedLookup = (
+  hostname: string,
+  options: LookupOneOptions | LookupAllOptions,
+  callback: LookupCallback,
+) => void;
 
 /**
  * A `lookup` that resolves, refuses the connection when any address is forbidden, and returns the checked addresses
@@ -259,10 +319,12 @@ export function pinnedLookup(kind: QlikDestinationKind, route: 'listed' | 'loopb
     const settings = destinationPolicySettings();
     resolver(hostname).then(
       (all) => {
-        const wanted = options.family === 4 || options.family === 6 ? all.filter((a) => a.family === options.family) : all;
+        const wanted =
+          options.family === 4 || options.family === 6 ? all.filter((a) => a.family === options.family) : all;
         const problem = resolvedProblem(kind, hostname, all, route, settings);
         if (problem) return callback(new DestinationRefusedError(problem), '');
-        if (wanted.length === 0) return callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), '');
+        if (wanted.length === 0)
+          return callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), '');
         if (options.all) callback(null, wanted);
         else callback(null, wanted[0]!.address, wanted[0]!.family);
       },
@@ -276,7 +338,11 @@ export function pinnedLookup(kind: QlikDestinationKind, route: 'listed' | 'loopb
  * `DestinationRefusedError` at once for a refused scheme, port or literal address; otherwise returns the `lookup`
  * that checks and pins the resolved address.
  */
-export function pinnedConnectOptions(kind: QlikDestinationKind, hostname: string, port: number): { lookup: PinnedLookup } {
+export function pinnedConnectOptions(
+  kind: QlikDestinationKind,
+  hostname: string,
+  port: number,
+): { lookup: PinnedLookup } {
   const checked = hostProblem(kind, 'https:', hostname, port, destinationPolicySettings());
   if (checked.problem !== null) throw new DestinationRefusedError(checked.problem);
   return { lookup: pinnedLookup(kind, checked.route) };
@@ -286,7 +352,10 @@ export function pinnedConnectOptions(kind: QlikDestinationKind, hostname: string
  * undici's `connect` for an Agent, Pool or Client: the policy checked on every new connection, then undici's own
  * connector (TLS options as given) with the pinned lookup.
  */
-export function pinnedConnector(kind: QlikDestinationKind, options: buildConnector.BuildOptions): buildConnector.connector {
+export function pinnedConnector(
+  kind: QlikDestinationKind,
+  options: buildConnector.BuildOptions,
+): buildConnector.connector {
   const connectors = new Map<string, buildConnector.connector>();
   return (connectOptions, callback) => {
     const { protocol, hostname, port } = connectOptions;
@@ -297,7 +366,10 @@ export function pinnedConnector(kind: QlikDestinationKind, options: buildConnect
     }
     let connect = connectors.get(checked.route);
     if (!connect) {
-      connect = buildConnector({ ...options, lookup: pinnedLookup(kind, checked.route) } as buildConnector.BuildOptions);
+      connect = buildConnector({
+        ...options,
+        lookup: pinnedLookup(kind, checked.route),
+      } as buildConnector.BuildOptions);
       connectors.set(checked.route, connect);
     }
     connect(connectOptions, callback);

@@ -23,7 +23,14 @@ export function safeTraceId(value: unknown): string | null {
   return typeof value === 'string' && /^[A-Za-z0-9_.:-]{1,64}$/.test(value) ? value : null;
 }
 
-const KNOWN_CONTENT_TYPES = new Set(['application/json', 'application/problem+json', 'text/html', 'text/plain', 'application/xml', 'text/xml']);
+const KNOWN_CONTENT_TYPES = new Set([
+  'application/json',
+  'application/problem+json',
+  'text/html',
+  'text/plain',
+  'application/xml',
+  'text/xml',
+]);
 
 /** `text/html` for a known media type, else `another content type`: the header's value is the server's choice. */
 export function contentTypeLabel(value: string | null | undefined): string | null {

@@ -21,7 +21,10 @@ export function describeBytes(bytes: number): string {
 }
 
 /** The body as UTF-8 text, or `ResponseTooLargeError` once it (or its declared Content-Length) passes `limitBytes`. */
-export async function readCappedText(response: Pick<Dispatcher.ResponseData, 'body' | 'headers'>, limitBytes: number): Promise<string> {
+export async function readCappedText(
+  response: Pick<Dispatcher.ResponseData, 'body' | 'headers'>,
+  limitBytes: number,
+): Promise<string> {
   const declared = Number(response.headers['content-length']);
   if (Number.isFinite(declared) && declared > limitBytes) {
     response.body.destroy();

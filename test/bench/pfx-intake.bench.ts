@@ -27,8 +27,16 @@ export async function run(): Promise<void> {
   const legacy = createClientPfx(pki, 'legacy', { password: PASSWORD });
   const cases: Array<[string, Buffer, Array<string | undefined>]> = [
     ['Windows export (2,000 iterations) opened', legacy, [PASSWORD]],
-    ['1,000,000-iteration MAC and PBE refused', withIterations(legacy, { mac: 1_000_000, pbe: 1_000_000 }), [PASSWORD, undefined]],
-    ['100,000-iteration MAC, two wrong candidates (the budget case)', withIterations(legacy, { mac: 100_000 }), ['a', 'b', 'c']],
+    [
+      '1,000,000-iteration MAC and PBE refused',
+      withIterations(legacy, { mac: 1_000_000, pbe: 1_000_000 }),
+      [PASSWORD, undefined],
+    ],
+    [
+      '100,000-iteration MAC, two wrong candidates (the budget case)',
+      withIterations(legacy, { mac: 100_000 }),
+      ['a', 'b', 'c'],
+    ],
   ];
   // The first pass warms forge's code up; the second is measured.
   for (const [, pfx, candidates] of cases) timeOpen(pfx, candidates);

@@ -30,10 +30,13 @@ describe('destination policy settings in the stack', () => {
     for (const [id, environment] of environments(listed)) {
       expect(environment.KPIMAILER_QLIK_CLOUD_HOSTS, id).toBe('analytics.example.com,.qlik.example.net');
     }
-    for (const [id, environment] of environments(plain)) expect(environment, id).not.toHaveProperty('KPIMAILER_QLIK_CLOUD_HOSTS');
+    for (const [id, environment] of environments(plain))
+      expect(environment, id).not.toHaveProperty('KPIMAILER_QLIK_CLOUD_HOSTS');
   });
 
   it('refuses a qlikCloudHosts entry that is not a host suffix (a bare top-level domain would admit every host under it)', () => {
-    expect(() => synthesizeStack({ qlikCloudHosts: 'qlik.example.com,.com' })).toThrow(/qlikCloudHosts: \.com is not a host name suffix/);
+    expect(() => synthesizeStack({ qlikCloudHosts: 'qlik.example.com,.com' })).toThrow(
+      /qlikCloudHosts: \.com is not a host name suffix/,
+    );
   });
 });

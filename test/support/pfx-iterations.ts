@@ -15,7 +15,8 @@ export interface IterationOverrides {
   pbe?: number;
 }
 
-const integer = (n: number) => asn1.create(asn1.Class.UNIVERSAL, asn1.Type.INTEGER, false, asn1.integerToDer(n).getBytes());
+const integer = (n: number) =>
+  asn1.create(asn1.Class.UNIVERSAL, asn1.Type.INTEGER, false, asn1.integerToDer(n).getBytes());
 
 function rewrite(node: forge.asn1.Asn1, overrides: IterationOverrides): void {
   if (!Array.isArray(node.value)) {
@@ -32,7 +33,13 @@ function rewrite(node: forge.asn1.Asn1, overrides: IterationOverrides): void {
     return;
   }
   const [first, params] = node.value;
-  if (overrides.pbe !== undefined && first?.type === asn1.Type.OID && PBE_OIDS.test(asn1.derToOid(first.value as string)) && params && Array.isArray(params.value)) {
+  if (
+    overrides.pbe !== undefined &&
+    first?.type === asn1.Type.OID &&
+    PBE_OIDS.test(asn1.derToOid(first.value as string)) &&
+    params &&
+    Array.isArray(params.value)
+  ) {
     params.value[1] = integer(overrides.pbe);
   }
   for (const child of node.value) rewrite(child, overrides);

@@ -18,7 +18,10 @@ describe('certificate intake limits through the real handlers', () => {
   });
 
   it('answers 400 naming certificate for a 1,000,000-iteration .pfx on save and test, deriving no key and saving nothing', async () => {
-    const pfx = withIterations(createClientPfx(testPki(), 'legacy', { password: PFX_PASSWORD }), { mac: 1_000_000, pbe: 1_000_000 });
+    const pfx = withIterations(createClientPfx(testPki(), 'legacy', { password: PFX_PASSWORD }), {
+      mac: 1_000_000,
+      pbe: 1_000_000,
+    });
     const draft = onPremDraft({ certificate: { fileName: 'client.pfx', contentBase64: pfx.toString('base64') } });
     const derivations = [
       vi.spyOn(forge.pkcs12, 'generateKey'),
@@ -31,7 +34,12 @@ describe('certificate intake limits through the real handlers', () => {
 
     for (const response of [saved, tested]) {
       expect(response.status).toBe(400);
-      expect(response.json().errors).toEqual([{ field: 'certificate', message: expect.stringMatching(/1,000,000 key-derivation iterations.*at most 100,000/) }]);
+      expect(response.json().errors).toEqual([
+        {
+          field: 'certificate',
+          message: expect.stringMatching(/1,000,000 key-derivation iterations.*at most 100,000/),
+        },
+      ]);
     }
     for (const spy of derivations) expect(spy).not.toHaveBeenCalled();
     expect((await api.call('GET', '/api/servers/onprem')).json().configured).toBe(false);

@@ -48,15 +48,19 @@ describe('destinations and secrets through the real handlers', () => {
   });
 
   /** Every item of the servers table (settings and state), as stored. */
-  const storedItems = async () => JSON.stringify((await api.aws.documentClient.send(new ScanCommand({ TableName: api.aws.serversTableName }))).Items);
-  const fieldsOf = (response: { json: () => { errors?: Array<{ field: string }> } }) => (response.json().errors ?? []).map((e) => e.field);
+  const storedItems = async () =>
+    JSON.stringify((await api.aws.documentClient.send(new ScanCommand({ TableName: api.aws.serversTableName }))).Items);
+  const fieldsOf = (response: { json: () => { errors?: Array<{ field: string }> } }) =>
+    (response.json().errors ?? []).map((e) => e.field);
 
   describe('a stored secret goes only to the destination it was saved for', () => {
     it('refuses a draft test for another host with a blank secret, and that host receives nothing', async () => {
       const before = foreign.connections;
 
       const absent = await api.call('POST', '/api/servers/cloud/test', { body: { url: foreign.url } });
-      const blank = await api.call('POST', '/api/servers/cloud/test', { body: { url: foreign.url, oauthClientSecret: '' } });
+      const blank = await api.call('POST', '/api/servers/cloud/test', {
+        body: { url: foreign.url, oauthClientSecret: '' },
+      });
 
       for (const response of [absent, blank]) {
         expect(response.status).toBe(400);
@@ -71,9 +75,13 @@ describe('destinations and secrets through the real handlers', () => {
       const tokensBefore = tokenCalls();
       const storedBefore = await storedItems();
 
-      const tested = await api.call('POST', '/api/servers/cloud/test', { body: { oauthClientId: 'someone-elses-client' } });
+      const tested = await api.call('POST', '/api/servers/cloud/test', {
+        body: { oauthClientId: 'someone-elses-client' },
+      });
       const view = (await api.call('GET', '/api/servers/cloud')).json();
-      const saved = await api.call('PUT', '/api/servers/cloud', { body: { ...cloudDraft, url: foreign.url, oauthClientSecret: undefined, version: view.version } });
+      const saved = await api.call('PUT', '/api/servers/cloud', {
+        body: { ...cloudDraft, url: foreign.url, oauthClientSecret: undefined, version: view.version },
+      });
 
       expect(tested.status).toBe(400);
       expect(tested.json().errors).toEqual([{ field: 'oauthClientSecret', message: ANOTHER_TENANT }]);
@@ -114,27 +122,37 @@ describe('destinations and secrets through the real handlers', () => {
       expect((await api.call('GET', '/api/servers/onprem')).json().configured).toBe(false);
     });
 
-    it.each([...forbidden, 'https://acme.example.com', 'https://acme.eu.qlikcloud.com:8443', 'https://qlikcloud.com.example.net'])(
-      'refuses %s as a Qlik Cloud tenant on save and on test, naming url',
-      async (url) => {
-        const version = (await api.call('GET', '/api/servers/cloud')).json().version;
-        const saved = await api.call('PUT', '/api/servers/cloud', { body: { ...cloudDraft, url, version } });
-        const tested = await api.call('POST', '/api/servers/cloud/test', { body: { ...cloudDraft, url } });
+    it.each([
+      ...forbidden,
+      'https://acme.example.com',
+      'https://acme.eu.qlikcloud.com:8443',
+      'https://qlikcloud.com.example.net',
+    ])('refuses %s as a Qlik Cloud tenant on save and on test, naming url', async (url) => {
+      const version = (await api.call('GET', '/api/servers/cloud')).json().version;
+      const saved = await api.call('PUT', '/api/servers/cloud', { body: { ...cloudDraft, url, version } });
+      const tested = await api.call('POST', '/api/servers/cloud/test', { body: { ...cloudDraft, url } });
 
-        for (const response of [saved, tested]) {
-          expect(response.status).toBe(400);
-          expect(fieldsOf(response)).toEqual(['url']);
-        }
-      },
-    );
+      for (const response of [saved, tested]) {
+        expect(response.status).toBe(400);
+        expect(fieldsOf(response)).toEqual(['url']);
+      }
+    });
 
     it('refuses loopback unless KPIMAILER_ALLOW_LOOPBACK_QLIK=true, and then lets it through', async () => {
       delete process.env.KPIMAILER_ALLOW_LOOPBACK_QLIK;
       const before = foreign.connections;
-      const loopbacks = ['https://127.0.0.1', 'https://localhost', 'https://[::1]', 'https://[::ffff:127.0.0.1]', 'https://127.1.2.3'];
+      const loopbacks = [
+        'https://127.0.0.1',
+        'https://localhost',
+        'https://[::1]',
+        'https://[::ffff:127.0.0.1]',
+        'https://127.1.2.3',
+      ];
 
       for (const url of loopbacks) {
-        const tested = await api.call('POST', '/api/servers/onprem/test', { body: onPremDraft({ url, repositoryPort: foreign.port }) });
+        const tested = await api.call('POST', '/api/servers/onprem/test', {
+          body: onPremDraft({ url, repositoryPort: foreign.port }),
+        });
         expect(tested.status, url).toBe(400);
         expect(tested.json().errors, url).toEqual([{ field: 'url', message: expect.stringMatching(/loopback/) }]);
       }
@@ -143,7 +161,9 @@ describe('destinations and secrets through the real handlers', () => {
       expect(foreign.connections).toBe(before);
 
       process.env.KPIMAILER_ALLOW_LOOPBACK_QLIK = 'true';
-      const allowed = await api.call('POST', '/api/servers/onprem/test', { body: onPremDraft({ url: 'https://127.0.0.1', repositoryPort: foreign.port }) });
+      const allowed = await api.call('POST', '/api/servers/onprem/test', {
+        body: onPremDraft({ url: 'https://127.0.0.1', repositoryPort: foreign.port }),
+      });
       expect(allowed.status).toBe(200);
       expect(foreign.connections).toBeGreaterThan(before);
     });
@@ -159,12 +179,20 @@ describe('destinations and secrets through the real handlers', () => {
       const before = foreign.connections;
 
       const response = await api.call('POST', '/api/servers/onprem/test', {
-        body: onPremDraft({ url: 'https://qlik.rebind.test', repositoryPort: foreign.port, certificateHostName: 'localhost' }),
+        body: onPremDraft({
+          url: 'https://qlik.rebind.test',
+          repositoryPort: foreign.port,
+          certificateHostName: 'localhost',
+        }),
       });
 
       expect(response.status).toBe(200);
       const [reachable] = response.json().checks;
-      expect(reachable).toMatchObject({ name: 'Server reachable', status: 'failed', message: expect.stringMatching(/qlik\.rebind\.test \(127\.0\.0\.1\).*loopback/) });
+      expect(reachable).toMatchObject({
+        name: 'Server reachable',
+        status: 'failed',
+        message: expect.stringMatching(/qlik\.rebind\.test \(127\.0\.0\.1\).*loopback/),
+      });
       // The connection's own lookup went through the policy: the address it checked is the one it would have used.
       expect(asked.length).toBeGreaterThanOrEqual(2);
       expect(foreign.connections).toBe(before);
@@ -179,9 +207,14 @@ describe('destinations and secrets through the real handlers', () => {
         for (const url of ['https://analytics.example.net', 'https://acme.qlik.example.org']) {
           const response = await api.call('POST', '/api/servers/cloud/test', { body: { ...cloudDraft, url } });
           expect(response.status, url).toBe(200);
-          expect(response.json().checks[0], url).toMatchObject({ status: 'failed', message: expect.stringMatching(/not found in DNS/) });
+          expect(response.json().checks[0], url).toMatchObject({
+            status: 'failed',
+            message: expect.stringMatching(/not found in DNS/),
+          });
         }
-        const bare = await api.call('POST', '/api/servers/cloud/test', { body: { ...cloudDraft, url: 'https://qlik.example.org' } });
+        const bare = await api.call('POST', '/api/servers/cloud/test', {
+          body: { ...cloudDraft, url: 'https://qlik.example.org' },
+        });
         expect(fieldsOf(bare)).toEqual(['url']);
       } finally {
         delete process.env.KPIMAILER_QLIK_CLOUD_HOSTS;
@@ -191,7 +224,9 @@ describe('destinations and secrets through the real handlers', () => {
 
   describe('nothing of a foreign answer is reflected', () => {
     it('keeps a foreign Qlik Sense answer out of the check messages and the stored state', async () => {
-      const response = await api.call('POST', '/api/servers/onprem/test', { body: onPremDraft({ url: 'https://127.0.0.1', repositoryPort: foreign.port }) });
+      const response = await api.call('POST', '/api/servers/onprem/test', {
+        body: onPremDraft({ url: 'https://127.0.0.1', repositoryPort: foreign.port }),
+      });
 
       expect(response.status).toBe(200);
       expect(foreign.received.some((r) => r.startsWith('GET /qrs/about'))).toBe(true);
@@ -236,18 +271,30 @@ describe('destinations and secrets through the real handlers', () => {
     let flood: ForeignServer;
     beforeAll(async () => {
       // A megabyte of JSON where a tiny document is due: QRS /qrs/about, the Qlik Cloud probe.
-      flood = await startForeignServer({ status: 200, contentType: 'application/json', body: JSON.stringify({ padding: 'x'.repeat(1024 * 1024) }) });
+      flood = await startForeignServer({
+        status: 200,
+        contentType: 'application/json',
+        body: JSON.stringify({ padding: 'x'.repeat(1024 * 1024) }),
+      });
     });
     afterAll(async () => {
       await flood?.close();
     });
 
     it('stops reading an answer larger than its route allows, on both server types', async () => {
-      const onprem = await api.call('POST', '/api/servers/onprem/test', { body: onPremDraft({ url: 'https://127.0.0.1', repositoryPort: flood.port }) });
+      const onprem = await api.call('POST', '/api/servers/onprem/test', {
+        body: onPremDraft({ url: 'https://127.0.0.1', repositoryPort: flood.port }),
+      });
       const cloud = await api.call('POST', '/api/servers/cloud/test', { body: { ...cloudDraft, url: flood.url } });
 
-      expect(onprem.json().checks[1]).toMatchObject({ status: 'failed', message: expect.stringMatching(/GET \/qrs\/about answered 200: the answer is larger than 64 KiB/) });
-      expect(cloud.json().checks[0]).toMatchObject({ status: 'failed', message: expect.stringMatching(/larger than 64 KiB/) });
+      expect(onprem.json().checks[1]).toMatchObject({
+        status: 'failed',
+        message: expect.stringMatching(/GET \/qrs\/about answered 200: the answer is larger than 64 KiB/),
+      });
+      expect(cloud.json().checks[0]).toMatchObject({
+        status: 'failed',
+        message: expect.stringMatching(/larger than 64 KiB/),
+      });
     });
   });
 });

@@ -38,15 +38,18 @@ describe('PKCS#12 key-derivation limits', () => {
     ['the legacy RC2/3DES parts', { pbe: 1_000_000 }, legacy],
     ['every part', { mac: 1_000_000, pbe: 1_000_000 }, legacy],
     ['MAC, with a count near 2^31', { mac: 2 ** 31 - 1 }, modern],
-  ])('refuses a file whose %s asks for more than 100,000 iterations, before deriving any key', (_what, overrides, pfx) => {
-    const derivations = spyOnKeyDerivation();
+  ])(
+    'refuses a file whose %s asks for more than 100,000 iterations, before deriving any key',
+    (_what, overrides, pfx) => {
+      const derivations = spyOnKeyDerivation();
 
-    const error = refusal(() => openPkcs12WithPasswords(withIterations(pfx, overrides), [PASSWORD, undefined]));
+      const error = refusal(() => openPkcs12WithPasswords(withIterations(pfx, overrides), [PASSWORD, undefined]));
 
-    expect(error.problem).toBe('excessive-iterations');
-    expect(error.message).toMatch(/at most 100,000/);
-    for (const spy of derivations) expect(spy).not.toHaveBeenCalled();
-  });
+      expect(error.problem).toBe('excessive-iterations');
+      expect(error.message).toMatch(/at most 100,000/);
+      for (const spy of derivations) expect(spy).not.toHaveBeenCalled();
+    },
+  );
 
   it('refuses an intake whose permitted counts add up to more than about a second of work', () => {
     // 100,000 MAC iterations are allowed once; a second password candidate would double them.

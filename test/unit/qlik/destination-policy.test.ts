@@ -43,12 +43,18 @@ describe('destination policy', () => {
       expect(classifyAddress(address)).toBe(kind);
     });
 
-    it.each(['10.0.0.8', '192.168.1.10', '172.16.5.5', '100.64.0.1', '8.8.8.8', 'fd12:3456::1', '2001:db8::1', 'fec0::1'])(
-      '%s is an ordinary address (customers run Qlik on private networks)',
-      (address) => {
-        expect(classifyAddress(address)).toBeNull();
-      },
-    );
+    it.each([
+      '10.0.0.8',
+      '192.168.1.10',
+      '172.16.5.5',
+      '100.64.0.1',
+      '8.8.8.8',
+      'fd12:3456::1',
+      '2001:db8::1',
+      'fec0::1',
+    ])('%s is an ordinary address (customers run Qlik on private networks)', (address) => {
+      expect(classifyAddress(address)).toBeNull();
+    });
   });
 
   describe('Qlik Cloud hosts', () => {
@@ -70,27 +76,37 @@ describe('destination policy', () => {
 
     it('admits an operator-listed custom domain and its sub-domains, or only sub-domains for a leading dot', async () => {
       setHostResolver(async () => [{ address: '34.1.2.3', family: 4 }]);
-      const settings = destinationPolicySettings({ KPIMAILER_QLIK_CLOUD_HOSTS: 'Qlik.Example.com,.tenants.example.net' });
+      const settings = destinationPolicySettings({
+        KPIMAILER_QLIK_CLOUD_HOSTS: 'Qlik.Example.com,.tenants.example.net',
+      });
 
       expect(await destinationProblem('cloud', 'https://qlik.example.com', undefined, settings)).toBeNull();
       expect(await destinationProblem('cloud', 'https://eu.qlik.example.com', undefined, settings)).toBeNull();
       expect(await destinationProblem('cloud', 'https://a.tenants.example.net', undefined, settings)).toBeNull();
-      expect(await destinationProblem('cloud', 'https://tenants.example.net', undefined, settings)).toMatch(/not a Qlik Cloud address/);
+      expect(await destinationProblem('cloud', 'https://tenants.example.net', undefined, settings)).toMatch(
+        /not a Qlik Cloud address/,
+      );
     });
 
     it('refuses a listed name that resolves to a metadata address', async () => {
       setHostResolver(async () => [{ address: '169.254.169.254', family: 4 }]);
 
-      expect(await destinationProblem('cloud', 'https://acme.eu.qlikcloud.com', undefined, withLoopback)).toMatch(/metadata/);
+      expect(await destinationProblem('cloud', 'https://acme.eu.qlikcloud.com', undefined, withLoopback)).toMatch(
+        /metadata/,
+      );
     });
 
     it('admits an unlisted name on any port only while loopback is allowed and it resolves to loopback alone', async () => {
       setHostResolver(async () => [{ address: '127.0.0.1', family: 4 }]);
       expect(await destinationProblem('cloud', 'https://localhost:8443', undefined, withLoopback)).toBeNull();
-      expect(await destinationProblem('cloud', 'https://localhost:8443', undefined, strict)).toMatch(/not a Qlik Cloud address/);
+      expect(await destinationProblem('cloud', 'https://localhost:8443', undefined, strict)).toMatch(
+        /not a Qlik Cloud address/,
+      );
 
       setHostResolver(async () => [{ address: '10.1.1.1', family: 4 }]);
-      expect(await destinationProblem('cloud', 'https://sim.local:8443', undefined, withLoopback)).toMatch(/not a Qlik Cloud address/);
+      expect(await destinationProblem('cloud', 'https://sim.local:8443', undefined, withLoopback)).toMatch(
+        /not a Qlik Cloud address/,
+      );
     });
   });
 
@@ -110,13 +126,19 @@ describe('destination policy', () => {
         { address: 'fe80::5', family: 6 },
       ]);
 
-      expect(await destinationProblem('onprem', 'https://qlik.corp.internal', undefined, strict)).toMatch(/qlik\.corp\.internal \(fe80::5\).*link-local/);
+      expect(await destinationProblem('onprem', 'https://qlik.corp.internal', undefined, strict)).toMatch(
+        /qlik\.corp\.internal \(fe80::5\).*link-local/,
+      );
     });
 
     it('lets loopback through only with the switch, and never link-local', async () => {
-      expect(await destinationProblem('onprem', 'https://127.0.0.1', undefined, strict)).toMatch(/loopback.*KPIMAILER_ALLOW_LOOPBACK_QLIK/);
+      expect(await destinationProblem('onprem', 'https://127.0.0.1', undefined, strict)).toMatch(
+        /loopback.*KPIMAILER_ALLOW_LOOPBACK_QLIK/,
+      );
       expect(await destinationProblem('onprem', 'https://127.0.0.1', undefined, withLoopback)).toBeNull();
-      expect(await destinationProblem('onprem', 'https://169.254.169.254', undefined, withLoopback)).toMatch(/metadata/);
+      expect(await destinationProblem('onprem', 'https://169.254.169.254', undefined, withLoopback)).toMatch(
+        /metadata/,
+      );
     });
   });
 
@@ -128,11 +150,21 @@ describe('destination policy', () => {
       ]);
       const lookup = pinnedLookup('onprem');
 
-      const one = await new Promise((resolve) => lookup('qlik.corp', { family: 4 }, (error, address, family) => resolve({ error, address, family })));
-      const all = await new Promise((resolve) => lookup('qlik.corp', { all: true }, (error, addresses) => resolve({ error, addresses })));
+      const one = await new Promise((resolve) =>
+        lookup('qlik.corp', { family: 4 }, (error, address, family) => resolve({ error, address, family })),
+      );
+      const all = await new Promise((resolve) =>
+        lookup('qlik.corp', { all: true }, (error, addresses) => resolve({ error, addresses })),
+      );
 
       expect(one).toEqual({ error: null, address: '10.9.8.7', family: 4 });
-      expect(all).toEqual({ error: null, addresses: [{ address: '10.9.8.7', family: 4 }, { address: 'fd00::7', family: 6 }] });
+      expect(all).toEqual({
+        error: null,
+        addresses: [
+          { address: '10.9.8.7', family: 4 },
+          { address: 'fd00::7', family: 6 },
+        ],
+      });
     });
 
     it('refuses a connection whose name resolves to a forbidden address, before any packet is sent', async () => {
@@ -140,7 +172,11 @@ describe('destination policy', () => {
       setHostResolver(async () => [{ address: '127.0.0.1', family: 4 }]);
 
       const error = await new Promise<Error>((resolve) => {
-        const socket = connect({ host: 'rebound.example', port: 9, ...pinnedConnectOptions('onprem', 'rebound.example', 9) });
+        const socket = connect({
+          host: 'rebound.example',
+          port: 9,
+          ...pinnedConnectOptions('onprem', 'rebound.example', 9),
+        });
         socket.once('error', resolve);
       });
 
