@@ -4,6 +4,7 @@
  * service must refuse such a file before it derives any key.
  */
 import forge from 'node-forge';
+import { vi } from 'vitest';
 
 const { asn1 } = forge;
 const PBE_OIDS = /^1\.2\.840\.113549\.1\.(12\.1\.\d+|5\.12)$/; // PKCS#12 PBE ciphers, PBKDF2
@@ -51,4 +52,13 @@ export function withIterations(pfx: Buffer, overrides: IterationOverrides): Buff
   rewrite(authSafe!, overrides);
   if (overrides.mac !== undefined && macData && Array.isArray(macData.value)) macData.value[2] = integer(overrides.mac);
   return Buffer.from(asn1.toDer(root).getBytes(), 'binary');
+}
+
+/** Spies on every key derivation forge can run for a PKCS#12 file: the MAC key, PKCS#12 PBE key and IV, PBKDF2. */
+export function spyOnKeyDerivation() {
+  return [
+    vi.spyOn(forge.pkcs12, 'generateKey'),
+    vi.spyOn((forge.pki as unknown as { pbe: { generatePkcs12Key: () => unknown } }).pbe, 'generatePkcs12Key'),
+    vi.spyOn(forge.pkcs5, 'pbkdf2'),
+  ];
 }

@@ -1,8 +1,7 @@
 /** Issue 10 item 6 through the real settings and test-connection handlers: a `.pfx` asking for absurd key derivation. */
-import forge from 'node-forge';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createClientPfx } from '#test/support/certificates.ts';
-import { withIterations } from '#test/support/pfx-iterations.ts';
+import { spyOnKeyDerivation, withIterations } from '#test/support/pfx-iterations.ts';
 import { onPremDraft, PFX_PASSWORD, testPki } from '#test/support/server-drafts.ts';
 import { startHandlers, type HandlerHarness } from '#test/integration/connection-test/handler-harness.ts';
 
@@ -23,11 +22,7 @@ describe('certificate intake limits through the real handlers', () => {
       pbe: 1_000_000,
     });
     const draft = onPremDraft({ certificate: { fileName: 'client.pfx', contentBase64: pfx.toString('base64') } });
-    const derivations = [
-      vi.spyOn(forge.pkcs12, 'generateKey'),
-      vi.spyOn((forge.pki as unknown as { pbe: { generatePkcs12Key: () => unknown } }).pbe, 'generatePkcs12Key'),
-      vi.spyOn(forge.pkcs5, 'pbkdf2'),
-    ];
+    const derivations = spyOnKeyDerivation();
 
     const saved = await api.call('PUT', '/api/servers/onprem', { body: draft });
     const tested = await api.call('POST', '/api/servers/onprem/test', { body: draft });

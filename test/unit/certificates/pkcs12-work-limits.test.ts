@@ -3,21 +3,12 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CertificateError } from '#lib/certificates/certificate-types.ts';
 import { openPkcs12, openPkcs12WithPasswords } from '#lib/certificates/pkcs12.ts';
 import { createClientPfx, createTestPki } from '#test/support/certificates.ts';
-import { withIterations } from '#test/support/pfx-iterations.ts';
+import { spyOnKeyDerivation, withIterations } from '#test/support/pfx-iterations.ts';
 
 const PASSWORD = 'export-pw';
 const pki = createTestPki();
 const modern = createClientPfx(pki, 'modern', { password: PASSWORD });
 const legacy = createClientPfx(pki, 'legacy', { password: PASSWORD });
-
-/** Every key derivation forge can run for a PKCS#12 file: the MAC key, PKCS#12 PBE key and IV, PBKDF2. */
-function spyOnKeyDerivation() {
-  return [
-    vi.spyOn(forge.pkcs12, 'generateKey'),
-    vi.spyOn((forge.pki as unknown as { pbe: { generatePkcs12Key: () => unknown } }).pbe, 'generatePkcs12Key'),
-    vi.spyOn(forge.pkcs5, 'pbkdf2'),
-  ];
-}
 
 const refusal = (open: () => unknown): CertificateError => {
   try {
