@@ -11,8 +11,13 @@ export default defineConfig({
     setupFiles: ['test/support/setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    // The SDK's Node 20 end-of-support notice says nothing about the code under test.
-    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    env: {
+      // The SDK's Node 20 end-of-support notice says nothing about the code under test.
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      // The Qlik simulators listen on loopback, which the destination policy refuses unless this is set (local
+      // development and tests only; the stack never sets it). Suites that test the policy itself unset it.
+      KPIMAILER_ALLOW_LOOPBACK_QLIK: 'true',
+    },
     pool: 'forks',
     maxWorkers: 2,
   },

@@ -6,6 +6,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { FunctionEnvironment } from '#lib/aws/environment.ts';
+import { parseQlikCloudHosts } from '#lib/qlik/destination-policy.ts';
 
 /** The repository root: entries, the lockfile and package.json `imports` (`#lib/*`) resolve from here. */
 export const PROJECT_ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -27,6 +28,21 @@ const COMMON_NODE_OPTIONS = '--enable-source-maps';
 const ESM_REQUIRE_BANNER =
   "import { createRequire as __kpimailerCreateRequire } from 'node:module';" +
   'const require = __kpimailerCreateRequire(import.meta.url);';
+
+/**
+ * The operator's extra Qlik Cloud tenant domains (`cdk deploy -c qlikCloudHosts=qlik.example.com,.example.net`), handed
+ * to every function as `KPIMAILER_QLIK_CLOUD_HOSTS` for the destination policy. `KPIMAILER_ALLOW_LOOPBACK_QLIK` is never
+ * set here: loopback is for local development and tests only.
+ */
+function qlikCloudHostsEnvironment(scope: Construct): FunctionEnvironment {
+  const value = scope.node.tryGetContext('qlikCloudHosts') as unknown;
+  if (value === undefined || value === null || value === '') return {};
+  const { hosts, invalid } = parseQlikCloudHosts(Array.isArray(value) ? value.join(',') : String(value));
+  if (invalid.length > 0) {
+    throw new Error(`qlikCloudHosts: ${invalid.join(', ')} is not a host name suffix like qlik.example.com or .example.net.`);
+  }
+  return hosts.length > 0 ? { KPIMAILER_QLIK_CLOUD_HOSTS: hosts.join(',') } : {};
+}
 
 export interface ServiceFunctionProps {
   /** Folder under `functions/`; the entry is `functions/<name>/handler.ts`, exporting `handler`. */
@@ -98,6 +114,7 @@ export class ServiceFunction extends Construct {
       environment: {
         ...COMMON_ENVIRONMENT,
         NODE_OPTIONS: [COMMON_NODE_OPTIONS, props.nodeOptions].filter(Boolean).join(' '),
+        ...qlikCloudHostsEnvironment(this),
         ...props.environment,
       },
       bundling: {

@@ -41,6 +41,10 @@ const ENVIRONMENT = z.object({
   /** The admin user pool and its app client, which the admin page signs in against (not secret). */
   COGNITO_USER_POOL_ID: z.optional(name),
   COGNITO_USER_POOL_CLIENT_ID: z.optional(name),
+  /** Extra Qlik Cloud tenant domains for the destination policy, comma-separated (the stack's `qlikCloudHosts`). */
+  KPIMAILER_QLIK_CLOUD_HOSTS: z.optional(z.string()),
+  /** `true` lets Qlik connections reach loopback addresses: local development and tests only, never the stack. */
+  KPIMAILER_ALLOW_LOOPBACK_QLIK: z.optional(z.string()),
   /** Where the admin-ui function finds the built page; default `./admin-ui` next to its bundle. */
   ADMIN_UI_DIR: z.optional(name),
 });

@@ -28,7 +28,9 @@ export type CertificateProblem =
   | 'no-matching-certificate'
   | 'expired'
   | 'not-yet-valid'
-  | 'not-a-certificate';
+  | 'not-a-certificate'
+  /** The file asks for more key-derivation work than any real export (pkcs12-work-limits.ts). */
+  | 'excessive-iterations';
 
 /** A certificate the service refuses, with a sentence an admin can act on. */
 export class CertificateError extends Error {

@@ -10,6 +10,7 @@ import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import forge from 'node-forge';
 import { assertWithinValidity, describeCertificate } from '#lib/certificates/certificate-metadata.ts';
 import { CertificateError, type ClientCertificateBundle } from '#lib/certificates/certificate-types.ts';
+import { checkAndChargeMac, withKdfBudget } from '#lib/certificates/pkcs12-work-limits.ts';
 
 export interface OpenPkcs12Options {
   /** The moment validity is checked against; tests pin it. */
@@ -32,12 +33,14 @@ export function openPkcs12(
   password: string | undefined,
   options: OpenPkcs12Options = {},
 ): ClientCertificateBundle {
-  const attempts = password ? [password] : ['', undefined];
-  for (const attempt of attempts) {
-    const pfx = decryptPfx(content, attempt);
-    if (pfx) return bundleFrom(pfx, options.now ?? new Date());
-  }
-  throw wrongPassword(Boolean(password));
+  return withKdfBudget(() => {
+    const attempts = password ? [password] : ['', undefined];
+    for (const attempt of attempts) {
+      const pfx = decryptPfx(content, attempt);
+      if (pfx) return bundleFrom(pfx, options.now ?? new Date());
+    }
+    throw wrongPassword(Boolean(password));
+  });
 }
 
 /**
@@ -54,20 +57,22 @@ export function openPkcs12WithPasswords(
   candidates: Array<string | undefined>,
   options: OpenPkcs12Options = {},
 ): { bundle: ClientCertificateBundle; password: string | undefined } {
-  const tried = new Set<string>();
-  let anyPassword = false;
-  for (const candidate of candidates.length > 0 ? candidates : [undefined]) {
-    // '' and undefined are the same attempt (openPkcs12 tries both ways of saying "no password").
-    if (tried.has(candidate ?? '')) continue;
-    tried.add(candidate ?? '');
-    anyPassword ||= Boolean(candidate);
-    try {
-      return { bundle: openPkcs12(content, candidate, options), password: candidate };
-    } catch (error) {
-      if (!(error instanceof CertificateError && error.problem === 'wrong-password')) throw error;
+  return withKdfBudget(() => {
+    const tried = new Set<string>();
+    let anyPassword = false;
+    for (const candidate of candidates.length > 0 ? candidates : [undefined]) {
+      // '' and undefined are the same attempt (openPkcs12 tries both ways of saying "no password").
+      if (tried.has(candidate ?? '')) continue;
+      tried.add(candidate ?? '');
+      anyPassword ||= Boolean(candidate);
+      try {
+        return { bundle: openPkcs12(content, candidate, options), password: candidate };
+      } catch (error) {
+        if (!(error instanceof CertificateError && error.problem === 'wrong-password')) throw error;
+      }
     }
-  }
-  throw wrongPassword(anyPassword);
+    throw wrongPassword(anyPassword);
+  });
 }
 
 function wrongPassword(passwordGiven: boolean): CertificateError {
@@ -115,9 +120,11 @@ function readPfxAsn1(content: Buffer): forge.asn1.Asn1 {
 function decryptPfx(content: Buffer, password: string | undefined): forge.pkcs12.Pkcs12Pfx | undefined {
   const pfxAsn1 = readPfxAsn1(content);
   const hasMac = Array.isArray(pfxAsn1.value) && pfxAsn1.value.length > 2;
+  checkAndChargeMac(pfxAsn1);
   try {
     return forge.pkcs12.pkcs12FromAsn1(pfxAsn1, false, password);
   } catch (error) {
+    if (error instanceof CertificateError) throw error;
     let failure = classify(error);
     if (failure === 'undecryptable' && password && /[^\x20-\x7e]/.test(password)) {
       // The MAC (PKCS#12 KDF) takes the password as UTF-16, which forge does right, but PBES2/PBKDF2 (AES
@@ -143,7 +150,8 @@ function retryAsUtf8(content: Buffer, password: string): forge.pkcs12.Pkcs12Pfx 
   if (Array.isArray(pfxAsn1.value)) pfxAsn1.value = pfxAsn1.value.slice(0, 2);
   try {
     return forge.pkcs12.pkcs12FromAsn1(pfxAsn1, false, forge.util.encodeUtf8(password));
-  } catch {
+  } catch (error) {
+    if (error instanceof CertificateError) throw error;
     return undefined;
   }
 }

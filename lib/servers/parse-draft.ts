@@ -20,22 +20,37 @@ export function parseDraft(id: ServerId, body: unknown, mode: 'save' | 'test'): 
     throw new ValidationError([{ field: '', message: 'Send the settings as a JSON object.' }]);
   }
   const result = schema.safeParse(body);
-  if (!result.success) throw new ValidationError(toFieldErrors(result.error.issues, id === 'onprem' ? onPremDraftFields : cloudDraftFields));
+  if (!result.success) throw new ValidationError(toFieldErrors(result.error.issues, id === 'onprem' ? onPremDraftFields : cloudDraftFields, body));
   return result.data;
 }
 
-function toFieldErrors(issues: z.core.$ZodIssue[], fields: Record<string, z.ZodType>): FieldError[] {
+/** The value at `path` in the body as sent (zod's issues do not carry it). */
+function valueAt(body: object, path: PropertyKey[]): unknown {
+  let value: unknown = body;
+  for (const key of path) value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  return value;
+}
+
+const TYPE_NAMES: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  int: 'a whole number',
+  boolean: 'true or false',
+  object: 'an object',
+};
+
+function toFieldErrors(issues: z.core.$ZodIssue[], fields: Record<string, z.ZodType>, body: object): FieldError[] {
   return issues.flatMap((issue): FieldError[] => {
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => ({ field: key, message: `"${key}" is not a setting of this server.` }));
     }
     const field = issue.path.map(String).join('.');
-    if (issue.code === 'invalid_type' && issue.input === undefined) {
-      const title = fields[String(issue.path[0])]?.meta()?.title ?? field;
-      return [{ field, message: `${title} is required.` }];
-    }
     if (issue.code === 'invalid_type') {
-      return [{ field, message: `${issue.message.startsWith('Invalid input') ? `Expected ${issue.expected}.` : issue.message}` }];
+      const title = issue.path.length === 1 ? (fields[String(issue.path[0])]?.meta()?.title ?? field) : field;
+      // Absent is "required"; present with the wrong type says which type, so a client bug is not read as a blank field.
+      if (valueAt(body, issue.path) === undefined) return [{ field, message: `${title} is required.` }];
+      const nullable = issue.path.length === 1 && fields[String(issue.path[0])]?.safeParse(null).success === true;
+      return [{ field, message: `${title} must be ${TYPE_NAMES[issue.expected] ?? issue.expected}${nullable ? ' or null' : ''}.` }];
     }
     return [{ field, message: issue.message }];
   });

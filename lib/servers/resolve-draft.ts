@@ -115,6 +115,19 @@ export function resolveOnPremDraft(
   return { type: 'onprem', settings, secret, certificate, rootCertificate };
 }
 
+/**
+ * The settings that say where a stored secret goes. A blank secret field keeps the stored secret only while these are
+ * unchanged: otherwise a draft (a test, or a save followed by a sync) would send the customer's secret to whatever
+ * tenant it names. The client secret goes to `<url>/oauth/token` together with the client ID, so both count.
+ * The on-premise certificate is not listed: its private key never leaves the service (TLS client authentication
+ * proves possession without sending it), and its password is never sent anywhere.
+ */
+const CLOUD_SECRET_DESTINATION = ['url', 'oauthClientId'] as const;
+
+function sameDestination<T extends object>(saved: T | undefined, effective: T, keys: ReadonlyArray<keyof T>): boolean {
+  return saved !== undefined && keys.every((key) => saved[key] === effective[key]);
+}
+
 export function resolveCloudDraft(draft: CloudDraft, current: CloudRecord | null, currentSecret: CloudSecret | null): ResolvedCloud {
   const errors: FieldError[] = [];
   const saved = current?.settings;
@@ -125,12 +138,14 @@ export function resolveCloudDraft(draft: CloudDraft, current: CloudRecord | null
     webIntegrationId: requireField(errors, 'webIntegrationId', draft.webIntegrationId ?? saved?.webIntegrationId, 'Enter the web integration ID.'),
     maxParallelExecutions: draft.maxParallelExecutions ?? saved?.maxParallelExecutions ?? DEFAULT_MAX_PARALLEL_EXECUTIONS,
   };
-  const clientSecret = requireField(
-    errors,
-    'oauthClientSecret',
-    blankToUndefined(draft.oauthClientSecret) ?? currentSecret?.clientSecret,
-    'Enter the OAuth client secret.',
-  );
+  const newSecret = blankToUndefined(draft.oauthClientSecret);
+  const reusesSecretElsewhere = newSecret === undefined && currentSecret !== null && !sameDestination(saved, settings, CLOUD_SECRET_DESTINATION);
+  if (reusesSecretElsewhere) {
+    errors.push({ field: 'oauthClientSecret', message: 'Enter the client secret again to use it with another tenant' });
+  }
+  const clientSecret = reusesSecretElsewhere
+    ? ''
+    : requireField(errors, 'oauthClientSecret', newSecret ?? currentSecret?.clientSecret, 'Enter the OAuth client secret.');
   if (errors.length > 0) throw new ValidationError(errors);
   return { type: 'cloud', settings, secret: { kind: 'cloud', clientSecret } };
 }

@@ -9,6 +9,7 @@
  */
 import { ConflictError, ValidationError } from '#lib/errors.ts';
 import { logger } from '#lib/observability/logger.ts';
+import { destinationProblem } from '#lib/qlik/destination-policy.ts';
 import type { SecretStore, ServerStore } from '#lib/servers/server-ports.ts';
 import type { CloudSecret, OnPremSecret, ServerRecord, ServerSecret } from '#lib/servers/server-record.ts';
 import { adoptedTenantPatch } from '#lib/servers/cloud-tenants.ts';
@@ -36,6 +37,8 @@ export interface ServerServiceDeps {
   /** Default: the deployment's key in the secret store (`fingerprint-key`). */
   fingerprintKey?: FingerprintKeySource;
   now?: () => Date;
+  /** The destination policy's save/test check (default: the process's policy and DNS). */
+  destinations?: (kind: ServerId, url: string) => Promise<string | null>;
 }
 
 export class ServerService {
@@ -74,10 +77,23 @@ export class ServerService {
     const stored = await this.loadWithSecret(id);
     const current = stored?.record ?? null;
     const at = { now: this.now() };
-    const resolved =
-      id === 'onprem'
-        ? resolveOnPremDraft(parsed, current?.type === 'onprem' ? current : null, (stored?.secret as OnPremSecret | undefined) ?? null, at)
-        : resolveCloudDraft(parsed, current?.type === 'cloud' ? current : null, (stored?.secret as CloudSecret | undefined) ?? null);
+    // The effective URL (the draft's, else the saved one) must pass the destination policy before anything uses it.
+    const url = parsed.url ?? current?.settings.url;
+    const urlProblem = url ? await (this.deps.destinations ?? destinationProblem)(id, url) : null;
+    const urlErrors = urlProblem ? [{ field: 'url', message: urlProblem }] : [];
+    let resolved: ResolvedDraft;
+    try {
+      resolved =
+        id === 'onprem'
+          ? resolveOnPremDraft(parsed, current?.type === 'onprem' ? current : null, (stored?.secret as OnPremSecret | undefined) ?? null, at)
+          : resolveCloudDraft(parsed, current?.type === 'cloud' ? current : null, (stored?.secret as CloudSecret | undefined) ?? null);
+    } catch (error) {
+      if (error instanceof ValidationError && urlErrors.length > 0) {
+        throw new ValidationError([...urlErrors, ...error.errors.filter((e) => e.field !== 'url')], { cause: error });
+      }
+      throw error;
+    }
+    if (urlErrors.length > 0) throw new ValidationError(urlErrors);
     return { resolved, current, version: (parsed as { version?: number }).version };
   }
 

@@ -3,6 +3,7 @@
  * (`GET /api/openapi.json`) and, through that document, drives the admin UI's forms (titles, help texts, limits).
  */
 import { z } from 'zod';
+import { UNSAFE_CHARACTERS } from '#lib/text/unsafe-characters.ts';
 
 export const SERVER_IDS = ['onprem', 'cloud'] as const;
 export type ServerId = (typeof SERVER_IDS)[number];
@@ -39,8 +40,13 @@ const httpsOrigin = (what: string) =>
     })
     .transform((value) => new URL(value).origin);
 
-const displayName = z
-  .string()
+/** A name shown to people: control and bidi-override characters would make it read as something else. */
+const plainText = (what: string) =>
+  z
+    .string()
+    .refine((value) => !UNSAFE_CHARACTERS.test(value), `The ${what} contains control or bidirectional-override characters; type it again without them.`);
+
+const displayName = plainText('display name')
   .trim()
   .min(1, 'Enter a display name.')
   .max(100, 'Keep the display name under 100 characters.')
@@ -64,8 +70,7 @@ const version = z
 
 const uploadedFile = (extensions: string[], what: string) =>
   z.strictObject({
-    fileName: z
-      .string()
+    fileName: plainText('file name')
       .trim()
       .min(1)
       .max(255)
@@ -100,14 +105,12 @@ export const onPremDraftFields = {
     title: 'Server URL',
     description: 'The Qlik Sense proxy base URL, like https://qlik.example.com.',
   }),
-  userDirectory: z
-    .string()
+  userDirectory: plainText('user directory')
     .trim()
     .min(1, 'Enter the user directory of the service account.')
     .max(255)
     .meta({ title: 'User directory', description: 'The user directory of the service account, like INTERNAL or CORP.' }),
-  serviceAccountUser: z
-    .string()
+  serviceAccountUser: plainText('service account user')
     .trim()
     .min(1, 'Enter the service account user.')
     .max(255)

@@ -7,6 +7,9 @@ import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
+// The benchmarks run the Qlik simulators on loopback, which the destination policy refuses unless this is set.
+process.env.KPIMAILER_ALLOW_LOOPBACK_QLIK ??= 'true';
+
 const dir = dirname(fileURLToPath(import.meta.url));
 const available = readdirSync(dir)
   .filter((file) => file.endsWith('.bench.ts'))

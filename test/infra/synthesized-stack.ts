@@ -47,11 +47,11 @@ export interface SynthesizedStack {
   dispose(): void;
 }
 
-export function synthesizeStack(): SynthesizedStack {
+export function synthesizeStack(context: Record<string, unknown> = {}): SynthesizedStack {
   const outdir = mkdtempSync(join(tmpdir(), 'kpimailer-infra-'));
   const app = new App({
     outdir,
-    context: { ...CDK_JSON_CONTEXT, ...SKIP_BUNDLING },
+    context: { ...CDK_JSON_CONTEXT, ...SKIP_BUNDLING, ...context },
     builtinCloudFormationValidation: false,
   });
   const stack = buildStack(app);

@@ -18,6 +18,9 @@
 import { createHash } from 'node:crypto';
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { Pool, type Dispatcher } from 'undici';
+import { pinnedConnector } from '#lib/qlik/destination-policy.ts';
+import { safeTraceId } from '#lib/qlik/foreign-text.ts';
+import { KIB, MIB, readCappedText, ResponseTooLargeError } from '#lib/qlik/response-size.ts';
 import {
   networkErrorCode,
   parseQlikErrorBody,
@@ -94,6 +97,25 @@ export interface CloudResponse<T> {
   text: string | null;
   /** The path that finally answered, after redirects. */
   path: string;
+}
+
+/**
+ * The largest answer each call may give, by operation: a page of 100 items or spaces is well under a megabyte, the
+ * token and the anonymous probe are tiny. Anything larger is not the Qlik Cloud API answering.
+ */
+const CLOUD_RESPONSE_LIMITS: Partial<Record<QlikCloudOperation, number>> = {
+  'oauth.token': 64 * KIB,
+  probe: 64 * KIB,
+  'users.me': 256 * KIB,
+  'webIntegrations.read': 256 * KIB,
+  'items.list': 16 * MIB,
+  'spaces.list': 8 * MIB,
+  'webhooks.list': 4 * MIB,
+};
+const DEFAULT_CLOUD_RESPONSE_LIMIT = 1 * MIB;
+
+export function cloudResponseLimit(operation: QlikCloudOperation | undefined): number {
+  return (operation && CLOUD_RESPONSE_LIMITS[operation]) || DEFAULT_CLOUD_RESPONSE_LIMIT;
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -209,8 +231,14 @@ export class QlikCloudClient {
     // start meanwhile would go into the block.
     if (response.statusCode === 429) this.pauses.pause(tier, parseRetryAfter(flat['retry-after']), req.meter);
     else this.pauses.settle(tier);
-    const text = await response.body.text();
     const contentType = flat['content-type'] ?? null;
+    let text: string;
+    try {
+      text = await readCappedText(response, cloudResponseLimit(req.operation));
+    } catch (error) {
+      if (!(error instanceof ResponseTooLargeError)) throw error;
+      throw new QlikCloudResponseError(req.method, stripQuery(path), response.statusCode, contentType, error.message);
+    }
     let parsed: unknown;
     let isJson = false;
     if (text && contentType?.includes('json')) {
@@ -230,7 +258,7 @@ export class QlikCloudClient {
     const target = new URL(location, this.origin + from);
     // The bearer token goes with the request: never follow a redirect to another origin.
     if (normalizeOrigin(target) !== this.origin) {
-      throw new QlikCloudResponseError(req.method, stripQuery(from), answer.status, answer.contentType, `a redirect to another host (${target.host})`);
+      throw new QlikCloudResponseError(req.method, stripQuery(from), answer.status, answer.contentType, 'a redirect to another host');
     }
     return target.pathname + target.search;
   }
@@ -247,7 +275,7 @@ export class QlikCloudClient {
       path: stripQuery(path),
       status: answer.status,
       errors,
-      traceId: traceId ?? answer.headers['x-request-id'] ?? null,
+      traceId: traceId ?? safeTraceId(answer.headers['x-request-id']),
       contentType: answer.contentType,
       operation: req.operation ?? null,
     };
@@ -260,7 +288,7 @@ export class QlikCloudClient {
  */
 export function pathOfLink(client: QlikCloudClient, href: string): string {
   const url = new URL(href, client.origin);
-  if (normalizeOrigin(url) !== client.origin) throw new Error(`Qlik returned a page link to another host (${url.host}).`);
+  if (normalizeOrigin(url) !== client.origin) throw new Error('Qlik returned a page link to another host.');
   return url.pathname + url.search;
 }
 
@@ -288,10 +316,11 @@ export function getCloudClient(tenantUrl: string, options: CloudClientOptions = 
       connections: 8,
       keepAliveTimeout: 30_000,
       keepAliveMaxTimeout: 120_000,
-      connect: {
+      // Every connection goes through the destination policy, which pins the address it checked.
+      connect: pinnedConnector('cloud', {
         timeout: CONNECT_TIMEOUT_MS,
         ...(extraCa.length ? { secureContext: secureContextFor(trust, extraCa) } : {}),
-      },
+      }),
     });
     entry = { client: new QlikCloudClient(origin, pool, rateTierPausesFor(origin)), pool };
     pools.set(key, entry);

@@ -4,6 +4,7 @@
  * through them. Turning them into sentences for an admin is `permission-errors.ts`'s job.
  */
 import type { QlikCloudOperation } from '#lib/qlik/cloud/permission-errors.ts';
+import { contentTypeLabel, safeErrorCode, safeErrorTitle, safeTraceId } from '#lib/qlik/foreign-text.ts';
 
 /** One entry of Qlik's error body. Services differ: `status` is a string in some, a number in others. */
 export interface QlikErrorItem {
@@ -98,7 +99,7 @@ export class QlikCloudResponseError extends Error {
     readonly contentType: string | null,
     problem: string,
   ) {
-    super(`${method} ${path} answered ${status} (${contentType ?? 'no content type'}): ${problem}`);
+    super(`${method} ${path} answered ${status} (${contentTypeLabel(contentType) ?? 'no content type'}): ${problem}`);
   }
 }
 
@@ -117,15 +118,16 @@ export function parseQlikErrorBody(text: string): { errors: QlikErrorItem[]; tra
     for (const item of body.errors) {
       if (!item || typeof item !== 'object') continue;
       const { code, title, detail, status } = item as Record<string, unknown>;
+      // Code and title may reach an admin's message, so only in the shapes Qlik uses; detail is for matching only.
       errors.push({
-        code: typeof code === 'string' ? code : String(code ?? ''),
-        title: typeof title === 'string' ? title : '',
+        code: safeErrorCode(typeof code === 'number' ? String(code) : code) ?? '',
+        title: safeErrorTitle(title),
         ...(typeof detail === 'string' ? { detail } : {}),
         ...(typeof status === 'string' || typeof status === 'number' ? { status } : {}),
       });
     }
   }
-  return { errors, traceId: typeof body.traceId === 'string' ? body.traceId : null };
+  return { errors, traceId: safeTraceId(body.traceId) };
 }
 
 /** Node and undici put the useful code on the error or on its cause (e.g. getaddrinfo ENOTFOUND). */

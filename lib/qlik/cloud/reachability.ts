@@ -3,6 +3,8 @@
  * no credentials, so a mistyped URL that lands on someone else's server never receives the client secret.
  */
 import { parseQlikErrorBody, type QlikCloudNetworkError } from '#lib/qlik/cloud/cloud-errors.ts';
+import { destinationRefusalOf } from '#lib/qlik/destination-policy.ts';
+import { contentTypeLabel } from '#lib/qlik/foreign-text.ts';
 import type { CloudRequest, QlikCloudClient } from '#lib/qlik/cloud/cloud-client.ts';
 
 const TLS_TRUST_CODES = new Set([
@@ -37,7 +39,8 @@ export async function probeTenant(client: QlikCloudClient, options: Pick<CloudRe
   if (looksLikeQlik(answer.status, answer.contentType, answer.body, answer.headers)) {
     return `Reached the Qlik Cloud tenant at ${client.host} over verified TLS (${elapsed} ms).`;
   }
-  const what = `HTTP ${answer.status}${answer.contentType ? `, ${answer.contentType.split(';')[0]}` : ''}`;
+  const type = contentTypeLabel(answer.contentType);
+  const what = `HTTP ${answer.status}${type ? `, ${type}` : ''}`;
   throw new Error(
     `${client.host} answered (${what}), but not like a Qlik Cloud tenant. Check the tenant URL: it is the address you open ` +
       'Qlik Cloud with, like https://your-tenant.eu.qlikcloud.com (or your tenant\'s custom domain).',
@@ -58,6 +61,8 @@ function looksLikeQlik(status: number, contentType: string | null, body: unknown
 export function describeNetworkError(error: QlikCloudNetworkError): string {
   const host = error.host;
   const code = error.code;
+  const refusal = destinationRefusalOf(error);
+  if (refusal) return refusal.message;
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME') {
     return `The host name ${host} was not found in DNS (${code}). Check the tenant URL for typos; it looks like https://your-tenant.eu.qlikcloud.com.`;
   }

@@ -6,6 +6,7 @@
  *
  * A healthy webhook costs two GETs per run and writes nothing.
  */
+import { safeErrorCode, safeErrorTitle } from '#lib/qlik/foreign-text.ts';
 import type { QlikCloudApi } from '#lib/qlik/cloud/cloud-api.ts';
 import type { WebhookProvisioningPort } from '#lib/qlik/cloud/webhook-ports.ts';
 import {
@@ -54,7 +55,9 @@ export async function checkReloadWebhook(
 async function conditionOf(webhook: QlikWebhook | null, port: WebhookProvisioningPort): Promise<ReloadWebhookCondition> {
   if (!webhook) return { kind: 'missing' };
   if (webhook.enabled !== true) {
-    return { kind: 'disabled', webhook, disabledReason: webhook.disabledReason ?? webhook.disabledReasonCode ?? 'Disabled in Qlik Cloud (no reason given).' };
+    // Stored and shown: Qlik's words, kept to one short line of plain text (foreign-text.ts).
+    const reason = safeErrorTitle(webhook.disabledReason) || safeErrorCode(webhook.disabledReasonCode);
+    return { kind: 'disabled', webhook, disabledReason: reason || 'Disabled in Qlik Cloud (no reason given).' };
   }
   const plan = planWebhookRepair(webhook, port.targetUrl, (await port.currentSigningSecret()) !== null);
   if (plan.recreate || plan.needsSecret || plan.operations.length > 0) return { kind: 'drifted', webhook, reasons: plan.reasons };

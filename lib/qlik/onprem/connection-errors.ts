@@ -11,6 +11,7 @@ import {
   type ServerCertificateInfo,
 } from '#lib/qlik/onprem/server-certificate.ts';
 import type { PeerCertificate } from 'node:tls';
+import { destinationRefusalOf } from '#lib/qlik/destination-policy.ts';
 
 export interface FailedCall {
   method: string;
@@ -68,6 +69,7 @@ function socketBytesRead(error: unknown): number | undefined {
 }
 
 function problemOf(error: unknown, call: FailedCall, code: string | undefined): QrsConnectionProblem {
+  if (destinationRefusalOf(error)) return 'destination-refused';
   if (call.abortedByCaller) return 'aborted';
   if (call.timedOutAfterMs !== undefined) return 'timeout';
   if (!code) return 'reset';
@@ -129,9 +131,10 @@ export async function toConnectionError(error: unknown, call: FailedCall): Promi
     'client-certificate-rejected': call.connected
       ? `${where} completed the TLS handshake, then closed the connection without answering (${code}): it refused the client certificate.`
       : `${where} refused the client certificate during the TLS handshake (${code}).`,
-    'tls-other': `The TLS connection to ${where} failed (${code}${(error as Error)?.message ? `: ${(error as Error).message}` : ''}). Check that the Repository port is Qlik's QRS port and that the uploaded certificate is the client certificate exported from this site's QMC.`,
+    'tls-other': `The TLS connection to ${where} failed (${code}). Check that the Repository port is Qlik's QRS port and that the uploaded certificate is the client certificate exported from this site's QMC.`,
     reset: `${where} closed the connection before answering ${call.method} ${call.path}${code ? ` (${code})` : ''}. Check that the Repository port is the QRS port (default 4242), not the proxy or engine port.`,
     aborted: `${call.method} ${call.path} on ${where} was cancelled.`,
+    'destination-refused': destinationRefusalOf(error)?.message ?? `KPImailer does not connect to ${where}.`,
   };
   return new QrsConnectionError(
     problem,

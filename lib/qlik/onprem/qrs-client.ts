@@ -14,11 +14,13 @@
  */
 import { performance } from 'node:perf_hooks';
 import { TLSSocket } from 'node:tls';
-import { Agent, buildConnector, request, type Dispatcher } from 'undici';
+import { Agent, request, type Dispatcher } from 'undici';
 import type { OnPremConnection } from '#lib/connection-test/connection-types.ts';
 import { logger } from '#lib/observability/logger.ts';
+import { pinnedConnector } from '#lib/qlik/destination-policy.ts';
 import { toConnectionError } from '#lib/qlik/onprem/connection-errors.ts';
 import { QrsRequestError } from '#lib/qlik/onprem/qrs-errors.ts';
+import { KIB, MIB, readCappedText, ResponseTooLargeError } from '#lib/qlik/response-size.ts';
 import {
   buildQuery,
   describeRequestPath,
@@ -50,6 +52,26 @@ export interface QrsCallOptions {
   filter?: string;
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** Overrides the route's answer size limit (QRS_RESPONSE_LIMITS). */
+  maxResponseBytes?: number;
+}
+
+/**
+ * The largest answer each QRS route may give. Sized from what the route returns at the largest sites we plan for
+ * (500-row app pages of 100,000-app sites, a week of reload results), with room to spare.
+ */
+const QRS_RESPONSE_LIMITS: Array<[RegExp, number]> = [
+  [/^\/qrs\/about$/, 64 * KIB],
+  [/^\/qrs\/app\/count$/, 64 * KIB],
+  [/^\/qrs\/app\/table$/, 32 * MIB],
+  [/^\/qrs\/app(\/|$)/, 16 * MIB],
+  [/^\/qrs\/executionresult\//, 16 * MIB],
+  [/^\/qrs\/user(\/|$)/, 1 * MIB],
+];
+const DEFAULT_QRS_RESPONSE_LIMIT = 4 * MIB;
+
+export function qrsResponseLimit(path: string): number {
+  return QRS_RESPONSE_LIMITS.find(([route]) => route.test(path))?.[1] ?? DEFAULT_QRS_RESPONSE_LIMIT;
 }
 
 /** What the TLS layer has seen so far; the connection test reports it and the benchmark counts handshakes. */
@@ -134,7 +156,11 @@ export class QrsClient {
         },
         body: body !== undefined ? JSON.stringify(body) : undefined,
       });
-      const text = await response.body.text();
+      const limit = options.maxResponseBytes ?? qrsResponseLimit(path);
+      const text = await readCappedText(response, limit).catch((error: unknown) => {
+        if (error instanceof ResponseTooLargeError) throw new QrsRequestError(method, shownPath, response.statusCode, '', { cause: error, problem: error.message });
+        throw error;
+      });
       logger.debug('QRS call', { qrs: { method, path: shownPath, status: response.statusCode, ms: Math.round(performance.now() - started) } });
       if (response.statusCode < 200 || response.statusCode > 299) {
         throw new QrsRequestError(method, shownPath, response.statusCode, qlikErrorMessage(text));
@@ -177,7 +203,8 @@ export class QrsClient {
   }
 
   private createAgent(connection: OnPremConnection, options: QrsClientOptions): Agent {
-    const connector = buildConnector({ ...tlsConnectOptions(connection), timeout: this.connectTimeoutMs });
+    // Every connection goes through the destination policy, which pins the address it checked.
+    const connector = pinnedConnector('onprem', { ...tlsConnectOptions(connection), timeout: this.connectTimeoutMs });
     return new Agent({
       connections: options.connections ?? 1,
       // Idle longer than any pause between checks, shorter than Qlik's own keep-alive timeout.
@@ -211,7 +238,7 @@ function parseJson<T>(text: string, method: string, path: string, status: number
     return JSON.parse(text) as T;
   } catch (error) {
     // An HTML page here means the port is a proxy or web server, not QRS.
-    throw new QrsRequestError(method, path, status, `the answer is not JSON (starts with ${JSON.stringify(text.slice(0, 40))})`, { cause: error });
+    throw new QrsRequestError(method, path, status, '', { cause: error, problem: 'the answer is not JSON' });
   }
 }
 

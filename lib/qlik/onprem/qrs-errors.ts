@@ -13,11 +13,14 @@ export class QrsRequestError extends Error {
     /** Path and query as sent, minus the xrfkey, e.g. `/qrs/user/full?filter=userId eq 'sa'`. */
     readonly path: string,
     readonly status: number,
-    /** Qlik's error text (trimmed), or '' when the body was empty. */
+    /**
+     * Qlik's error text (trimmed), or '' when the body was empty. For telling errors apart only: it is the server's
+     * own text, so it never goes into a message, a log line or stored state (see foreign-text.ts).
+     */
     readonly qlikMessage: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; /** Our own description of what is wrong with the answer. */ problem?: string },
   ) {
-    super(`QRS ${method} ${path} answered ${status}${qlikMessage ? `: ${qlikMessage}` : ''}`, options);
+    super(`QRS ${method} ${path} answered ${status}${options?.problem ? `: ${options.problem}` : ''}`, options);
   }
 }
 
@@ -43,7 +46,9 @@ export type QrsConnectionProblem =
   /** The connection dropped before an answer arrived. */
   | 'reset'
   /** The caller aborted (e.g. the check ladder's timeout). */
-  | 'aborted';
+  | 'aborted'
+  /** The destination policy refused the address (loopback, link-local, metadata, ...); nothing was sent. */
+  | 'destination-refused';
 
 /** Qlik did not answer over HTTP at all: DNS, TCP or TLS failed, or the answer never came. */
 export class QrsConnectionError extends Error {

@@ -4,6 +4,8 @@
  * the host in the Server URL) to fill in "Certificate host name".
  */
 import { connect, type PeerCertificate } from 'node:tls';
+import { pinnedConnectOptions } from '#lib/qlik/destination-policy.ts';
+import { safeCertificateName } from '#lib/qlik/foreign-text.ts';
 
 export interface ServerCertificateInfo {
   /** Subject common name, e.g. `QLIKSERVER`. */
@@ -21,14 +23,15 @@ const firstOf = (value: string | string[] | undefined): string => (Array.isArray
 /** Turns Node's peer certificate into names; `undefined` when the socket had no certificate. */
 export function describePeerCertificate(cert: PeerCertificate | undefined | null): ServerCertificateInfo | undefined {
   if (!cert || !cert.subject) return undefined;
-  const subject = firstOf(cert.subject.CN as string | string[] | undefined);
+  // The names are the server's own choice and reach admin messages, so they are kept to name characters.
+  const subject = safeCertificateName(firstOf(cert.subject.CN as string | string[] | undefined));
   const altNames = (cert.subjectaltname ?? '')
     .split(/,\s*/)
-    .map((entry) => entry.replace(/^(DNS|IP Address):/, '').trim())
+    .map((entry) => safeCertificateName(entry.replace(/^(DNS|IP Address):/, '').trim()))
     .filter(Boolean);
-  const names = [...new Set([subject, ...altNames].filter(Boolean))];
-  const validTo = cert.valid_to ? new Date(cert.valid_to).toISOString() : '';
-  return { subject, names, issuer: firstOf(cert.issuer?.CN as string | string[] | undefined), validTo };
+  const names = [...new Set([subject, ...altNames].filter(Boolean))].slice(0, 20);
+  const validTo = cert.valid_to && !Number.isNaN(Date.parse(cert.valid_to)) ? new Date(cert.valid_to).toISOString() : '';
+  return { subject, names, issuer: safeCertificateName(firstOf(cert.issuer?.CN as string | string[] | undefined)), validTo };
 }
 
 /**
@@ -42,12 +45,19 @@ export function probeServerCertificate(options: {
   servername?: string;
   timeoutMs: number;
 }): Promise<ServerCertificateInfo | undefined> {
+  let pinned: ReturnType<typeof pinnedConnectOptions>;
+  try {
+    pinned = pinnedConnectOptions('onprem', options.host, options.port);
+  } catch {
+    return Promise.resolve(undefined);
+  }
   return new Promise((resolve) => {
     const socket = connect({
       host: options.host,
       port: options.port,
       servername: options.servername,
       rejectUnauthorized: false,
+      ...pinned,
     });
     const done = (info: ServerCertificateInfo | undefined) => {
       clearTimeout(timer);

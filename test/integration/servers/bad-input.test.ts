@@ -4,7 +4,17 @@ import { startSettingsApi, type SettingsApiHarness } from './settings-api-harnes
 
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex').toString('base64');
 
-type Case = { name: string; id: 'onprem' | 'cloud'; status: number; field?: string; body?: Record<string, unknown>; raw?: string; headers?: Record<string, string> };
+type Case = {
+  name: string;
+  id: 'onprem' | 'cloud';
+  status: number;
+  field?: string;
+  message?: RegExp;
+  body?: Record<string, unknown>;
+  raw?: string;
+  headers?: Record<string, string>;
+};
+const BIDI_OR_CONTROL = /contains control or bidirectional-override characters/;
 
 const cases: Case[] = [
   { name: 'an http:// URL', id: 'onprem', status: 400, field: 'url', body: onPremDraft({ url: 'http://qlik.example.com' }) },
@@ -14,7 +24,14 @@ const cases: Case[] = [
   { name: 'an unknown field', id: 'cloud', status: 400, field: 'tenantRegion', body: cloudDraft({ tenantRegion: 'eu' }) },
   { name: 'maxParallelExecutions 0', id: 'onprem', status: 400, field: 'maxParallelExecutions', body: onPremDraft({ maxParallelExecutions: 0 }) },
   { name: 'maxParallelExecutions 51', id: 'onprem', status: 400, field: 'maxParallelExecutions', body: onPremDraft({ maxParallelExecutions: 51 }) },
-  { name: 'maxParallelExecutions "4"', id: 'cloud', status: 400, field: 'maxParallelExecutions', body: cloudDraft({ maxParallelExecutions: '4' }) },
+  { name: 'maxParallelExecutions "4"', id: 'cloud', status: 400, field: 'maxParallelExecutions', message: /^Max parallel executions must be a number\.$/, body: cloudDraft({ maxParallelExecutions: '4' }) },
+  { name: 'a number as display name', id: 'onprem', status: 400, field: 'displayName', message: /^Display name must be a string\.$/, body: onPremDraft({ displayName: 5 }) },
+  { name: 'null as tenant URL', id: 'cloud', status: 400, field: 'url', message: /^Tenant URL must be a string\.$/, body: cloudDraft({ url: null }) },
+  { name: 'a string as a checkbox', id: 'onprem', status: 400, field: 'allowUntrustedServerCertificate', message: /must be true or false/, body: onPremDraft({ allowUntrustedServerCertificate: 'yes' }) },
+  { name: 'a right-to-left override in the display name', id: 'cloud', status: 400, field: 'displayName', message: BIDI_OR_CONTROL, body: cloudDraft({ displayName: 'Qlik \u202eduorP' }) },
+  { name: 'a NUL in the service account user', id: 'onprem', status: 400, field: 'serviceAccountUser', message: BIDI_OR_CONTROL, body: onPremDraft({ serviceAccountUser: 'sa\u0000admin' }) },
+  { name: 'a bidi isolate in the user directory', id: 'onprem', status: 400, field: 'userDirectory', message: BIDI_OR_CONTROL, body: onPremDraft({ userDirectory: 'CORP\u2066' }) },
+  { name: 'a line break in a file name', id: 'onprem', status: 400, field: 'certificate.fileName', message: BIDI_OR_CONTROL, body: onPremDraft({ certificate: { ...pfxUpload(), fileName: 'a\nb.pfx' } }) },
   { name: 'maxParallelExecutions 4.5', id: 'cloud', status: 400, field: 'maxParallelExecutions', body: cloudDraft({ maxParallelExecutions: 4.5 }) },
   { name: 'a 300 KiB body', id: 'cloud', status: 413, body: cloudDraft({ displayName: 'x'.repeat(300 * 1024) }) },
   { name: 'malformed JSON', id: 'cloud', status: 400, field: '', raw: '{"displayName": "x",' },
@@ -53,6 +70,7 @@ describe('bad input through the real settings handler', () => {
       const problem = response.json();
       expect(problem.status).toBe(c.status);
       if (c.field !== undefined) expect(problem.errors.map((e: { field: string }) => e.field)).toContain(c.field);
+      if (c.message) expect(problem.errors.find((e: { field: string }) => e.field === c.field)?.message).toMatch(c.message);
       expect(response.body).not.toContain(PFX_PASSWORD);
       expect(await api.snapshot()).toBe(before);
     });

@@ -32,13 +32,13 @@ export const authentication: Check<OnPremTestContext> = {
     }
     if (error.status === 403 && /inactive/i.test(error.qlikMessage)) {
       throw new CheckFailedError(
-        `Qlik Sense refused the service account ${accountName(context.connection)}: the account is inactive ("${error.qlikMessage}"). Activate it in the QMC (Users) or use another service account.`,
+        `Qlik Sense refused the service account ${accountName(context.connection)}: Qlik says the account is inactive. Activate it in the QMC (Users) or use another service account.`,
         { cause: error },
       );
     }
     if (error.status === 403 && /xsrf/i.test(error.qlikMessage)) {
       throw new CheckFailedError(
-        `Qlik Sense rejected the request's xrfkey ("${error.qlikMessage}"). A proxy or gateway between KPImailer and Qlik may be rewriting the query string or dropping the X-Qlik-Xrfkey header.`,
+        `Qlik Sense rejected the request's xrfkey (403, XSRF). A proxy or gateway between KPImailer and Qlik may be rewriting the query string or dropping the X-Qlik-Xrfkey header.`,
         { cause: error },
       );
     }

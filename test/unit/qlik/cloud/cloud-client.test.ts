@@ -35,7 +35,7 @@ describe('Qlik Cloud HTTP client', () => {
     it('never follows a redirect to another host (the bearer would go with it)', async () => {
       tenant().intercept({ path: '/api/v1/users/me', method: 'GET' }).reply(302, '', { headers: { location: 'https://evil.example.com/steal' } });
 
-      await expect(client.getJson('/api/v1/users/me', { bearer: 't' })).rejects.toThrow(/a redirect to another host \(evil\.example\.com\)/);
+      await expect(client.getJson('/api/v1/users/me', { bearer: 't' })).rejects.toThrow(/a redirect to another host$/);
     });
   });
 
