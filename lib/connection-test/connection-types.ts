@@ -12,6 +12,8 @@ export interface OnPremConnection {
   serviceAccountUser: string;
   repositoryPort: number;
   enginePort: number;
+  /** The Qlik Proxy Service API (QPS, default 4243) on the URL's host: session tickets, with the client certificate. */
+  proxyApiPort: number;
   /** The machine name in Qlik's server certificate when the URL's host differs. */
   certificateHostName: string | null;
   allowUntrustedServerCertificate: boolean;

@@ -57,6 +57,8 @@ export interface OnPremSettings extends CommonSettings {
   allowUntrustedServerCertificate: boolean;
   repositoryPort: number;
   enginePort: number;
+  /** The Qlik Proxy Service API (tickets); absent on records saved before it existed, read as 4243. */
+  proxyApiPort?: number;
 }
 
 export interface CloudSettings extends CommonSettings {
