@@ -3,7 +3,7 @@
  * clients, testers and sync code receive; it is built by `lib/servers/effective-connection.ts` and lives only
  * in memory.
  */
-import type { WebhookState } from '#lib/servers/server-record.ts';
+import type { ProvisionedVirtualProxy, WebhookState } from '#lib/servers/server-record.ts';
 
 export interface OnPremConnection {
   /** https origin of the Qlik Sense proxy, e.g. https://qlik.example.com */
@@ -24,7 +24,7 @@ export interface OnPremConnection {
     caPems: string[];
   };
   /** The virtual proxy this service provisioned earlier, if any. */
-  virtualProxy: { id: string; prefix: string } | null;
+  virtualProxy: ProvisionedVirtualProxy | null;
 }
 
 export interface CloudConnection {

@@ -13,8 +13,8 @@
  * }
  */
 import { performance } from 'node:perf_hooks';
-import { TLSSocket } from 'node:tls';
-import { Agent, buildConnector, request, type Dispatcher } from 'undici';
+import type { TLSSocket } from 'node:tls';
+import { request, type Agent, type Dispatcher } from 'undici';
 import type { OnPremConnection } from '#lib/connection-test/connection-types.ts';
 import { logger } from '#lib/observability/logger.ts';
 import { toConnectionError } from '#lib/qlik/onprem/connection-errors.ts';
@@ -27,7 +27,8 @@ import {
   qlikUserHeader,
   type QueryValue,
 } from '#lib/qlik/onprem/qrs-request.ts';
-import { qrsTarget, tlsConnectOptions, type QrsTarget } from '#lib/qlik/onprem/qrs-tls.ts';
+import { createQlikAgent } from '#lib/qlik/onprem/qlik-agent.ts';
+import { qrsTarget, type QrsTarget } from '#lib/qlik/onprem/qrs-tls.ts';
 import { describePeerCertificate, type ServerCertificateInfo } from '#lib/qlik/onprem/server-certificate.ts';
 
 export const DEFAULT_CALL_TIMEOUT_MS = 10_000;
@@ -177,21 +178,16 @@ export class QrsClient {
   }
 
   private createAgent(connection: OnPremConnection, options: QrsClientOptions): Agent {
-    const connector = buildConnector({ ...tlsConnectOptions(connection), timeout: this.connectTimeoutMs });
-    return new Agent({
-      connections: options.connections ?? 1,
-      // Idle longer than any pause between checks, shorter than Qlik's own keep-alive timeout.
-      keepAliveTimeout: 10_000,
-      connect: (connectOptions, callback) => {
-        const started = performance.now();
-        this.connecting += 1;
-        // undici passes the URL host as servername and it would win over the one in the connector's options.
-        connector({ ...connectOptions, servername: this.target.servername }, (error, socket) => {
-          this.connecting -= 1;
-          if (!error && socket instanceof TLSSocket) this.recordHandshake(socket, performance.now() - started);
-          if (error) callback(error, null);
-          else callback(null, socket);
-        });
+    return createQlikAgent({
+      connection,
+      target: this.target,
+      clientCertificate: true,
+      connectTimeoutMs: this.connectTimeoutMs,
+      connections: options.connections,
+      onConnecting: () => (this.connecting += 1),
+      onConnected: (socket, ms) => {
+        this.connecting -= 1;
+        if (socket) this.recordHandshake(socket, ms);
       },
     });
   }

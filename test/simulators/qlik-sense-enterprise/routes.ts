@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { newProxyService, virtualProxyCondensed, virtualProxyDefaults, serverNodeCondensed, userCondensed, type Entity } from './entities.ts';
 import { applyFilter, FilterSyntaxError } from './filter.ts';
 import { fastAppCount, fastAppTable } from './apps.ts';
+import type { RouteResponse } from './http-io.ts';
 import type { QlikSenseState } from './state.ts';
 
 export interface RouteRequest {
@@ -17,11 +18,7 @@ export interface RouteRequest {
   body: unknown;
 }
 
-export interface RouteResponse {
-  status: number;
-  /** JSON-serialisable, or a string sent as text (Qlik's error bodies are plain text). */
-  body?: unknown;
-}
+export type { RouteResponse } from './http-io.ts';
 
 type Handler = (state: QlikSenseState, request: RouteRequest, id: string) => RouteResponse;
 
