@@ -80,7 +80,7 @@ export interface ProxySession {
  * retries (while Qlik applies a changed virtual proxy) need no new handshakes.
  */
 export class ProxySessions {
-  readonly door: ProxyDoor;
+  door: ProxyDoor;
   readonly qps: QpsClient;
   readonly proxyTarget: QrsTarget;
   readonly proxyTls: HandshakeCounter = { handshakes: 0, lastHandshakeMs: null };
@@ -113,6 +113,13 @@ export class ProxySessions {
         this.proxyTls.lastHandshakeMs = ms;
       },
     });
+  }
+
+  /** Switches to the virtual proxy as provisioned (its cookie name may differ); resolves true when it changed. */
+  useVirtualProxy(door: ProxyDoor): boolean {
+    const changed = door.prefix !== this.door.prefix || door.sessionCookieHeaderName !== this.door.sessionCookieHeaderName;
+    this.door = { ...door };
+    return changed;
   }
 
   /** Ticket, redemption, identity: resolves with a proven session, or rejects with `ProxySessionError`. */

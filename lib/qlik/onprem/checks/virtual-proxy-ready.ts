@@ -22,10 +22,11 @@ export const virtualProxyReady: Check<OnPremTestContext> = {
       throw qrsFailure(error, "provision the 'kpimailer' virtual proxy");
     }
     context.virtualProxy = { id: outcome.id, prefix: outcome.prefix, sessionCookieHeaderName: outcome.sessionCookieHeaderName };
+    const otherDoor = context.session.sessions.useVirtualProxy({ prefix: outcome.prefix, sessionCookieHeaderName: outcome.sessionCookieHeaderName });
     const origin = await proveSession({
       ...context.session,
-      changed: outcome.status !== 'already correct',
-      whatChanged: `${nameOf(outcome)} ${outcome.status === 'created' ? 'created' : `adjusted (${outcome.adjusted.join(', ')})`}`,
+      changed: outcome.status !== 'already correct' || otherDoor,
+      whatChanged: `${nameOf(outcome)} ${outcome.status === 'created' ? 'created' : outcome.status === 'adjusted' ? `adjusted (${outcome.adjusted.join(', ')})` : 'found'}`,
       signal,
     });
     return `${describeOutcome(outcome)} A session through ${origin}/${outcome.prefix}/ was opened with a ticket as ${accountName(context.connection)}.`;
