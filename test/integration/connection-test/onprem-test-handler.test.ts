@@ -15,8 +15,9 @@ describe('POST /api/servers/onprem/test through the real handler', () => {
     api = await startHandlers();
     draft = {
       displayName: 'Simulated site',
-      url: 'https://127.0.0.1',
+      url: sim.proxy.url,
       repositoryPort: sim.port,
+      proxyApiPort: sim.proxy.apiPort,
       certificateHostName: sim.machineName,
       userDirectory: 'INTERNAL',
       serviceAccountUser: 'sa_kpimailer',

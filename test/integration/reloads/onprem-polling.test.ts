@@ -20,8 +20,9 @@ describe('on-premise reload polling through the reload-monitor handler', () => {
     h = await startReloadHandlers();
     await h.service.save('onprem', {
       displayName: 'Simulated site',
-      url: 'https://127.0.0.1',
+      url: sim.proxy.url,
       repositoryPort: sim.port,
+      proxyApiPort: sim.proxy.apiPort,
       certificateHostName: sim.machineName,
       userDirectory: 'INTERNAL',
       serviceAccountUser: 'sa_kpimailer',
