@@ -125,11 +125,16 @@ export class ProxySessions {
   /** Ticket, redemption, identity: resolves with a proven session, or rejects with `ProxySessionError`. */
   async open(signal?: AbortSignal): Promise<ProxySession> {
     const { prefix } = this.door;
+    // The proxy's TLS handshake need not wait for the ticket: a first, unauthenticated `GET /<prefix>/qps/user`
+    // (documented to answer `{session: "inactive"}`) opens the kept-alive connection the redemption then uses.
+    const warmed = this.proxyTls.handshakes === 0 ? this.get(this.userUrl(), undefined, signal).catch(() => undefined) : undefined;
     let ticket: string;
     try {
       ticket = await this.qps.requestTicket(prefix, this.account, signal);
     } catch (error) {
       throw ticketError(error, { connection: this.connection, prefix, port: this.qps.target.port });
+    } finally {
+      await warmed;
     }
     const sessionId = await this.redeem(ticket, signal);
     return this.sessionFor(sessionId);
@@ -141,9 +146,8 @@ export class ProxySessions {
 
   /** Redeems the ticket, follows same-origin redirects keeping the session cookie, and proves who it is. */
   private async redeem(ticket: string, signal?: AbortSignal): Promise<string> {
-    const { prefix, sessionCookieHeaderName } = this.door;
-    const origin = this.proxyTarget.origin;
-    let url = new URL(`${origin}/${encodeURIComponent(prefix)}/qps/user`);
+    const { sessionCookieHeaderName } = this.door;
+    let url = this.userUrl();
     url.searchParams.set('qlikTicket', ticket);
     let sessionId: string | undefined;
     for (let hop = 0; ; hop += 1) {
@@ -214,6 +218,11 @@ export class ProxySessions {
       });
       throw proxyAnswerError({ kind: 'connection', error: failure }, this.describe());
     }
+  }
+
+  /** `<Server URL>/<prefix>/qps/user`: the personal API that answers who the session is. */
+  private userUrl(): URL {
+    return new URL(`${this.proxyTarget.origin}/${encodeURIComponent(this.door.prefix)}/qps/user`);
   }
 
   private describe() {
