@@ -189,6 +189,21 @@ describe('on-premise connection test: the kpimailer virtual proxy', () => {
     expect(sim.requests.filter((r) => r.method === 'POST').map((r) => r.status)).toEqual([400, 201]);
   });
 
+  it("says the proxy is still being applied when Qlik's proxy does not serve it within the wait", async () => {
+    // Prepare: Qlik takes a minute to apply the new virtual proxy; the check waits 1 s
+    sim.proxy.state.applyDelayMs = 60_000;
+
+    // Act
+    const { result } = await testOnPremConnection(sim.connection(), { applyWaitMs: 1_000 });
+
+    // Assess
+    expect(result.checks.map((c) => c.status)).toEqual(['passed', 'passed', 'passed', 'passed', 'failed']);
+    expect(checkOf(result.checks, 'Virtual proxy ready').message).toMatch(
+      /^Virtual proxy 'kpimailer' created; Qlik's proxy is still applying it, test again in a minute\. \(.*does not serve the virtual proxy 'kpimailer' \(HTTP 404\)/,
+    );
+    expect(sim.state.virtualProxyByPrefix('kpimailer')).toBeDefined();
+  });
+
   it('reports progress after every check', async () => {
     const snapshots: CheckResult[][] = [];
 
