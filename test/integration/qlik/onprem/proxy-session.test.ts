@@ -93,6 +93,49 @@ describe('sessions through the kpimailer virtual proxy', () => {
     expect(second).toMatchObject({ status: 200, body: { session: 'inactive' } });
   });
 
+  it('honours a ticket only within its minute and only on the virtual proxy it was issued for', async () => {
+    seedTicketProxy(sim);
+    const other = sim.state.addVirtualProxy({ prefix: 'other', sessionCookieHeaderName: 'X-Qlik-Session-other', authenticationMethod: 0 }, { linkToAllProxyServices: true });
+    const state = sim.proxy.state;
+    const expired = state.issueTicket(state.served('kpimailer')!, 'INTERNAL', 'sa_kpimailer');
+    expired.expiresAt = Date.now() - 1;
+    const elsewhere = state.issueTicket(state.served('other')!, 'INTERNAL', 'sa_kpimailer');
+
+    const late = await getThroughProxy(sim, `/kpimailer/qps/user?qlikTicket=${expired.ticket}`);
+    const wrongDoor = await getThroughProxy(sim, `/kpimailer/qps/user?qlikTicket=${elsewhere.ticket}`);
+
+    expect(late.body).toEqual({ session: 'inactive' });
+    expect(wrongDoor.body).toEqual({ session: 'inactive' });
+    expect(other.id).toBeTruthy();
+  });
+
+  it('answers the Proxy Service API only with the xrfkey rule and this site\'s client certificate', async () => {
+    seedTicketProxy(sim);
+    const { tls } = sim.connection();
+    const post = async (connect: Record<string, unknown>, query: string, headers: Record<string, string>) => {
+      const dispatcher = new Agent({ connect: { ca: sim.caPem, servername: sim.machineName, ...connect } });
+      try {
+        const response = await request(`https://127.0.0.1:${sim.proxy.apiPort}/qps/kpimailer/ticket${query}`, {
+          method: 'POST',
+          dispatcher,
+          headers: { 'Content-Type': 'application/json', ...headers },
+          body: JSON.stringify({ UserDirectory: 'INTERNAL', UserId: 'sa_kpimailer' }),
+        });
+        return { status: response.statusCode, body: await response.body.text() };
+      } finally {
+        await dispatcher.close();
+      }
+    };
+    const key = 'abcdefghijklmnop';
+    const client = { cert: tls.certPem, key: tls.keyPem };
+
+    expect(await post(client, '', {})).toMatchObject({ status: 403, body: expect.stringMatching(/XSRF/) });
+    expect(await post(client, `?xrfkey=${key}`, { 'X-Qlik-Xrfkey': 'ponmlkjihgfedcba' })).toMatchObject({ status: 403 });
+    expect(await post({}, `?xrfkey=${key}`, { 'X-Qlik-Xrfkey': key })).toMatchObject({ status: 403, body: 'Forbidden' });
+    expect((await post(client, `?xrfkey=${key}`, { 'X-Qlik-Xrfkey': key })).status).toBe(201);
+    expect(await post(client, `?xrfkey=${key}`, { 'X-Qlik-Xrfkey': key }).then((r) => JSON.parse(r.body))).toMatchObject({ UserDirectory: 'INTERNAL', UserId: 'sa_kpimailer', Ticket: expect.any(String) });
+  });
+
   it('gives no session to a request that only names a user in a header', async () => {
     seedTicketProxy(sim);
 
