@@ -23,7 +23,7 @@
 import { request, type Agent, type Dispatcher } from 'undici';
 import type { OnPremConnection } from '#lib/connection-test/connection-types.ts';
 import { logger } from '#lib/observability/logger.ts';
-import { toConnectionError } from '#lib/qlik/onprem/connection-errors.ts';
+import { targetOfCall, toConnectionError } from '#lib/qlik/onprem/connection-errors.ts';
 import { proxyAnswerError, ticketError } from '#lib/qlik/onprem/proxy-session-errors.ts';
 import { QpsClient, type HandshakeCounter, type QlikUserRef } from '#lib/qlik/onprem/qps-client.ts';
 import { createQlikAgent } from '#lib/qlik/onprem/qlik-agent.ts';
@@ -206,11 +206,7 @@ export class ProxySessions {
       const failure = await toConnectionError(error, {
         method: 'GET',
         path: url.pathname,
-        host: this.proxyTarget.host,
-        port: this.proxyTarget.port,
-        checkedName: this.proxyTarget.checkedName,
-        checkedNameSource: this.proxyTarget.checkedNameSource,
-        servername: this.proxyTarget.servername,
+        ...targetOfCall(this.proxyTarget),
         connected: this.proxyTls.handshakes > 0,
         timedOutAfterMs: timeout.aborted && !signal?.aborted ? this.timeoutMs : undefined,
         connectTimeoutMs: this.connectTimeoutMs,

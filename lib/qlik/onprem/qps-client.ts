@@ -15,7 +15,7 @@
 import type { Dispatcher } from 'undici';
 import { request } from 'undici';
 import type { OnPremConnection } from '#lib/connection-test/connection-types.ts';
-import { toConnectionError } from '#lib/qlik/onprem/connection-errors.ts';
+import { targetOfCall, toConnectionError } from '#lib/qlik/onprem/connection-errors.ts';
 import { createQlikAgent } from '#lib/qlik/onprem/qlik-agent.ts';
 import { QrsRequestError } from '#lib/qlik/onprem/qrs-errors.ts';
 import { buildQuery, newXrfkey, qlikErrorMessage } from '#lib/qlik/onprem/qrs-request.ts';
@@ -114,11 +114,7 @@ export class QpsClient {
       throw await toConnectionError(error, {
         method,
         path,
-        host: this.target.host,
-        port: this.target.port,
-        checkedName: this.target.checkedName,
-        checkedNameSource: this.target.checkedNameSource,
-        servername: this.target.servername,
+        ...targetOfCall(this.target),
         connected: this.connecting === 0 && this.tls.handshakes > 0,
         timedOutAfterMs: timeout.aborted && !signal?.aborted ? this.timeoutMs : undefined,
         connectTimeoutMs: this.connectTimeoutMs,

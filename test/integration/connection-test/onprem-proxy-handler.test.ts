@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Agent, request } from 'undici';
-import { createClientPfx } from '#test/support/certificates.ts';
+import { simulatedSiteDraft } from '#test/support/server-drafts.ts';
 import { closedPort, startQlikSenseSimulator, type QlikSenseSimulator } from '#test/simulators/qlik-sense-enterprise/index.ts';
 import { startHandlers, type HandlerHarness } from './handler-harness.ts';
 
@@ -12,19 +12,7 @@ interface TestAnswer {
   checks: { name: string; status: string; message: string }[];
 }
 
-/** The draft an admin enters for the simulated site: the proxy as Server URL, QRS and Proxy Service API ports. */
-const draftFor = (sim: QlikSenseSimulator, overrides: Record<string, unknown> = {}) => ({
-  displayName: 'Simulated site',
-  url: sim.proxy.url,
-  repositoryPort: sim.port,
-  proxyApiPort: sim.proxy.apiPort,
-  certificateHostName: sim.machineName,
-  userDirectory: 'INTERNAL',
-  serviceAccountUser: 'sa_kpimailer',
-  certificate: { fileName: 'client.pfx', contentBase64: createClientPfx(sim.pki, 'modern', { password: PASSWORD }).toString('base64') },
-  certificatePassword: PASSWORD,
-  ...overrides,
-});
+const draftFor = (sim: QlikSenseSimulator, overrides: Record<string, unknown> = {}) => simulatedSiteDraft(sim, { password: PASSWORD }, overrides);
 
 /** What a browser (or anyone) gets from the proxy at `<Server URL>/kpimailer/qps/user` with only a user header. */
 async function askProxyWithHeader(sim: QlikSenseSimulator, header: string, user: string) {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Entity } from '#test/simulators/qlik-sense-enterprise/entities.ts';
 import { startQlikSenseSimulator, type QlikSenseSimulator } from '#test/simulators/qlik-sense-enterprise/index.ts';
 import { finishExecution, runExecution, runOtherTaskExecution, startExecution } from '#test/simulators/qlik-sense-enterprise/reload-executions.ts';
-import { createClientPfx } from '#test/support/certificates.ts';
+import { simulatedSiteDraft } from '#test/support/server-drafts.ts';
 import { startReloadHandlers, type ReloadHarness } from '#test/integration/reloads/reload-harness.ts';
 
 const PASSWORD = 'site-export-pw';
@@ -18,17 +18,7 @@ describe('on-premise reload polling through the reload-monitor handler', () => {
   beforeAll(async () => {
     sim = await startQlikSenseSimulator();
     h = await startReloadHandlers();
-    await h.service.save('onprem', {
-      displayName: 'Simulated site',
-      url: sim.proxy.url,
-      repositoryPort: sim.port,
-      proxyApiPort: sim.proxy.apiPort,
-      certificateHostName: sim.machineName,
-      userDirectory: 'INTERNAL',
-      serviceAccountUser: 'sa_kpimailer',
-      certificate: { fileName: 'client.pfx', contentBase64: createClientPfx(sim.pki, 'modern', { password: PASSWORD }).toString('base64') },
-      certificatePassword: PASSWORD,
-    });
+    await h.service.save('onprem', simulatedSiteDraft(sim, { password: PASSWORD }));
     sales = sim.state.addApp({ name: 'Sales' });
     finance = sim.state.addApp({ name: 'Finance' });
     salesTask = sim.state.addReloadTask({ name: 'Reload Sales', app: sales });

@@ -3,6 +3,22 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 
 export const XSRF_MESSAGE = 'XSRF prevention check failed. Possible XSRF discovered.';
 
+/** What every simulated Qlik service logs about a request, for tests to assert on. */
+export interface LoggedRequest {
+  method: string;
+  path: string;
+  /** Query parameters as decoded by the server, without the xrfkey. */
+  query: Record<string, string>;
+  /** Lower-case header names. */
+  headers: Record<string, string>;
+  body: unknown;
+  status: number;
+  /** What the simulator answered (parsed JSON, or Qlik-style plain text); the spec conformance test reads it. */
+  response: unknown;
+  /** Subject CN of the client certificate presented, if any. */
+  clientCertificate: string | null;
+}
+
 export interface RouteResponse {
   status: number;
   body?: unknown;

@@ -20,22 +20,13 @@ import type { TLSSocket } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TestPki } from '#test/support/certificates.ts';
 import type { SimulatorFaults } from './faults.ts';
-import { headerRecord, readBody, send, XSRF_MESSAGE, xrfkeyMatches, type RouteResponse } from './http-io.ts';
+import { headerRecord, readBody, send, XSRF_MESSAGE, xrfkeyMatches, type LoggedRequest, type RouteResponse } from './http-io.ts';
 import { ProxyServiceState, type ProxySession, type ServedVirtualProxy } from './proxy-state.ts';
 import type { QlikSenseState } from './state.ts';
 
-export interface ProxyRequestLogEntry {
+/** A logged request; a `qlikTicket` in the query is shown as `<ticket>`. */
+export interface ProxyRequestLogEntry extends LoggedRequest {
   listener: 'qps-api' | 'proxy';
-  method: string;
-  path: string;
-  /** Decoded query without the xrfkey; a `qlikTicket` value is replaced by `<ticket>`. */
-  query: Record<string, string>;
-  headers: Record<string, string>;
-  body: unknown;
-  status: number;
-  response: unknown;
-  /** Subject CN of the client certificate presented, if any. */
-  clientCertificate: string | null;
 }
 
 export type EngineUpgradeHandler = (req: IncomingMessage, socket: Socket, head: Buffer, session: ProxySession, appId: string) => void;

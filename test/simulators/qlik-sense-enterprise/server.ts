@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createTestPki, type TestPki } from '#test/support/certificates.ts';
 import type { OnPremConnection } from '#lib/connection-test/connection-types.ts';
 import { SimulatorFaults, type EditableKind } from './faults.ts';
-import { headerRecord, readBody, send, XSRF_MESSAGE, xrfkeyMatches, type RouteResponse } from './http-io.ts';
+import { headerRecord, readBody, send, XSRF_MESSAGE, xrfkeyMatches, type LoggedRequest, type RouteResponse } from './http-io.ts';
 import { startProxyService, type SimulatedProxyService } from './proxy-service.ts';
 import { route } from './routes.ts';
 import { QlikSenseState, DEFAULT_SERVICE_ACCOUNT, type SiteSeed } from './state.ts';
@@ -33,19 +33,7 @@ export interface SimulatorOptions extends SiteSeed {
   latencyMs?: number;
 }
 
-export interface RequestLogEntry {
-  method: string;
-  path: string;
-  /** Query parameters as decoded by the server, without the xrfkey. */
-  query: Record<string, string>;
-  /** Lower-case header names. */
-  headers: Record<string, string>;
-  body: unknown;
-  status: number;
-  /** What the simulator answered (parsed JSON, or Qlik-style plain text); the spec conformance test reads it. */
-  response: unknown;
-  /** Subject CN of the client certificate presented, if any. */
-  clientCertificate: string | null;
+export interface RequestLogEntry extends LoggedRequest {
   clientCertificateTrusted: boolean;
   /** Which TLS connection carried the request (1-based, in order of handshakes). */
   connection: number;
