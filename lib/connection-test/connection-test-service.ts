@@ -9,7 +9,7 @@ import { testedTenantPatch, webhookKnownFor } from '#lib/servers/cloud-tenants.t
 import { cloudConnectionOf, onPremConnectionOf } from '#lib/servers/effective-connection.ts';
 import type { ResolvedDraft } from '#lib/servers/resolve-draft.ts';
 import type { ServerStore } from '#lib/servers/server-ports.ts';
-import type { ServerRecord, ServerState, TestResult, WebhookState } from '#lib/servers/server-record.ts';
+import type { ProvisionedVirtualProxy, ServerRecord, ServerState, TestResult, WebhookState } from '#lib/servers/server-record.ts';
 import type { ServerService } from '#lib/servers/server-service.ts';
 import type { ServerId } from '#lib/servers/server-settings.ts';
 
@@ -17,7 +17,7 @@ import type { ServerId } from '#lib/servers/server-settings.ts';
 export const TEST_DEADLINE_MS = 25_000;
 
 export interface ConnectionTesters {
-  onprem(connection: OnPremConnection, options: { deadlineMs: number }): Promise<{ result: TestResult; virtualProxy: { id: string; prefix: string } | null }>;
+  onprem(connection: OnPremConnection, options: { deadlineMs: number }): Promise<{ result: TestResult; virtualProxy: ProvisionedVirtualProxy | null }>;
   cloud(
     connection: CloudConnection,
     options: { deadlineMs: number; webhook: TenantWebhookPorts; publicOrigin: string | null },

@@ -3,7 +3,7 @@
  * clients, testers and sync code receive; it is built by `lib/servers/effective-connection.ts` and lives only
  * in memory.
  */
-import type { WebhookState } from '#lib/servers/server-record.ts';
+import type { ProvisionedVirtualProxy, WebhookState } from '#lib/servers/server-record.ts';
 
 export interface OnPremConnection {
   /** https origin of the Qlik Sense proxy, e.g. https://qlik.example.com */
@@ -12,6 +12,8 @@ export interface OnPremConnection {
   serviceAccountUser: string;
   repositoryPort: number;
   enginePort: number;
+  /** The Qlik Proxy Service API (QPS, default 4243) on the URL's host: session tickets, with the client certificate. */
+  proxyApiPort: number;
   /** The machine name in Qlik's server certificate when the URL's host differs. */
   certificateHostName: string | null;
   allowUntrustedServerCertificate: boolean;
@@ -22,7 +24,7 @@ export interface OnPremConnection {
     caPems: string[];
   };
   /** The virtual proxy this service provisioned earlier, if any. */
-  virtualProxy: { id: string; prefix: string } | null;
+  virtualProxy: ProvisionedVirtualProxy | null;
 }
 
 export interface CloudConnection {

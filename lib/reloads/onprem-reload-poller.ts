@@ -3,6 +3,10 @@
  * which execution results changed since a stored watermark, and turns those in a final status (6 Aborted,
  * 7 FinishedSuccess, 8 FinishedFail, 11 Error) into the same normalized event the webhook produces.
  *
+ * Only reloads: user directory sync and external program tasks write execution results too, with an empty or
+ * zero-GUID `appID`. An `ExecutionResult` does not say what kind of task wrote it, so the task ids of the finished
+ * results are looked up among the reload tasks (one condensed `/qrs/reloadtask` call per 20) and the rest skipped.
+ *
  * Exactly once per execution, across restarts and overlapping runs:
  * - the watermark is QRS's own `modifiedDate` (never our clock), stored after the results up to it were handled,
  *   and never moved past a result whose processing failed, so a crash re-reads rather than skips;
@@ -13,7 +17,7 @@
  *   protects a run whose lease expired mid-poll.
  */
 import { logger } from '#lib/observability/logger.ts';
-import { executionIdOf, FINAL_EXECUTION_STATUSES, QRS_NEVER, type QrsExecutionResult } from '#lib/qlik/onprem/reload-results.ts';
+import { executionIdOf, FINAL_EXECUTION_STATUSES, QRS_NEVER, ZERO_GUID, type QrsExecutionResult } from '#lib/qlik/onprem/reload-results.ts';
 import type { PollWatermarks, ReloadObservation, ReloadStatus } from '#lib/reloads/reload-event.ts';
 import type { PipelineOutcome, ReloadPipeline } from '#lib/reloads/reload-pipeline.ts';
 
@@ -26,6 +30,8 @@ export interface OnPremPollerDeps {
   changedSince(sinceIso: string): Promise<QrsExecutionResult[]>;
   /** App names from QRS, for apps the catalog has not synced yet. */
   appNames(appIds: string[]): Promise<Map<string, string>>;
+  /** Which of the given task ids are reload tasks (`reloadTaskIds`), lowercase. */
+  reloadTasks(taskIds: string[]): Promise<Set<string>>;
   now?: () => Date;
   /** Re-read window before the watermark. Default 2 minutes. */
   overlapMs?: number;
@@ -50,14 +56,19 @@ export async function pollOnPremReloads(deps: OnPremPollerDeps): Promise<PollSum
     ? new Date(Date.parse(stored) - (deps.overlapMs ?? 2 * 60_000))
     : new Date(now.getTime() - (deps.initialLookbackMs ?? 10 * 60_000));
   const changed = await deps.changedSince(since.toISOString());
-  const finished = changed.filter(isFinal);
-  const names = finished.length ? await deps.appNames(finished.map((r) => r.appID ?? '')) : new Map<string, string>();
+  const candidates = changed.filter(isFinalAppExecution);
+  const [names, reloadTasks] = candidates.length
+    ? await Promise.all([deps.appNames(candidates.map((r) => r.appID!)), deps.reloadTasks(candidates.map((r) => r.taskID ?? ''))])
+    : [new Map<string, string>(), new Set<string>()];
+  // A reload task deleted before this poll is not found and its result is skipped: nothing can say it was one.
+  const isReload = (result: QrsExecutionResult) => isFinalAppExecution(result) && reloadTasks.has((result.taskID ?? '').toLowerCase());
+  const finished = changed.filter(isReload);
 
   const summary: PollSummary = { changed: changed.length, finished: finished.length, processed: 0, duplicates: 0, watermark: stored };
   let safe = stored ?? since.toISOString();
   let failure: unknown = null;
   for (const result of changed) {
-    if (isFinal(result)) {
+    if (isReload(result)) {
       let outcome: PipelineOutcome;
       try {
         outcome = await deps.pipeline.process(`onprem#${executionIdOf(result)}`, observationOf(result, names));
@@ -79,8 +90,9 @@ export async function pollOnPremReloads(deps: OnPremPollerDeps): Promise<PollSum
   return summary;
 }
 
-function isFinal(result: QrsExecutionResult): boolean {
-  return FINAL_EXECUTION_STATUSES.has(result.status) && Boolean(result.appID);
+/** A final status on a result that names an app (not empty, not the zero GUID QRS writes for "none"). */
+function isFinalAppExecution(result: QrsExecutionResult): boolean {
+  return FINAL_EXECUTION_STATUSES.has(result.status) && Boolean(result.appID) && result.appID !== ZERO_GUID;
 }
 
 function observationOf(result: QrsExecutionResult, names: Map<string, string>): ReloadObservation {

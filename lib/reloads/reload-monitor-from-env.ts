@@ -12,7 +12,7 @@ import { QlikCloudApi } from '#lib/qlik/cloud/cloud-api.ts';
 import { getCloudClient, type RateLimitPolicy } from '#lib/qlik/cloud/cloud-client.ts';
 import { cloudTokenProvider } from '#lib/qlik/cloud/token-provider.ts';
 import { createQrsClient } from '#lib/qlik/onprem/qrs-client.ts';
-import { appNamesById, executionResultsSince } from '#lib/qlik/onprem/reload-results.ts';
+import { appNamesById, executionResultsSince, reloadTaskIds } from '#lib/qlik/onprem/reload-results.ts';
 import { reloadPipelineFromEnv } from '#lib/reloads/reload-pipeline-from-env.ts';
 import { runReloadMonitor, type ReloadMonitorReport } from '#lib/reloads/reload-monitor.ts';
 import { ServerService } from '#lib/servers/server-service.ts';
@@ -44,6 +44,7 @@ export function reloadMonitorFromEnv(): () => Promise<ReloadMonitorReport> {
         return {
           changedSince: (since) => executionResultsSince(qrs, since),
           appNames: (ids) => appNamesById(qrs, ids),
+          reloadTasks: (ids) => reloadTaskIds(qrs, ids),
           close: () => qrs.close(),
         };
       },

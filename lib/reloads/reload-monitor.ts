@@ -33,7 +33,7 @@ export interface ReloadMonitorDeps {
   store: Pick<ServerStore, 'getState' | 'updateState'>;
   leases: LeaseProvider;
   /** Builds the poller's QRS-facing parts for a connection; `close` ends the run's TLS session. */
-  onPremSource(connection: OnPremConnection): Pick<OnPremPollerDeps, 'changedSince' | 'appNames'> & { close(): Promise<void> };
+  onPremSource(connection: OnPremConnection): Pick<OnPremPollerDeps, 'changedSince' | 'appNames' | 'reloadTasks'> & { close(): Promise<void> };
   poller: Pick<OnPremPollerDeps, 'pipeline' | 'watermarks' | 'overlapMs' | 'initialLookbackMs' | 'now'>;
   cloudApi(connection: CloudConnection): QlikCloudApi;
   /** Null when this deployment has no public https webhook URL (a plain local run): the webhook is left alone. */

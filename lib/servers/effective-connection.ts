@@ -11,6 +11,7 @@ export function onPremConnectionOf(resolved: Pick<ResolvedOnPrem, 'settings' | '
     serviceAccountUser: settings.serviceAccountUser,
     repositoryPort: settings.repositoryPort,
     enginePort: settings.enginePort,
+    proxyApiPort: settings.proxyApiPort ?? 4243,
     certificateHostName: settings.certificateHostName,
     allowUntrustedServerCertificate: settings.allowUntrustedServerCertificate,
     tls: {

@@ -60,6 +60,7 @@ export function resolveOnPremDraft(
     allowUntrustedServerCertificate: draft.allowUntrustedServerCertificate ?? saved?.allowUntrustedServerCertificate ?? false,
     repositoryPort: draft.repositoryPort ?? saved?.repositoryPort ?? 4242,
     enginePort: draft.enginePort ?? saved?.enginePort ?? 4747,
+    proxyApiPort: draft.proxyApiPort ?? saved?.proxyApiPort ?? 4243,
   };
 
   let secret: OnPremSecret | null = currentSecret;

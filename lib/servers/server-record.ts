@@ -5,6 +5,14 @@
 import type { CertificateMetadata } from '#lib/certificates/certificate-types.ts';
 import type { ServerId } from '#lib/servers/server-settings.ts';
 
+/** The `kpimailer` virtual proxy as the connection test left it; sessions through it need the cookie name. */
+export interface ProvisionedVirtualProxy {
+  id: string;
+  prefix: string;
+  /** Absent in state saved before ticket authentication; sessions then assume KPImailer's default name. */
+  sessionCookieHeaderName?: string;
+}
+
 export type CheckStatus = 'passed' | 'failed' | 'skipped';
 
 export interface CheckResult {
@@ -57,6 +65,8 @@ export interface OnPremSettings extends CommonSettings {
   allowUntrustedServerCertificate: boolean;
   repositoryPort: number;
   enginePort: number;
+  /** The Qlik Proxy Service API (tickets); absent on records saved before it existed, read as 4243. */
+  proxyApiPort?: number;
 }
 
 export interface CloudSettings extends CommonSettings {
@@ -98,7 +108,7 @@ export interface ServerState {
   /** The latest test of a draft; it becomes `lastTest` when settings with the same fingerprint are saved. */
   pendingTest: (LastTest & { fingerprint: string }) | null;
   lastSync: LastSync | null;
-  virtualProxy: { id: string; prefix: string } | null;
+  virtualProxy: ProvisionedVirtualProxy | null;
   webhook: WebhookState | null;
   /**
    * The Qlik Cloud tenant the saved URL belongs to, learned from `/api/v1/users/me` by the reload monitor; the

@@ -83,8 +83,8 @@ const uploadedFile = (extensions: string[], what: string) =>
       .regex(/^[A-Za-z0-9+/\r\n]+={0,2}[\r\n]*$/, `The ${what} file content is not valid base64.`),
   });
 
-const port = (title: string, fallback: number) =>
-  z.int().min(1).max(65535).meta({ title, default: fallback, description: `On the Server URL's host (default ${fallback}).` });
+const port = (title: string, fallback: number, purpose = '') =>
+  z.int().min(1).max(65535).meta({ title, default: fallback, description: `${purpose}On the Server URL's host (default ${fallback}).` });
 
 /** A DNS name as it appears in a certificate: letters, digits, hyphens and dots. */
 const hostName = z
@@ -138,6 +138,7 @@ export const onPremDraftFields = {
   }),
   repositoryPort: port('Repository (QRS) port', 4242),
   enginePort: port('Engine port', 4747),
+  proxyApiPort: port('Proxy API (QPS) port', 4243, "The Qlik Proxy Service API that issues KPImailer's session tickets, reached with the client certificate. "),
   version,
 };
 

@@ -26,6 +26,7 @@ export interface OnPremView extends CommonView {
   allowUntrustedServerCertificate: boolean;
   repositoryPort: number;
   enginePort: number;
+  proxyApiPort: number;
   virtualProxy: { id: string; prefix: string } | null;
 }
 
@@ -66,6 +67,7 @@ export function toServerView(id: ServerId, record: ServerRecord | null, state: S
       allowUntrustedServerCertificate: r?.settings.allowUntrustedServerCertificate ?? false,
       repositoryPort: r?.settings.repositoryPort ?? 4242,
       enginePort: r?.settings.enginePort ?? 4747,
+      proxyApiPort: r?.settings.proxyApiPort ?? 4243,
       virtualProxy: state.virtualProxy ? { id: state.virtualProxy.id, prefix: state.virtualProxy.prefix } : null,
     };
   }

@@ -32,6 +32,15 @@ export interface FailedCall {
   abortedByCaller: boolean;
 }
 
+/** The parts of a failed call that come from where it went (`qlikTarget`). */
+export const targetOfCall = (target: { host: string; port: number; checkedName: string; checkedNameSource: FailedCall['checkedNameSource']; servername: string | undefined }) => ({
+  host: target.host,
+  port: target.port,
+  checkedName: target.checkedName,
+  checkedNameSource: target.checkedNameSource,
+  servername: target.servername,
+});
+
 const DNS = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'EAI_FAIL', 'EAI_NODATA']);
 const UNREACHABLE = new Set(['EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN']);
 const CONNECT_TIMEOUT = new Set(['ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT']);

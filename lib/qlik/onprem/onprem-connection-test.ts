@@ -5,6 +5,9 @@
  * QRS calls on a provisioned site (4): GET /qrs/about, GET /qrs/user/full, GET /qrs/servernodeconfiguration/full,
  * GET /qrs/proxyservice/full. On a fresh site (7): the same, then GET /qrs/virtualproxyconfig/full (by prefix),
  * POST /qrs/virtualproxyconfig and one PUT /qrs/proxyservice/{id} per proxy service.
+ *
+ * Side by side from the start, the session proof: POST /qps/kpimailer/ticket on the Proxy Service API, the ticket
+ * redeemed at <Server URL>/kpimailer/qps/user (one redirect), then DELETE /qps/kpimailer/session/{id}.
  */
 import { runCheckLadder, type Check } from '#lib/connection-test/check-ladder.ts';
 import type { OnPremConnection } from '#lib/connection-test/connection-types.ts';
@@ -16,6 +19,9 @@ import type { OnPremTestContext } from '#lib/qlik/onprem/checks/test-context.ts'
 import { userExists } from '#lib/qlik/onprem/checks/user-exists.ts';
 import { virtualProxyReady } from '#lib/qlik/onprem/checks/virtual-proxy-ready.ts';
 import { createQrsClient, type QrsClient, type QrsClientOptions } from '#lib/qlik/onprem/qrs-client.ts';
+import { ProxySessions, type ProxySessionOptions } from '#lib/qlik/onprem/proxy-session.ts';
+import { attemptSession } from '#lib/qlik/onprem/checks/session-proof.ts';
+import type { ProvisionedVirtualProxy } from '#lib/servers/server-record.ts';
 
 export const ONPREM_TEST_DEADLINE_MS = 25_000;
 export const UNVERIFIED_NOTE = 'Server certificate not verified (allowUntrustedServerCertificate is on)';
@@ -30,12 +36,18 @@ export interface OnPremTestOptions {
   client?: QrsClientOptions;
   /** Receives the client after the test, before it is closed (the benchmark reads its TLS counters). */
   onClient?: (qrs: QrsClient) => void;
+  /** Session settings (timeouts) for the proof through the virtual proxy. */
+  session?: ProxySessionOptions;
+  /** How long "Virtual proxy ready" waits for Qlik to apply a new or changed virtual proxy (default 12 s). */
+  applyWaitMs?: number;
+  /** Receives the session opener after the test (the benchmark reads its TLS counters). */
+  onSessions?: (sessions: ProxySessions) => void;
 }
 
 export interface OnPremTestOutcome {
   result: TestResult;
   /** The `kpimailer` virtual proxy found or provisioned; null when the test stopped before that check. */
-  virtualProxy: { id: string; prefix: string } | null;
+  virtualProxy: ProvisionedVirtualProxy | null;
 }
 
 /**
@@ -44,7 +56,15 @@ export interface OnPremTestOutcome {
  */
 export async function testOnPremConnection(connection: OnPremConnection, options: OnPremTestOptions = {}): Promise<OnPremTestOutcome> {
   const qrs = createQrsClient(connection, options.client);
-  const context: OnPremTestContext = { connection, qrs };
+  const sessions = new ProxySessions(connection, options.session);
+  const closing: Promise<void>[] = [];
+  // A ticket needs no QRS answer: the first session attempt runs side by side with the QRS checks.
+  const early = new AbortController();
+  const context: OnPremTestContext = {
+    connection,
+    qrs,
+    session: { sessions, closing, early: attemptSession(sessions, closing, early.signal), applyWaitMs: options.applyWaitMs },
+  };
   // Every line says so when nothing about the server was verified: a passing test must not look like a secure one.
   const annotate = (checks: CheckResult[]) =>
     connection.allowUntrustedServerCertificate ? checks.map((c) => ({ ...c, message: withNote(c.message) })) : checks;
@@ -55,8 +75,12 @@ export async function testOnPremConnection(connection: OnPremConnection, options
     });
     return { result: { ok: result.ok, checks: annotate(result.checks) }, virtualProxy: context.virtualProxy ?? null };
   } finally {
+    early.abort();
+    await context.session.early;
+    await Promise.all(closing);
     options.onClient?.(qrs);
-    await qrs.close();
+    options.onSessions?.(sessions);
+    await Promise.all([qrs.close(), sessions.close()]);
   }
 }
 

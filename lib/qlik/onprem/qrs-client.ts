@@ -13,11 +13,10 @@
  * }
  */
 import { performance } from 'node:perf_hooks';
-import { TLSSocket } from 'node:tls';
-import { Agent, request, type Dispatcher } from 'undici';
+import type { TLSSocket } from 'node:tls';
+import { request, type Agent, type Dispatcher } from 'undici';
 import type { OnPremConnection } from '#lib/connection-test/connection-types.ts';
 import { logger } from '#lib/observability/logger.ts';
-import { pinnedConnector } from '#lib/qlik/destination-policy.ts';
 import { toConnectionError } from '#lib/qlik/onprem/connection-errors.ts';
 import { QrsRequestError } from '#lib/qlik/onprem/qrs-errors.ts';
 import { KIB, MIB, readCappedText, ResponseTooLargeError } from '#lib/qlik/response-size.ts';
@@ -29,7 +28,8 @@ import {
   qlikUserHeader,
   type QueryValue,
 } from '#lib/qlik/onprem/qrs-request.ts';
-import { qrsTarget, tlsConnectOptions, type QrsTarget } from '#lib/qlik/onprem/qrs-tls.ts';
+import { createQlikAgent } from '#lib/qlik/onprem/qlik-agent.ts';
+import { qrsTarget, type QrsTarget } from '#lib/qlik/onprem/qrs-tls.ts';
 import { describePeerCertificate, type ServerCertificateInfo } from '#lib/qlik/onprem/server-certificate.ts';
 
 export const DEFAULT_CALL_TIMEOUT_MS = 10_000;
@@ -203,22 +203,16 @@ export class QrsClient {
   }
 
   private createAgent(connection: OnPremConnection, options: QrsClientOptions): Agent {
-    // Every connection goes through the destination policy, which pins the address it checked.
-    const connector = pinnedConnector('onprem', { ...tlsConnectOptions(connection), timeout: this.connectTimeoutMs });
-    return new Agent({
-      connections: options.connections ?? 1,
-      // Idle longer than any pause between checks, shorter than Qlik's own keep-alive timeout.
-      keepAliveTimeout: 10_000,
-      connect: (connectOptions, callback) => {
-        const started = performance.now();
-        this.connecting += 1;
-        // undici passes the URL host as servername and it would win over the one in the connector's options.
-        connector({ ...connectOptions, servername: this.target.servername }, (error, socket) => {
-          this.connecting -= 1;
-          if (!error && socket instanceof TLSSocket) this.recordHandshake(socket, performance.now() - started);
-          if (error) callback(error, null);
-          else callback(null, socket);
-        });
+    return createQlikAgent({
+      connection,
+      target: this.target,
+      clientCertificate: true,
+      connectTimeoutMs: this.connectTimeoutMs,
+      connections: options.connections,
+      onConnecting: () => (this.connecting += 1),
+      onConnected: (socket, ms) => {
+        this.connecting -= 1;
+        if (socket) this.recordHandshake(socket, ms);
       },
     });
   }

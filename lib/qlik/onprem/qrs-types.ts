@@ -50,10 +50,10 @@ export interface QrsServerNodeConfiguration extends QrsEntity {
   proxyEnabled?: boolean;
 }
 
-/** Spec enum `authenticationMethod`: 1 = HeaderStaticUserDirectory. */
-export const AUTHENTICATION_METHOD_HEADER_STATIC = 1;
-/** Spec enum `headerAuthenticationMode`: 1 = StaticUserDirectory. */
-export const HEADER_AUTHENTICATION_MODE_STATIC = 1;
+/** Spec enum `authenticationMethod`: 0 = Ticket. */
+export const AUTHENTICATION_METHOD_TICKET = 0;
+/** Spec enum `authenticationMethod` (x-enumNames: Ticket, HeaderStaticUserDirectory, HeaderDynamicUserDirectory, SAML, JWT, OIDC), as admins read them. */
+export const AUTHENTICATION_METHOD_NAMES: Readonly<Record<number, string>> = { 0: 'ticket', 1: 'header', 2: 'header', 3: 'SAML', 4: 'JWT', 5: 'OIDC' };
 /** Spec enum `anonymousAccessMode`: 0 = NoAnonymousUser. */
 export const ANONYMOUS_ACCESS_NONE = 0;
 
@@ -68,6 +68,7 @@ export interface QrsVirtualProxyFields {
   headerAuthenticationMode?: number;
   headerAuthenticationHeaderName?: string;
   headerAuthenticationStaticUserDirectory?: string;
+  headerAuthenticationDynamicUserDirectory?: string;
   anonymousAccessMode?: number;
   loadBalancingServerNodes?: QrsServerNodeCondensed[];
   websocketCrossOriginWhiteList?: string[];

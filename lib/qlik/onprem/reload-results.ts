@@ -20,7 +20,7 @@ export const FINAL_EXECUTION_STATUSES: ReadonlyMap<number, 'Aborted' | 'Finished
 
 /** QRS writes this for a time that was never set (e.g. the stop time of a running task). */
 export const QRS_NEVER = '1753-01-01T00:00:00.000Z';
-const ZERO_GUID = '00000000-0000-0000-0000-000000000000';
+export const ZERO_GUID = '00000000-0000-0000-0000-000000000000';
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The ExecutionResult fields polling reads (spec definition `ExecutionResult`). */
@@ -63,11 +63,24 @@ export function executionIdOf(result: QrsExecutionResult): string {
 /** Names of the given apps (one condensed list call per 20 ids), for apps the catalog has not synced yet. */
 export async function appNamesById(qrs: QrsClient, appIds: string[], options: { signal?: AbortSignal } = {}): Promise<Map<string, string>> {
   const names = new Map<string, string>();
-  const ids = [...new Set(appIds.filter((id) => GUID.test(id)))];
-  for (let i = 0; i < ids.length; i += 20) {
-    const filter = ids.slice(i, i + 20).map((id) => `id eq ${id}`).join(' or ');
-    const apps = await qrs.get<Array<{ id: string; name?: string }> | undefined>('/qrs/app', { filter, signal: options.signal });
-    for (const app of apps ?? []) if (app.name) names.set(app.id.toLowerCase(), app.name);
+  for (const app of await listByIds<{ id: string; name?: string }>(qrs, '/qrs/app', appIds, options.signal)) {
+    if (app.name) names.set(app.id.toLowerCase(), app.name);
   }
   return names;
+}
+
+/** Which of the given task ids are reload tasks (lowercase); user sync and external program tasks are not. */
+export async function reloadTaskIds(qrs: QrsClient, taskIds: string[], options: { signal?: AbortSignal } = {}): Promise<Set<string>> {
+  return new Set((await listByIds<{ id: string }>(qrs, '/qrs/reloadtask', taskIds, options.signal)).map((task) => task.id.toLowerCase()));
+}
+
+/** The condensed entities with the given ids, one call per 20 ids (a filter stays well inside URL limits). */
+async function listByIds<T>(qrs: QrsClient, path: string, ids: string[], signal?: AbortSignal): Promise<T[]> {
+  const unique = [...new Set(ids.filter((id) => GUID.test(id) && id !== ZERO_GUID))];
+  const found: T[] = [];
+  for (let i = 0; i < unique.length; i += 20) {
+    const filter = unique.slice(i, i + 20).map((id) => `id eq ${id}`).join(' or ');
+    found.push(...((await qrs.get<T[] | undefined>(path, { filter, signal })) ?? []));
+  }
+  return found;
 }

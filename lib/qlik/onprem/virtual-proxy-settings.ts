@@ -5,15 +5,12 @@
 import type { OnPremConnection } from '#lib/connection-test/connection-types.ts';
 import {
   ANONYMOUS_ACCESS_NONE,
-  AUTHENTICATION_METHOD_HEADER_STATIC,
-  HEADER_AUTHENTICATION_MODE_STATIC,
+  AUTHENTICATION_METHOD_NAMES,
+  AUTHENTICATION_METHOD_TICKET,
   type QrsServerNodeConfiguration,
   type QrsVirtualProxyConfig,
   type QrsVirtualProxyFields,
 } from '#lib/qlik/onprem/qrs-types.ts';
-
-/** The header KPImailer's own sessions name their user in (header authentication accepts US-ASCII only). */
-export const AUTH_HEADER_NAME = 'X-KPImailer-User';
 /** Unique per site by Qlik's rules; no other virtual proxy uses a name with our prefix in it. */
 export const SESSION_COOKIE_HEADER_NAME = 'X-Qlik-Session-kpimailer';
 
@@ -33,9 +30,6 @@ export interface DesiredVirtualProxy {
 /** The fields drift is checked on, in the order they are reported. */
 export type ManagedField =
   | 'authenticationMethod'
-  | 'headerAuthenticationMode'
-  | 'headerAuthenticationHeaderName'
-  | 'headerAuthenticationStaticUserDirectory'
   | 'anonymousAccessMode'
   | 'loadBalancingServerNodes'
   | 'websocketCrossOriginWhiteList'
@@ -53,15 +47,13 @@ export function desiredVirtualProxy(
     entity: {
       prefix,
       description:
-        'KPImailer service sessions. Managed by KPImailer: its connection test resets authentication, load balancing and the host allow list.',
+        'KPImailer service sessions (ticket authentication: only holders of the site client certificate get tickets). Managed by KPImailer: its connection test resets the authentication and the host allow list.',
       sessionCookieHeaderName: SESSION_COOKIE_HEADER_NAME,
       sessionInactivityTimeout: 30,
       defaultVirtualProxy: false,
-      // Both fields are set consistently: which of the two the proxy honours for header auth is not documented.
-      authenticationMethod: AUTHENTICATION_METHOD_HEADER_STATIC,
-      headerAuthenticationMode: HEADER_AUTHENTICATION_MODE_STATIC,
-      headerAuthenticationHeaderName: AUTH_HEADER_NAME,
-      headerAuthenticationStaticUserDirectory: connection.userDirectory,
+      // Ticket: a session only for whoever holds a ticket from the Proxy Service API, which needs the site's
+      // client certificate. Header authentication would let anyone who reaches the proxy in as anyone.
+      authenticationMethod: AUTHENTICATION_METHOD_TICKET,
       anonymousAccessMode: ANONYMOUS_ACCESS_NONE,
       loadBalancingServerNodes: engineNodes.map((n) => ({ id: n.id })),
       websocketCrossOriginWhiteList: [allowedHost],
@@ -75,18 +67,12 @@ const sameText = (a: unknown, b: unknown) => typeof a === 'string' && typeof b =
 export function driftedFields(current: QrsVirtualProxyConfig, desired: DesiredVirtualProxy): ManagedField[] {
   const want = desired.entity;
   const drift: ManagedField[] = [];
-  if (current.authenticationMethod !== want.authenticationMethod) drift.push('authenticationMethod');
-  if (current.headerAuthenticationMode !== want.headerAuthenticationMode) drift.push('headerAuthenticationMode');
-  // Header names and user directory names compare case-insensitively, as HTTP and Qlik do.
-  if (!sameText(current.headerAuthenticationHeaderName, want.headerAuthenticationHeaderName)) drift.push('headerAuthenticationHeaderName');
-  if (!sameText(current.headerAuthenticationStaticUserDirectory, want.headerAuthenticationStaticUserDirectory)) {
-    drift.push('headerAuthenticationStaticUserDirectory');
-  }
+  // QRS leaves out a 0 it never changed; a missing method is Ticket, Qlik's default.
+  if ((current.authenticationMethod ?? AUTHENTICATION_METHOD_TICKET) !== want.authenticationMethod) drift.push('authenticationMethod');
   if ((current.anonymousAccessMode ?? ANONYMOUS_ACCESS_NONE) !== ANONYMOUS_ACCESS_NONE) drift.push('anonymousAccessMode');
-  const nodeIds = new Set((current.loadBalancingServerNodes ?? []).map((n) => n.id));
-  if (nodeIds.size !== desired.engineNodeIds.length || desired.engineNodeIds.some((id) => !nodeIds.has(id))) {
-    drift.push('loadBalancingServerNodes');
-  }
+  // Set on create; afterwards an admin may choose the nodes deliberately, so only an empty list (no engine to
+  // send sessions to) is drift.
+  if ((current.loadBalancingServerNodes ?? []).length === 0) drift.push('loadBalancingServerNodes');
   if (!(current.websocketCrossOriginWhiteList ?? []).some((h) => sameText(h, desired.allowedHost))) drift.push('websocketCrossOriginWhiteList');
   // Any unique name works; changing a working one would only end live sessions, so only a blank one drifts.
   if (!current.sessionCookieHeaderName) drift.push('sessionCookieHeaderName');
@@ -100,9 +86,37 @@ export function withDesired(current: QrsVirtualProxyConfig, desired: DesiredVirt
     if (field === 'websocketCrossOriginWhiteList') {
       // Keep the admin's other hosts; only ours is added.
       next.websocketCrossOriginWhiteList = [...(current.websocketCrossOriginWhiteList ?? []), desired.allowedHost];
+    } else if (field === 'authenticationMethod') {
+      next.authenticationMethod = desired.entity.authenticationMethod;
+      // No header-authentication settings stay behind on a ticket proxy, so switching the method back in the
+      // QMC does not silently reopen the old door. (Spec defaults: mode 0, empty strings.)
+      next.headerAuthenticationMode = 0;
+      next.headerAuthenticationHeaderName = '';
+      next.headerAuthenticationStaticUserDirectory = '';
+      next.headerAuthenticationDynamicUserDirectory = '';
     } else {
       (next as Record<string, unknown>)[field] = desired.entity[field];
     }
   }
   return next;
+}
+
+/** What an adjustment changed, in words: `authentication changed from header to ticket`, `load balancing set`. */
+export function describeDrift(current: QrsVirtualProxyConfig, fields: ManagedField[]): string[] {
+  return fields.map((field) => {
+    switch (field) {
+      case 'authenticationMethod': {
+        const from = AUTHENTICATION_METHOD_NAMES[current.authenticationMethod ?? AUTHENTICATION_METHOD_TICKET] ?? `method ${current.authenticationMethod}`;
+        return `authentication changed from ${from} to ticket`;
+      }
+      case 'anonymousAccessMode':
+        return 'anonymous access turned off';
+      case 'loadBalancingServerNodes':
+        return 'load balancing set to the engine nodes';
+      case 'websocketCrossOriginWhiteList':
+        return 'Server URL host added to the host allow list';
+      case 'sessionCookieHeaderName':
+        return 'session cookie header name set';
+    }
+  });
 }

@@ -1,8 +1,9 @@
 /**
  * The `kpimailer` virtual proxy: KPImailer's own door into Qlik Sense for the sessions it opens as the
- * service account (header authentication with a static user directory). The connection test provisions it
- * and keeps it correct: create it when missing, adjust only the fields that drifted, and link it to every
- * proxy service. The already-correct path costs two GETs.
+ * service account (ticket authentication: proxy-session.ts). The connection test provisions it and keeps it
+ * correct: create it when missing, adjust only the fields that drifted (a proxy an earlier version created with
+ * header authentication is converted in place), and link it to every proxy service. The already-correct path
+ * costs two GETs.
  */
 import type { OnPremConnection } from '#lib/connection-test/connection-types.ts';
 import { linkToProxyServices, proxyServiceName, readProxyServices } from '#lib/qlik/onprem/proxy-service-link.ts';
@@ -12,6 +13,7 @@ import { qrsCompare, qrsOr } from '#lib/qlik/onprem/qrs-filter.ts';
 import type { QrsProxyService, QrsServerNodeConfiguration, QrsVirtualProxyConfig } from '#lib/qlik/onprem/qrs-types.ts';
 import {
   VirtualProxyError,
+  describeDrift,
   desiredVirtualProxy,
   driftedFields,
   withDesired,
@@ -24,8 +26,9 @@ const MAX_WRITE_ATTEMPTS = 3;
 export interface VirtualProxyOutcome {
   id: string;
   prefix: string;
+  sessionCookieHeaderName: string;
   status: 'created' | 'adjusted' | 'already correct';
-  /** Names of the fields (or links) changed on an adjustment. */
+  /** What an adjustment changed, in words (`authentication changed from header to ticket`, `linked to …`). */
   adjusted: string[];
   engineNodes: string[];
   proxyServices: string[];
@@ -84,6 +87,7 @@ export async function ensureVirtualProxy(qrs: QrsClient, connection: OnPremConne
   return {
     id: proxy.id,
     prefix: proxy.prefix,
+    sessionCookieHeaderName: proxy.sessionCookieHeaderName || desired.entity.sessionCookieHeaderName,
     status,
     adjusted,
     engineNodes: engineNodes.map((n) => n.name || n.hostName),
@@ -145,13 +149,13 @@ async function adjust(
   let firstDrift: string[] | undefined;
   for (let attempt = 1; ; attempt += 1) {
     const fields = driftedFields(current, desired);
-    firstDrift ??= fields;
+    firstDrift ??= describeDrift(current, fields);
     if (fields.length === 0) return { proxy: current, adjusted: firstDrift };
     try {
       const saved = await call.qrs.put<QrsVirtualProxyConfig>(`/qrs/virtualproxyconfig/${current.id}`, withDesired(current, desired, fields), {
         signal: call.signal,
       });
-      return { proxy: saved ?? current, adjusted: fields };
+      return { proxy: saved ?? current, adjusted: describeDrift(current, fields) };
     } catch (error) {
       if (!(error instanceof QrsRequestError && error.status === 409) || attempt >= MAX_WRITE_ATTEMPTS) throw error;
       current = await call.qrs.get<QrsVirtualProxyConfig>(`/qrs/virtualproxyconfig/${current.id}`, { signal: call.signal });

@@ -5,7 +5,8 @@ import { CLIENT_ID, CLIENT_SECRET, PFX_PASSWORD, type E2eStack } from './e2e-sta
 
 export async function fillOnPremForm(page: Page, stack: E2eStack, overrides: { serviceAccountUser?: string; password?: string } = {}): Promise<void> {
   await page.getByLabel('Display name').fill('Qlik Sense production');
-  await page.getByLabel('Server URL').fill('https://127.0.0.1');
+  // The simulated site's proxy is the Server URL; sessions through the kpimailer virtual proxy go there.
+  await page.getByLabel('Server URL').fill(stack.qse.proxy.url);
   await page.getByLabel('User directory').fill('INTERNAL');
   await page.getByLabel('Service account user').fill(overrides.serviceAccountUser ?? 'sa_kpimailer');
   await page.getByLabel('Client certificate').setInputFiles({ name: 'client.pfx', mimeType: 'application/x-pkcs12', buffer: stack.pfx });
@@ -15,6 +16,7 @@ export async function fillOnPremForm(page: Page, stack: E2eStack, overrides: { s
   await page.getByLabel('Certificate host name').fill(stack.qse.machineName);
   await page.getByText('Advanced: ports').click();
   await page.getByLabel('Repository (QRS) port').fill(String(stack.qse.port));
+  await page.getByLabel('Proxy API (QPS) port').fill(String(stack.qse.proxy.apiPort));
 }
 
 export async function fillCloudForm(page: Page, stack: E2eStack): Promise<void> {

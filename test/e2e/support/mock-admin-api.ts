@@ -66,6 +66,7 @@ function view(s: MockServer): Record<string, unknown> {
     allowUntrustedServerCertificate: s.settings['allowUntrustedServerCertificate'] ?? false,
     repositoryPort: s.settings['repositoryPort'] ?? 4242,
     enginePort: s.settings['enginePort'] ?? 4747,
+    proxyApiPort: s.settings['proxyApiPort'] ?? 4243,
     virtualProxy: null,
   };
 }

@@ -18,13 +18,14 @@ export async function configureOnPrem(stack: E2eStack): Promise<void> {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
       displayName: 'Qlik Sense production',
-      url: 'https://127.0.0.1',
+      url: stack.qse.proxy.url,
       userDirectory: 'INTERNAL',
       serviceAccountUser: 'sa_kpimailer',
       certificate: { fileName: 'client.pfx', contentBase64: stack.pfx.toString('base64') },
       certificatePassword: PFX_PASSWORD,
       certificateHostName: stack.qse.machineName,
       repositoryPort: stack.qse.port,
+      proxyApiPort: stack.qse.proxy.apiPort,
       ...(current.configured ? { version: current.version } : {}),
     }),
   });

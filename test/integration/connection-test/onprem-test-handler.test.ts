@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClientPfx } from '#test/support/certificates.ts';
+import { simulatedSiteDraft } from '#test/support/server-drafts.ts';
 import { startQlikSenseSimulator, type QlikSenseSimulator } from '#test/simulators/qlik-sense-enterprise/index.ts';
 import { startHandlers, type HandlerHarness } from './handler-harness.ts';
 
@@ -13,16 +13,7 @@ describe('POST /api/servers/onprem/test through the real handler', () => {
   beforeAll(async () => {
     sim = await startQlikSenseSimulator();
     api = await startHandlers();
-    draft = {
-      displayName: 'Simulated site',
-      url: 'https://127.0.0.1',
-      repositoryPort: sim.port,
-      certificateHostName: sim.machineName,
-      userDirectory: 'INTERNAL',
-      serviceAccountUser: 'sa_kpimailer',
-      certificate: { fileName: 'client.pfx', contentBase64: createClientPfx(sim.pki, 'legacy', { password: PASSWORD }).toString('base64') },
-      certificatePassword: PASSWORD,
-    };
+    draft = simulatedSiteDraft(sim, { password: PASSWORD, variant: 'legacy' });
   });
   afterAll(async () => {
     await api?.close();

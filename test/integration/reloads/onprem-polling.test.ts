@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Entity } from '#test/simulators/qlik-sense-enterprise/entities.ts';
 import { startQlikSenseSimulator, type QlikSenseSimulator } from '#test/simulators/qlik-sense-enterprise/index.ts';
-import { finishExecution, runExecution, startExecution } from '#test/simulators/qlik-sense-enterprise/reload-executions.ts';
-import { createClientPfx } from '#test/support/certificates.ts';
+import { finishExecution, runExecution, runOtherTaskExecution, startExecution } from '#test/simulators/qlik-sense-enterprise/reload-executions.ts';
+import { simulatedSiteDraft } from '#test/support/server-drafts.ts';
 import { startReloadHandlers, type ReloadHarness } from '#test/integration/reloads/reload-harness.ts';
 
 const PASSWORD = 'site-export-pw';
@@ -18,16 +18,7 @@ describe('on-premise reload polling through the reload-monitor handler', () => {
   beforeAll(async () => {
     sim = await startQlikSenseSimulator();
     h = await startReloadHandlers();
-    await h.service.save('onprem', {
-      displayName: 'Simulated site',
-      url: 'https://127.0.0.1',
-      repositoryPort: sim.port,
-      certificateHostName: sim.machineName,
-      userDirectory: 'INTERNAL',
-      serviceAccountUser: 'sa_kpimailer',
-      certificate: { fileName: 'client.pfx', contentBase64: createClientPfx(sim.pki, 'modern', { password: PASSWORD }).toString('base64') },
-      certificatePassword: PASSWORD,
-    });
+    await h.service.save('onprem', simulatedSiteDraft(sim, { password: PASSWORD }));
     sales = sim.state.addApp({ name: 'Sales' });
     finance = sim.state.addApp({ name: 'Finance' });
     salesTask = sim.state.addReloadTask({ name: 'Reload Sales', app: sales });
@@ -97,6 +88,28 @@ describe('on-premise reload polling through the reload-monitor handler', () => {
   it('answers 400 to a limit out of range', async () => {
     expect((await h.api('GET', '/api/servers/onprem/reloads', { limit: '0' })).status).toBe(400);
     expect((await h.api('GET', '/api/servers/nowhere/reloads')).status).toBe(404);
+  });
+
+  it('publishes no reload event for results of other tasks or without an app, and moves past them', async () => {
+    // Prepare: a user sync and an external program task finish, and a result of a non-reload task that names an app
+    const before = await publishCounts();
+    const others = [runOtherTaskExecution(sim.state, 7), runOtherTaskExecution(sim.state, 8, { appID: '' }), runOtherTaskExecution(sim.state, 7, { appID: sales.id })];
+    sim.clearRequests();
+
+    // Act
+    const run = await h.runMonitor();
+
+    // Assess
+    expect(run.onprem).toMatchObject({ status: 'done', result: { processed: 0 } });
+    expect(await publishCounts()).toEqual(before);
+    for (const other of others) expect((await publishCounts()).has(String(other.executionID))).toBe(false);
+    const lookups = sim.requests.filter((r) => r.path === '/qrs/reloadtask');
+    expect(lookups).toHaveLength(1);
+    // Only the result that names an app needs the lookup (the overlap re-reads earlier reloads' tasks too).
+    expect(lookups[0]!.query.filter).toContain(`id eq ${String(others[2]!.taskID)}`);
+    for (const other of others.slice(0, 2)) expect(lookups[0]!.query.filter).not.toContain(String(other.taskID));
+    const next = await h.runMonitor();
+    expect(next.onprem).toMatchObject({ status: 'done', result: { processed: 0 } });
   });
 
   it('asks QRS only for results changed since the watermark', async () => {

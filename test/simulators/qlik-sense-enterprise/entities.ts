@@ -257,3 +257,7 @@ export function newReloadTask(now: string, init: Record<string, unknown> & { nam
     ...rest,
   };
 }
+
+/** ReloadTaskCondensed: the properties the spec lists for the condensed list. */
+const RELOAD_TASK_CONDENSED = ['id', 'privileges', 'name', 'taskType', 'enabled', 'taskSessionTimeout', 'maxRetries', 'operational'] as const;
+export const reloadTaskCondensed = (task: Record<string, unknown>) => Object.fromEntries(RELOAD_TASK_CONDENSED.map((k) => [k, task[k]]));

@@ -4,3 +4,5 @@ export { QlikSenseState, DEFAULT_SERVICE_ACCOUNT, type SiteSeed, type UserSeed }
 export { SimulatorFaults, type PathFailure } from './faults.ts';
 export { startSilentServer, closedPort } from './network-faults.ts';
 export { SiteApps, type AppChange, type GeneratedAppsOptions } from './apps.ts';
+export { ProxyServiceState, TICKET_LIFETIME_MS, type ProxySession, type ServedVirtualProxy } from './proxy-state.ts';
+export type { SimulatedProxyService, ProxyRequestLogEntry, EngineUpgradeHandler } from './proxy-service.ts';

@@ -8,7 +8,7 @@
  *   finishExecution(sim.state, run, 8, { message: 'Field not found' });
  */
 import { randomUUID } from 'node:crypto';
-import type { Entity } from './entities.ts';
+import { newExecutionResult, type Entity } from './entities.ts';
 import type { QlikSenseState } from './state.ts';
 
 export type FinalStatus = 6 | 7 | 8 | 11;
@@ -44,4 +44,15 @@ export function finishExecution(state: QlikSenseState, result: Entity, status: F
 /** A whole execution in one go, for tests that only care about the finished result. */
 export function runExecution(state: QlikSenseState, task: Entity, status: FinalStatus, options: { message?: string } = {}): Entity {
   return finishExecution(state, startExecution(state, task), status, options);
+}
+
+/**
+ * A finished run of a task that is not a reload task (a user directory sync or an external program task): QRS writes
+ * an execution result for it too, with no app (the zero GUID) and a task id no reload task has.
+ */
+export function runOtherTaskExecution(state: QlikSenseState, status: FinalStatus, init: { appID?: string } = {}): Entity {
+  const result = newExecutionResult(state.now(), { taskID: randomUUID(), appID: '00000000-0000-0000-0000-000000000000', status, ...init });
+  result.stopTime = state.now();
+  state.executionResults.set(result.id, result);
+  return result;
 }

@@ -4,9 +4,10 @@
  * out properties are reset to defaults), body id equal to the URL id. HTTP, TLS and xrfkey live in server.ts.
  */
 import { randomUUID } from 'node:crypto';
-import { newProxyService, virtualProxyCondensed, virtualProxyDefaults, serverNodeCondensed, userCondensed, type Entity } from './entities.ts';
+import { newProxyService, reloadTaskCondensed, virtualProxyCondensed, virtualProxyDefaults, serverNodeCondensed, userCondensed, type Entity } from './entities.ts';
 import { applyFilter, FilterSyntaxError } from './filter.ts';
 import { fastAppCount, fastAppTable } from './apps.ts';
+import type { RouteResponse } from './http-io.ts';
 import type { QlikSenseState } from './state.ts';
 
 export interface RouteRequest {
@@ -17,11 +18,7 @@ export interface RouteRequest {
   body: unknown;
 }
 
-export interface RouteResponse {
-  status: number;
-  /** JSON-serialisable, or a string sent as text (Qlik's error bodies are plain text). */
-  body?: unknown;
-}
+export type { RouteResponse } from './http-io.ts';
 
 type Handler = (state: QlikSenseState, request: RouteRequest, id: string) => RouteResponse;
 
@@ -165,6 +162,7 @@ const routes: Array<[method: string, pattern: RegExp, handler: Handler]> = [
   ['GET', /^\/qrs\/app\/full$/, (s, r) => list([...s.apps.values()].map((a) => s.renderApp(a)), r)],
   ['GET', /^\/qrs\/app\/count$/, (s, r) => fastAppCount(s, r) ?? count([...s.apps.values()].map((a) => s.renderApp(a)), r)],
   ['POST', /^\/qrs\/app\/table$/, (s, r) => fastAppTable(s, r) ?? appTable(s, r)],
+  ['GET', /^\/qrs\/reloadtask$/, (s, r) => list([...s.reloadTasks.values()].map((t) => reloadTaskCondensed(s.renderReloadTask(t))), r)],
   ['GET', /^\/qrs\/reloadtask\/full$/, (s, r) => list([...s.reloadTasks.values()].map((t) => s.renderReloadTask(t)), r)],
   ['GET', /^\/qrs\/executionresult\/full$/, (s, r) => list([...s.executionResults.values()], r)],
 ];

@@ -1,8 +1,9 @@
 /**
- * A Qlik Sense Enterprise repository (QRS, port 4242) on loopback: real HTTPS with mutual TLS, a server
- * certificate issued to a machine name, and the request rules Qlik enforces before any route runs (client
- * certificate from this site's CA, matching xrfkey in query and header). Every request is logged with what
- * the client sent, so tests can assert exactly which QRS calls were made.
+ * A Qlik Sense Enterprise site on loopback: the repository (QRS, port 4242) with real HTTPS and mutual TLS, a
+ * server certificate issued to a machine name, and the request rules Qlik enforces before any route runs (client
+ * certificate from this site's CA, matching xrfkey in query and header); and the central node's proxy service
+ * (proxy-service.ts): the Proxy Service API (4243) and the proxy on the Server URL (443). Every QRS request is
+ * logged with what the client sent, so tests can assert exactly which QRS calls were made.
  */
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -12,10 +13,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createTestPki, type TestPki } from '#test/support/certificates.ts';
 import type { OnPremConnection } from '#lib/connection-test/connection-types.ts';
 import { SimulatorFaults, type EditableKind } from './faults.ts';
-import { route, type RouteResponse } from './routes.ts';
+import { headerRecord, readBody, send, XSRF_MESSAGE, xrfkeyMatches, type LoggedRequest, type RouteResponse } from './http-io.ts';
+import { startProxyService, type SimulatedProxyService } from './proxy-service.ts';
+import { route } from './routes.ts';
 import { QlikSenseState, DEFAULT_SERVICE_ACCOUNT, type SiteSeed } from './state.ts';
 
-export const XSRF_MESSAGE = 'XSRF prevention check failed. Possible XSRF discovered.';
+export { XSRF_MESSAGE } from './http-io.ts';
 
 export interface SimulatorOptions extends SiteSeed {
   /** Extra names in the server certificate besides the machine name (none by default, like a real node). */
@@ -30,19 +33,7 @@ export interface SimulatorOptions extends SiteSeed {
   latencyMs?: number;
 }
 
-export interface RequestLogEntry {
-  method: string;
-  path: string;
-  /** Query parameters as decoded by the server, without the xrfkey. */
-  query: Record<string, string>;
-  /** Lower-case header names. */
-  headers: Record<string, string>;
-  body: unknown;
-  status: number;
-  /** What the simulator answered (parsed JSON, or Qlik-style plain text); the spec conformance test reads it. */
-  response: unknown;
-  /** Subject CN of the client certificate presented, if any. */
-  clientCertificate: string | null;
+export interface RequestLogEntry extends LoggedRequest {
   clientCertificateTrusted: boolean;
   /** Which TLS connection carried the request (1-based, in order of handshakes). */
   connection: number;
@@ -60,11 +51,13 @@ export interface QlikSenseSimulator {
   pki: TestPki;
   /** The site's root CA, what an admin uploads as the root certificate. */
   caPem: string;
-  /** TLS handshakes completed ('secureConnection' events) and TCP connections accepted. */
+  /** The central node's proxy service: the Proxy Service API and the proxy (the Server URL). */
+  proxy: SimulatedProxyService;
+  /** TLS handshakes completed ('secureConnection' events) and TCP connections accepted, on QRS. */
   tls: { handshakes: number; connections: number };
   /**
-   * An OnPremConnection for this site: Server URL on the loopback IP with the QRS port set, the site's client
-   * certificate and CA, and the machine name as certificate host name; override anything.
+   * An OnPremConnection for this site: the proxy's URL as Server URL, the QRS and Proxy Service API ports, the
+   * site's client certificate and CA, and the machine name as certificate host name; override anything.
    */
   connection(overrides?: Partial<OnPremConnection>): OnPremConnection;
   clearRequests(): void;
@@ -112,7 +105,7 @@ export async function startQlikSenseSimulator(options: SimulatorOptions = {}): P
       method: req.method ?? 'GET',
       path: url.pathname,
       query: Object.fromEntries([...url.searchParams].filter(([k]) => k.toLowerCase() !== 'xrfkey')),
-      headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')])),
+      headers: headerRecord(req.headers),
       body: undefined,
       status: 0,
       response: undefined,
@@ -129,9 +122,7 @@ export async function startQlikSenseSimulator(options: SimulatorOptions = {}): P
 
     // Qlik trusts only client certificates its own CA issued; reports say it answers 403 rather than failing TLS.
     if (!socket.authorized) return respond({ status: 403, body: 'Forbidden' });
-    const queryKey = [...url.searchParams].find(([k]) => k.toLowerCase() === 'xrfkey')?.[1];
-    const headerKey = req.headers['x-qlik-xrfkey'];
-    if (!queryKey || queryKey !== headerKey || !/^[0-9a-zA-Z]{16}$/.test(queryKey)) return respond({ status: 403, body: XSRF_MESSAGE });
+    if (!xrfkeyMatches(url, req.headers)) return respond({ status: 403, body: XSRF_MESSAGE });
     const inactive = userFromHeader(state, req.headers['x-qlik-user']);
     if (inactive) return respond({ status: 403, body: 'Forbidden: Your account is inactive. Contact your administrator.' });
     if (raw.length > 0) {
@@ -145,6 +136,8 @@ export async function startQlikSenseSimulator(options: SimulatorOptions = {}): P
     if (failure) return respond({ status: failure.status, body: failure.message ?? '' });
     if (entry.method === 'PUT') simulateConcurrentEdit(url.pathname);
     respond(route(state, { method: entry.method, path: url.pathname, query: url.searchParams, body: entry.body }));
+    // The proxy service learns of virtual proxy and link changes from the repository (after its apply delay).
+    if (entry.method !== 'GET' && entry.status < 300 && /^\/qrs\/(proxyservice|virtualproxyconfig)/i.test(url.pathname)) proxy.state.repositoryChanged();
   }
 
   function simulateConcurrentEdit(path: string): void {
@@ -157,6 +150,7 @@ export async function startQlikSenseSimulator(options: SimulatorOptions = {}): P
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
+  const proxy = await startProxyService({ repository: state, pki, faults });
   const account = options.users?.[0] ?? DEFAULT_SERVICE_ACCOUNT;
   return {
     url: `https://127.0.0.1:${port}`,
@@ -168,13 +162,15 @@ export async function startQlikSenseSimulator(options: SimulatorOptions = {}): P
     faults,
     pki,
     caPem: pki.ca.certPem,
+    proxy,
     tls,
     connection: (overrides = {}) => ({
-      url: 'https://127.0.0.1',
+      url: proxy.url,
       userDirectory: account.userDirectory,
       serviceAccountUser: account.userId,
       repositoryPort: port,
       enginePort: 4747,
+      proxyApiPort: proxy.apiPort,
       certificateHostName: machineName,
       allowUntrustedServerCertificate: false,
       tls: { keyPem: pki.client.keyPem, certPem: pki.client.certPem, caPems: [pki.ca.certPem] },
@@ -182,11 +178,15 @@ export async function startQlikSenseSimulator(options: SimulatorOptions = {}): P
       ...overrides,
     }),
     clearRequests: () => void requests.splice(0),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: async () => {
+      await Promise.all([
+        proxy.close(),
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+      ]);
+    },
   };
 }
 
@@ -201,23 +201,4 @@ function userFromHeader(state: QlikSenseState, header: string | string[] | undef
   );
   const user = parts.userdirectory && parts.userid ? state.findUser(parts.userdirectory, parts.userid) : undefined;
   return Boolean(user?.inactive);
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function send(res: ServerResponse, response: RouteResponse): void {
-  if (response.body === undefined) {
-    res.writeHead(response.status).end();
-  } else if (typeof response.body === 'string') {
-    res.writeHead(response.status, { 'Content-Type': 'text/plain; charset=utf-8' }).end(response.body);
-  } else {
-    res.writeHead(response.status, { 'Content-Type': 'application/json; charset=utf-8' }).end(JSON.stringify(response.body));
-  }
 }

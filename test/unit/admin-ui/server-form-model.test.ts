@@ -11,7 +11,7 @@ const onprem: OnPremServerView = {
   id: 'onprem', type: 'onprem', configured: true, displayName: 'Production', url: 'https://qlik.example.com',
   maxParallelExecutions: 6, lastTest: null, lastSync: null, version: 3, userDirectory: 'CORP', serviceAccountUser: 'sa_kpimailer',
   hasCertificatePassword: true, certificate: null, rootCertificate: { subject: 'CN=root', notAfter: '2030-01-01T00:00:00Z' },
-  certificateHostName: null, allowUntrustedServerCertificate: false, repositoryPort: 4242, enginePort: 4747, virtualProxy: null,
+  certificateHostName: null, allowUntrustedServerCertificate: false, repositoryPort: 4242, enginePort: 4747, proxyApiPort: 4243, virtualProxy: null,
 };
 
 const cloud: CloudServerView = {
@@ -29,7 +29,7 @@ describe('edit form model', () => {
     const draft = draftFromValues(onprem, valuesFromView(onprem, onpremMeta));
     expect(draft).toEqual({
       displayName: 'Production', url: 'https://qlik.example.com', userDirectory: 'CORP', serviceAccountUser: 'sa_kpimailer',
-      maxParallelExecutions: 6, certificateHostName: null, allowUntrustedServerCertificate: false, repositoryPort: 4242, enginePort: 4747, version: 3,
+      maxParallelExecutions: 6, certificateHostName: null, allowUntrustedServerCertificate: false, repositoryPort: 4242, enginePort: 4747, proxyApiPort: 4243, version: 3,
     });
   });
 

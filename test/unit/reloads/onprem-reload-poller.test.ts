@@ -5,6 +5,9 @@ import { ReloadPipeline } from '#lib/reloads/reload-pipeline.ts';
 import { MemoryCatalog, MemoryHistory, MemoryLedger, MemoryPublisher, MemoryWatermarks } from '#test/unit/reloads/fakes.ts';
 
 const APP = '11111111-2222-3333-4444-555555555555';
+const RELOAD_TASK = 'aaaaaaaa-2222-3333-4444-555555555555';
+const EXTERNAL_PROGRAM_TASK = 'bbbbbbbb-2222-3333-4444-555555555555';
+const ZERO = '00000000-0000-0000-0000-000000000000';
 const at = (minute: number) => new Date(Date.UTC(2026, 2, 1, 10, minute)).toISOString();
 
 function result(n: number, status: number, modifiedMinute: number, extra: Partial<QrsExecutionResult> = {}): QrsExecutionResult {
@@ -12,6 +15,7 @@ function result(n: number, status: number, modifiedMinute: number, extra: Partia
     id: `00000000-0000-0000-0000-00000000000${n}`,
     executionID: `eeeeeeee-0000-0000-0000-00000000000${n}`,
     appID: APP,
+    taskID: RELOAD_TASK,
     status,
     startTime: at(modifiedMinute - 1),
     stopTime: status >= 6 ? at(modifiedMinute) : '1753-01-01T00:00:00.000Z',
@@ -44,7 +48,25 @@ describe('on-premise reload polling', () => {
         return site.filter((r) => r.modifiedDate > since).sort((a, b) => a.modifiedDate.localeCompare(b.modifiedDate));
       },
       appNames: async () => new Map([[APP, 'Finance']]),
+      reloadTasks: async (ids) => new Set(ids.filter((id) => id === RELOAD_TASK)),
     };
+  });
+
+  it('skips results without an app and results of tasks that are not reload tasks, and still moves past them', async () => {
+    // Prepare: a user sync (no app), an external program task (zero GUID), and one with an app but not a reload task
+    site.push(
+      result(1, 7, 21, { appID: '', taskID: EXTERNAL_PROGRAM_TASK }),
+      result(2, 8, 22, { appID: ZERO, taskID: EXTERNAL_PROGRAM_TASK }),
+      result(3, 7, 23, { taskID: EXTERNAL_PROGRAM_TASK }),
+      result(4, 7, 24),
+    );
+
+    // Act
+    const summary = await pollOnPremReloads(deps);
+
+    // Assess
+    expect(publisher.published.map((e) => e.reloadId)).toEqual(['eeeeeeee-0000-0000-0000-000000000004']);
+    expect(summary).toMatchObject({ changed: 4, finished: 1, processed: 1, watermark: at(24) });
   });
 
   it('publishes final statuses 6, 7, 8 and 11 and skips executions still running', async () => {

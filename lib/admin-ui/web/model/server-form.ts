@@ -31,6 +31,7 @@ export const FORM_FIELDS: Record<ServerId, FieldSpec[]> = {
     { key: 'allowUntrustedServerCertificate', kind: 'checkbox', group: 'serverCertificate' },
     { key: 'repositoryPort', kind: 'integer', group: 'advanced' },
     { key: 'enginePort', kind: 'integer', group: 'advanced' },
+    { key: 'proxyApiPort', kind: 'integer', group: 'advanced' },
   ],
   cloud: [
     { key: 'displayName', kind: 'text', group: 'connection', placeholder: 'Qlik Cloud' },

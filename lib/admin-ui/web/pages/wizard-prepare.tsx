@@ -86,9 +86,10 @@ function OnPremSteps(): JSX.Element {
       <li>
         <h3>Open the network path</h3>
         <p>
-          KPImailer reaches the proxy on the Server URL, the repository (QRS) on port <code>4242</code> and the engine on
-          port <code>4747</code> of the same host. It creates a <code>kpimailer</code> virtual proxy by itself during the
-          first connection test.
+          Open these ports from KPImailer to the Qlik host: the proxy on the Server URL (<code>443</code>), the repository
+          (QRS) on <code>4242</code> and the Proxy Service API on <code>4243</code>, which issues KPImailer's session
+          tickets. KPImailer creates a <code>kpimailer</code> virtual proxy with ticket authentication by itself during
+          the first connection test; all its sessions into Qlik go through it.
         </p>
       </li>
     </ol>

@@ -101,14 +101,14 @@ describe('on-premise connection test: failures an admin can act on', () => {
 
     it('with the machine name as Certificate host name, verifies the full chain against a DNS-named URL', async () => {
       // localhost is a DNS name: undici would otherwise send and check it instead of the machine name.
-      const { result } = await run({ url: 'https://localhost', certificateHostName: 'QLIKSERVER' });
+      const { result } = await run({ url: `https://localhost:${sim.proxy.port}`, certificateHostName: 'QLIKSERVER' });
 
       expect(result.ok).toBe(true);
       expect(result.checks[0]!.message).toMatch(/is trusted and valid for QLIKSERVER\.$/);
     });
 
     it('without Certificate host name, refuses a DNS-named URL the certificate does not carry', async () => {
-      const { result } = await run({ url: 'https://localhost', certificateHostName: null });
+      const { result } = await run({ url: `https://localhost:${sim.proxy.port}`, certificateHostName: null });
 
       expect(failedCheck(result, 'Server reachable').message).toMatch(/issued to QLIKSERVER, not to localhost \(the Server URL's host\)/);
     });

@@ -22,15 +22,17 @@ describe('on-premise connection test: the kpimailer virtual proxy', () => {
     // Assess
     expect(result.ok).toBe(true);
     expect(result.checks.map((c) => [c.name, c.status])).toEqual(CHECK_NAMES.map((n) => [n, 'passed']));
-    expect(checkOf(result.checks, 'Virtual proxy ready').message).toMatch(/^Virtual proxy 'kpimailer' created: header authentication/);
+    expect(checkOf(result.checks, 'Virtual proxy ready').message).toMatch(
+      new RegExp(`^Virtual proxy 'kpimailer' created: ticket authentication.* A session through ${sim.proxy.url}/kpimailer/ was opened with a ticket as INTERNAL\\\\sa_kpimailer\\.$`),
+    );
     const created = sim.state.virtualProxyByPrefix('kpimailer')!;
-    expect(virtualProxy).toEqual({ id: created.id, prefix: 'kpimailer' });
+    expect(virtualProxy).toEqual({ id: created.id, prefix: 'kpimailer', sessionCookieHeaderName: 'X-Qlik-Session-kpimailer' });
     expect(created).toMatchObject({
       sessionCookieHeaderName: 'X-Qlik-Session-kpimailer',
-      authenticationMethod: 1,
-      headerAuthenticationMode: 1,
-      headerAuthenticationHeaderName: 'X-KPImailer-User',
-      headerAuthenticationStaticUserDirectory: 'INTERNAL',
+      authenticationMethod: 0,
+      anonymousAccessMode: 0,
+      headerAuthenticationHeaderName: '',
+      headerAuthenticationStaticUserDirectory: '',
       loadBalancingServerNodes: [{ id: sim.state.centralNode.id }],
       websocketCrossOriginWhiteList: ['127.0.0.1'],
     });
@@ -84,11 +86,11 @@ describe('on-premise connection test: the kpimailer virtual proxy', () => {
     ]);
   });
 
-  it("adjusts a proxy whose header settings and host allow list drifted, keeping the admin's own hosts", async () => {
+  it("adjusts a proxy whose anonymous access and host allow list drifted, keeping the admin's own hosts", async () => {
     // Prepare: an admin edits the proxy in the QMC
     const { virtualProxy } = await testOnPremConnection(sim.connection());
     const stored = sim.state.virtualProxies.get(virtualProxy!.id)!;
-    Object.assign(stored, { headerAuthenticationHeaderName: 'X-Someone-Else', anonymousAccessMode: 1, websocketCrossOriginWhiteList: ['admin.example.com'] });
+    Object.assign(stored, { anonymousAccessMode: 1, websocketCrossOriginWhiteList: ['admin.example.com'] });
     sim.state.touch(stored);
     sim.clearRequests();
 
@@ -97,10 +99,9 @@ describe('on-premise connection test: the kpimailer virtual proxy', () => {
 
     // Assess
     expect(checkOf(result.checks, 'Virtual proxy ready').message).toMatch(
-      /^Virtual proxy 'kpimailer' adjusted \(headerAuthenticationHeaderName, anonymousAccessMode, websocketCrossOriginWhiteList\): /,
+      /^Virtual proxy 'kpimailer' adjusted: anonymous access turned off, Server URL host added to the host allow list\. /,
     );
     expect(sim.state.virtualProxies.get(virtualProxy!.id)).toMatchObject({
-      headerAuthenticationHeaderName: 'X-KPImailer-User',
       anonymousAccessMode: 0,
       websocketCrossOriginWhiteList: ['admin.example.com', '127.0.0.1'],
     });
@@ -117,7 +118,7 @@ describe('on-premise connection test: the kpimailer virtual proxy', () => {
 
     const { result } = await testOnPremConnection(sim.connection());
 
-    expect(checkOf(result.checks, 'Virtual proxy ready').message).toMatch(/adjusted \(linked to QLIKSERVER\)/);
+    expect(checkOf(result.checks, 'Virtual proxy ready').message).toMatch(/adjusted: linked to QLIKSERVER\. /);
     expect(sim.state.linksOf(virtualProxy!.id)).toEqual([service.id]);
   });
 
@@ -174,7 +175,7 @@ describe('on-premise connection test: the kpimailer virtual proxy', () => {
 
     const { result } = await testOnPremConnection(sim.connection());
 
-    expect(checkOf(result.checks, 'Virtual proxy ready').message).toMatch(/adjusted \(loadBalancingServerNodes\)/);
+    expect(checkOf(result.checks, 'Virtual proxy ready').message).toMatch(/adjusted: load balancing set to the engine nodes\. /);
     expect(sim.state.virtualProxies.get(virtualProxy!.id)!.loadBalancingServerNodes).toEqual([{ id: sim.state.centralNode.id }]);
   });
 
@@ -186,6 +187,21 @@ describe('on-premise connection test: the kpimailer virtual proxy', () => {
     expect(result.ok).toBe(true);
     expect(String(sim.state.virtualProxies.get(virtualProxy!.id)!.sessionCookieHeaderName)).toMatch(/^X-Qlik-Session-kpimailer-[0-9a-z]+$/);
     expect(sim.requests.filter((r) => r.method === 'POST').map((r) => r.status)).toEqual([400, 201]);
+  });
+
+  it("says the proxy is still being applied when Qlik's proxy does not serve it within the wait", async () => {
+    // Prepare: Qlik takes a minute to apply the new virtual proxy; the check waits 1 s
+    sim.proxy.state.applyDelayMs = 60_000;
+
+    // Act
+    const { result } = await testOnPremConnection(sim.connection(), { applyWaitMs: 1_000 });
+
+    // Assess
+    expect(result.checks.map((c) => c.status)).toEqual(['passed', 'passed', 'passed', 'passed', 'failed']);
+    expect(checkOf(result.checks, 'Virtual proxy ready').message).toMatch(
+      /^Virtual proxy 'kpimailer' created; Qlik's proxy is still applying it, test again in a minute\. \(.*does not serve the virtual proxy 'kpimailer' \(HTTP 404\)/,
+    );
+    expect(sim.state.virtualProxyByPrefix('kpimailer')).toBeDefined();
   });
 
   it('reports progress after every check', async () => {

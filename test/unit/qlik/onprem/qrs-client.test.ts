@@ -13,6 +13,7 @@ const connection: OnPremConnection = {
   serviceAccountUser: 'sa_kpimailer',
   repositoryPort: 4242,
   enginePort: 4747,
+  proxyApiPort: 4243,
   certificateHostName: null,
   allowUntrustedServerCertificate: false,
   tls: { keyPem: 'unused', certPem: 'unused', caPems: [] },
