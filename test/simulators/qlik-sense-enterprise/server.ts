@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createTestPki, type TestPki } from '#test/support/certificates.ts';
 import type { OnPremConnection } from '#lib/connection-test/connection-types.ts';
 import { SimulatorFaults, type EditableKind } from './faults.ts';
+import { checkQrsRequest, loadQrsSpec } from './spec-validator.ts';
 import { route, type RouteResponse } from './routes.ts';
 import { QlikSenseState, DEFAULT_SERVICE_ACCOUNT, type SiteSeed } from './state.ts';
 
@@ -56,6 +57,11 @@ export interface QlikSenseSimulator {
   machineName: string;
   state: QlikSenseState;
   requests: RequestLogEntry[];
+  /**
+   * Requests that broke the QRS spec (test/fixtures/qlik-specs), each answered 400. `close()` fails while any are
+   * listed, so a test whose code sent one fails; a test that sends one on purpose empties the list.
+   */
+  specViolations: string[];
   faults: SimulatorFaults;
   pki: TestPki;
   /** The site's root CA, what an admin uploads as the root certificate. */
@@ -79,6 +85,8 @@ export async function startQlikSenseSimulator(options: SimulatorOptions = {}): P
   const faults = new SimulatorFaults();
   faults.latencyMs = options.latencyMs ?? 0;
   const requests: RequestLogEntry[] = [];
+  const specViolations: string[] = [];
+  const spec = loadQrsSpec();
   const tls = { handshakes: 0, connections: 0 };
   const connectionIds = new WeakMap<object, number>();
 
@@ -141,6 +149,11 @@ export async function startQlikSenseSimulator(options: SimulatorOptions = {}): P
         return respond({ status: 400, body: 'The request body is not valid JSON.' });
       }
     }
+    const violations = spec ? checkQrsRequest(spec, { method: entry.method, path: url.pathname, query: entry.query, body: entry.body }) : [];
+    if (violations.length > 0) {
+      specViolations.push(...violations.map((v) => `${entry.method} ${url.pathname}: ${v}`));
+      return respond({ status: 400, body: `The request does not match the Repository API: ${violations.join('; ')}` });
+    }
     const failure = faults.takeFailure(entry.method, url.pathname);
     if (failure) return respond({ status: failure.status, body: failure.message ?? '' });
     if (entry.method === 'PUT') simulateConcurrentEdit(url.pathname);
@@ -165,6 +178,7 @@ export async function startQlikSenseSimulator(options: SimulatorOptions = {}): P
     machineName,
     state,
     requests,
+    specViolations,
     faults,
     pki,
     caPem: pki.ca.certPem,
@@ -182,11 +196,13 @@ export async function startQlikSenseSimulator(options: SimulatorOptions = {}): P
       ...overrides,
     }),
     clearRequests: () => void requests.splice(0),
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }),
+      });
+      if (specViolations.length > 0) throw new Error(`The service sent requests the QRS spec does not allow:\n  ${specViolations.join('\n  ')}`);
+    },
   };
 }
 
