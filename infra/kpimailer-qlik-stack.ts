@@ -8,6 +8,7 @@ import { AdminAuth } from './constructs/auth.ts';
 import { grantOwnItems, ITEM_WRITE_ACTIONS, leaseKey, SERVER_STATE_KEYS, ServiceTables } from './constructs/data.ts';
 import { ServiceFunction } from './constructs/functions.ts';
 import { ReloadEvents } from './constructs/reload-events.ts';
+import { OperatorAlarms } from './constructs/operator-alarms.ts';
 import { ScheduledSync, type ScheduledSyncProps } from './constructs/scheduled-sync.ts';
 import { ServerSecrets } from './constructs/secrets.ts';
 
@@ -24,6 +25,8 @@ export interface KpimailerQlikStackProps extends StackProps {
   readonly appSyncSchedule?: ScheduledSyncProps['schedule'];
   /** Reserved concurrency of the public webhook receiver (`-c webhookReceiverConcurrency=<n>`). @default 10 */
   readonly webhookReceiverConcurrency?: number;
+  /** Where operator alarms are mailed (`-c alarmEmail=...`). @default no subscription */
+  readonly alarmEmail?: string;
 }
 
 export class KpimailerQlikStack extends Stack {
@@ -36,6 +39,7 @@ export class KpimailerQlikStack extends Stack {
   readonly adminUi: ServiceFunction;
   readonly reloadEvents: ReloadEvents;
   readonly scheduledSync: ScheduledSync;
+  readonly alarms: OperatorAlarms;
 
   constructor(scope: Construct, id: string, props?: KpimailerQlikStackProps) {
     super(scope, id, {
@@ -120,6 +124,14 @@ export class KpimailerQlikStack extends Stack {
       'admin-ui': this.adminUi.function,
       'webhook-receiver': this.reloadEvents.receiver.function,
     };
+    this.alarms = new OperatorAlarms(this, 'Alarms', { email: props?.alarmEmail });
+    this.alarms.watchFunction('SettingsApi', this.settingsApi.function);
+    this.alarms.watchFunction('TestConnection', this.testConnection.function);
+    this.alarms.watchFunction('AdminUi', this.adminUi.function);
+    this.alarms.watchFunction('WebhookReceiver', this.reloadEvents.receiver.function);
+    this.alarms.watchFunction('ReloadMonitor', this.reloadEvents.monitor.function);
+    this.alarms.watchFunction('ScheduledSync', this.scheduledSync.sync.function);
+
     const publicPage =
       'The admin page shell and its static assets carry no data and no secret; the browser must load them before ' +
       'it can sign in. Every /api route they call requires a Cognito JWT (the API default authorizer).';

@@ -14,9 +14,12 @@ export const PROJECT_ROOT = path.resolve(import.meta.dirname, '..', '..');
 /** How long function and API access logs are kept. */
 export const LOG_RETENTION = RetentionDays.THREE_MONTHS;
 
+/** The service name in logs and the dimension of its metrics. */
+export const SERVICE_NAME = 'kpimailer-qlik';
+
 /** Environment every function gets, whatever it does. */
 const COMMON_ENVIRONMENT = {
-  POWERTOOLS_SERVICE_NAME: 'kpimailer-qlik',
+  POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
   LOG_LEVEL: 'INFO',
 } as const satisfies FunctionEnvironment;
 

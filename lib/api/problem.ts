@@ -2,6 +2,7 @@
  * The one error-to-response mapping of the HTTP API: RFC 9457 problem details. Unknown errors answer a generic 500
  * whose detail never echoes the error (it could carry a Qlik response or a secret); the log has the full story.
  */
+import { isThrottlingError, isTransientError } from '@smithy/core/retry';
 import type { APIGatewayProxyResultV2 } from 'aws-lambda';
 import {
   ConflictError,
@@ -37,6 +38,20 @@ export function problem(statusCode: number, title: string, detail: string, error
   };
 }
 
+/** What a client waits before trying again after DynamoDB or Secrets Manager throttled us (the SDK already retried 3 times). */
+export const BUSY_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * An AWS SDK error (it carries `$metadata`) that says "slow down" or "not now": throttling (DynamoDB's
+ * ProvisionedThroughputExceeded / RequestLimitExceeded, Secrets Manager's ThrottlingException, any 429) or a
+ * transient failure (timeouts, 5xx). Classified by the SDK's own rules, the ones its retry strategy uses.
+ */
+export function isAwsBusy(error: unknown): boolean {
+  if (!error || typeof error !== 'object' || !('$metadata' in error)) return false;
+  const sdkError = error as Parameters<typeof isThrottlingError>[0];
+  return isThrottlingError(sdkError) || isTransientError(sdkError);
+}
+
 export function problemFor(error: unknown): HttpResult {
   if (error instanceof ValidationError) {
     return problem(400, 'Invalid settings', 'Some fields need attention.', error.errors);
@@ -46,6 +61,12 @@ export function problemFor(error: unknown): HttpResult {
   if (error instanceof PayloadTooLargeError) return problem(413, 'Payload too large', error.message);
   if (error instanceof UnsupportedMediaTypeError) {
     return problem(400, 'Unsupported content type', error.message, [{ field: 'Content-Type', message: error.message }]);
+  }
+  if (isAwsBusy(error)) {
+    logger.warn('AWS throttled or timed out after the SDK retries; answering 503', { error });
+    const busy = problem(503, 'Service busy', 'The service is busy right now. Try again in a few seconds.');
+    busy.headers['retry-after'] = String(BUSY_RETRY_AFTER_SECONDS);
+    return busy;
   }
   logger.error('Unhandled error', { error });
   return problem(500, 'Internal error', 'Something went wrong on our side. Try again; if it persists, check the service logs.');

@@ -4,6 +4,7 @@
  */
 import { type ApiRoute, createApiHandler, serverIdFrom } from '#lib/api/api-handler.ts';
 import type { JsonEvent } from '#lib/api/http-middleware.ts';
+import { ValidationError } from '#lib/errors.ts';
 import { openApiDocument } from '#lib/api/openapi.ts';
 import { json, noContent } from '#lib/api/problem.ts';
 import { logger } from '#lib/observability/logger.ts';
@@ -12,6 +13,14 @@ import type { ServerService } from '#lib/servers/server-service.ts';
 export interface SettingsApiDeps {
   servers: ServerService;
   extraRoutes?: ApiRoute[];
+}
+
+/** `?cleanup=true|false` on DELETE: also remove the Qlik-side virtual proxy or webhook the service provisioned. */
+function cleanupFrom(event: JsonEvent): boolean {
+  const value = event.queryStringParameters?.cleanup;
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  throw new ValidationError([{ field: 'cleanup', message: 'cleanup is true or false.' }]);
 }
 
 export function settingsRoutes(deps: SettingsApiDeps): ApiRoute[] {
@@ -33,8 +42,8 @@ export function settingsRoutes(deps: SettingsApiDeps): ApiRoute[] {
       route: 'DELETE /api/servers/{id}',
       handler: async (event: JsonEvent) => {
         const id = serverIdFrom(event);
-        await servers.delete(id);
-        logger.info('Server settings deleted', { serverId: id });
+        const { removedInQlik } = await servers.delete(id, { cleanup: cleanupFrom(event) });
+        logger.info('Server settings deleted', { serverId: id, removedInQlik });
         return noContent();
       },
     },

@@ -6,11 +6,23 @@ import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynam
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 
+/**
+ * Every AWS SDK client gets a connection and a request (socket idle) timeout: the SDK's default is none, so one
+ * stalled connection would hold a function until Lambda kills it. The SDK's own retries (3 tries, backoff with
+ * jitter, throttling-aware) stay on; the API turns a throttle that outlasts them into 503 with Retry-After.
+ */
+export const AWS_CLIENT_TIMEOUTS = { connectionTimeout: 3_000, requestTimeout: 10_000 } as const;
+
+/** The base configuration of every SDK client the service builds. */
+export function awsClientConfig<T extends object>(config: T = {} as T): T & { requestHandler: typeof AWS_CLIENT_TIMEOUTS; maxAttempts: number } {
+  return { requestHandler: AWS_CLIENT_TIMEOUTS, maxAttempts: 3, ...config };
+}
+
 let documentClient: DynamoDBDocumentClient | undefined;
 let secretsClient: SecretsManagerClient | undefined;
 
 export function createDocumentClient(config: DynamoDBClientConfig = {}): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(new DynamoDBClient(config), {
+  return DynamoDBDocumentClient.from(new DynamoDBClient(awsClientConfig(config)), {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });
 }
@@ -21,7 +33,7 @@ export function sharedDocumentClient(): DynamoDBDocumentClient {
 }
 
 export function sharedSecretsManagerClient(): SecretsManagerClient {
-  secretsClient ??= new SecretsManagerClient({});
+  secretsClient ??= new SecretsManagerClient(awsClientConfig());
   return secretsClient;
 }
 

@@ -1,4 +1,5 @@
 /** `POST /api/servers/{id}/test`, the test-connection function's one route: the checks on a draft, nothing saved. */
+import type { Context } from 'aws-lambda';
 import { serverIdFrom, type ApiRoute } from '#lib/api/api-handler.ts';
 import type { JsonEvent } from '#lib/api/http-middleware.ts';
 import { json } from '#lib/api/problem.ts';
@@ -8,7 +9,9 @@ export function connectionTestRoutes(service: () => ConnectionTestService): ApiR
   return [
     {
       route: 'POST /api/servers/{id}/test',
-      handler: async (event: JsonEvent) => json(200, await service().test(serverIdFrom(event), event.parsedBody)),
+      // The test's budget starts at the invocation: Lambda's remaining time (see ConnectionTestService.test).
+      handler: async (event: JsonEvent, context: Context) =>
+        json(200, await service().test(serverIdFrom(event), event.parsedBody, { remainingMs: () => context.getRemainingTimeInMillis() })),
     },
   ];
 }

@@ -15,6 +15,14 @@ import type { ServerId } from '#lib/servers/server-settings.ts';
 
 /** API Gateway answers 503 after 30 s; the ladder must be done well before. */
 export const TEST_DEADLINE_MS = 25_000;
+/** Kept back from the platform's remaining time for storing the result and answering. */
+export const TEST_RESERVE_MS = 2_000;
+
+export interface TestBudget {
+  /** The invocation's time left (Lambda's `context.getRemainingTimeInMillis`), read when the test starts. */
+  remainingMs?: () => number;
+  now?: () => number;
+}
 
 export interface ConnectionTesters {
   onprem(connection: OnPremConnection, options: { deadlineMs: number }): Promise<{ result: TestResult; virtualProxy: ProvisionedVirtualProxy | null }>;
@@ -39,10 +47,17 @@ export type ConnectionTestResponse = TestResult & { warnings: string[] };
 export class ConnectionTestService {
   constructor(private readonly deps: ConnectionTestDeps) {}
 
-  async test(id: ServerId, draft: unknown): Promise<ConnectionTestResponse> {
+  /**
+   * The budget starts at the invocation, not at the first check: the ladder gets what is left of
+   * min(25 s, the platform's remaining time less a reserve for storing the result) once the draft is resolved.
+   */
+  async test(id: ServerId, draft: unknown, budget: TestBudget = {}): Promise<ConnectionTestResponse> {
+    const now = budget.now ?? Date.now;
+    const startedAt = now();
+    const allowed = Math.min(TEST_DEADLINE_MS, budget.remainingMs ? budget.remainingMs() - TEST_RESERVE_MS : TEST_DEADLINE_MS);
     const { resolved, current } = await this.deps.servers.resolve(id, draft ?? {}, 'test');
     const state = await this.deps.store.getState(id);
-    const outcome = await this.run(resolved, state, current);
+    const outcome = await this.run(resolved, state, current, Math.max(0, allowed - (now() - startedAt)));
 
     const at = (this.deps.now?.() ?? new Date()).toISOString();
     const fingerprint = await this.deps.servers.fingerprint(resolved);
@@ -55,14 +70,14 @@ export class ConnectionTestService {
     return { ...outcome.result, warnings: outcome.warnings };
   }
 
-  private async run(resolved: ResolvedDraft, state: ServerState, saved: ServerRecord | null): Promise<{ result: TestResult; warnings: string[]; provisioned: Partial<ServerState> }> {
+  private async run(resolved: ResolvedDraft, state: ServerState, saved: ServerRecord | null, deadlineMs: number): Promise<{ result: TestResult; warnings: string[]; provisioned: Partial<ServerState> }> {
     if (resolved.type === 'onprem') {
-      const { result, virtualProxy } = await this.deps.testers.onprem(onPremConnectionOf(resolved, state), { deadlineMs: TEST_DEADLINE_MS });
+      const { result, virtualProxy } = await this.deps.testers.onprem(onPremConnectionOf(resolved, state), { deadlineMs });
       return { result, warnings: [], provisioned: virtualProxy ? { virtualProxy } : {} };
     }
     const { result, webhook, warnings, tenantId } = await this.deps.testers.cloud(
       cloudConnectionOf(resolved, { webhook: webhookKnownFor(state, resolved.settings.url) }),
-      { deadlineMs: TEST_DEADLINE_MS, webhook: this.deps.webhook, publicOrigin: this.deps.publicOrigin },
+      { deadlineMs, webhook: this.deps.webhook, publicOrigin: this.deps.publicOrigin },
     );
     if (!result.ok) return { result, warnings, provisioned: {} };
     const at = (this.deps.now?.() ?? new Date()).toISOString();

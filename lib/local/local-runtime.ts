@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { resetAdapters } from '#lib/aws/adapters-from-env.ts';
+import { awsClientConfig } from '#lib/aws/clients.ts';
 import { appsTable, reloadEventsTable, serversTable } from '#lib/aws/table-definitions.ts';
 import { lambdaContext, toApiGatewayEvent, writeResult, type HttpLambdaHandler } from '#lib/local/api-gateway-adapter.ts';
 import { ensureTables } from '#lib/local/ensure-tables.ts';
@@ -61,7 +62,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   Object.assign(process.env, env);
   resetAdapters();
 
-  const tableClient = new DynamoDBClient({ endpoint: dynamodb.endpoint });
+  const tableClient = new DynamoDBClient(awsClientConfig({ endpoint: dynamodb.endpoint }));
   await ensureTables(tableClient, [serversTable(env.SERVERS_TABLE_NAME!), appsTable(env.APPS_TABLE_NAME!), reloadEventsTable(env.RELOAD_EVENTS_TABLE_NAME!)]);
   tableClient.destroy();
 

@@ -3,6 +3,7 @@
  * detail-type `Qlik app reload finished`. The report and alert engines subscribe with rules on that detail-type.
  */
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { awsClientConfig } from '#lib/aws/clients.ts';
 import { RELOAD_EVENT_SOURCE, RELOAD_FINISHED_DETAIL_TYPE, type ReloadFinishedEvent, type ReloadPublisher } from '#lib/reloads/reload-event.ts';
 
 export class ReloadPublishError extends Error {
@@ -44,6 +45,6 @@ let client: EventBridgeClient | undefined;
 
 /** One client per container, endpoint from `AWS_ENDPOINT_URL_EVENTBRIDGE` when set (as every SDK client). */
 export function sharedEventBridgeClient(): EventBridgeClient {
-  client ??= new EventBridgeClient({});
+  client ??= new EventBridgeClient(awsClientConfig());
   return client;
 }

@@ -3,7 +3,19 @@
  * these lines into metrics without an SDK call or a client to load on the receiver's cold path. The same counts are
  * kept in memory for tests.
  */
-const NAMESPACE = 'KPImailer/Qlik';
+export const METRIC_NAMESPACE = 'KPImailer/Qlik';
+/** The one dimension every metric carries: the service name (POWERTOOLS_SERVICE_NAME, set by the stack). */
+export const METRIC_SERVICE_DIMENSION = 'service';
+
+/** Metrics the stack's alarms watch (infra/constructs/operator-alarms.ts); counted where the failure happens. */
+export const ALARMED_METRICS = {
+  /** A webhook delivery whose Qlik-Signature did not verify (a spike: a rotated secret not picked up, or probing). */
+  webhookSignatureRejected: 'WebhookSignatureRejected',
+  /** A reload monitor part (on-prem polling, Qlik Cloud webhook health) failed. */
+  reloadMonitorFailure: 'ReloadMonitorFailure',
+  /** An app catalog sync (or a deleted server's app removal) failed or lost its lease. */
+  appSyncFailed: 'AppSyncFailed',
+} as const;
 const counts = new Map<string, number>();
 
 /**
@@ -13,8 +25,8 @@ const counts = new Map<string, number>();
 export function countMetric(name: string, properties: Record<string, string | null> = {}): void {
   counts.set(name, (counts.get(name) ?? 0) + 1);
   const line = {
-    _aws: { Timestamp: Date.now(), CloudWatchMetrics: [{ Namespace: NAMESPACE, Dimensions: [['service']], Metrics: [{ Name: name, Unit: 'Count' }] }] },
-    service: process.env.POWERTOOLS_SERVICE_NAME ?? 'kpimailer-qlik',
+    _aws: { Timestamp: Date.now(), CloudWatchMetrics: [{ Namespace: METRIC_NAMESPACE, Dimensions: [[METRIC_SERVICE_DIMENSION]], Metrics: [{ Name: name, Unit: 'Count' }] }] },
+    [METRIC_SERVICE_DIMENSION]: process.env.POWERTOOLS_SERVICE_NAME ?? 'kpimailer-qlik',
     ...properties,
     [name]: 1,
   };

@@ -24,7 +24,7 @@ import { webhookKnownFor } from '#lib/servers/cloud-tenants.ts';
 import { cloudConnectionOf, onPremConnectionOf } from '#lib/servers/effective-connection.ts';
 import type { ServerStore } from '#lib/servers/server-ports.ts';
 import type { CloudSecret, OnPremSecret, ServerRecord, ServerSecret, WebhookState } from '#lib/servers/server-record.ts';
-import { countMetric } from '#lib/reloads/metrics.ts';
+import { ALARMED_METRICS, countMetric } from '#lib/reloads/metrics.ts';
 import { pollOnPremReloads, type OnPremPollerDeps, type PollSummary } from '#lib/reloads/onprem-reload-poller.ts';
 
 export interface ReloadMonitorDeps {
@@ -71,7 +71,7 @@ async function part<T>(deps: ReloadMonitorDeps, id: 'onprem' | 'cloud', work: ()
     const result = await work();
     return result === null ? { status: 'not-configured' } : { status: 'done', result };
   } catch (error) {
-    countMetric('ReloadMonitorFailure', { serverId: id });
+    countMetric(ALARMED_METRICS.reloadMonitorFailure, { serverId: id });
     logger.error('Reload monitor: part failed; the next run tries again', { serverId: id, error });
     return { status: 'failed', error: asError(error).message };
   } finally {

@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { json, problem, type HttpResult } from '#lib/api/problem.ts';
 import { logger } from '#lib/observability/logger.ts';
-import { countMetric } from '#lib/reloads/metrics.ts';
+import { ALARMED_METRICS, countMetric } from '#lib/reloads/metrics.ts';
 import { parseQlikCloudEvent } from '#lib/reloads/qlik-cloud-events.ts';
 import { DEDUPLICATION_WINDOW_MS } from '#lib/reloads/reload-event.ts';
 import type { ReloadPipeline } from '#lib/reloads/reload-pipeline.ts';
@@ -60,6 +60,7 @@ export function createWebhookReceiver(deps: WebhookReceiverDeps): WebhookReceive
     const verdict = await verify(deps, raw, header(event, 'qlik-signature'), now());
     if (!verdict.ok) {
       countMetric('WebhookRejected', { reason: `signature-${verdict.reason}` });
+      countMetric(ALARMED_METRICS.webhookSignatureRejected, { reason: verdict.reason });
       logger.warn('Webhook delivery refused: bad signature', { reason: verdict.reason, bytes: raw.byteLength, sourceIp: event.requestContext?.http?.sourceIp });
       return problem(401, 'Unauthorized', SIGNATURE_PROBLEMS[verdict.reason]);
     }

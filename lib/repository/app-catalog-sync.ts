@@ -50,6 +50,8 @@ export interface SyncRunOptions {
   now?: () => Date;
   onProgress?: (progress: SyncProgress) => void;
   writer?: BatchWriterOptions;
+  /** Called right before every write; throws to stop the sync (the lease fence, see lease-keeper.ts). */
+  fence?: () => void;
 }
 
 /** Thrown with the counts reached so far, so the failed sync's record can say how far it got. */
@@ -69,7 +71,7 @@ export async function syncAppCatalog(options: SyncRunOptions): Promise<SyncOutco
   const stop = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
   const index = new SyncIndex(DIGEST_RANGE_BOUNDARIES);
-  const writer = new BatchWriter(catalog, serverId, options.writer);
+  const writer = new BatchWriter(catalog, serverId, { ...options.writer, fence: options.fence });
   const counts: SyncCounts = { added: 0, updated: 0, unchanged: 0, removed: 0, total: 0 };
   let lookups = 0;
   let expected: number | undefined;
@@ -119,6 +121,34 @@ export async function syncAppCatalog(options: SyncRunOptions): Promise<SyncOutco
     stop.abort();
     await writer.drain();
     throw new SyncFailedError(counts, { cause: error });
+  }
+}
+
+/**
+ * Removes every stored app of a server (its settings were deleted), fenced and reported like a sync: `appsSeen`
+ * counts the apps removed so far. Stopping half-way leaves a smaller catalog of a server that no longer exists;
+ * the next run (scheduled, or the next delete) removes the rest.
+ */
+export async function removeAllApps(options: Omit<SyncRunOptions, 'listing' | 'now'>): Promise<{ removed: number; writes: BatchWriter['stats'] }> {
+  const { catalog, serverId } = options;
+  const stop = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+  const writer = new BatchWriter(catalog, serverId, { ...options.writer, fence: options.fence });
+  let removed = 0;
+  try {
+    for await (const page of catalog.streamDigests(serverId, signal)) {
+      for (const { appId } of page) {
+        await writer.delete(appId);
+        removed++;
+      }
+      if (page.length > 0) options.onProgress?.({ appsSeen: removed });
+    }
+    await writer.flush();
+    return { removed, writes: writer.stats };
+  } catch (error) {
+    stop.abort();
+    await writer.drain();
+    throw new SyncFailedError({ added: 0, updated: 0, unchanged: 0, removed: writer.stats.deletes, total: 0 }, { cause: error });
   }
 }
 

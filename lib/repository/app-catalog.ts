@@ -87,8 +87,6 @@ export interface AppCatalog {
    * returns the name.
    */
   recordReload(serverId: ServerId, appId: string, lastReload: { at: string; status: 'succeeded' | 'failed' | 'canceled' }): Promise<{ appName: string } | null>;
-  /** Removes every app of a server (server deleted). Used through ServerService's `ServerAppsCleanup` port. */
-  deleteAllApps(serverId: ServerId): Promise<void>;
   /**
    * Stored digests in the table's sort order (appId, UTF-8 byte order), one DynamoDB page at a time; with a range,
    * only ids from `from` (inclusive) up to `to` (inclusive), so several ranges can be read side by side.

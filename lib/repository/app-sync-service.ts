@@ -12,9 +12,11 @@ import { randomUUID } from 'node:crypto';
 import { ConflictError } from '#lib/errors.ts';
 import type { LeaseProvider } from '#lib/leases/lease.ts';
 import type { RateLimitMetrics } from '#lib/qlik/cloud/rate-tier-pause.ts';
+import { LeaseKeeper, LeaseLostError } from '#lib/leases/lease-keeper.ts';
 import { logger } from '#lib/observability/logger.ts';
+import { ALARMED_METRICS, countMetric } from '#lib/reloads/metrics.ts';
 import type { AppCatalog } from '#lib/repository/app-catalog.ts';
-import { syncAppCatalog, SyncFailedError, type SyncCounts, type SyncOutcome, type SyncProgress } from '#lib/repository/app-catalog-sync.ts';
+import { removeAllApps, syncAppCatalog, SyncFailedError, type SyncCounts, type SyncOutcome, type SyncProgress } from '#lib/repository/app-catalog-sync.ts';
 import type { AppListing } from '#lib/repository/app-listing.ts';
 import type { BatchWriterOptions } from '#lib/repository/batch-writer.ts';
 import { describeSyncError } from '#lib/repository/sync-errors.ts';
@@ -72,19 +74,37 @@ export class AppSyncService {
     if (!(await this.deps.store.get(serverId))) {
       throw new ConflictError(`The ${serverId} server is not configured yet; save its settings before syncing apps.`);
     }
+    const { request, expected } = await this.claim(serverId, `A sync of the ${serverId} server's apps is already running; its progress shows on the server.`);
+    await this.markRunning(request, expected);
+    return request;
+  }
+
+  /**
+   * Takes the server's sync lease for a run handed over later (the API's sync, a server's deletion), with the
+   * total the progress bar expects. Throws ConflictError with `busy` while another run holds the lease.
+   */
+  async claim(serverId: ServerId, busy: string): Promise<{ request: Required<SyncRequest>; expected: number | undefined }> {
     const runId = randomUUID();
     const lease = await this.deps.leases.tryAcquire(syncLeaseName(serverId), this.leaseTtl, runId);
-    if (!lease) throw new ConflictError(`A sync of the ${serverId} server's apps is already running; its progress shows on the server.`);
-    const startedAt = this.now().toISOString();
+    if (!lease) throw new ConflictError(busy);
     const expected = expectedFrom((await this.deps.store.getState(serverId)).lastSync);
-    await this.record(serverId, this.running(startedAt, { appsSeen: 0, ...(expected !== undefined ? { expected } : {}) }));
-    return { serverId, runId, startedAt };
+    return { request: { serverId, runId, startedAt: this.now().toISOString() }, expected };
+  }
+
+  /** Shows a claimed run as running (progress 0 of `expected`) before it is handed over. */
+  async markRunning(request: Required<SyncRequest>, expected: number | undefined): Promise<void> {
+    await this.record(request.serverId, this.running(request.startedAt, { appsSeen: 0, ...(expected !== undefined ? { expected } : {}) }));
+  }
+
+  /** Frees a claimed lease that will not be handed over. */
+  async release(request: Required<SyncRequest>): Promise<void> {
+    const lease = await this.deps.leases.tryAcquire(syncLeaseName(request.serverId), 1_000, request.runId);
+    await lease?.release();
   }
 
   /** The run could not be handed over (the invoke failed): free the lease and say so. */
   async abandon(request: Required<SyncRequest>, error: unknown): Promise<void> {
-    const lease = await this.deps.leases.tryAcquire(syncLeaseName(request.serverId), 1_000, request.runId);
-    await lease?.release();
+    await this.release(request);
     await this.record(request.serverId, this.finished(request.startedAt, zeroCounts(), `The sync could not be started: ${describeSyncError(error)}`));
   }
 
@@ -93,54 +113,88 @@ export class AppSyncService {
     return Promise.all(SERVER_IDS.map((serverId) => this.run({ serverId })));
   }
 
+  /**
+   * Runs one sync under the server's lease. A server without settings (deleted) has its stored apps removed
+   * instead, so removal runs here too: fenced by the same lease, with progress in `lastSync`, and the schedule
+   * finishes a removal that stopped half-way. Once the lease is lost the run writes nothing more, not even its
+   * own record: whoever holds the lease now owns `lastSync`.
+   */
   async run(request: SyncRequest): Promise<SyncRunResult> {
     const { serverId } = request;
     const lease = await this.deps.leases.tryAcquire(syncLeaseName(serverId), this.leaseTtl, request.runId);
     if (!lease) return { serverId, status: 'skipped', reason: 'running' };
-    const abort = new AbortController();
-    const renewal = setInterval(() => {
-      lease.renew(this.leaseTtl).then(
-        (held) => held || abort.abort(new Error('Another sync took over this server (the lease expired); this one stopped.')),
-        (error: unknown) => logger.warn('Could not renew the sync lease; trying again', { serverId, error }),
-      );
-    }, this.leaseTtl / 3);
+    const keeper = new LeaseKeeper(lease, { ttlMs: this.leaseTtl, onLost: (error) => logger.error('App sync lost its lease', { serverId, error }) });
+    const fenced = { signal: keeper.signal, fence: () => keeper.assertHeld() };
     let listing: AppListing | undefined;
     try {
       const loaded = await this.deps.loadServer(serverId);
-      if (!loaded) {
-        // The API checked, but the settings may have been deleted since: close the record it opened.
-        if (request.startedAt) await this.record(serverId, this.finished(request.startedAt, zeroCounts(), 'The server is no longer configured.'));
-        return { serverId, status: 'skipped', reason: 'not configured' };
-      }
+      if (!loaded) return await this.removeApps(request, fenced);
       const state = await this.deps.store.getState(serverId);
       const startedAt = request.startedAt ?? this.now().toISOString();
       const previousTotal = expectedFrom(state.lastSync);
-      const progress = this.progressWriter(serverId, startedAt, previousTotal);
+      const progress = this.progressWriter(serverId, startedAt, previousTotal, fenced.fence);
       await progress.write({ appsSeen: 0, ...(previousTotal !== undefined ? { expected: previousTotal } : {}) });
       listing = this.deps.listings(loaded, state);
       try {
-        const outcome = await syncAppCatalog({ catalog: this.deps.catalog, serverId, listing, signal: abort.signal, now: this.now, onProgress: progress.update, writer: this.deps.writer });
+        const outcome = await syncAppCatalog({ catalog: this.deps.catalog, serverId, listing, ...fenced, now: this.now, onProgress: progress.update, writer: this.deps.writer });
         await progress.settled();
         const warning = outcome.removalsSkipped ? 'Apps were added or deleted in Qlik while the sync listed them; removals are left to the next sync.' : null;
-        await this.record(serverId, { ...this.finished(startedAt, outcome, null), warning });
+        await this.record(serverId, { ...this.finished(startedAt, outcome, null), warning }, fenced.fence);
         const rateLimits = listing.rateLimits?.();
         logger.info('App sync finished', { serverId, ...countsOf(outcome), requests: listing.requests, writes: outcome.writes, ...(rateLimits ? { rateLimits } : {}) });
         return { serverId, status: 'succeeded', outcome, ...(rateLimits ? { rateLimits } : {}) };
       } catch (error) {
         await progress.settled();
-        const counts = error instanceof SyncFailedError ? error.counts : zeroCounts();
-        const cause = error instanceof SyncFailedError ? error.cause : error;
-        const message = describeSyncError(cause);
-        await this.record(serverId, { ...this.finished(startedAt, counts, message), removed: 0 });
         const rateLimits = listing.rateLimits?.();
-        logger.warn('App sync failed', { serverId, error: cause, requests: listing.requests, ...(rateLimits ? { rateLimits } : {}) });
-        return { serverId, status: 'failed', error: message, ...(rateLimits ? { rateLimits } : {}) };
+        const failed = await this.failed(serverId, startedAt, keeper.lost ? keeper.signal.reason : error, fenced.fence, { requests: listing.requests, ...(rateLimits ? { rateLimits } : {}) });
+        return rateLimits && failed.status === 'failed' ? { ...failed, rateLimits } : failed;
       }
+    } catch (error) {
+      if (keeper.lost) return this.failed(request.serverId, request.startedAt ?? this.now().toISOString(), keeper.signal.reason, fenced.fence, {});
+      throw error;
     } finally {
-      clearInterval(renewal);
+      await keeper.stop();
       await listing?.close().catch(() => undefined);
       await lease.release().catch((error: unknown) => logger.warn('Could not release the sync lease; it expires on its own', { serverId, error }));
     }
+  }
+
+  /** The settings are gone: remove the stored apps, reporting progress like a sync. Quiet when there is nothing to do. */
+  private async removeApps(request: SyncRequest, fenced: { signal: AbortSignal; fence: () => void }): Promise<SyncRunResult> {
+    const { serverId } = request;
+    const startedAt = request.startedAt ?? this.now().toISOString();
+    const state = await this.deps.store.getState(serverId);
+    const expected = expectedFrom(state.lastSync);
+    const progress = this.progressWriter(serverId, startedAt, expected, fenced.fence);
+    try {
+      const { removed, writes } = await removeAllApps({ catalog: this.deps.catalog, serverId, ...fenced, onProgress: progress.update, writer: this.deps.writer });
+      await progress.settled();
+      if (removed === 0 && !request.runId) return { serverId, status: 'skipped', reason: 'not configured' };
+      const outcome: SyncOutcome = { ...zeroCounts(), removed, removalsSkipped: false, writes, lookups: 0 };
+      await this.record(serverId, this.finished(startedAt, outcome, null), fenced.fence);
+      logger.info('Apps of a deleted server removed', { serverId, removed });
+      return { serverId, status: 'succeeded', outcome };
+    } catch (error) {
+      await progress.settled();
+      return this.failed(serverId, startedAt, fenced.signal.aborted ? fenced.signal.reason : error, fenced.fence, {});
+    }
+  }
+
+  /** Records a failed run, unless the lease was lost: then the new holder owns `lastSync` and nothing is written. */
+  private async failed(serverId: ServerId, startedAt: string, error: unknown, fence: () => void, context: Record<string, unknown>): Promise<SyncRunResult> {
+    const counts = error instanceof SyncFailedError ? error.counts : zeroCounts();
+    const cause = error instanceof SyncFailedError ? error.cause : error;
+    const message = describeSyncError(cause);
+    countMetric(ALARMED_METRICS.appSyncFailed, { serverId });
+    if (cause instanceof LeaseLostError) {
+      logger.error('App sync stopped: lease lost', { serverId, ...context });
+      return { serverId, status: 'failed', error: message };
+    }
+    await this.record(serverId, { ...this.finished(startedAt, counts, message), removed: 0 }, fence).catch((recordError: unknown) =>
+      logger.error('Could not record the failed sync', { serverId, error: recordError }),
+    );
+    logger.warn('App sync failed', { serverId, error: cause, ...context });
+    return { serverId, status: 'failed', error: message };
   }
 
   private get leaseTtl(): number {
@@ -156,19 +210,21 @@ export class AppSyncService {
     return { at: finishedAt, status: error ? 'failed' : 'succeeded', startedAt, finishedAt, ...countsOf(counts), error, progress: null, warning: null };
   }
 
-  private record(serverId: ServerId, lastSync: LastSync): Promise<void> {
-    return this.deps.store.updateState(serverId, { lastSync });
+  /** Writes `lastSync`; with a fence, only while the run still holds its lease. */
+  private async record(serverId: ServerId, lastSync: LastSync, fence?: () => void): Promise<void> {
+    fence?.();
+    await this.deps.store.updateState(serverId, { lastSync });
   }
 
   /** Progress writes at most every `progressIntervalMs`, one at a time, and never after the final record. */
-  private progressWriter(serverId: ServerId, startedAt: string, expected: number | undefined) {
+  private progressWriter(serverId: ServerId, startedAt: string, expected: number | undefined, fence: () => void) {
     const interval = this.deps.progressIntervalMs ?? 2_000;
     let chain: Promise<void> = Promise.resolve();
     let lastAt = 0;
     const write = (progress: SyncProgress) => {
       lastAt = Date.now();
       chain = chain
-        .then(() => this.record(serverId, this.running(startedAt, progress)))
+        .then(() => this.record(serverId, this.running(startedAt, progress), fence))
         .catch((error: unknown) => logger.warn('Could not record sync progress', { serverId, error }));
       return chain;
     };

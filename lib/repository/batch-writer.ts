@@ -17,6 +17,8 @@ export interface BatchWriterOptions {
   maxAttempts?: number;
   baseDelayMs?: number;
   maxDelayMs?: number;
+  /** Called right before every BatchWriteItem call; throws to stop writing (the sync's lease fence). */
+  fence?: () => void;
   /** Injected for tests. */
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
@@ -33,7 +35,7 @@ export class BatchWriter {
   private pending: Batch = { puts: [], deletes: [] };
   private readonly inFlight = new Set<Promise<void>>();
   private failure: unknown = null;
-  private readonly options: Required<Omit<BatchWriterOptions, 'sleep' | 'random'>> & Pick<BatchWriterOptions, 'sleep' | 'random'>;
+  private readonly options: Required<Omit<BatchWriterOptions, 'sleep' | 'random' | 'fence'>> & Pick<BatchWriterOptions, 'sleep' | 'random' | 'fence'>;
 
   constructor(
     private readonly catalog: AppCatalog,
@@ -88,6 +90,7 @@ export class BatchWriter {
     let remaining = batch;
     for (let attempt = 1; ; attempt++) {
       const count = remaining.puts.length + remaining.deletes.length;
+      this.options.fence?.();
       const { unprocessed, writeUnits } = await this.catalog.writeBatch(this.serverId, remaining);
       const left = unprocessed.puts.length + unprocessed.deletes.length;
       this.stats.calls++;

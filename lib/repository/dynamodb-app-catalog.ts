@@ -15,7 +15,7 @@ import {
 import { ValidationError } from '#lib/errors.ts';
 import type { AppCatalog, AppPage, AppPageQuery, KeyRange, LastReload, StoredApp, StoredDigest } from '#lib/repository/app-catalog.ts';
 import { normalizeTime } from '#lib/repository/app-hash.ts';
-import { BatchWriter, BATCH_SIZE } from '#lib/repository/batch-writer.ts';
+import { BATCH_SIZE } from '#lib/repository/batch-writer.ts';
 import type { ServerId } from '#lib/servers/server-settings.ts';
 
 const DIGEST_PROJECTION = { ProjectionExpression: 'appId, #hash, reloadEvent', ExpressionAttributeNames: { '#hash': 'hash' } };
@@ -55,12 +55,6 @@ export class DynamoDbAppCatalog implements AppCatalog {
       );
       return Item ? { appName: String(Item.name ?? '') } : null;
     }
-  }
-
-  async deleteAllApps(serverId: ServerId): Promise<void> {
-    const writer = new BatchWriter(this, serverId);
-    for await (const page of this.streamDigests(serverId)) for (const { appId } of page) await writer.delete(appId);
-    await writer.flush();
   }
 
   async *streamDigests(serverId: ServerId, signal?: AbortSignal, range: KeyRange = {}): AsyncGenerator<StoredDigest[]> {

@@ -6,6 +6,7 @@
  * the function the API invokes; unset: runs in-process), QLIK_CLOUD_SYNC_SPACE_TYPES (default `shared,managed`).
  */
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { awsClientConfig } from '#lib/aws/clients.ts';
 import { adaptersFromEnv } from '#lib/aws/adapters-from-env.ts';
 import { serviceEnvironment } from '#lib/aws/environment.ts';
 import { QlikCloudApi } from '#lib/qlik/cloud/cloud-api.ts';
@@ -17,6 +18,7 @@ import { createQrsClient } from '#lib/qlik/onprem/qrs-client.ts';
 import { AppSyncService, type ListingFactory } from '#lib/repository/app-sync-service.ts';
 import { repositoryRoutes } from '#lib/repository/apps-api.ts';
 import { LambdaSyncTrigger } from '#lib/repository/lambda-sync-trigger.ts';
+import { SyncAppsRemoval } from '#lib/repository/server-apps-removal.ts';
 import { InProcessSyncTrigger, type SyncTrigger } from '#lib/repository/sync-trigger.ts';
 import { cloudConnectionOf, onPremConnectionOf } from '#lib/servers/effective-connection.ts';
 import type { CloudSecret, OnPremSecret } from '#lib/servers/server-record.ts';
@@ -55,7 +57,7 @@ let inProcess: InProcessSyncTrigger | undefined;
 /** In AWS an async invoke of the scheduled-sync function; without one configured, the run happens in this process. */
 function syncTriggerFromEnv(sync: AppSyncService): SyncTrigger {
   const functionName = serviceEnvironment().SCHEDULED_SYNC_FUNCTION_NAME;
-  if (functionName) return new LambdaSyncTrigger(new LambdaClient({}), functionName);
+  if (functionName) return new LambdaSyncTrigger(new LambdaClient(awsClientConfig()), functionName);
   inProcess = new InProcessSyncTrigger((request) => sync.run(request));
   return inProcess;
 }
@@ -65,9 +67,11 @@ export function inProcessSyncTrigger(): InProcessSyncTrigger | undefined {
   return inProcess;
 }
 
-export function repositoryRoutesFromEnv(): ApiRoute[] {
+/** The settings API's share of the Repository: its routes, and the apps removal a server's DELETE hands over. */
+export function repositoryFromEnv(): { routes: ApiRoute[]; appsRemoval: SyncAppsRemoval } {
   const sync = appSyncServiceFromEnv();
-  return repositoryRoutes({ catalog: adaptersFromEnv().apps, sync, trigger: syncTriggerFromEnv(sync) });
+  const trigger = syncTriggerFromEnv(sync);
+  return { routes: repositoryRoutes({ catalog: adaptersFromEnv().apps, sync, trigger }), appsRemoval: new SyncAppsRemoval(sync, trigger) };
 }
 
 function parseSpaceTypes(value: string | undefined): SyncSpaceType[] {

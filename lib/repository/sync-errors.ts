@@ -6,6 +6,7 @@ import { describeQlikCloudError } from '#lib/qlik/cloud/permission-errors.ts';
 import { QlikCloudApiError, QlikCloudNetworkError, QlikCloudResponseError } from '#lib/qlik/cloud/cloud-errors.ts';
 import { QrsConnectionError, QrsRequestError } from '#lib/qlik/onprem/qrs-errors.ts';
 import { BatchWriteError } from '#lib/repository/batch-writer.ts';
+import { LeaseLostError } from '#lib/leases/lease-keeper.ts';
 
 const NOTHING_REMOVED = 'No app was removed from the repository; the next sync tries again.';
 
@@ -18,6 +19,7 @@ export function describeSyncError(error: unknown): string {
     return `Qlik Sense stopped the app listing: ${error.message}.${hint} ${NOTHING_REMOVED}`;
   }
   if (error instanceof QrsConnectionError) return `Qlik Sense could not be reached during the app listing: ${error.message} ${NOTHING_REMOVED}`;
+  if (error instanceof LeaseLostError) return error.message;
   if (error instanceof BatchWriteError) return `${error.message} ${NOTHING_REMOVED}`;
   if (error instanceof Error && error.name === 'AbortError') return `The sync was stopped before it finished. ${NOTHING_REMOVED}`;
   const message = error instanceof Error ? error.message : String(error);

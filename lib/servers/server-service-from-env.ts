@@ -1,9 +1,9 @@
 /** The servers domain on this container's adapters (lib/aws/adapters-from-env.ts). */
 import { adaptersFromEnv } from '#lib/aws/adapters-from-env.ts';
-import { ServerService } from '#lib/servers/server-service.ts';
+import { ServerService, type ServerServiceDeps } from '#lib/servers/server-service.ts';
 
-export function serverServiceFromEnv(): ServerService {
-  const { servers, secrets, apps } = adaptersFromEnv();
-  // Deleting a server also removes its synced apps (ServerAppsCleanup).
-  return new ServerService({ servers, secrets, apps });
+/** `extra.apps` (the repository's SyncAppsRemoval) makes a delete remove the server's apps too, in the sync function. */
+export function serverServiceFromEnv(extra: Partial<ServerServiceDeps> = {}): ServerService {
+  const { servers, secrets } = adaptersFromEnv();
+  return new ServerService({ servers, secrets, ...extra });
 }

@@ -11,7 +11,7 @@ import { ConflictError, ValidationError } from '#lib/errors.ts';
 import { logger } from '#lib/observability/logger.ts';
 import { destinationProblem } from '#lib/qlik/destination-policy.ts';
 import type { SecretStore, ServerStore } from '#lib/servers/server-ports.ts';
-import type { CloudSecret, OnPremSecret, ServerRecord, ServerSecret } from '#lib/servers/server-record.ts';
+import type { CloudSecret, OnPremSecret, ServerRecord, ServerSecret, ServerState } from '#lib/servers/server-record.ts';
 import { adoptedTenantPatch } from '#lib/servers/cloud-tenants.ts';
 import { fingerprintKeyFrom, fingerprintOf, type FingerprintKeySource } from '#lib/servers/config-fingerprint.ts';
 import { resolveCloudDraft, resolveOnPremDraft, type ResolvedDraft } from '#lib/servers/resolve-draft.ts';
@@ -24,16 +24,32 @@ export interface ExecutionCapacity {
   apply(id: ServerId, maxParallelExecutions: number): Promise<void>;
 }
 
-/** Removes a server's synced apps (the repository issue provides it). */
-export interface ServerAppsCleanup {
-  deleteAllApps(id: ServerId): Promise<void>;
+/**
+ * Removes a deleted server's synced apps (lib/repository provides it: the sync's lease and the sync function).
+ * `claim` comes first, so no sync writes apps of a server whose settings are going; ConflictError while one runs.
+ */
+export interface ServerAppsRemoval {
+  claim(id: ServerId): Promise<AppsRemovalClaim>;
+}
+
+export interface AppsRemovalClaim {
+  /** Hands the claim to the run that removes the apps; resolves once that run is on its way. */
+  start(): Promise<void>;
+  /** Gives the claim up without removing anything (the delete failed before the settings went). */
+  release(): Promise<void>;
+}
+
+/** What `DELETE ?cleanup=true` removed on the Qlik side, e.g. `virtual proxy "kpimailer" (<id>)`. */
+export interface QlikSideCleanup {
+  remove(id: ServerId, saved: { record: ServerRecord; secret: ServerSecret }, state: ServerState): Promise<string[]>;
 }
 
 export interface ServerServiceDeps {
   servers: ServerStore;
   secrets: SecretStore;
   capacity?: ExecutionCapacity;
-  apps?: ServerAppsCleanup;
+  apps?: ServerAppsRemoval;
+  qlikCleanup?: QlikSideCleanup;
   /** Default: the deployment's key in the secret store (`fingerprint-key`). */
   fingerprintKey?: FingerprintKeySource;
   now?: () => Date;
@@ -158,8 +174,37 @@ export class ServerService {
     if (patch) await this.deps.servers.updateState('cloud', patch);
   }
 
-  async delete(id: ServerId): Promise<void> {
-    await this.deps.servers.delete(id);
-    await Promise.all([this.deps.secrets.delete(id), this.deps.apps?.deleteAllApps(id)]);
+  /**
+   * Removes settings, secrets and (through the sync function) the server's apps; with `cleanup`, first the
+   * Qlik-side objects the service provisioned, and returns what was removed there. Order: claim the sync lease
+   * (409 while a sync runs), clean up in Qlik, delete the settings (the switch), then the secret and the apps.
+   * A failure before the switch leaves the server as it was; the apps' removal is retried by the schedule.
+   */
+  async delete(id: ServerId, options: { cleanup?: boolean } = {}): Promise<{ removedInQlik: string[] }> {
+    const claim = await this.deps.apps?.claim(id);
+    let removedInQlik: string[] = [];
+    try {
+      if (options.cleanup) removedInQlik = await this.cleanupInQlik(id);
+      await this.deps.servers.delete(id);
+    } catch (error) {
+      await claim?.release().catch((releaseError: unknown) => logger.warn('Could not give up the sync lease; it expires on its own', { serverId: id, error: releaseError }));
+      throw error;
+    }
+    const results = await Promise.allSettled([this.deps.secrets.delete(id), claim?.start()]);
+    for (const result of results) {
+      if (result.status === 'rejected') logger.error('A step after deleting server settings failed; the schedule retries the apps, a new save replaces the secret', { serverId: id, error: result.reason });
+    }
+    return { removedInQlik };
+  }
+
+  private async cleanupInQlik(id: ServerId): Promise<string[]> {
+    const saved = await this.loadWithSecret(id);
+    if (!saved) return [];
+    if (!this.deps.qlikCleanup) {
+      // Not wired yet: the delete goes on as without cleanup (the contract's 204), and the log says so.
+      logger.warn('cleanup=true asked, but no Qlik-side cleanup is wired; the virtual proxy or webhook is left in Qlik', { serverId: id });
+      return [];
+    }
+    return this.deps.qlikCleanup.remove(id, saved, await this.deps.servers.getState(id));
   }
 }

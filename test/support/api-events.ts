@@ -7,6 +7,8 @@ export interface ApiCall {
   rawBody?: string;
   headers?: Record<string, string>;
   query?: Record<string, string>;
+  /** The invocation's time left at the start (Lambda's `getRemainingTimeInMillis`); default 30 s. */
+  remainingMs?: number;
 }
 
 export function apiEvent(method: string, path: string, call: ApiCall = {}): APIGatewayProxyEventV2 {
@@ -47,7 +49,7 @@ export interface ApiResponse {
 type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
 
 export async function callApi(handler: unknown, method: string, path: string, call?: ApiCall): Promise<ApiResponse> {
-  const result = (await (handler as Handler)(apiEvent(method, path, call), lambdaContext('test'))) as {
+  const result = (await (handler as Handler)(apiEvent(method, path, call), lambdaContext('test', call?.remainingMs))) as {
     statusCode: number;
     headers?: Record<string, string>;
     body?: string;

@@ -33,36 +33,48 @@ export interface PermissionRequirement {
   remedy: string;
 }
 
+// Each remedy states what Qlik documents (the scope descriptions on qlik.dev, the Webhooks API's "User must be
+// assigned the TenantAdmin role to create tenant level webhooks", the help pages' webhook permissions, Qlik Support
+// article 2522960 on space membership) and marks with "may need" what Qlik does not document. Qlik's 403 bodies
+// never say what was missing, and its specs declare no security requirements, so nothing here is verified per call.
+
 const WEBHOOKS_REMEDY =
-  'Add the `webhooks` scope to the OAuth client, and make sure its bot user may manage webhooks: the "Use webhooks" permission, ' +
-  'and the TenantAdmin role (or a custom role that manages webhooks) because KPImailer creates a tenant-level webhook.';
+  'Add the `webhooks` scope to the OAuth client ("Create and update webhooks using the webhooks API"). Qlik requires the ' +
+  'TenantAdmin role to create the tenant-level webhook KPImailer uses, and the "Use webhooks" permission to manage ' +
+  'webhooks: give both to the client\'s bot user.';
 
 const REPORTS_REMEDY =
-  'Add the `apps.report:export` scope to the OAuth client and add its bot user as a member of the app\'s space ' +
-  '(admin scopes do not let it open apps), with report export allowed in the tenant.';
+  'Add the `apps.report:export` scope to the OAuth client and add its bot user as a member of the app\'s space: Qlik ' +
+  'documents that admin scopes do not let a bot user open apps. The tenant may also need report export enabled.';
 
-/** What each call we make needs. Scopes are documented in prose only (Qlik's specs declare no security). */
+/** What each call we make needs, as documented (see above); undocumented needs say "may need". */
 export const PERMISSION_REQUIREMENTS: Record<Exclude<QlikCloudOperation, 'oauth.token' | 'probe'>, PermissionRequirement> = {
   'users.me': {
     action: 'read the OAuth client\'s own user (/api/v1/users/me)',
-    remedy: 'Give the OAuth client the `user_default` scope and check that its bot user is active (not disabled) under Users in the Management Console.',
+    // Qlik documents no scope for /users/me; `user_default` is what Qlik's own client library asks for by default.
+    remedy:
+      'Qlik does not document a scope for this call; the OAuth client may need the `user_default` scope. Also check that ' +
+      'its bot user is active (not disabled) under Users in the Management Console.',
   },
   'webhooks.list': { action: 'list webhooks', remedy: WEBHOOKS_REMEDY },
   'webhooks.read': { action: 'read the reload webhook', remedy: WEBHOOKS_REMEDY },
   'webhooks.create': { action: 'create the reload webhook', remedy: WEBHOOKS_REMEDY },
   'webhooks.update': { action: 'update the reload webhook', remedy: WEBHOOKS_REMEDY },
-  'webhooks.delete': { action: 'remove a duplicate reload webhook', remedy: WEBHOOKS_REMEDY },
+  'webhooks.delete': { action: 'remove a reload webhook', remedy: WEBHOOKS_REMEDY },
   'webIntegrations.read': {
     action: 'read the web integration',
-    remedy: 'Web integrations can be read by a TenantAdmin: give the OAuth client\'s bot user the TenantAdmin role, or check the ID under Web in the Management Console yourself.',
+    // No scope or role is documented for reading web integrations.
+    remedy:
+      'Qlik does not document what reading web integrations requires; the client\'s bot user may need the TenantAdmin role. ' +
+      'You can also check the ID under Web in the Management Console yourself.',
   },
   'items.list': {
     action: "list the tenant's apps",
-    remedy: 'Add the `admin.apps:read` scope to the OAuth client and give its bot user the Analytics Admin role (or TenantAdmin).',
+    remedy: 'Add the `admin.apps:read` scope to the OAuth client ("Read all apps in the tenant"); without it Qlik lists only the items its bot user has access to.',
   },
   'spaces.list': {
     action: "list the tenant's spaces",
-    remedy: 'Add the `admin.spaces:read` scope to the OAuth client.',
+    remedy: 'Add the `admin.spaces:read` scope to the OAuth client ("Read all spaces in the tenant").',
   },
   'reports.export': { action: 'export a report', remedy: REPORTS_REMEDY },
   'reports.status': { action: 'read a report export\'s status', remedy: REPORTS_REMEDY },

@@ -41,7 +41,9 @@ type ColumnName = (typeof APP_TABLE_COLUMNS)[number][0];
 
 export const APP_TABLE_DEFINITION = {
   type: 'App',
-  columns: APP_TABLE_COLUMNS.map(([name, definition]) => ({ name, columnType: 'Property', definition })),
+  // The spec types columnType as an integer enum (1 = Property); Qlik's help example writes the name. The number is
+  // what the published spec allows, and Json.NET, behind QRS, reads enum numbers whatever its converter settings.
+  columns: APP_TABLE_COLUMNS.map(([name, definition]) => ({ name, columnType: 1, definition })),
 };
 
 interface QrsTable {
@@ -130,6 +132,8 @@ export class OnPremAppListing implements AppListing {
       filter: PUBLISHED_FILTER,
       signal,
       timeoutMs: PAGE_TIMEOUT_MS,
+      // Building a table changes nothing in the repository, so a 5xx or a dropped connection is retried.
+      read: true,
     });
   }
 

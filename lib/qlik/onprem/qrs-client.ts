@@ -20,6 +20,7 @@ import { logger } from '#lib/observability/logger.ts';
 import { toConnectionError } from '#lib/qlik/onprem/connection-errors.ts';
 import { QrsRequestError } from '#lib/qlik/onprem/qrs-errors.ts';
 import { KIB, MIB, readCappedText, ResponseTooLargeError } from '#lib/qlik/response-size.ts';
+import { DEFAULT_QRS_RETRY, withQrsRetry, type QrsRetryPolicy } from '#lib/qlik/onprem/qrs-retry.ts';
 import {
   buildQuery,
   describeRequestPath,
@@ -44,6 +45,8 @@ export interface QrsClientOptions {
   connectTimeoutMs?: number;
   /** Parallel connections to QRS; sync may raise it, a connection test needs one. */
   connections?: number;
+  /** How reads are tried again on 5xx and dropped connections (see qrs-retry.ts); calls that change something never are. */
+  retry?: Partial<QrsRetryPolicy>;
 }
 
 export interface QrsCallOptions {
@@ -54,6 +57,8 @@ export interface QrsCallOptions {
   signal?: AbortSignal;
   /** Overrides the route's answer size limit (QRS_RESPONSE_LIMITS). */
   maxResponseBytes?: number;
+  /** Marks a POST that only reads (e.g. `/qrs/app/table`), so it is retried like a GET. */
+  read?: boolean;
 }
 
 /**
@@ -95,6 +100,9 @@ export class QrsClient {
   private readonly userHeader: string;
   private readonly defaultTimeoutMs: number;
   private readonly connectTimeoutMs: number;
+  private readonly retry: QrsRetryPolicy;
+  /** Calls tried again (the benchmark and tests read it). */
+  retries = 0;
   private connecting = 0;
 
   constructor(connection: OnPremConnection, options: QrsClientOptions = {}) {
@@ -102,6 +110,7 @@ export class QrsClient {
     this.userHeader = qlikUserHeader(connection.userDirectory, connection.serviceAccountUser);
     this.defaultTimeoutMs = options.defaultTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
     this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    this.retry = { ...DEFAULT_QRS_RETRY, ...options.retry };
     this.ownsDispatcher = !options.dispatcher;
     this.dispatcher = options.dispatcher ?? this.createAgent(connection, options);
   }
@@ -124,10 +133,20 @@ export class QrsClient {
 
   /**
    * Sends one QRS call. Resolves on 2xx with the parsed JSON body (undefined when empty); rejects with
-   * `QrsRequestError` on any other status and `QrsConnectionError` when there was no HTTP answer.
+   * `QrsRequestError` on any other status and `QrsConnectionError` when there was no HTTP answer. A read
+   * (GET, or a POST marked `read`) is tried again on 5xx and dropped connections; nothing else ever is.
    */
   async request<T>(method: string, path: string, body: unknown, options: QrsCallOptions = {}): Promise<{ status: number; body: T }> {
     if (!path.startsWith('/qrs/')) throw new Error(`QRS paths start with /qrs/: ${path}`);
+    const read = method === 'GET' || (method === 'POST' && options.read === true);
+    if (!read) return this.send<T>(method, path, body, options);
+    return withQrsRetry(this.retry, options.signal, () => this.send<T>(method, path, body, options), (error) => {
+      this.retries += 1;
+      logger.warn('QRS read failed; trying again', { qrs: { method, path, error: error instanceof Error ? error.message : String(error) } });
+    });
+  }
+
+  private async send<T>(method: string, path: string, body: unknown, options: QrsCallOptions): Promise<{ status: number; body: T }> {
     const xrfkey = newXrfkey();
     const query = { ...options.query, ...(options.filter !== undefined ? { filter: options.filter } : {}) };
     const shownPath = describeRequestPath(path, query);

@@ -79,4 +79,25 @@ describe('POST /api/servers/onprem/test through the real handler', () => {
     expect(response.json().errors).toEqual([expect.objectContaining({ field: 'certificatePassword' })]);
     expect(sim.requests).toHaveLength(0);
   });
+
+  it('fits the ladder into the time the invocation has left, not a fixed 25 s', async () => {
+    // Prepare: every QRS answer takes 1.5 s, so the five checks need far more than the 3 s left after the reserve.
+    sim.faults.latencyMs = 1_500;
+
+    try {
+      // Act
+      const response = await api.call('POST', '/api/servers/onprem/test', { body: draft, remainingMs: 5_000 });
+
+      // Assess
+      const result = response.json();
+      expect(response.status).toBe(200);
+      expect(result.ok).toBe(false);
+      const failed = result.checks.find((c: { status: string }) => c.status === 'failed');
+      const [, seconds] = /did not finish within ([\d.]+) s/.exec(failed.message) ?? [];
+      expect(Number(seconds)).toBeGreaterThan(0);
+      expect(Number(seconds)).toBeLessThanOrEqual(3);
+    } finally {
+      sim.faults.latencyMs = 0;
+    }
+  });
 });

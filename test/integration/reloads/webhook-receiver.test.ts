@@ -5,6 +5,7 @@ import {
   appReloadFinishedEvent,
   otherEvent,
   reloadFinishedEvent,
+  DOCUMENTED_EVENT_DATA_FIELDS,
   signBody,
   WebhookSender,
   type SignedRequest,
@@ -44,9 +45,11 @@ describe('POST /webhooks/qlik-cloud through the webhook-receiver handler', () =>
   const signed = (event: Record<string, unknown>): SignedRequest => sender.signedRequest(webhookId, event);
 
   describe('accepts signed reload events', () => {
-    it('records a com.qlik.v1.reload.finished event: app, history, one publish', async () => {
-      // Prepare
+    it('records a com.qlik.v1.reload.finished event: app, history, one publish; the finish time is the envelope time', async () => {
+      // Prepare: as Qlik documents it, the event's data has no end time; the envelope's `time` is when it finished.
       const event = reloadFinishedEvent(tenant, { appId: APP, status: 'FAILED', errorMessage: 'Table X not found', endTime: '2026-03-01T10:00:00.000Z' });
+      expect(Object.keys(event.data as object).filter((key) => !DOCUMENTED_EVENT_DATA_FIELDS['com.qlik.v1.reload.finished']!.includes(key))).toEqual([]);
+      expect(event.time).toBe('2026-03-01T10:00:00.000Z');
 
       // Act
       const response = await h.deliver(signed(event));
@@ -67,6 +70,7 @@ describe('POST /webhooks/qlik-cloud through the webhook-receiver handler', () =>
 
     it.each(['cloudevents', 'legacy', 'hybrid'] as const)('records a com.qlik.v1.app.reload.finished event in the %s shape', async (format) => {
       const event = appReloadFinishedEvent(tenant, { appId: APP, status: 'ok', reloadId: `engine-${format}`, endTime: '2026-03-01T11:00:00.000Z' }, format);
+      expect(Object.keys(event.data as object).filter((key) => !DOCUMENTED_EVENT_DATA_FIELDS['com.qlik.v1.app.reload.finished']!.includes(key))).toEqual([]);
       const response = await h.deliver(signed(event));
       expect(response.status).toBe(202);
       const published = (await h.published('cloud')).filter((p) => p.detail.reloadId === `engine-${format}`);

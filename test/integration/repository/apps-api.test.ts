@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resetAdapters } from '#lib/aws/adapters-from-env.ts';
+import { inProcessSyncTrigger } from '#lib/repository/repository-from-env.ts';
 import { callApi } from '#test/support/api-events.ts';
 import { SiteApps, startQlikSenseSimulator, type QlikSenseSimulator } from '#test/simulators/qlik-sense-enterprise/index.ts';
 import { startRepository, type RepositoryHarness } from '#test/integration/repository/repository-harness.ts';
@@ -103,6 +104,8 @@ describe('apps API', () => {
     const response = await callApi(handler, 'DELETE', '/api/servers/onprem');
 
     expect(response.status).toBe(204);
+    // The removal runs in the sync function (in-process here): wait for it.
+    await inProcessSyncTrigger()!.settled();
     expect(await repo.stored('onprem')).toEqual([]);
   });
 });

@@ -13,6 +13,8 @@ let site: SiteApps;
 let repo: RepositoryHarness;
 /** The next QRS app-table request with this 1-based number fails in the simulator (armed by the test). */
 let failTableRequest: number | null = null;
+/** How the armed request fails, and how many times in a row (reads are tried up to four times). */
+let tableFailure = { status: 500, times: 4 };
 /** Runs right before this sync's third app-table request (a change in Qlik while the listing is under way). */
 let beforeThirdTable: (() => void) | null = null;
 /** Table requests in flight; one makes "the seventh request" the seventh page. */
@@ -26,6 +28,7 @@ afterAll(() => sim.close());
 
 beforeEach(async () => {
   failTableRequest = null;
+  tableFailure = { status: 500, times: 4 };
   beforeThirdTable = null;
   concurrency = 2;
   repo = await startRepository({ onprem: sim, onpremPageSize: 10, onpremConcurrency: () => concurrency, wrapQrs: armFaults });
@@ -40,7 +43,7 @@ function armFaults(qrs: QrsClient): QrsClient {
   qrs.post = ((path: string, body: unknown, options?: object) => {
     if (path === '/qrs/app/table') {
       tables++;
-      if (tables === failTableRequest) sim.faults.failPath({ method: 'POST', path: '/qrs/app/table', status: 500, message: 'Repository database timeout', times: 1 });
+      if (tables === failTableRequest) sim.faults.failPath({ method: 'POST', path: '/qrs/app/table', message: 'Repository database timeout', ...tableFailure });
       if (tables === 3) beforeThirdTable?.();
     }
     return post(path, body, options);
@@ -170,6 +173,21 @@ describe('on-premise app sync', () => {
     expect(lastSync?.error).toContain('No app was removed');
     expect(await repo.stored('onprem')).toEqual(before);
     late.forEach(() => site.add());
+  });
+
+  it('tries a page again when QRS answers 503 once, and the sync completes', async () => {
+    failTableRequest = 7;
+    tableFailure = { status: 503, times: 1 };
+    concurrency = 1;
+    sim.clearRequests();
+
+    const { result, lastSync } = await syncOnce();
+
+    expect(result.status).toBe('succeeded');
+    expect(lastSync).toMatchObject({ status: 'succeeded', added: 100, total: 100, error: null });
+    expect(await repo.stored('onprem')).toHaveLength(100);
+    const page7 = sim.requests.filter((r) => r.path === '/qrs/app/table' && r.query.skip === '59');
+    expect(page7.map((r) => r.status)).toEqual([503, 201]);
   });
 
   it("skips removals when Qlik's list moves during the listing, and says so", async () => {

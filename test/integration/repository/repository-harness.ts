@@ -18,6 +18,7 @@ import type { StoredApp } from '#lib/repository/app-catalog.ts';
 import { AppSyncService, type AppSyncDeps } from '#lib/repository/app-sync-service.ts';
 import { repositoryRoutes } from '#lib/repository/apps-api.ts';
 import { DynamoDbAppCatalog } from '#lib/repository/dynamodb-app-catalog.ts';
+import { SyncAppsRemoval } from '#lib/repository/server-apps-removal.ts';
 import { InProcessSyncTrigger } from '#lib/repository/sync-trigger.ts';
 import { DynamoDbServerStore } from '#lib/servers/dynamodb-server-store.ts';
 import type { ServerRecord, ServerSecret } from '#lib/servers/server-record.ts';
@@ -90,7 +91,7 @@ export async function startRepository(options: HarnessOptions): Promise<Reposito
     ...options.sync,
   });
   const trigger = new InProcessSyncTrigger((request) => sync.run(request));
-  const servers = new ServerService({ servers: store, secrets: { delete: async () => undefined } as never, apps: catalog });
+  const servers = new ServerService({ servers: store, secrets: { delete: async () => undefined } as never, apps: new SyncAppsRemoval(sync, trigger) });
   const handler = createApiHandler(() => [...settingsRoutes({ servers }), ...repositoryRoutes({ catalog, sync, trigger })]);
 
   return {

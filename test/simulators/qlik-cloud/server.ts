@@ -20,6 +20,7 @@ import { createTestPki } from '#test/support/certificates.ts';
 import { seededRandom } from '#test/support/seeded-random.ts';
 import { traceRateLimits, type RateLimitTrace } from '#test/simulators/qlik-cloud/rate-limit-trace.ts';
 import { dispatch, QLIK_CLOUD_ROUTES, tierOfRoute, type SimResponse, type SimRoute, type SimTier } from '#test/simulators/qlik-cloud/routes.ts';
+import { checkRequest, loadQlikCloudSpecs } from '#test/simulators/qlik-cloud/spec-validator.ts';
 import { rateLimited, QlikCloudState, type ClientOptions } from '#test/simulators/qlik-cloud/state.ts';
 
 export interface SimulatorOptions {
@@ -54,6 +55,11 @@ export interface QlikCloudSimulator {
   state: QlikCloudState;
   /** Every answered request, in order of arrival. Clear it with `requests.length = 0`. */
   requests: SimulatedRequest[];
+  /**
+   * Requests that broke Qlik's specs (test/fixtures/qlik-specs), each answered 400. `close()` fails while any are
+   * listed, so a test whose code sent one fails; a test that sends one on purpose empties the list.
+   */
+  specViolations: string[];
   /** The simulator CA's certificate (PEM). */
   caPem: string;
   /** The same CA written to a file, for NODE_EXTRA_CA_CERTS of child processes. */
@@ -72,6 +78,8 @@ export async function startQlikCloudSimulator(options: SimulatorOptions = {}): P
   const routes = [...(options.routes ?? []), ...QLIK_CLOUD_ROUTES];
   const requests: SimulatedRequest[] = [];
   const jitter = seededRandom(options.seed ?? 17);
+  const specViolations: string[] = [];
+  const specs = loadQlikCloudSpecs();
   let origin = '';
 
   const server: Server = createServer({ key: pki.server.keyPem, cert: pki.server.certPem }, (req, res) => {
@@ -85,13 +93,20 @@ export async function startQlikCloudSimulator(options: SimulatorOptions = {}): P
         const latencyMs = state.faults.latencyMs + (state.faults.latencyJitterMs > 0 ? Math.round(jitter() * state.faults.latencyJitterMs) : 0);
         if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
         let answer: SimResponse;
-        try {
+        const body = Buffer.concat(chunks).toString('utf8');
+        // Only requests to Qlik's documented APIs are checked; the static product-info file has no spec.
+        const checked = specs && !state.faults.notQlik && (url.pathname.startsWith('/api/') || url.pathname.startsWith('/oauth/'));
+        const violations = checked ? checkRequest(specs, { method, path: url.pathname, query: url.searchParams, contentType: req.headers['content-type'] ?? null, body }) : [];
+        if (violations.length > 0) {
+          specViolations.push(...violations.map((v) => `${method} ${url.pathname}: ${v}`));
+          answer = { status: 400, json: { errors: [{ code: 'HTTP-400', title: 'Bad Request', detail: `The request does not match the API: ${violations.join('; ')}` }] } };
+        } else try {
           answer = respond(state, routes, {
             method,
             path: url.pathname,
             query: url.searchParams,
             headers: req.headers,
-            body: Buffer.concat(chunks).toString('utf8'),
+            body,
             origin,
           });
         } catch (error) {
@@ -123,6 +138,7 @@ export async function startQlikCloudSimulator(options: SimulatorOptions = {}): P
     url: origin,
     state,
     requests,
+    specViolations,
     caPem: pki.ca.certPem,
     caFile,
     traceRateLimits: () => traceRateLimits(origin, (method, path) => tierOfRoute(routes, method, path)),
@@ -130,6 +146,7 @@ export async function startQlikCloudSimulator(options: SimulatorOptions = {}): P
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       rmSync(dir, { recursive: true, force: true });
+      if (specViolations.length > 0) throw new Error(`The service sent requests Qlik's specs do not allow:\n  ${specViolations.join('\n  ')}`);
     },
   };
 }

@@ -1,7 +1,10 @@
 /**
- * Checks simulator answers against Qlik's OpenAPI subsets in ../shared/specs/qlik-cloud (outside this repository,
- * read in place, never copied). The validator covers what the specs use for response bodies: $ref, allOf,
- * oneOf/anyOf, type, enum, required, properties and items. Formats are not checked.
+ * Checks what the service sends to the tenant, and what the simulator answers, against Qlik's OpenAPI documents:
+ * the pinned subset in test/fixtures/qlik-specs/qlik-cloud (see SOURCE.md there). The validator covers what the
+ * specs use: $ref, allOf, oneOf/anyOf, type, enum, required, properties and items. Formats are not checked.
+ * Requests: the operation must exist, every query parameter must be declared (integers and booleans must parse,
+ * enums hold), and a JSON or form body must match the request body schema, with no property the schema does not
+ * list (unless it allows additional properties).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -9,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 
 type Schema = Record<string, unknown>;
 interface OpenApiDoc {
-  paths: Record<string, Record<string, { responses?: Record<string, Schema> }>>;
+  paths: Record<string, Record<string, { responses?: Record<string, Schema>; parameters?: Schema[]; requestBody?: Schema }>>;
   components?: Record<string, Record<string, Schema>>;
 }
 
@@ -37,18 +40,82 @@ export interface SpecVerdict {
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
-/** ../shared/specs/qlik-cloud relative to the repository root. */
+/** The pinned subset, test/fixtures/qlik-specs/qlik-cloud. */
 export function qlikCloudSpecDirectory(): string {
-  return resolve(REPO_ROOT, '..', 'shared', 'specs', 'qlik-cloud');
+  return resolve(REPO_ROOT, 'test', 'fixtures', 'qlik-specs', 'qlik-cloud');
 }
 
-/** The specs, or null when ../shared is absent (callers skip with a printed notice). */
+const loaded = new Map<string, QlikCloudSpecs>();
+
+/** The specs, or null when the folder is absent. */
 export function loadQlikCloudSpecs(directory = qlikCloudSpecDirectory()): QlikCloudSpecs | null {
   if (!existsSync(directory)) return null;
+  const known = loaded.get(directory);
+  if (known) return known;
   const docs = readdirSync(directory)
     .filter((file) => file.endsWith('.json'))
     .map((file) => ({ file, doc: JSON.parse(readFileSync(join(directory, file), 'utf8')) as OpenApiDoc }));
+  loaded.set(directory, { directory, docs });
   return { directory, docs };
+}
+
+export interface RequestToCheck {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  contentType: string | null;
+  /** The raw body; empty when none was sent. */
+  body: string;
+}
+
+/** Problems with a request the service sent; empty when the spec allows it. */
+export function checkRequest(specs: QlikCloudSpecs, request: RequestToCheck): string[] {
+  const specPath = request.path.startsWith('/api/') ? request.path.slice(4) : request.path;
+  const found = findOperation(specs, request.method.toLowerCase(), specPath);
+  if (!found) return [`no spec describes ${request.method} ${specPath}`];
+  const { doc, template, operation } = found;
+  const problems: string[] = [];
+  const parameters = (operation.parameters ?? []).map((p) => deref(p, doc));
+  for (const [name, value] of request.query) {
+    const declared = parameters.find((p) => p.in === 'query' && p.name === name);
+    if (!declared) {
+      problems.push(`query parameter ${name} is not declared by ${request.method} ${template}`);
+      continue;
+    }
+    const schema = declared.schema ? deref(declared.schema as Schema, doc) : {};
+    const parsed = schema.type === 'integer' || schema.type === 'number' ? Number(value) : schema.type === 'boolean' ? (value === 'true' ? true : value === 'false' ? false : value) : value;
+    problems.push(...validate(schema, parsed, doc, `query.${name}`));
+  }
+  const requestBody = operation.requestBody ? deref(operation.requestBody, doc) : undefined;
+  if (!request.body) {
+    if (requestBody?.required === true) problems.push(`${request.method} ${template} requires a body`);
+    return problems;
+  }
+  const content = requestBody?.content as Record<string, { schema?: Schema }> | undefined;
+  if (!content) return [...problems, `${request.method} ${template} takes no body`];
+  const mediaType = Object.keys(content).find((type) => request.contentType?.toLowerCase().startsWith(type));
+  if (!mediaType) return [...problems, `content type ${request.contentType} is not one of ${Object.keys(content).join(', ')}`];
+  let body: unknown;
+  try {
+    body = mediaType.includes('json') ? JSON.parse(request.body) : Object.fromEntries(new URLSearchParams(request.body));
+  } catch {
+    return [...problems, 'the body is not valid JSON'];
+  }
+  const schema = content[mediaType]!.schema;
+  if (schema) problems.push(...validate(schema, body, doc, '$body', { closed: true }).filter((problem) => !isEventTypesPatchValue(body, problem)));
+  return problems;
+}
+
+/**
+ * A known defect of the webhooks spec: `WebhookPatch.path` allows `/eventTypes`, whose value is an array of event
+ * type names, but `value`'s oneOf lists only boolean, integer, object and string. An array of strings is accepted
+ * for that one path, nothing else.
+ */
+function isEventTypesPatchValue(body: unknown, problem: string): boolean {
+  const match = /^\$body\[(\d+)\]\.value: matches none of the alternatives$/.exec(problem);
+  if (!match || !Array.isArray(body)) return false;
+  const operation = body[Number(match[1])] as { path?: unknown; value?: unknown } | undefined;
+  return operation?.path === '/eventTypes' && Array.isArray(operation.value) && operation.value.every((v) => typeof v === 'string');
 }
 
 const GENERIC_ERROR: Schema = {
@@ -80,7 +147,7 @@ export function checkResponse(specs: QlikCloudSpecs, response: ResponseToCheck):
 }
 
 function findOperation(specs: QlikCloudSpecs, method: string, path: string) {
-  const candidates: Array<{ file: string; doc: OpenApiDoc; template: string; operation: { responses?: Record<string, Schema> }; params: number }> = [];
+  const candidates: Array<{ file: string; doc: OpenApiDoc; template: string; operation: OpenApiDoc['paths'][string][string]; params: number }> = [];
   for (const { file, doc } of specs.docs) {
     for (const [template, item] of Object.entries(doc.paths)) {
       const operation = item[method];
@@ -110,12 +177,13 @@ function deref(schema: Schema, doc: OpenApiDoc): Schema {
   return current;
 }
 
-function validate(raw: Schema, value: unknown, doc: OpenApiDoc, at: string): string[] {
+/** `closed`: a property the schema does not list is a problem (requests), unless it allows additional ones. */
+function validate(raw: Schema, value: unknown, doc: OpenApiDoc, at: string, options: { closed?: boolean } = {}): string[] {
   const schema = deref(raw, doc);
   const problems: string[] = [];
-  for (const part of (schema.allOf as Schema[] | undefined) ?? []) problems.push(...validate(part, value, doc, at));
+  for (const part of (schema.allOf as Schema[] | undefined) ?? []) problems.push(...validate(part, value, doc, at, { ...options, closed: false }));
   const alternatives = (schema.oneOf ?? schema.anyOf) as Schema[] | undefined;
-  if (alternatives && !alternatives.some((alt) => validate(alt, value, doc, at).length === 0)) problems.push(`${at}: matches none of the alternatives`);
+  if (alternatives && !alternatives.some((alt) => validate(alt, value, doc, at, options).length === 0)) problems.push(`${at}: matches none of the alternatives`);
   if (Array.isArray(schema.enum) && !schema.enum.includes(value)) problems.push(`${at}: ${JSON.stringify(value)} is not one of ${JSON.stringify(schema.enum)}`);
   const type = schema.type as string | undefined;
   if (type && !hasType(value, type) && !(value === null && schema.nullable === true)) {
@@ -126,9 +194,12 @@ function validate(raw: Schema, value: unknown, doc: OpenApiDoc, at: string): str
     const object = value as Record<string, unknown>;
     for (const key of (schema.required as string[] | undefined) ?? []) if (!(key in object)) problems.push(`${at}: missing required ${key}`);
     const properties = (schema.properties as Record<string, Schema> | undefined) ?? {};
-    for (const [key, sub] of Object.entries(properties)) if (object[key] !== undefined) problems.push(...validate(sub, object[key], doc, `${at}.${key}`));
+    for (const [key, sub] of Object.entries(properties)) if (object[key] !== undefined) problems.push(...validate(sub, object[key], doc, `${at}.${key}`, options));
+    if (options.closed && schema.properties && !schema.allOf && schema.additionalProperties === undefined) {
+      for (const key of Object.keys(object)) if (!(key in properties)) problems.push(`${at}.${key}: not in the spec`);
+    }
   }
-  if (Array.isArray(value) && schema.items) value.forEach((item, i) => problems.push(...validate(schema.items as Schema, item, doc, `${at}[${i}]`)));
+  if (Array.isArray(value) && schema.items) value.forEach((item, i) => problems.push(...validate(schema.items as Schema, item, doc, `${at}[${i}]`, options)));
   return problems;
 }
 

@@ -28,7 +28,26 @@ export interface ReloadEventInit {
   endTime?: string;
 }
 
-/** `com.qlik.v1.reload.finished` (source com.qlik/reloads): app id and reload id inside `data`. */
+/**
+ * The `data` fields Qlik documents for each reload event (qlik.dev/apis/event/reloads and /apis/event/apps, read
+ * for reference/qlik-cloud.md §4). The simulator sends nothing else: in particular `com.qlik.v1.reload.finished`
+ * documents no end time, so its finish time is only the envelope's `time`.
+ */
+export const DOCUMENTED_EVENT_DATA_FIELDS: Record<string, readonly string[]> = {
+  'com.qlik.v1.reload.finished': [
+    'id', 'appId', 'userId', 'succeeded', 'status', 'type', 'taskId', 'errorCode', 'errorMessage', 'startTime', 'creationTime',
+    'lastReloadTime', 'durationSeconds', 'partial', 'appUsage', 'tenantId', 'resourceType', 'enginePoolName',
+  ],
+  'com.qlik.v1.app.reload.finished': [
+    'name', 'size', 'usage', 'errors', 'status', 'endTime', 'duration', 'reloadId', 'rowLimit', 'warnings', 'statements', 'isSkipStore',
+    'isSessionApp', 'isPartialReload', 'peakMemoryBytes', 'isDirectQueryMode', 'endedWithMemoryConstraint',
+  ],
+};
+
+/**
+ * `com.qlik.v1.reload.finished` (source com.qlik/reloads): app id and reload id inside `data`; `endTime` (or
+ * `time`) becomes the envelope's `time`, the only finish time such an event carries.
+ */
 export function reloadFinishedEvent(
   state: QlikCloudState,
   init: ReloadEventInit & { status?: ReloadsStatus; errorCode?: string; errorMessage?: string },
@@ -45,13 +64,12 @@ export function reloadFinishedEvent(
     type: 'chronos',
     startTime: init.startTime ?? new Date(Date.parse(end) - 5_000).toISOString(),
     creationTime: new Date(Date.parse(end) - 6_000).toISOString(),
-    endTime: end,
     durationSeconds: 5,
     partial: false,
     ...(init.errorCode ? { errorCode: init.errorCode } : {}),
     ...(init.errorMessage ? { errorMessage: init.errorMessage } : {}),
   };
-  return envelope(state, 'com.qlik.v1.reload.finished', 'com.qlik/reloads', init, data, 'cloudevents');
+  return envelope(state, 'com.qlik.v1.reload.finished', 'com.qlik/reloads', { ...init, time: end }, data, 'cloudevents');
 }
 
 /** `com.qlik.v1.app.reload.finished` (source com.qlik/engine): the app id is only in the envelope. */

@@ -16,6 +16,7 @@ import { SimulatorFaults, type EditableKind } from './faults.ts';
 import { headerRecord, readBody, send, XSRF_MESSAGE, xrfkeyMatches, type LoggedRequest, type RouteResponse } from './http-io.ts';
 import { startProxyService, type SimulatedProxyService } from './proxy-service.ts';
 import { route } from './routes.ts';
+import { checkQrsRequest, loadQrsSpec } from './spec-validator.ts';
 import { QlikSenseState, DEFAULT_SERVICE_ACCOUNT, type SiteSeed } from './state.ts';
 
 export { XSRF_MESSAGE } from './http-io.ts';
@@ -47,6 +48,11 @@ export interface QlikSenseSimulator {
   machineName: string;
   state: QlikSenseState;
   requests: RequestLogEntry[];
+  /**
+   * Requests that broke the QRS spec (test/fixtures/qlik-specs), each answered 400. `close()` fails while any are
+   * listed, so a test whose code sent one fails; a test that sends one on purpose empties the list.
+   */
+  specViolations: string[];
   faults: SimulatorFaults;
   pki: TestPki;
   /** The site's root CA, what an admin uploads as the root certificate. */
@@ -72,6 +78,8 @@ export async function startQlikSenseSimulator(options: SimulatorOptions = {}): P
   const faults = new SimulatorFaults();
   faults.latencyMs = options.latencyMs ?? 0;
   const requests: RequestLogEntry[] = [];
+  const specViolations: string[] = [];
+  const spec = loadQrsSpec();
   const tls = { handshakes: 0, connections: 0 };
   const connectionIds = new WeakMap<object, number>();
 
@@ -132,6 +140,11 @@ export async function startQlikSenseSimulator(options: SimulatorOptions = {}): P
         return respond({ status: 400, body: 'The request body is not valid JSON.' });
       }
     }
+    const violations = spec ? checkQrsRequest(spec, { method: entry.method, path: url.pathname, query: entry.query, body: entry.body }) : [];
+    if (violations.length > 0) {
+      specViolations.push(...violations.map((v) => `${entry.method} ${url.pathname}: ${v}`));
+      return respond({ status: 400, body: `The request does not match the Repository API: ${violations.join('; ')}` });
+    }
     const failure = faults.takeFailure(entry.method, url.pathname);
     if (failure) return respond({ status: failure.status, body: failure.message ?? '' });
     if (entry.method === 'PUT') simulateConcurrentEdit(url.pathname);
@@ -159,6 +172,7 @@ export async function startQlikSenseSimulator(options: SimulatorOptions = {}): P
     machineName,
     state,
     requests,
+    specViolations,
     faults,
     pki,
     caPem: pki.ca.certPem,
@@ -186,6 +200,7 @@ export async function startQlikSenseSimulator(options: SimulatorOptions = {}): P
           server.closeAllConnections();
         }),
       ]);
+      if (specViolations.length > 0) throw new Error(`The service sent requests the QRS spec does not allow:\n  ${specViolations.join('\n  ')}`);
     },
   };
 }

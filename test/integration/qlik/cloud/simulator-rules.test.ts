@@ -32,7 +32,7 @@ describe('Qlik Cloud simulator rules', () => {
     await closeAll();
   });
 
-  it('issues tokens for JSON and form bodies and for HTTP Basic client authentication', async () => {
+  it('issues tokens for JSON and form bodies, and refuses what the spec does not describe (HTTP Basic client authentication)', async () => {
     const dispatcher = new Agent({ connect: { ca: tenant.sim.caPem } });
     const post = async (headers: Record<string, string>, body: string) =>
       (await request(`${tenant.sim.url}/oauth/token`, { method: 'POST', headers, body, dispatcher })).statusCode;
@@ -41,8 +41,15 @@ describe('Qlik Cloud simulator rules', () => {
       const form = new URLSearchParams({ client_id: CLIENT_ID, client_secret: CLIENT_SECRET, grant_type: 'client_credentials' });
       expect(await post({ 'content-type': 'application/x-www-form-urlencoded' }, form.toString())).toBe(200);
       const basic = Buffer.from(`${CLIENT_ID}:${CLIENT_SECRET}`).toString('base64');
-      expect(await post({ 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${basic}` }, 'grant_type=client_credentials')).toBe(200);
+      // Qlik's token spec requires client_id and client_secret in the body; Basic authentication is only inferred
+      // from an error description, so the simulator refuses it (and the service never uses it).
+      expect(await post({ 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${basic}` }, 'grant_type=client_credentials')).toBe(400);
       expect(await post({ 'content-type': 'text/plain' }, 'hello')).toBe(400);
+      expect(tenant.sim.specViolations).toEqual([
+        expect.stringContaining('POST /oauth/token: $body: matches none of the alternatives'),
+        expect.stringContaining('POST /oauth/token: content type text/plain'),
+      ]);
+      tenant.sim.specViolations.splice(0);
     } finally {
       await dispatcher.close();
     }
@@ -111,6 +118,9 @@ describe('Qlik Cloud simulator rules', () => {
     const answer = await raw({ method: 'PATCH', path: `/api/v1/webhooks/${hook.id}`, json: [{ op: 'replace', path: '/level', value: 'user' }], bearer });
 
     expect(answer.status).toBe(400);
+    // Sent on purpose: the spec's request check caught it first.
+    expect(tenant.sim.specViolations).toEqual([expect.stringContaining('$body[0].path: "/level" is not one of')]);
+    tenant.sim.specViolations.splice(0);
   });
 
   it('pages webhook lists with limit 1..100 and links.next.href', async () => {

@@ -30,6 +30,9 @@ function raw(sim: QlikSenseSimulator, path: string, headers: Record<string, stri
   });
 }
 
+/** What the spec requires of a new virtual proxy besides the prefix and cookie name (Qlik's defaults). */
+const NEW_PROXY = { sessionInactivityTimeout: 30, defaultVirtualProxy: false };
+
 const rejection = (promise: Promise<unknown>) => promise.then(() => undefined, (e: unknown) => e as QrsRequestError);
 
 describe('Qlik Sense Enterprise simulator enforces what QRS enforces', () => {
@@ -77,11 +80,11 @@ describe('Qlik Sense Enterprise simulator enforces what QRS enforces', () => {
   });
 
   it('keeps virtual proxy prefixes and session cookie header names unique', async () => {
-    await qrs.post('/qrs/virtualproxyconfig', { prefix: 'unique', sessionCookieHeaderName: 'X-Qlik-Session-unique' });
+    await qrs.post('/qrs/virtualproxyconfig', { ...NEW_PROXY, prefix: 'unique', sessionCookieHeaderName: 'X-Qlik-Session-unique' });
 
-    const samePrefix = await rejection(qrs.post('/qrs/virtualproxyconfig', { prefix: 'unique', sessionCookieHeaderName: 'X-Other' }));
-    const sameCookie = await rejection(qrs.post('/qrs/virtualproxyconfig', { prefix: 'other', sessionCookieHeaderName: 'x-qlik-session-UNIQUE' }));
-    const noCookie = await rejection(qrs.post('/qrs/virtualproxyconfig', { prefix: 'third' }));
+    const samePrefix = await rejection(qrs.post('/qrs/virtualproxyconfig', { ...NEW_PROXY, prefix: 'unique', sessionCookieHeaderName: 'X-Other' }));
+    const sameCookie = await rejection(qrs.post('/qrs/virtualproxyconfig', { ...NEW_PROXY, prefix: 'other', sessionCookieHeaderName: 'x-qlik-session-UNIQUE' }));
+    const noCookie = await rejection(qrs.post('/qrs/virtualproxyconfig', { ...NEW_PROXY, prefix: 'third', sessionCookieHeaderName: '' }));
 
     expect(samePrefix).toMatchObject({ status: 400, qlikMessage: /prefix 'unique' already exists/ });
     expect(sameCookie).toMatchObject({ status: 400, qlikMessage: /session cookie header name .* already used/ });
@@ -89,7 +92,7 @@ describe('Qlik Sense Enterprise simulator enforces what QRS enforces', () => {
   });
 
   it('answers 409 to a PUT with a stale modifiedDate and 400 to one whose id differs from the URL', async () => {
-    const vp = await qrs.post<Record<string, unknown> & { id: string }>('/qrs/virtualproxyconfig', { prefix: 'stale', sessionCookieHeaderName: 'X-Qlik-Session-stale' });
+    const vp = await qrs.post<Record<string, unknown> & { id: string }>('/qrs/virtualproxyconfig', { ...NEW_PROXY, prefix: 'stale', sessionCookieHeaderName: 'X-Qlik-Session-stale' });
     await qrs.put(`/qrs/virtualproxyconfig/${vp.id}`, { ...vp, description: 'first edit' });
 
     const stale = await rejection(qrs.put(`/qrs/virtualproxyconfig/${vp.id}`, { ...vp, description: 'second edit' }));
@@ -101,6 +104,7 @@ describe('Qlik Sense Enterprise simulator enforces what QRS enforces', () => {
 
   it('resets properties a full-entity PUT leaves out to their defaults', async () => {
     const vp = await qrs.post<Record<string, unknown> & { id: string }>('/qrs/virtualproxyconfig', {
+      ...NEW_PROXY,
       prefix: 'partial',
       sessionCookieHeaderName: 'X-Qlik-Session-partial',
       description: 'set',
@@ -108,6 +112,7 @@ describe('Qlik Sense Enterprise simulator enforces what QRS enforces', () => {
     });
 
     const saved = await qrs.put<Record<string, unknown>>(`/qrs/virtualproxyconfig/${vp.id}`, {
+      ...NEW_PROXY,
       id: vp.id,
       modifiedDate: vp.modifiedDate,
       prefix: 'partial',
@@ -135,9 +140,91 @@ describe('Qlik Sense Enterprise simulator enforces what QRS enforces', () => {
   });
 
   it('fails a path on demand, a given number of times', async () => {
+    const once = createQrsClient(sim.connection(), { retry: { attempts: 1 } });
     sim.faults.failPath({ method: 'GET', path: '/qrs/about', status: 500, message: 'boom', times: 1 });
 
-    expect(await rejection(qrs.get('/qrs/about'))).toMatchObject({ status: 500, qlikMessage: 'boom' });
+    expect(await rejection(once.get('/qrs/about'))).toMatchObject({ status: 500, qlikMessage: 'boom' });
+    await expect(once.get('/qrs/about')).resolves.toMatchObject({ buildVersion: expect.any(String) });
+    await once.close();
+  });
+});
+
+describe('QRS client retries', () => {
+  let sim: QlikSenseSimulator;
+  let qrs: QrsClient;
+
+  beforeAll(async () => {
+    sim = await startQlikSenseSimulator();
+    qrs = createQrsClient(sim.connection(), { retry: { baseDelayMs: 5 } });
+  });
+  afterAll(async () => {
+    await qrs.close();
+    await sim.close();
+  });
+
+  it('tries a read again after a 503 and a 500', async () => {
+    sim.clearRequests();
+    sim.faults.failPath({ method: 'GET', path: '/qrs/about', status: 503, message: 'Service Unavailable', times: 2 });
+
     await expect(qrs.get('/qrs/about')).resolves.toMatchObject({ buildVersion: expect.any(String) });
+
+    expect(sim.requests.map((r) => r.status)).toEqual([503, 503, 200]);
+  });
+
+  it('gives up after four tries in all', async () => {
+    sim.clearRequests();
+    sim.faults.failPath({ method: 'GET', path: '/qrs/about', status: 500, message: 'boom', times: 10 });
+
+    expect(await rejection(qrs.get('/qrs/about'))).toMatchObject({ status: 500 });
+
+    expect(sim.requests).toHaveLength(4);
+    sim.faults.reset();
+  });
+
+  it('never tries a POST that changes something again', async () => {
+    sim.clearRequests();
+    sim.faults.failPath({ method: 'POST', path: '/qrs/virtualproxyconfig', status: 503, message: 'Service Unavailable', times: 1 });
+
+    const error = await rejection(qrs.post('/qrs/virtualproxyconfig', { ...NEW_PROXY, prefix: 'once', sessionCookieHeaderName: 'X-Qlik-Session-once' }));
+
+    expect(error).toMatchObject({ status: 503 });
+    expect(sim.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+    expect(sim.state.virtualProxyByPrefix('once')).toBeUndefined();
+  });
+
+  it('does not try a 4xx again', async () => {
+    sim.clearRequests();
+
+    expect(await rejection(qrs.get('/qrs/user/full', { filter: 'nonsense eq' }))).toMatchObject({ status: 400 });
+    expect(sim.requests).toHaveLength(1);
+  });
+});
+
+describe('Qlik Sense Enterprise simulator holds requests to the QRS spec', () => {
+  let sim: QlikSenseSimulator;
+  let qrs: QrsClient;
+
+  beforeAll(async () => {
+    sim = await startQlikSenseSimulator();
+    qrs = createQrsClient(sim.connection());
+  });
+  afterAll(async () => {
+    await qrs.close();
+    await sim.close();
+  });
+
+  it('answers 400 to a body the spec does not allow, changes nothing, and fails the test unless the violation is claimed', async () => {
+    // Act: columnType is an integer enum in the spec; an invented property on a virtual proxy
+    const table = await rejection(qrs.post('/qrs/app/table', { type: 'App', columns: [{ name: 'id', columnType: 'Sideways', definition: 'id' }] }, { query: { skip: 0, take: 1 } }));
+    const proxy = await rejection(qrs.post('/qrs/virtualproxyconfig', { ...NEW_PROXY, prefix: 'invented', sessionCookieHeaderName: 'X-Qlik-Session-invented', madeUp: true }));
+    const query = await rejection(qrs.get('/qrs/app/full', { query: { top: 5 } }));
+
+    // Assess
+    expect(table).toMatchObject({ status: 400, qlikMessage: expect.stringContaining('columnType') });
+    expect(proxy).toMatchObject({ status: 400, qlikMessage: expect.stringContaining('madeUp: not in the spec') });
+    expect(query).toMatchObject({ status: 400, qlikMessage: expect.stringContaining('query parameter top is not declared') });
+    expect(sim.state.virtualProxyByPrefix('invented')).toBeUndefined();
+    expect(sim.specViolations).toHaveLength(4);
+    sim.specViolations.splice(0);
   });
 });
