@@ -47,9 +47,11 @@ describe('POST /webhooks/qlik-cloud through the webhook-receiver handler', () =>
   describe('accepts signed reload events', () => {
     it('records a com.qlik.v1.reload.finished event: app, history, one publish; the finish time is the envelope time', async () => {
       // Prepare: as Qlik documents it, the event's data has no end time; the envelope's `time` is when it finished.
-      const event = reloadFinishedEvent(tenant, { appId: APP, status: 'FAILED', errorMessage: 'Table X not found', endTime: '2026-03-01T10:00:00.000Z' });
+      // Recent: events older than the deduplication window are refused as stale.
+      const finishedAt = new Date(Date.now() - 60_000).toISOString();
+      const event = reloadFinishedEvent(tenant, { appId: APP, status: 'FAILED', errorMessage: 'Table X not found', endTime: finishedAt });
       expect(Object.keys(event.data as object).filter((key) => !DOCUMENTED_EVENT_DATA_FIELDS['com.qlik.v1.reload.finished']!.includes(key))).toEqual([]);
-      expect(event.time).toBe('2026-03-01T10:00:00.000Z');
+      expect(event.time).toBe(finishedAt);
 
       // Act
       const response = await h.deliver(signed(event));
@@ -57,12 +59,12 @@ describe('POST /webhooks/qlik-cloud through the webhook-receiver handler', () =>
       // Assess
       expect(response.status).toBe(202);
       expect(response.json()).toEqual({ status: 'accepted' });
-      expect((await h.app('cloud', APP))!.lastReload).toEqual({ at: '2026-03-01T10:00:00.000Z', status: 'failed' });
+      expect((await h.app('cloud', APP))!.lastReload).toEqual({ at: finishedAt, status: 'failed' });
       const published = (await h.published('cloud')).filter((p) => p.detail.reloadId === (event.data as { id: string }).id);
       expect(published).toHaveLength(1);
       expect(published[0]).toMatchObject({
         detailType: 'Qlik app reload finished',
-        detail: { serverId: 'cloud', appId: APP, appName: 'Sales dashboard', status: 'failed', source: 'webhook', error: 'Table X not found', finishedAt: '2026-03-01T10:00:00.000Z' },
+        detail: { serverId: 'cloud', appId: APP, appName: 'Sales dashboard', status: 'failed', source: 'webhook', error: 'Table X not found', finishedAt: finishedAt },
       });
       const reloads = (await h.api('GET', '/api/servers/cloud/reloads', { limit: '5' })).json().reloads;
       expect(reloads[0]).toMatchObject({ appId: APP, appName: 'Sales dashboard', status: 'failed', source: 'webhook', reloadId: (event.data as { id: string }).id });

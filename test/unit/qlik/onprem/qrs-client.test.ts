@@ -150,9 +150,12 @@ describe('QRS client', () => {
     agent
       .get(ORIGIN)
       .intercept({ path: (p) => p.startsWith('/qrs/about'), method: 'GET' })
-      .replyWithError(Object.assign(new Error(`simulated ${code}`), { code }));
+      .replyWithError(Object.assign(new Error(`simulated ${code}`), { code }))
+      // A dropped connection is retried on reads (qrs-retry.ts): every try meets the same error.
+      .persist();
+    const once = new QrsClient(connection, { dispatcher: agent, retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 1 } });
 
-    const error = await client.get('/qrs/about').catch((e: unknown) => e);
+    const error = await once.get('/qrs/about').catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(QrsConnectionError);
     expect(error).toMatchObject({ problem, details: { method: 'GET', path: '/qrs/about', host: 'qlik.example.com', port: 4242, code } });
