@@ -9,7 +9,8 @@ export const STACK_ID = 'KpimailerQlik';
 /** Adds the service stack to an app. Env-agnostic: deploys to the CLI's account and region. */
 export function buildStack(app: App): KpimailerQlikStack {
   const stackName = app.node.tryGetContext('stackName') as string | undefined;
-  return new KpimailerQlikStack(app, STACK_ID, stackName ? { stackName } : {});
+  const adminDomainName = app.node.tryGetContext('adminDomainName') as string | undefined;
+  return new KpimailerQlikStack(app, STACK_ID, { ...(stackName ? { stackName } : {}), ...(adminDomainName ? { adminDomainName } : {}) });
 }
 
 /**

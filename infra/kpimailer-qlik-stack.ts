@@ -22,6 +22,8 @@ import { ServerSecrets } from './constructs/secrets.ts';
 export interface KpimailerQlikStackProps extends StackProps {
   /** When the app catalogs are synced. @default every hour */
   readonly appSyncSchedule?: ScheduledSyncProps['schedule'];
+  /** A custom domain the admin page is also served on (e.g. `qlik-admin.example.com`); Cognito returns there too. */
+  readonly adminDomainName?: string;
 }
 
 export class KpimailerQlikStack extends Stack {
@@ -43,7 +45,9 @@ export class KpimailerQlikStack extends Stack {
 
     this.tables = new ServiceTables(this, 'Tables');
     this.secrets = new ServerSecrets(this, 'Secrets');
-    this.auth = new AdminAuth(this, 'AdminAuth');
+    this.auth = new AdminAuth(this, 'AdminAuth', {
+      appUrls: () => [this.api.url, ...(props?.adminDomainName ? [`https://${props.adminDomainName}/`] : [])],
+    });
     this.api = new AdminApi(this, 'AdminApi', { auth: this.auth });
 
     const stateEnvironment = { ...this.tables.environment, ...this.secrets.environment };
@@ -57,6 +61,8 @@ export class KpimailerQlikStack extends Stack {
     });
     this.secrets.grantManage(this.settingsApi.function, ['onprem', 'cloud', 'cloud-webhook']);
     this.tables.servers.grantReadWriteData(this.settingsApi.function);
+    this.tables.grantAuditAppend(this.settingsApi.function);
+    this.tables.grantAuditRead(this.settingsApi.function);
     this.tables.apps.grantReadWriteData(this.settingsApi.function);
 
     this.testConnection = new ServiceFunction(this, 'TestConnection', {
@@ -74,6 +80,7 @@ export class KpimailerQlikStack extends Stack {
     // Provisioning the Qlik Cloud webhook creates (or re-keys) its signing secret.
     this.secrets.grantReadWrite(this.testConnection.function, ['cloud-webhook']);
     this.tables.servers.grantReadWriteData(this.testConnection.function);
+    this.tables.grantAuditAppend(this.testConnection.function);
 
     this.reloadEvents = new ReloadEvents(this, 'ReloadEvents', { tables: this.tables, secrets: this.secrets });
     // The connection test provisions the webhook at the receiver's function URL; the settings API lists reloads.
@@ -93,11 +100,8 @@ export class KpimailerQlikStack extends Stack {
       afterBundling: (inputDir, outputDir) => [
         `npx --no-install tsx "${inputDir}/infra/build-admin-ui-asset.ts" "${outputDir}/admin-ui"`,
       ],
-      // What the page needs to sign an admin in; none of it is secret.
-      environment: {
-        COGNITO_USER_POOL_ID: this.auth.userPool.userPoolId,
-        COGNITO_USER_POOL_CLIENT_ID: this.auth.client.userPoolClientId,
-      },
+      // What the page needs to sign an admin in (served as config.json, and the CSP's one other origin); none of it is secret.
+      environment: this.auth.pageEnvironment,
     });
 
     // Every route of lib/api/routes.ts, sent to the function the table names (the local runtime reads the same table).
@@ -108,8 +112,9 @@ export class KpimailerQlikStack extends Stack {
       'webhook-receiver': this.reloadEvents.receiver.function,
     };
     const publicPage =
-      'The admin page shell and its static assets carry no data and no secret; the browser must load them before ' +
-      'it can sign in. Every /api route they call requires a Cognito JWT (the API default authorizer).';
+      'The admin page shell, its static assets and its sign-in settings (issuer, public client id, managed login ' +
+      'endpoints) carry no data and no secret; the browser must load them before it can sign in. Every /api route ' +
+      'they call requires a Cognito JWT (the API default authorizer).';
     for (const route of HTTP_ROUTES) {
       const target = routeTargets[route.function];
       if (route.auth === 'admin') this.api.addRoute(route.path, [HttpMethod[route.method]], target);
@@ -123,5 +128,6 @@ export class KpimailerQlikStack extends Stack {
       value: this.auth.client.userPoolClientId,
       description: 'Admin UI app client (JWT audience)',
     });
+    new CfnOutput(this, 'SignInUrl', { value: this.auth.signInBaseUrl, description: 'Cognito managed login domain of the admins' });
   }
 }

@@ -1,11 +1,15 @@
 import { createApiHandler, type ApiRoute } from '#lib/api/api-handler.ts';
 import { settingsRoutes } from '#lib/api/settings-api.ts';
+import { auditRoutes } from '#lib/audit/audit-api.ts';
+import { adaptersFromEnv } from '#lib/aws/adapters-from-env.ts';
 import { reloadRoutesFromEnv } from '#lib/reloads/reloads-api-from-env.ts';
 import { repositoryRoutesFromEnv } from '#lib/repository/repository-from-env.ts';
 import { serverServiceFromEnv } from '#lib/servers/server-service-from-env.ts';
 
 /** The routes this function serves (lib/api/routes.ts lists them under `settings-api`), built on the first request. */
-export const routes = (): ApiRoute[] =>
-  settingsRoutes({ servers: serverServiceFromEnv(), extraRoutes: [...reloadRoutesFromEnv(), ...repositoryRoutesFromEnv()] });
+export const routes = (): ApiRoute[] => {
+  const audit = adaptersFromEnv().audit;
+  return settingsRoutes({ servers: serverServiceFromEnv(), audit, extraRoutes: [...reloadRoutesFromEnv(), ...repositoryRoutesFromEnv(), ...auditRoutes(() => audit)] });
+};
 
 export const handler = createApiHandler(routes);

@@ -51,6 +51,8 @@ export class ScheduledSync extends Construct {
     // Leases and lastSync live in the servers table.
     tables.servers.grantReadWriteData(fn);
     tables.apps.grantReadWriteData(fn);
+    // Each finished run goes to the audit trail.
+    tables.grantAuditAppend(fn);
     // A failed run records its error and the next run starts over; Lambda's own retries would only overlap with it.
     fn.configureAsyncInvoke({ retryAttempts: 0 });
 

@@ -4,6 +4,7 @@
  * when the same configuration is saved — or right away when it already is the saved one).
  */
 import type { CloudConnection, OnPremConnection } from '#lib/connection-test/connection-types.ts';
+import type { CloudConnectionTestOutcome } from '#lib/qlik/cloud/cloud-connection-test.ts';
 import type { WebhookProvisioningPort } from '#lib/qlik/cloud/webhook-ports.ts';
 import { cloudConnectionOf, onPremConnectionOf } from '#lib/servers/effective-connection.ts';
 import { fingerprintOf, type ResolvedDraft } from '#lib/servers/resolve-draft.ts';
@@ -20,7 +21,7 @@ export interface ConnectionTesters {
   cloud(
     connection: CloudConnection,
     options: { deadlineMs: number; webhook: WebhookProvisioningPort; publicOrigin: string | null },
-  ): Promise<{ result: TestResult; webhook: WebhookState | null; warnings: string[]; tenantId: string | null }>;
+  ): Promise<{ result: TestResult; webhook: WebhookState | null; provisioning?: CloudConnectionTestOutcome['provisioning']; warnings: string[]; tenantId: string | null }>;
 }
 
 export interface ConnectionTestDeps {
@@ -35,10 +36,22 @@ export interface ConnectionTestDeps {
 
 export type ConnectionTestResponse = TestResult & { warnings: string[] };
 
+/** What a test did to the reload webhook: created one, or repaired the one it found (what changed, in our words). */
+export interface WebhookProvisioning {
+  action: 'provisioned' | 'repaired';
+  webhookId: string;
+  reasons: string[];
+}
+
 export class ConnectionTestService {
   constructor(private readonly deps: ConnectionTestDeps) {}
 
   async test(id: ServerId, draft: unknown): Promise<ConnectionTestResponse> {
+    return (await this.testWithProvisioning(id, draft)).response;
+  }
+
+  /** Tests, and says whether the Qlik Cloud reload webhook was created or repaired on the way (for the audit trail). */
+  async testWithProvisioning(id: ServerId, draft: unknown): Promise<{ response: ConnectionTestResponse; webhook: WebhookProvisioning | null }> {
     const { resolved, current } = await this.deps.servers.resolve(id, draft ?? {}, 'test');
     const state = await this.deps.store.getState(id);
     const outcome = await this.run(resolved, state);
@@ -51,22 +64,28 @@ export class ConnectionTestService {
       ...(isSavedConfiguration ? { lastTest: stored, pendingTest: null } : { pendingTest: { ...stored, fingerprint } }),
       ...outcome.provisioned,
     });
-    return { ...outcome.result, warnings: outcome.warnings };
+    return { response: { ...outcome.result, warnings: outcome.warnings }, webhook: outcome.webhook };
   }
 
-  private async run(resolved: ResolvedDraft, state: ServerState): Promise<{ result: TestResult; warnings: string[]; provisioned: Partial<ServerState> }> {
+  private async run(resolved: ResolvedDraft, state: ServerState): Promise<{ result: TestResult; warnings: string[]; provisioned: Partial<ServerState>; webhook: WebhookProvisioning | null }> {
     if (resolved.type === 'onprem') {
       const { result, virtualProxy } = await this.deps.testers.onprem(onPremConnectionOf(resolved, state), { deadlineMs: TEST_DEADLINE_MS });
-      return { result, warnings: [], provisioned: virtualProxy ? { virtualProxy } : {} };
+      return { result, warnings: [], provisioned: virtualProxy ? { virtualProxy } : {}, webhook: null };
     }
-    const { result, webhook, warnings, tenantId } = await this.deps.testers.cloud(cloudConnectionOf(resolved, state), {
+    const { result, webhook, provisioning, warnings, tenantId } = await this.deps.testers.cloud(cloudConnectionOf(resolved, state), {
       deadlineMs: TEST_DEADLINE_MS,
       webhook: this.deps.webhook,
       publicOrigin: this.deps.publicOrigin,
     });
     // The webhook now posts here, so the receiver must know the tenant from this moment, not from the next monitor run.
     const tenant = tenantId ? { id: tenantId, url: resolved.settings.url } : null;
-    return { result, warnings, provisioned: { ...(webhook ? { webhook } : {}), ...(tenant ? { tenant } : {}) } };
+    const changed = webhook && provisioning && provisioning.outcome !== 'reused';
+    return {
+      result,
+      warnings,
+      provisioned: { ...(webhook ? { webhook } : {}), ...(tenant ? { tenant } : {}) },
+      webhook: changed ? { action: provisioning.outcome === 'created' ? 'provisioned' : 'repaired', webhookId: webhook.id, reasons: provisioning.reasons } : null,
+    };
   }
 
 }

@@ -9,6 +9,8 @@
  * The lease expires on its own (and is renewed while the sync runs), so a crashed run never blocks the next.
  */
 import { randomUUID } from 'node:crypto';
+import { SCHEDULE_ACTOR, type AuditContext, type AuditLog } from '#lib/audit/audit-log.ts';
+import { recordAudit } from '#lib/audit/record-audit.ts';
 import { ConflictError } from '#lib/errors.ts';
 import type { LeaseProvider } from '#lib/leases/lease.ts';
 import { logger } from '#lib/observability/logger.ts';
@@ -26,6 +28,8 @@ export type ListingFactory = (loaded: { record: ServerRecord; secret: ServerSecr
 
 export interface SyncRequest {
   serverId: ServerId;
+  /** Who started an API run (its audit context); the schedule's runs have none. */
+  requestedBy?: AuditContext;
   /** Set when the API started the run: the lease owner token to take over, and the time shown as started. */
   runId?: string;
   startedAt?: string;
@@ -49,6 +53,8 @@ export interface AppSyncDeps {
   /** Lease lifetime; renewed every third of it while the sync runs. */
   leaseTtlMs?: number;
   writer?: BatchWriterOptions;
+  /** Where each finished run is recorded. */
+  audit: AuditLog;
 }
 
 /** Shown to an admin when a sync record says "running" (the `lastSync` shape is the contract's). */
@@ -67,7 +73,7 @@ export class AppSyncService {
    * Claims a server's sync for a run that will start elsewhere, and records it as running.
    * Throws ConflictError when the server is not configured or a sync is already running.
    */
-  async start(serverId: ServerId): Promise<Required<SyncRequest>> {
+  async start(serverId: ServerId, requestedBy: AuditContext): Promise<Required<SyncRequest>> {
     if (!(await this.deps.store.get(serverId))) {
       throw new ConflictError(`The ${serverId} server is not configured yet; save its settings before syncing apps.`);
     }
@@ -77,7 +83,7 @@ export class AppSyncService {
     const startedAt = this.now().toISOString();
     const expected = expectedFrom((await this.deps.store.getState(serverId)).lastSync);
     await this.record(serverId, this.running(startedAt, { appsSeen: 0, ...(expected !== undefined ? { expected } : {}) }));
-    return { serverId, runId, startedAt };
+    return { serverId, runId, startedAt, requestedBy };
   }
 
   /** The run could not be handed over (the invoke failed): free the lease and say so. */
@@ -123,6 +129,7 @@ export class AppSyncService {
         const warning = outcome.removalsSkipped ? 'Apps were added or deleted in Qlik while the sync listed them; removals are left to the next sync.' : null;
         await this.record(serverId, { ...this.finished(startedAt, outcome, null), warning });
         logger.info('App sync finished', { serverId, ...countsOf(outcome), requests: listing.requests, writes: outcome.writes });
+        await this.audit(request, 'succeeded', countsOf(outcome));
         return { serverId, status: 'succeeded', outcome };
       } catch (error) {
         await progress.settled();
@@ -131,6 +138,7 @@ export class AppSyncService {
         const message = describeSyncError(cause);
         await this.record(serverId, { ...this.finished(startedAt, counts, message), removed: 0 });
         logger.warn('App sync failed', { serverId, error: cause, requests: listing.requests });
+        await this.audit(request, 'failed', { ...countsOf(counts), removed: 0 });
         return { serverId, status: 'failed', error: message };
       }
     } finally {
@@ -138,6 +146,12 @@ export class AppSyncService {
       await listing?.close().catch(() => undefined);
       await lease.release().catch((error: unknown) => logger.warn('Could not release the sync lease; it expires on its own', { serverId, error }));
     }
+  }
+
+  /** The run's result in the audit trail, under whoever started it (the schedule when nobody did). */
+  private audit(request: SyncRequest, result: 'succeeded' | 'failed', counts: Pick<LastSync, 'added' | 'updated' | 'removed' | 'total'>): Promise<void> {
+    const context = request.requestedBy ?? { actor: SCHEDULE_ACTOR, requestId: request.runId ?? randomUUID(), sourceIp: null };
+    return recordAudit(this.deps.audit, { ...context, action: 'sync.finished', serverId: request.serverId, changes: [], result, counts });
   }
 
   private get leaseTtl(): number {

@@ -3,6 +3,9 @@
  *   POST /api/servers/{id}/sync  -> 202 {status: 'running', startedAt}; 409 when running or not configured.
  *   GET  /api/servers/{id}/apps?limit=&cursor=&q=  -> 200 {apps: [App], nextCursor}
  */
+import { auditContextOf } from '#lib/audit/audit-context.ts';
+import type { AuditLog } from '#lib/audit/audit-log.ts';
+import { recordAudit } from '#lib/audit/record-audit.ts';
 import { ValidationError } from '#lib/errors.ts';
 import { json } from '#lib/api/problem.ts';
 import { serverIdFrom, type ApiRoute } from '#lib/api/api-handler.ts';
@@ -33,6 +36,7 @@ export interface RepositoryApiDeps {
   catalog: AppCatalog;
   sync: AppSyncService;
   trigger: SyncTrigger;
+  audit: AuditLog;
 }
 
 export function repositoryRoutes(deps: RepositoryApiDeps): ApiRoute[] {
@@ -40,7 +44,8 @@ export function repositoryRoutes(deps: RepositoryApiDeps): ApiRoute[] {
     {
       route: 'POST /api/servers/{id}/sync',
       handler: async (event: JsonEvent) => {
-        const request = await deps.sync.start(serverIdFrom(event));
+        const context = auditContextOf(event);
+        const request = await deps.sync.start(serverIdFrom(event), context);
         try {
           await deps.trigger.start(request);
         } catch (error) {
@@ -48,6 +53,7 @@ export function repositoryRoutes(deps: RepositoryApiDeps): ApiRoute[] {
           throw error;
         }
         logger.info('App sync started', { serverId: request.serverId, runId: request.runId });
+        await recordAudit(deps.audit, { ...context, action: 'sync.started', serverId: request.serverId, changes: [], result: 'running' });
         return json(202, { status: 'running', startedAt: request.startedAt });
       },
     },

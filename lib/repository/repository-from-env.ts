@@ -47,6 +47,7 @@ export function appSyncServiceFromEnv(): AppSyncService {
     catalog: apps,
     leases,
     listings: qlikListings(),
+    audit: adaptersFromEnv().audit,
   });
 }
 
@@ -67,7 +68,7 @@ export function inProcessSyncTrigger(): InProcessSyncTrigger | undefined {
 
 export function repositoryRoutesFromEnv(): ApiRoute[] {
   const sync = appSyncServiceFromEnv();
-  return repositoryRoutes({ catalog: adaptersFromEnv().apps, sync, trigger: syncTriggerFromEnv(sync) });
+  return repositoryRoutes({ catalog: adaptersFromEnv().apps, sync, trigger: syncTriggerFromEnv(sync), audit: adaptersFromEnv().audit });
 }
 
 function parseSpaceTypes(value: string | undefined): SyncSpaceType[] {

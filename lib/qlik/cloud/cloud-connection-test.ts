@@ -26,7 +26,7 @@ import { probeTenant } from '#lib/qlik/cloud/reachability.ts';
 import { cloudTokenProvider } from '#lib/qlik/cloud/token-provider.ts';
 import { webIntegrationWarnings } from '#lib/qlik/cloud/web-integration.ts';
 import type { WebhookProvisioningPort } from '#lib/qlik/cloud/webhook-ports.ts';
-import { lookupReloadWebhooks, provisionReloadWebhook, type WebhookLookup } from '#lib/qlik/cloud/webhook-subscription.ts';
+import { lookupReloadWebhooks, provisionReloadWebhook, type WebhookLookup, type WebhookOutcome } from '#lib/qlik/cloud/webhook-subscription.ts';
 import type { CheckResult, TestResult, WebhookState } from '#lib/servers/server-record.ts';
 
 export interface CloudConnectionTestOptions {
@@ -44,6 +44,8 @@ export interface CloudConnectionTestOutcome {
   result: TestResult;
   /** The provisioned webhook, or null when the checks did not get that far. */
   webhook: WebhookState | null;
+  /** Whether this test created, reused or repaired the webhook (and what a repair changed), for the audit trail. */
+  provisioning: { outcome: WebhookOutcome; reasons: string[] } | null;
   warnings: string[];
   /** The tenant the OAuth client signed in to (from `/users/me`); the webhook receiver refuses other tenants' events. */
   tenantId: string | null;
@@ -71,7 +73,7 @@ export async function testCloudConnection(connection: CloudConnection, options: 
   const client = getCloudClient(connection.url, options.client);
   const tokens = cloudTokenProvider(client, connection.oauthClientId, connection.clientSecret);
   const api = new QlikCloudApi(client, tokens, TEST_RATE_LIMIT);
-  const outcome: { webhook: WebhookState | null; warnings: string[]; tenantId: string | null } = { webhook: null, warnings: [], tenantId: null };
+  const outcome: Omit<CloudConnectionTestOutcome, 'result'> = { webhook: null, provisioning: null, warnings: [], tenantId: null };
 
   const checks: Check<null>[] = [
     {
@@ -91,6 +93,7 @@ export async function testCloudConnection(connection: CloudConnection, options: 
       run: async (_context, signal) => {
         const result = await authenticateAndProvision(api, connection, options, signal);
         outcome.webhook = result.webhook;
+        outcome.provisioning = result.provisioning;
         outcome.tenantId = result.tenantId;
         outcome.warnings.push(...result.warnings);
         return result.message;
@@ -98,7 +101,13 @@ export async function testCloudConnection(connection: CloudConnection, options: 
     },
   ];
   const result = await runCheckLadder(checks, null, { deadlineMs: options.deadlineMs ?? DEFAULT_DEADLINE_MS, onProgress: options.onProgress });
-  return { result, webhook: result.ok ? outcome.webhook : null, warnings: outcome.warnings, tenantId: result.ok ? outcome.tenantId : null };
+  return {
+    result,
+    webhook: result.ok ? outcome.webhook : null,
+    provisioning: result.ok ? outcome.provisioning : null,
+    warnings: outcome.warnings,
+    tenantId: result.ok ? outcome.tenantId : null,
+  };
 }
 
 async function authenticateAndProvision(api: QlikCloudApi, connection: CloudConnection, options: CloudConnectionTestOptions, signal: AbortSignal) {
@@ -133,7 +142,7 @@ async function authenticateAndProvision(api: QlikCloudApi, connection: CloudConn
     // The connection itself works; what is missing is a public https URL for this deployment (only a local run lacks
     // one, and Qlik Cloud could not reach a loopback address anyway). Say so without failing the admin's credentials.
     const warnings = [targetProblem ?? 'The reload webhook was not set up.', ...(await originWarnings)];
-    return { message: `${signedIn} Reload webhook not set up (see the warning).`, webhook: null, warnings, tenantId: user?.tenantId ?? null };
+    return { message: `${signedIn} Reload webhook not set up (see the warning).`, webhook: null, provisioning: null, warnings, tenantId: user?.tenantId ?? null };
   }
   let provisioned;
   try {
@@ -142,7 +151,8 @@ async function authenticateAndProvision(api: QlikCloudApi, connection: CloudConn
     throw fail(`${signedIn} The reload webhook could not be set up: `, error);
   }
   const warnings = [...provisioned.warnings, ...(await originWarnings)];
-  return { message: `${signedIn} ${provisioned.summary}`, webhook: provisioned.webhook, warnings, tenantId: user?.tenantId ?? null };
+  const provisioning = { outcome: provisioned.outcome, reasons: provisioned.reasons };
+  return { message: `${signedIn} ${provisioned.summary}`, webhook: provisioned.webhook, provisioning, warnings, tenantId: user?.tenantId ?? null };
 }
 
 /** Qlik only delivers to https URLs with a host name; saying so here beats Qlik's generic 400. */

@@ -17,6 +17,7 @@ import { createQrsClient, type QrsClient } from '#lib/qlik/onprem/qrs-client.ts'
 import type { StoredApp } from '#lib/repository/app-catalog.ts';
 import { AppSyncService, type AppSyncDeps } from '#lib/repository/app-sync-service.ts';
 import { repositoryRoutes } from '#lib/repository/apps-api.ts';
+import { DynamoDbAuditLog } from '#lib/audit/dynamodb-audit-log.ts';
 import { DynamoDbAppCatalog } from '#lib/repository/dynamodb-app-catalog.ts';
 import { InProcessSyncTrigger } from '#lib/repository/sync-trigger.ts';
 import { DynamoDbServerStore } from '#lib/servers/dynamodb-server-store.ts';
@@ -69,7 +70,9 @@ export async function startRepository(options: HarnessOptions): Promise<Reposito
   const store = new DynamoDbServerStore(aws.documentClient, aws.serversTableName);
   const records = new Map<ServerId, ServerRecord>();
 
+  const audit = new DynamoDbAuditLog(aws.documentClient, aws.auditTableName);
   const sync = new AppSyncService({
+    audit,
     store,
     loadServer: async (id) => {
       const record = await store.get(id);
@@ -91,7 +94,7 @@ export async function startRepository(options: HarnessOptions): Promise<Reposito
   });
   const trigger = new InProcessSyncTrigger((request) => sync.run(request));
   const servers = new ServerService({ servers: store, secrets: { delete: async () => undefined } as never, apps: catalog });
-  const handler = createApiHandler(() => [...settingsRoutes({ servers }), ...repositoryRoutes({ catalog, sync, trigger })]);
+  const handler = createApiHandler(() => [...settingsRoutes({ servers, audit }), ...repositoryRoutes({ catalog, sync, trigger, audit })]);
 
   return {
     aws,

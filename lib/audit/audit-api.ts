@@ -1,0 +1,40 @@
+/**
+ * `GET /api/audit?serverId=&limit=&cursor=`: the audit trail, newest first, for one server or all of them, in the
+ * contract's shape (`{entries: [{at, actor {sub, name}, action, serverId, changes, result, requestId}], nextCursor}`;
+ * entries also carry `sourceIp`, and `checks` or `counts` where the action has them).
+ */
+import { ValidationError } from '#lib/errors.ts';
+import type { JsonEvent } from '#lib/api/http-middleware.ts';
+import { json } from '#lib/api/problem.ts';
+import type { ApiRoute } from '#lib/api/api-handler.ts';
+import type { AuditTrail } from '#lib/audit/audit-log.ts';
+import { isServerId } from '#lib/servers/server-settings.ts';
+
+export const DEFAULT_AUDIT_LIMIT = 50;
+export const MAX_AUDIT_LIMIT = 200;
+
+export function auditRoutes(trail: () => AuditTrail): ApiRoute[] {
+  return [
+    {
+      route: 'GET /api/audit',
+      handler: async (event: JsonEvent) => {
+        const query = event.queryStringParameters ?? {};
+        const serverId = query.serverId || undefined;
+        if (serverId !== undefined && !isServerId(serverId)) {
+          throw new ValidationError([{ field: 'serverId', message: 'serverId is "onprem" or "cloud"; leave it out for every server.' }]);
+        }
+        const page = await trail().list({ serverId, limit: auditLimit(query.limit), cursor: query.cursor || null });
+        return json(200, page);
+      },
+    },
+  ];
+}
+
+function auditLimit(value: string | undefined): number {
+  if (value === undefined || value === '') return DEFAULT_AUDIT_LIMIT;
+  const limit = Number(value);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_AUDIT_LIMIT) {
+    throw new ValidationError([{ field: 'limit', message: `limit must be a whole number from 1 to ${MAX_AUDIT_LIMIT}.` }]);
+  }
+  return limit;
+}
