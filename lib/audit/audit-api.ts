@@ -5,6 +5,7 @@
  */
 import { ValidationError } from '#lib/errors.ts';
 import type { JsonEvent } from '#lib/api/http-middleware.ts';
+import { limitParameter } from '#lib/api/query-limit.ts';
 import { json } from '#lib/api/problem.ts';
 import type { ApiRoute } from '#lib/api/api-handler.ts';
 import type { AuditTrail } from '#lib/audit/audit-log.ts';
@@ -23,18 +24,10 @@ export function auditRoutes(trail: () => AuditTrail): ApiRoute[] {
         if (serverId !== undefined && !isServerId(serverId)) {
           throw new ValidationError([{ field: 'serverId', message: 'serverId is "onprem" or "cloud"; leave it out for every server.' }]);
         }
-        const page = await trail().list({ serverId, limit: auditLimit(query.limit), cursor: query.cursor || null });
+        const page = await trail().list({ serverId, limit: limitParameter(query.limit, { default: DEFAULT_AUDIT_LIMIT, max: MAX_AUDIT_LIMIT }), cursor: query.cursor || null });
         return json(200, page);
       },
     },
   ];
 }
 
-function auditLimit(value: string | undefined): number {
-  if (value === undefined || value === '') return DEFAULT_AUDIT_LIMIT;
-  const limit = Number(value);
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_AUDIT_LIMIT) {
-    throw new ValidationError([{ field: 'limit', message: `limit must be a whole number from 1 to ${MAX_AUDIT_LIMIT}.` }]);
-  }
-  return limit;
-}
