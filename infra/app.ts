@@ -11,10 +11,12 @@ export function buildStack(app: App): KpimailerQlikStack {
   const stackName = app.node.tryGetContext('stackName') as string | undefined;
   const receiverConcurrency = app.node.tryGetContext('webhookReceiverConcurrency') as string | number | undefined;
   const alarmEmail = app.node.tryGetContext('alarmEmail') as string | undefined;
+  const adminDomainName = app.node.tryGetContext('adminDomainName') as string | undefined;
   return new KpimailerQlikStack(app, STACK_ID, {
     ...(stackName ? { stackName } : {}),
     ...(receiverConcurrency !== undefined ? { webhookReceiverConcurrency: Number(receiverConcurrency) } : {}),
     ...(alarmEmail ? { alarmEmail } : {}),
+    ...(adminDomainName ? { adminDomainName } : {}),
   });
 }
 

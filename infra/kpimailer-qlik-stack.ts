@@ -27,6 +27,8 @@ export interface KpimailerQlikStackProps extends StackProps {
   readonly webhookReceiverConcurrency?: number;
   /** Where operator alarms are mailed (`-c alarmEmail=...`). @default no subscription */
   readonly alarmEmail?: string;
+  /** A custom domain the admin page is also served on (e.g. `qlik-admin.example.com`); Cognito returns there too. */
+  readonly adminDomainName?: string;
 }
 
 export class KpimailerQlikStack extends Stack {
@@ -49,7 +51,9 @@ export class KpimailerQlikStack extends Stack {
 
     this.tables = new ServiceTables(this, 'Tables');
     this.secrets = new ServerSecrets(this, 'Secrets');
-    this.auth = new AdminAuth(this, 'AdminAuth');
+    this.auth = new AdminAuth(this, 'AdminAuth', {
+      appUrls: () => [this.api.url, ...(props?.adminDomainName ? [`https://${props.adminDomainName}/`] : [])],
+    });
     this.api = new AdminApi(this, 'AdminApi', { auth: this.auth });
 
     const stateEnvironment = { ...this.tables.environment, ...this.secrets.environment };
@@ -65,6 +69,8 @@ export class KpimailerQlikStack extends Stack {
     this.secrets.grantManage(this.settingsApi.function, ['onprem', 'cloud']);
     this.secrets.grantReadWrite(this.settingsApi.function, ['fingerprint-key']);
     this.tables.servers.grantReadWriteData(this.settingsApi.function);
+    this.tables.grantAuditAppend(this.settingsApi.function);
+    this.tables.grantAuditRead(this.settingsApi.function);
     this.tables.apps.grantReadWriteData(this.settingsApi.function);
 
     this.testConnection = new ServiceFunction(this, 'TestConnection', {
@@ -87,6 +93,7 @@ export class KpimailerQlikStack extends Stack {
       ...SERVER_STATE_KEYS,
       leaseKey('cloud-webhook-provisioning'),
     ]);
+    this.tables.grantAuditAppend(this.testConnection.function);
 
     this.reloadEvents = new ReloadEvents(this, 'ReloadEvents', {
       tables: this.tables,
@@ -110,11 +117,8 @@ export class KpimailerQlikStack extends Stack {
       afterBundling: (inputDir, outputDir) => [
         `npx --no-install tsx "${inputDir}/infra/build-admin-ui-asset.ts" "${outputDir}/admin-ui"`,
       ],
-      // What the page needs to sign an admin in; none of it is secret.
-      environment: {
-        COGNITO_USER_POOL_ID: this.auth.userPool.userPoolId,
-        COGNITO_USER_POOL_CLIENT_ID: this.auth.client.userPoolClientId,
-      },
+      // What the page needs to sign an admin in (served as config.json, and the CSP's one other origin); none of it is secret.
+      environment: this.auth.pageEnvironment,
     });
 
     // Every route of lib/api/routes.ts, sent to the function the table names (the local runtime reads the same table).
@@ -133,8 +137,9 @@ export class KpimailerQlikStack extends Stack {
     this.alarms.watchFunction('ScheduledSync', this.scheduledSync.sync.function);
 
     const publicPage =
-      'The admin page shell and its static assets carry no data and no secret; the browser must load them before ' +
-      'it can sign in. Every /api route they call requires a Cognito JWT (the API default authorizer).';
+      'The admin page shell, its static assets and its sign-in settings (issuer, public client id, managed login ' +
+      'endpoints) carry no data and no secret; the browser must load them before it can sign in. Every /api route ' +
+      'they call requires a Cognito JWT (the API default authorizer).';
     for (const route of HTTP_ROUTES) {
       const target = routeTargets[route.function];
       if (route.auth === 'admin') this.api.addRoute(route.path, [HttpMethod[route.method]], target);
@@ -148,5 +153,6 @@ export class KpimailerQlikStack extends Stack {
       value: this.auth.client.userPoolClientId,
       description: 'Admin UI app client (JWT audience)',
     });
+    new CfnOutput(this, 'SignInUrl', { value: this.auth.signInBaseUrl, description: 'Cognito managed login domain of the admins' });
   }
 }

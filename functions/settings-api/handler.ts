@@ -1,5 +1,7 @@
 import { createApiHandler, type ApiRoute } from '#lib/api/api-handler.ts';
 import { settingsRoutes } from '#lib/api/settings-api.ts';
+import { auditRoutes } from '#lib/audit/audit-api.ts';
+import { adaptersFromEnv } from '#lib/aws/adapters-from-env.ts';
 import { reloadRoutesFromEnv } from '#lib/reloads/reloads-api-from-env.ts';
 import { repositoryFromEnv } from '#lib/repository/repository-from-env.ts';
 import { serverServiceFromEnv } from '#lib/servers/server-service-from-env.ts';
@@ -8,7 +10,12 @@ import { serverServiceFromEnv } from '#lib/servers/server-service-from-env.ts';
 export const routes = (): ApiRoute[] => {
   // A server's DELETE hands its apps' removal to the sync function, under the sync's lease.
   const repository = repositoryFromEnv();
-  return settingsRoutes({ servers: serverServiceFromEnv({ apps: repository.appsRemoval }), extraRoutes: [...reloadRoutesFromEnv(), ...repository.routes] });
+  const audit = adaptersFromEnv().audit;
+  return settingsRoutes({
+    servers: serverServiceFromEnv({ apps: repository.appsRemoval }),
+    audit,
+    extraRoutes: [...reloadRoutesFromEnv(), ...repository.routes, ...auditRoutes(() => audit)],
+  });
 };
 
 export const handler = createApiHandler(routes);

@@ -19,6 +19,9 @@ import { LOG_RETENTION } from './functions.ts';
 // leaked token or a runaway client from turning into a flood of Qlik calls.
 const THROTTLE = { rateLimit: 20, burstLimit: 40 };
 
+/** The scope every access token from managed login carries (the page asks for `openid email`). */
+const ADMIN_SCOPE = 'openid';
+
 // One JSON object per request. `user` is the Cognito subject of the caller (empty on the public routes).
 const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
   JSON.stringify({
@@ -86,9 +89,12 @@ export class AdminApi extends Construct {
     return this.stage.url;
   }
 
-  /** A route that needs a valid admin JWT (the default authorizer). */
+  /**
+   * A route that needs a valid admin JWT (the default authorizer). Requiring the `openid` scope turns away ID tokens:
+   * API Gateway checks `aud` or `client_id`, and a Cognito ID token has the client as `aud` but no `scope` claim.
+   */
   addRoute(path: string, methods: HttpMethod[], handler: IFunction): void {
-    this.httpApi.addRoutes({ path, methods, integration: this.integrationFor(handler) });
+    this.httpApi.addRoutes({ path, methods, integration: this.integrationFor(handler), authorizationScopes: [ADMIN_SCOPE] });
   }
 
   /**

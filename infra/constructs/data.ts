@@ -1,9 +1,9 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table, TableEncryption, type ITable, type TableProps } from 'aws-cdk-lib/aws-dynamodb';
-import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Grant, type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { FunctionEnvironment } from '#lib/aws/environment.ts';
-import { APPS_TABLE_KEYS, SERVERS_TABLE_KEYS, TTL_ATTRIBUTE } from '#lib/aws/table-definitions.ts';
+import { APPS_TABLE_KEYS, AUDIT_ALL_SERVERS_INDEX, AUDIT_TABLE_KEYS, SERVERS_TABLE_KEYS, TTL_ATTRIBUTE } from '#lib/aws/table-definitions.ts';
 
 // Settings every table of the service shares.
 // - On-demand: a handful of admin writes and bursty syncs; nothing to size.
@@ -52,6 +52,8 @@ export function grantOwnItems(table: ITable, grantee: IGrantable, actions: reado
 export class ServiceTables extends Construct {
   readonly servers: Table;
   readonly apps: Table;
+  /** The audit trail: append-only (functions get PutItem and Query, never Update or Delete), 400-day TTL. */
+  readonly audit: Table;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -68,6 +70,29 @@ export class ServiceTables extends Construct {
       partitionKey: { name: APPS_TABLE_KEYS.partitionKey, type: AttributeType.STRING },
       sortKey: { name: APPS_TABLE_KEYS.sortKey, type: AttributeType.STRING },
     });
+
+    this.audit = new Table(this, 'Audit', {
+      ...TABLE_DEFAULTS,
+      partitionKey: { name: AUDIT_TABLE_KEYS.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: AUDIT_TABLE_KEYS.sortKey, type: AttributeType.STRING },
+      timeToLiveAttribute: TTL_ATTRIBUTE,
+    });
+    this.audit.addGlobalSecondaryIndex({
+      indexName: AUDIT_ALL_SERVERS_INDEX,
+      partitionKey: { name: 'trail', type: AttributeType.STRING },
+      sortKey: { name: AUDIT_TABLE_KEYS.sortKey, type: AttributeType.STRING },
+    });
+  }
+
+  /** Lets a function add audit entries, and nothing else: the trail has no update or delete path. */
+  grantAuditAppend(grantee: IGrantable): void {
+    Grant.addToPrincipal({ grantee, actions: ['dynamodb:PutItem'], resourceArns: [this.audit.tableArn] });
+  }
+
+  /** Lets a function read the trail: the table and its all-servers index, named (no `index/*` wildcard). */
+  grantAuditRead(grantee: IGrantable): void {
+    const index = `${this.audit.tableArn}/index/${AUDIT_ALL_SERVERS_INDEX}`;
+    Grant.addToPrincipal({ grantee, actions: ['dynamodb:Query'], resourceArns: [this.audit.tableArn, index] });
   }
 
   /** The variables through which the functions find the tables. */
@@ -75,6 +100,7 @@ export class ServiceTables extends Construct {
     return {
       SERVERS_TABLE_NAME: this.servers.tableName,
       APPS_TABLE_NAME: this.apps.tableName,
+      AUDIT_TABLE_NAME: this.audit.tableName,
     };
   }
 }

@@ -52,6 +52,8 @@ export class ScheduledSync extends Construct {
     tables.servers.grantReadData(fn);
     grantOwnItems(tables.servers, fn, ITEM_WRITE_ACTIONS, [...SERVER_STATE_KEYS, leaseKey('app-sync#*')]);
     tables.apps.grantReadWriteData(fn);
+    // Each finished run goes to the audit trail.
+    tables.grantAuditAppend(fn);
     // A failed run records its error and the next run starts over; Lambda's own retries would only overlap with it.
     fn.configureAsyncInvoke({ retryAttempts: 0 });
 

@@ -24,19 +24,25 @@ export interface AssetResponse {
 
 /**
  * `style-src 'self'` still lets scripts set element styles through the CSSOM, which is all the page does;
- * `connect-src 'self'` keeps every API call on this origin.
+ * `connect-src 'self'` keeps every API call on this origin, plus exactly the sign-in origin (Cognito's managed login
+ * domain) whose token endpoint the page calls. Going to the sign-in page is a top-level navigation, which CSP does
+ * not govern.
  */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self'",
-  "connect-src 'self'",
-  "manifest-src 'self'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
+export function contentSecurityPolicy(signInOrigin: string | null = null): string {
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self'",
+    `connect-src 'self'${signInOrigin ? ` ${signInOrigin}` : ''}`,
+    "manifest-src 'self'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+export const CONTENT_SECURITY_POLICY = contentSecurityPolicy();
 
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'content-security-policy': CONTENT_SECURITY_POLICY,
@@ -90,20 +96,18 @@ function encode(file: CachedFile, encoding: 'br' | 'gzip'): Buffer {
   return body;
 }
 
-function plain(status: number, text: string, method: string, extra: Record<string, string> = {}): AssetResponse {
-  return {
-    status,
-    headers: { ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...extra },
-    body: method === 'HEAD' ? Buffer.alloc(0) : Buffer.from(text),
-  };
-}
-
 export interface StaticAssets {
   serve(request: AssetRequest): Promise<AssetResponse>;
 }
 
 /** Files are read once per container and kept in memory with their compressed forms: the page is ~25 KB gzipped. */
-export function createStaticAssets(options: { dir: string }): StaticAssets {
+export function createStaticAssets(options: { dir: string; signInOrigin?: string | null }): StaticAssets {
+  const securityHeaders = { ...SECURITY_HEADERS, 'content-security-policy': contentSecurityPolicy(options.signInOrigin ?? null) };
+  const plain = (status: number, text: string, method: string, extra: Record<string, string> = {}): AssetResponse => ({
+    status,
+    headers: { ...securityHeaders, 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...extra },
+    body: method === 'HEAD' ? Buffer.alloc(0) : Buffer.from(text),
+  });
   const cache = new Map<string, Promise<CachedFile | null>>();
 
   const load = (name: string): Promise<CachedFile | null> => {
@@ -135,7 +139,7 @@ export function createStaticAssets(options: { dir: string }): StaticAssets {
 
       const hashed = HASHED_NAME.test(request.name);
       const headers: Record<string, string> = {
-        ...SECURITY_HEADERS,
+        ...securityHeaders,
         'content-type': file.contentType,
         'cache-control': hashed ? 'public, max-age=31536000, immutable' : 'no-cache',
         etag: file.etag,

@@ -77,6 +77,15 @@ const OPERATIONS: Record<ApiRouteKey, object> = {
     parameters: [{ name: 'limit', in: 'query', schema: { type: 'integer' } }],
     responses: { 200: { description: 'OK' } },
   },
+  'GET /api/audit': {
+    summary: 'The audit trail, newest first (secrets appear only as "replaced")',
+    parameters: [
+      { name: 'serverId', in: 'query', schema: { type: 'string', enum: ['onprem', 'cloud'] } },
+      { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200 } },
+      { name: 'cursor', in: 'query', schema: { type: 'string' } },
+    ],
+    responses: { 200: { description: 'OK' }, 400: problemResponse('Bad serverId, limit or cursor') },
+  },
   'GET /api/openapi.json': { summary: 'This document', security: [], responses: { 200: { description: 'OK' } } },
 };
 

@@ -36,8 +36,10 @@ export const HTTP_ROUTES = [
   { method: 'POST', path: '/api/servers/{id}/sync', function: 'settings-api', auth: 'admin' },
   { method: 'GET', path: '/api/servers/{id}/apps', function: 'settings-api', auth: 'admin' },
   { method: 'GET', path: '/api/servers/{id}/reloads', function: 'settings-api', auth: 'admin' },
+  { method: 'GET', path: '/api/audit', function: 'settings-api', auth: 'admin' },
   { method: 'GET', path: '/', function: 'admin-ui', auth: 'public' },
   { method: 'GET', path: '/assets/{proxy+}', function: 'admin-ui', auth: 'public' },
+  { method: 'GET', path: '/config.json', function: 'admin-ui', auth: 'public' },
   { method: 'POST', path: '/webhooks/qlik-cloud', function: 'webhook-receiver', auth: 'qlik-signature' },
 ] as const satisfies readonly HttpRouteSpec[];
 

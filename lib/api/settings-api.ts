@@ -5,6 +5,9 @@
 import { type ApiRoute, createApiHandler, serverIdFrom } from '#lib/api/api-handler.ts';
 import type { JsonEvent } from '#lib/api/http-middleware.ts';
 import { ValidationError } from '#lib/errors.ts';
+import { auditContextOf } from '#lib/audit/audit-context.ts';
+import type { AuditLog } from '#lib/audit/audit-log.ts';
+import { recordAudit } from '#lib/audit/record-audit.ts';
 import { openApiDocument } from '#lib/api/openapi.ts';
 import { json, noContent } from '#lib/api/problem.ts';
 import { logger } from '#lib/observability/logger.ts';
@@ -12,6 +15,8 @@ import type { ServerService } from '#lib/servers/server-service.ts';
 
 export interface SettingsApiDeps {
   servers: ServerService;
+  /** Where saves and deletes are recorded (the audit trail's port). */
+  audit: AuditLog;
   extraRoutes?: ApiRoute[];
 }
 
@@ -24,7 +29,7 @@ function cleanupFrom(event: JsonEvent): boolean {
 }
 
 export function settingsRoutes(deps: SettingsApiDeps): ApiRoute[] {
-  const { servers } = deps;
+  const { servers, audit } = deps;
   return [
     { route: 'GET /api/openapi.json', handler: async () => json(200, openApiDocument()) },
     { route: 'GET /api/servers', handler: async () => json(200, { servers: await servers.list() }) },
@@ -33,8 +38,9 @@ export function settingsRoutes(deps: SettingsApiDeps): ApiRoute[] {
       route: 'PUT /api/servers/{id}',
       handler: async (event: JsonEvent) => {
         const id = serverIdFrom(event);
-        const view = await servers.save(id, event.parsedBody);
+        const { view, changes } = await servers.saveWithChanges(id, event.parsedBody);
         logger.info('Server settings saved', { serverId: id, version: view.version });
+        await recordAudit(audit, { ...auditContextOf(event), action: 'settings.saved', serverId: id, changes, result: 'succeeded' });
         return json(200, view);
       },
     },
@@ -44,6 +50,7 @@ export function settingsRoutes(deps: SettingsApiDeps): ApiRoute[] {
         const id = serverIdFrom(event);
         const { removedInQlik } = await servers.delete(id, { cleanup: cleanupFrom(event) });
         logger.info('Server settings deleted', { serverId: id, removedInQlik });
+        await recordAudit(audit, { ...auditContextOf(event), action: 'server.deleted', serverId: id, changes: removedInQlik.map((what) => ({ field: 'qlik', from: what, to: null })), result: 'succeeded' });
         return noContent();
       },
     },

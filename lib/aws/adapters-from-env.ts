@@ -9,6 +9,7 @@
  */
 import { resetSharedClients, sharedDocumentClient, sharedSecretsManagerClient } from '#lib/aws/clients.ts';
 import { requiredEnv, resetServiceEnvironment, serviceEnvironment } from '#lib/aws/environment.ts';
+import { DynamoDbAuditLog } from '#lib/audit/dynamodb-audit-log.ts';
 import { DynamoDbLeaseProvider } from '#lib/leases/dynamodb-lease.ts';
 import { DynamoDbReloadStore } from '#lib/reloads/dynamodb-reload-store.ts';
 import { DynamoDbAppCatalog } from '#lib/repository/dynamodb-app-catalog.ts';
@@ -26,6 +27,8 @@ export interface ServiceAdapters {
   readonly leases: DynamoDbLeaseProvider;
   /** Reload ledger, history and watermarks (RELOAD_EVENTS_TABLE_NAME). */
   readonly reloads: DynamoDbReloadStore;
+  /** The audit trail (AUDIT_TABLE_NAME): every action records itself through its `AuditLog` port. */
+  readonly audit: DynamoDbAuditLog;
 }
 
 let built: Partial<{ -readonly [K in keyof ServiceAdapters]: ServiceAdapters[K] }> = {};
@@ -48,6 +51,9 @@ const ADAPTERS: ServiceAdapters = {
   },
   get reloads() {
     return (built.reloads ??= new DynamoDbReloadStore(sharedDocumentClient(), requiredEnv('RELOAD_EVENTS_TABLE_NAME')));
+  },
+  get audit() {
+    return (built.audit ??= new DynamoDbAuditLog(sharedDocumentClient(), requiredEnv('AUDIT_TABLE_NAME')));
   },
 };
 

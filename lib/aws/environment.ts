@@ -38,13 +38,20 @@ const ENVIRONMENT = z.object({
   RELOAD_POLL_OVERLAP_SECONDS: z.optional(positive),
   /** How far back the very first on-prem poll looks (default 10). */
   RELOAD_POLL_LOOKBACK_MINUTES: z.optional(positive),
-  /** The admin user pool and its app client, which the admin page signs in against (not secret). */
-  COGNITO_USER_POOL_ID: z.optional(name),
-  COGNITO_USER_POOL_CLIENT_ID: z.optional(name),
   /** Extra Qlik Cloud tenant domains for the destination policy, comma-separated (the stack's `qlikCloudHosts`). */
   KPIMAILER_QLIK_CLOUD_HOSTS: z.optional(z.string()),
   /** `true` lets Qlik connections reach loopback addresses: local development and tests only, never the stack. */
   KPIMAILER_ALLOW_LOOPBACK_QLIK: z.optional(z.string()),
+  /** The audit trail (append-only; lib/audit/dynamodb-audit-log.ts). */
+  AUDIT_TABLE_NAME: z.optional(name),
+  /** How the admin page signs in, served as config.json by admin-ui (lib/admin-ui/sign-in-config.ts; not secret). */
+  ADMIN_SIGN_IN_ISSUER: z.optional(name),
+  ADMIN_SIGN_IN_CLIENT_ID: z.optional(name),
+  ADMIN_SIGN_IN_AUTHORIZATION_ENDPOINT: z.optional(name),
+  ADMIN_SIGN_IN_TOKEN_ENDPOINT: z.optional(name),
+  ADMIN_SIGN_IN_REVOCATION_ENDPOINT: z.optional(name),
+  ADMIN_SIGN_IN_LOGOUT_ENDPOINT: z.optional(name),
+  ADMIN_SIGN_IN_LOGOUT_REDIRECT_PARAMETER: z.optional(name),
   /** Where the admin-ui function finds the built page; default `./admin-ui` next to its bundle. */
   ADMIN_UI_DIR: z.optional(name),
 });

@@ -55,3 +55,38 @@ export function reloadEventsTable(TableName: string): CreateTableCommandInput {
     ],
   };
 }
+
+/**
+ * The audit trail: partition `serverId`, sort `entryKey` (`<ISO time>#<id>`, newest first by reverse query); the
+ * `all-servers` index holds every entry under one `trail` partition for the all-servers view. Append-only; entries
+ * expire through TTL_ATTRIBUTE (400 days). See `lib/audit/dynamodb-audit-log.ts`.
+ */
+export const AUDIT_TABLE_KEYS = { partitionKey: 'serverId', sortKey: 'entryKey' } as const;
+export const AUDIT_ALL_SERVERS_INDEX = 'all-servers';
+export const AUDIT_TRAIL_PARTITION = 'all';
+
+export function auditTable(TableName: string): CreateTableCommandInput {
+  return {
+    TableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: 'serverId', AttributeType: 'S' },
+      { AttributeName: 'entryKey', AttributeType: 'S' },
+      { AttributeName: 'trail', AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: 'serverId', KeyType: 'HASH' },
+      { AttributeName: 'entryKey', KeyType: 'RANGE' },
+    ],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: AUDIT_ALL_SERVERS_INDEX,
+        KeySchema: [
+          { AttributeName: 'trail', KeyType: 'HASH' },
+          { AttributeName: 'entryKey', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ],
+  };
+}

@@ -6,6 +6,7 @@
 import type { CloudConnection, OnPremConnection } from '#lib/connection-test/connection-types.ts';
 import type { TenantWebhookPorts } from '#lib/qlik/cloud/webhook-ports.ts';
 import { testedTenantPatch, webhookKnownFor } from '#lib/servers/cloud-tenants.ts';
+import type { CloudConnectionTestOutcome } from '#lib/qlik/cloud/cloud-connection-test.ts';
 import { cloudConnectionOf, onPremConnectionOf } from '#lib/servers/effective-connection.ts';
 import type { ResolvedDraft } from '#lib/servers/resolve-draft.ts';
 import type { ServerStore } from '#lib/servers/server-ports.ts';
@@ -29,7 +30,7 @@ export interface ConnectionTesters {
   cloud(
     connection: CloudConnection,
     options: { deadlineMs: number; webhook: TenantWebhookPorts; publicOrigin: string | null },
-  ): Promise<{ result: TestResult; webhook: WebhookState | null; warnings: string[]; tenantId: string | null }>;
+  ): Promise<{ result: TestResult; webhook: WebhookState | null; provisioning?: CloudConnectionTestOutcome['provisioning']; warnings: string[]; tenantId: string | null }>;
 }
 
 export interface ConnectionTestDeps {
@@ -44,14 +45,26 @@ export interface ConnectionTestDeps {
 
 export type ConnectionTestResponse = TestResult & { warnings: string[] };
 
+/** What a test did to the reload webhook: created one, or repaired the one it found (what changed, in our words). */
+export interface WebhookProvisioning {
+  action: 'provisioned' | 'repaired';
+  webhookId: string;
+  reasons: string[];
+}
+
 export class ConnectionTestService {
   constructor(private readonly deps: ConnectionTestDeps) {}
 
+  async test(id: ServerId, draft: unknown, budget: TestBudget = {}): Promise<ConnectionTestResponse> {
+    return (await this.testWithProvisioning(id, draft, budget)).response;
+  }
+
   /**
+   * Tests, and says whether the Qlik Cloud reload webhook was created or repaired on the way (for the audit trail).
    * The budget starts at the invocation, not at the first check: the ladder gets what is left of
    * min(25 s, the platform's remaining time less a reserve for storing the result) once the draft is resolved.
    */
-  async test(id: ServerId, draft: unknown, budget: TestBudget = {}): Promise<ConnectionTestResponse> {
+  async testWithProvisioning(id: ServerId, draft: unknown, budget: TestBudget = {}): Promise<{ response: ConnectionTestResponse; webhook: WebhookProvisioning | null }> {
     const now = budget.now ?? Date.now;
     const startedAt = now();
     const allowed = Math.min(TEST_DEADLINE_MS, budget.remainingMs ? budget.remainingMs() - TEST_RESERVE_MS : TEST_DEADLINE_MS);
@@ -67,20 +80,31 @@ export class ConnectionTestService {
       ...(isSavedConfiguration ? { lastTest: stored, pendingTest: null } : { pendingTest: { ...stored, fingerprint } }),
       ...outcome.provisioned,
     });
-    return { ...outcome.result, warnings: outcome.warnings };
+    return { response: { ...outcome.result, warnings: outcome.warnings }, webhook: outcome.webhook };
   }
 
-  private async run(resolved: ResolvedDraft, state: ServerState, saved: ServerRecord | null, deadlineMs: number): Promise<{ result: TestResult; warnings: string[]; provisioned: Partial<ServerState> }> {
+  private async run(
+    resolved: ResolvedDraft,
+    state: ServerState,
+    saved: ServerRecord | null,
+    deadlineMs: number,
+  ): Promise<{ result: TestResult; warnings: string[]; provisioned: Partial<ServerState>; webhook: WebhookProvisioning | null }> {
     if (resolved.type === 'onprem') {
       const { result, virtualProxy } = await this.deps.testers.onprem(onPremConnectionOf(resolved, state), { deadlineMs });
-      return { result, warnings: [], provisioned: virtualProxy ? { virtualProxy } : {} };
+      return { result, warnings: [], provisioned: virtualProxy ? { virtualProxy } : {}, webhook: null };
     }
-    const { result, webhook, warnings, tenantId } = await this.deps.testers.cloud(
+    const { result, webhook, provisioning, warnings, tenantId } = await this.deps.testers.cloud(
       cloudConnectionOf(resolved, { webhook: webhookKnownFor(state, resolved.settings.url) }),
       { deadlineMs, webhook: this.deps.webhook, publicOrigin: this.deps.publicOrigin },
     );
-    if (!result.ok) return { result, warnings, provisioned: {} };
+    if (!result.ok) return { result, warnings, provisioned: {}, webhook: null };
     const at = (this.deps.now?.() ?? new Date()).toISOString();
-    return { result, warnings, provisioned: testedTenantPatch(state, saved, { url: resolved.settings.url, tenantId, webhook, at }) };
+    const changed = webhook && provisioning && provisioning.outcome !== 'reused';
+    return {
+      result,
+      warnings,
+      provisioned: testedTenantPatch(state, saved, { url: resolved.settings.url, tenantId, webhook, at }),
+      webhook: changed ? { action: provisioning.outcome === 'created' ? 'provisioned' : 'repaired', webhookId: webhook.id, reasons: provisioning.reasons } : null,
+    };
   }
 }

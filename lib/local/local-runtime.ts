@@ -8,9 +8,11 @@ import { mkdirSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { resetAdapters } from '#lib/aws/adapters-from-env.ts';
 import { awsClientConfig } from '#lib/aws/clients.ts';
-import { appsTable, reloadEventsTable, serversTable } from '#lib/aws/table-definitions.ts';
+import { appsTable, auditTable, reloadEventsTable, serversTable } from '#lib/aws/table-definitions.ts';
+import { InvalidAccessTokenError } from '#lib/auth/access-token-verifier.ts';
 import { lambdaContext, toApiGatewayEvent, writeResult, type HttpLambdaHandler } from '#lib/local/api-gateway-adapter.ts';
 import { ensureTables } from '#lib/local/ensure-tables.ts';
 import { listenOnLoopback } from '#lib/local/listen-on-loopback.ts';
@@ -22,6 +24,7 @@ import { inProcessSyncTrigger } from '#lib/repository/repository-from-env.ts';
 import { localRequestGuard, type LocalRequestGuard } from '#lib/local/local-request-guard.ts';
 import { WEBHOOK_RECEIVER_PATH } from '#lib/api/routes.ts';
 import { problem } from '#lib/api/problem.ts';
+import { startLocalOidc, type LocalOidc } from '#lib/local/local-oidc.ts';
 
 export interface LocalRuntimeOptions {
   /** 0 picks a free port. Default: `PORT` or 3000. */
@@ -30,6 +33,8 @@ export interface LocalRuntimeOptions {
   dataDir?: string;
   /** Extra environment for the handlers (e.g. `KPIMAILER_PUBLIC_URL`). */
   env?: Record<string, string>;
+  /** OIDC mode: `/api` requires an access token of this issuer and client. Default: `KPIMAILER_OIDC_ISSUER` and `KPIMAILER_OIDC_CLIENT_ID`; neither means no sign-in. */
+  oidc?: { issuer: string; clientId: string };
 }
 
 export interface LocalRuntime {
@@ -53,17 +58,21 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     SERVERS_TABLE_NAME: 'kpimailer-servers',
     APPS_TABLE_NAME: 'kpimailer-apps',
     RELOAD_EVENTS_TABLE_NAME: 'kpimailer-reload-events',
+    AUDIT_TABLE_NAME: 'kpimailer-audit',
     // No EventBridge locally: reload events go to the reload events table and the log.
     RELOAD_PUBLISHER: 'local',
     SECRET_NAME_PREFIX: 'kpimailer/local',
     KPIMAILER_DATA_DIR: dataDir,
     ...options.env,
   };
+  const oidcOptions = options.oidc ?? oidcFromEnv();
+  const oidc = oidcOptions ? await startLocalOidc(oidcOptions) : null;
+  Object.assign(env, oidc?.env);
   Object.assign(process.env, env);
   resetAdapters();
 
   const tableClient = new DynamoDBClient(awsClientConfig({ endpoint: dynamodb.endpoint }));
-  await ensureTables(tableClient, [serversTable(env.SERVERS_TABLE_NAME!), appsTable(env.APPS_TABLE_NAME!), reloadEventsTable(env.RELOAD_EVENTS_TABLE_NAME!)]);
+  await ensureTables(tableClient, [serversTable(env.SERVERS_TABLE_NAME!), appsTable(env.APPS_TABLE_NAME!), reloadEventsTable(env.RELOAD_EVENTS_TABLE_NAME!), auditTable(env.AUDIT_TABLE_NAME!)]);
   tableClient.destroy();
 
   const server = createServer();
@@ -71,7 +80,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   process.env.KPIMAILER_PUBLIC_URL ??= url;
   const routes = await localRoutes({ dataDir });
   const guard = localRequestGuard({ port, publicUrl: process.env.KPIMAILER_PUBLIC_URL, signedPaths: [WEBHOOK_RECEIVER_PATH] });
-  server.on('request', (req, res) => void dispatch(routes, guard, req, res));
+  server.on('request', (req, res) => void dispatch(routes, guard, oidc, req, res));
   // The reload monitor's schedule (every minute in AWS).
   const reloadMonitor = startLocalSchedule({
     functionName: 'reload-monitor',
@@ -110,7 +119,29 @@ function createPrivateDirectory(path: string): void {
   if (mode & 0o077) console.warn(`KPImailer: the data directory ${path} is accessible to other users (mode ${mode.toString(8)}); run chmod 700 on it.`);
 }
 
-async function dispatch(routes: LocalRoute[], guard: LocalRequestGuard, req: IncomingMessage, res: ServerResponse): Promise<void> {
+
+function oidcFromEnv(): { issuer: string; clientId: string } | null {
+  const issuer = process.env.KPIMAILER_OIDC_ISSUER;
+  const clientId = process.env.KPIMAILER_OIDC_CLIENT_ID;
+  if (!issuer && !clientId) return null;
+  if (!issuer || !clientId) throw new Error('OIDC mode needs both KPIMAILER_OIDC_ISSUER and KPIMAILER_OIDC_CLIENT_ID.');
+  return { issuer, clientId };
+}
+
+/** API Gateway's JWT authorizer: every `/api` route needs a valid access token; the claims reach the handler. */
+async function authorize(oidc: LocalOidc, event: APIGatewayProxyEventV2): Promise<boolean> {
+  try {
+    const jwt = await oidc.verify(event.headers.authorization);
+    (event.requestContext as { authorizer?: unknown }).authorizer = { jwt };
+    return true;
+  } catch (error) {
+    if (!(error instanceof InvalidAccessTokenError)) throw error;
+    console.warn(`local runtime: ${event.routeKey} refused: ${error.message}`);
+    return false;
+  }
+}
+
+async function dispatch(routes: LocalRoute[], guard: LocalRequestGuard, oidc: LocalOidc | null, req: IncomingMessage, res: ServerResponse): Promise<void> {
   try {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const refusal = guard({ method: req.method, path, headers: req.headers });
@@ -127,6 +158,11 @@ async function dispatch(routes: LocalRoute[], guard: LocalRequestGuard, req: Inc
       const event = await toApiGatewayEvent(req, route.routeKey, match.groups ? { ...match.groups } : undefined);
       if (event === 'too-large') {
         res.writeHead(413, { 'content-type': 'application/json' }).end('{"message":"Request Entity Too Large"}');
+        return;
+      }
+      if (oidc && route.routeKey.includes(' /api/') && !(await authorize(oidc, event))) {
+        // API Gateway's own answer to a missing or invalid token.
+        res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' }).end('{"message":"Unauthorized"}');
         return;
       }
       const handler: HttpLambdaHandler = await route.handler();

@@ -9,6 +9,8 @@
  * The lease expires on its own (and is renewed while the sync runs), so a crashed run never blocks the next.
  */
 import { randomUUID } from 'node:crypto';
+import { SCHEDULE_ACTOR, type AuditContext, type AuditLog } from '#lib/audit/audit-log.ts';
+import { recordAudit } from '#lib/audit/record-audit.ts';
 import { ConflictError } from '#lib/errors.ts';
 import type { LeaseProvider } from '#lib/leases/lease.ts';
 import type { RateLimitMetrics } from '#lib/qlik/cloud/rate-tier-pause.ts';
@@ -29,6 +31,8 @@ export type ListingFactory = (loaded: { record: ServerRecord; secret: ServerSecr
 
 export interface SyncRequest {
   serverId: ServerId;
+  /** Who started an API run (its audit context); the schedule's runs have none. */
+  requestedBy?: AuditContext;
   /** Set when the API started the run: the lease owner token to take over, and the time shown as started. */
   runId?: string;
   startedAt?: string;
@@ -52,6 +56,8 @@ export interface AppSyncDeps {
   /** Lease lifetime; renewed every third of it while the sync runs. */
   leaseTtlMs?: number;
   writer?: BatchWriterOptions;
+  /** Where each finished run is recorded. */
+  audit: AuditLog;
 }
 
 /** Shown to an admin when a sync record says "running" (the `lastSync` shape is the contract's). */
@@ -70,11 +76,11 @@ export class AppSyncService {
    * Claims a server's sync for a run that will start elsewhere, and records it as running.
    * Throws ConflictError when the server is not configured or a sync is already running.
    */
-  async start(serverId: ServerId): Promise<Required<SyncRequest>> {
+  async start(serverId: ServerId, requestedBy: AuditContext): Promise<Required<SyncRequest>> {
     if (!(await this.deps.store.get(serverId))) {
       throw new ConflictError(`The ${serverId} server is not configured yet; save its settings before syncing apps.`);
     }
-    const { request, expected } = await this.claim(serverId, `A sync of the ${serverId} server's apps is already running; its progress shows on the server.`);
+    const { request, expected } = await this.claim(serverId, `A sync of the ${serverId} server's apps is already running; its progress shows on the server.`, requestedBy);
     await this.markRunning(request, expected);
     return request;
   }
@@ -83,12 +89,12 @@ export class AppSyncService {
    * Takes the server's sync lease for a run handed over later (the API's sync, a server's deletion), with the
    * total the progress bar expects. Throws ConflictError with `busy` while another run holds the lease.
    */
-  async claim(serverId: ServerId, busy: string): Promise<{ request: Required<SyncRequest>; expected: number | undefined }> {
+  async claim(serverId: ServerId, busy: string, requestedBy?: AuditContext): Promise<{ request: Required<SyncRequest>; expected: number | undefined }> {
     const runId = randomUUID();
     const lease = await this.deps.leases.tryAcquire(syncLeaseName(serverId), this.leaseTtl, runId);
     if (!lease) throw new ConflictError(busy);
     const expected = expectedFrom((await this.deps.store.getState(serverId)).lastSync);
-    return { request: { serverId, runId, startedAt: this.now().toISOString() }, expected };
+    return { request: { serverId, runId, startedAt: this.now().toISOString(), requestedBy: requestedBy ?? { actor: SCHEDULE_ACTOR, requestId: runId, sourceIp: null } }, expected };
   }
 
   /** Shows a claimed run as running (progress 0 of `expected`) before it is handed over. */
@@ -142,10 +148,12 @@ export class AppSyncService {
         await this.record(serverId, { ...this.finished(startedAt, outcome, null), warning }, fenced.fence);
         const rateLimits = listing.rateLimits?.();
         logger.info('App sync finished', { serverId, ...countsOf(outcome), requests: listing.requests, writes: outcome.writes, ...(rateLimits ? { rateLimits } : {}) });
+        await this.audit(request, 'succeeded', countsOf(outcome));
         return { serverId, status: 'succeeded', outcome, ...(rateLimits ? { rateLimits } : {}) };
       } catch (error) {
         await progress.settled();
         const rateLimits = listing.rateLimits?.();
+        await this.audit(request, 'failed', { ...countsOf(error instanceof SyncFailedError ? error.counts : zeroCounts()), removed: 0 });
         const failed = await this.failed(serverId, startedAt, keeper.lost ? keeper.signal.reason : error, fenced.fence, { requests: listing.requests, ...(rateLimits ? { rateLimits } : {}) });
         return rateLimits && failed.status === 'failed' ? { ...failed, rateLimits } : failed;
       }
@@ -195,6 +203,12 @@ export class AppSyncService {
     );
     logger.warn('App sync failed', { serverId, error: cause, ...context });
     return { serverId, status: 'failed', error: message };
+  }
+
+  /** The run's result in the audit trail, under whoever started it (the schedule when nobody did). */
+  private audit(request: SyncRequest, result: 'succeeded' | 'failed', counts: Pick<LastSync, 'added' | 'updated' | 'removed' | 'total'>): Promise<void> {
+    const context = request.requestedBy ?? { actor: SCHEDULE_ACTOR, requestId: request.runId ?? randomUUID(), sourceIp: null };
+    return recordAudit(this.deps.audit, { ...context, action: 'sync.finished', serverId: request.serverId, changes: [], result, counts });
   }
 
   private get leaseTtl(): number {

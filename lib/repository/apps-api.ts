@@ -3,7 +3,11 @@
  *   POST /api/servers/{id}/sync  -> 202 {status: 'running', startedAt}; 409 when running or not configured.
  *   GET  /api/servers/{id}/apps?limit=&cursor=&q=  -> 200 {apps: [App], nextCursor}
  */
+import { auditContextOf } from '#lib/audit/audit-context.ts';
+import type { AuditLog } from '#lib/audit/audit-log.ts';
+import { recordAudit } from '#lib/audit/record-audit.ts';
 import { ValidationError } from '#lib/errors.ts';
+import { limitParameter } from '#lib/api/query-limit.ts';
 import { json } from '#lib/api/problem.ts';
 import { serverIdFrom, type ApiRoute } from '#lib/api/api-handler.ts';
 import type { JsonEvent } from '#lib/api/http-middleware.ts';
@@ -33,6 +37,7 @@ export interface RepositoryApiDeps {
   catalog: AppCatalog;
   sync: AppSyncService;
   trigger: SyncTrigger;
+  audit: AuditLog;
 }
 
 export function repositoryRoutes(deps: RepositoryApiDeps): ApiRoute[] {
@@ -40,7 +45,8 @@ export function repositoryRoutes(deps: RepositoryApiDeps): ApiRoute[] {
     {
       route: 'POST /api/servers/{id}/sync',
       handler: async (event: JsonEvent) => {
-        const request = await deps.sync.start(serverIdFrom(event));
+        const context = auditContextOf(event);
+        const request = await deps.sync.start(serverIdFrom(event), context);
         try {
           await deps.trigger.start(request);
         } catch (error) {
@@ -48,6 +54,7 @@ export function repositoryRoutes(deps: RepositoryApiDeps): ApiRoute[] {
           throw error;
         }
         logger.info('App sync started', { serverId: request.serverId, runId: request.runId });
+        await recordAudit(deps.audit, { ...context, action: 'sync.started', serverId: request.serverId, changes: [], result: 'running' });
         return json(202, { status: 'running', startedAt: request.startedAt });
       },
     },
@@ -56,7 +63,7 @@ export function repositoryRoutes(deps: RepositoryApiDeps): ApiRoute[] {
       handler: async (event: JsonEvent) => {
         const serverId = serverIdFrom(event);
         const query = event.queryStringParameters ?? {};
-        const page = await deps.catalog.listApps(serverId, { limit: parseLimit(query.limit), cursor: query.cursor || null, nameContains: parseQuery(query.q) });
+        const page = await deps.catalog.listApps(serverId, { limit: limitParameter(query.limit, { default: DEFAULT_APPS_LIMIT, max: MAX_APPS_LIMIT }), cursor: query.cursor || null, nameContains: parseQuery(query.q) });
         return json(200, { apps: page.apps.map((app) => toAppView(serverId, app)), nextCursor: page.nextCursor });
       },
     },
@@ -77,14 +84,6 @@ export function toAppView(serverId: ServerId, app: StoredApp): AppView {
   return serverId === 'onprem' ? { ...common, stream: app.group ?? null } : { ...common, space: app.group ?? null };
 }
 
-function parseLimit(value: string | undefined): number {
-  if (value === undefined || value === '') return DEFAULT_APPS_LIMIT;
-  const limit = Number(value);
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_APPS_LIMIT) {
-    throw new ValidationError([{ field: 'limit', message: `limit must be a whole number from 1 to ${MAX_APPS_LIMIT}.` }]);
-  }
-  return limit;
-}
 
 function parseQuery(value: string | undefined): string | null {
   if (value === undefined || value.trim() === '') return null;

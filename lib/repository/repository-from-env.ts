@@ -49,6 +49,7 @@ export function appSyncServiceFromEnv(): AppSyncService {
     catalog: apps,
     leases,
     listings: qlikListings(),
+    audit: adaptersFromEnv().audit,
   });
 }
 
@@ -71,7 +72,7 @@ export function inProcessSyncTrigger(): InProcessSyncTrigger | undefined {
 export function repositoryFromEnv(): { routes: ApiRoute[]; appsRemoval: SyncAppsRemoval } {
   const sync = appSyncServiceFromEnv();
   const trigger = syncTriggerFromEnv(sync);
-  return { routes: repositoryRoutes({ catalog: adaptersFromEnv().apps, sync, trigger }), appsRemoval: new SyncAppsRemoval(sync, trigger) };
+  return { routes: repositoryRoutes({ catalog: adaptersFromEnv().apps, sync, trigger, audit: adaptersFromEnv().audit }), appsRemoval: new SyncAppsRemoval(sync, trigger) };
 }
 
 function parseSpaceTypes(value: string | undefined): SyncSpaceType[] {

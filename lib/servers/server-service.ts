@@ -7,6 +7,8 @@
  *   3. write the settings with a conditional check on `version` — this single write is the switch;
  *   4. promote the staged secret and apply the concurrency cap — tidy-up that readers do not depend on.
  */
+import type { FieldChange } from '#lib/audit/audit-log.ts';
+import { settingsChanges } from '#lib/audit/settings-changes.ts';
 import { ConflictError, ValidationError } from '#lib/errors.ts';
 import { logger } from '#lib/observability/logger.ts';
 import { destinationProblem } from '#lib/qlik/destination-policy.ts';
@@ -114,6 +116,11 @@ export class ServerService {
   }
 
   async save(id: ServerId, draft: unknown): Promise<ServerView> {
+    return (await this.saveWithChanges(id, draft)).view;
+  }
+
+  /** Saves, and says what changed for the audit trail (secrets only as "replaced"; see settings-changes.ts). */
+  async saveWithChanges(id: ServerId, draft: unknown): Promise<{ view: ServerView; changes: FieldChange[] }> {
     const { resolved, current, version } = await this.resolve(id, draft, 'save');
     if (current) {
       if (version === undefined) {
@@ -145,7 +152,8 @@ export class ServerService {
     await this.deps.servers.putSettings(record, current ? current.version : null);
 
     await this.afterSave(id, resolved, fingerprint, secretChanged ? secretRef : null);
-    return this.get(id);
+    const changes = settingsChanges(current && storedSecret ? { record: current, secret: storedSecret } : null, { record, secret: resolved.secret });
+    return { view: await this.get(id), changes };
   }
 
   private async afterSave(id: ServerId, resolved: ResolvedDraft, fingerprint: string, stagedSecret: ServerRecord['secret'] | null): Promise<void> {

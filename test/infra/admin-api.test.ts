@@ -1,7 +1,13 @@
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HTTP_ROUTES, routeKey, type HttpFunctionName } from '#lib/api/routes.ts';
+import { buildStack } from '../../infra/app.ts';
 import {
+  CDK_JSON_CONTEXT,
+  type CfnResourceJson,
+  SKIP_BUNDLING,
   type SynthesizedStack,
   flatten,
   logicalIdOf,
@@ -26,6 +32,7 @@ function routes() {
     key: route.Properties?.RouteKey as string,
     authorizationType: route.Properties?.AuthorizationType as string | undefined,
     authorizerId: route.Properties?.AuthorizerId,
+    scopes: route.Properties?.AuthorizationScopes as string[] | undefined,
     target: flatten(route.Properties?.Target),
   }));
 }
@@ -57,6 +64,8 @@ describe('admin HTTP API routes', () => {
     for (const route of apiRoutes) {
       expect(route.authorizationType, route.key).toBe('JWT');
       expect(flatten(route.authorizerId), route.key).toBe(`<${authorizerId}>`);
+      // An ID token carries no scope: requiring one refuses it, as the local OIDC mode's token_use check does.
+      expect(route.scopes, route.key).toEqual(['openid']);
     }
   });
 
@@ -148,16 +157,59 @@ describe('admin user pool', () => {
     });
   });
 
-  it('gives the browser a public client without a secret, signing in by SRP', () => {
-    synthesized.template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+  it('gives the browser a public client without a secret: authorization code (PKCE) through managed login only', () => {
+    // Prepare
+    const { resource: client } = onlyResourceOfType(synthesized.resources, 'AWS::Cognito::UserPoolClient');
+    const apiUrl = `https://<${logicalIdOf(synthesized.stack.api.httpApi)}>.execute-api.<AWS::Region>.<AWS::URLSuffix>/`;
+
+    // Assess
+    expect(client.Properties).toMatchObject({
       GenerateSecret: false,
       ExplicitAuthFlows: ['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
       PreventUserExistenceErrors: 'ENABLED',
+      AllowedOAuthFlowsUserPoolClient: true,
+      AllowedOAuthFlows: ['code'],
+      AllowedOAuthScopes: ['openid', 'email'],
+      SupportedIdentityProviders: ['COGNITO'],
+      EnableTokenRevocation: true,
+    });
+    expect((client.Properties?.CallbackURLs as unknown[]).map(flatten)).toEqual([apiUrl]);
+    expect((client.Properties?.LogoutURLs as unknown[]).map(flatten)).toEqual([apiUrl]);
+  });
+
+  it('also returns admins to a custom domain given as context', () => {
+    const app = new App({ context: { ...CDK_JSON_CONTEXT, ...SKIP_BUNDLING, adminDomainName: 'qlik-admin.example.com' } });
+    const client = Template.fromStack(buildStack(app)).findResources('AWS::Cognito::UserPoolClient');
+    const [properties] = Object.values(client).map((resource) => (resource as CfnResourceJson).Properties);
+    expect((properties?.CallbackURLs as unknown[]).map(flatten)).toContain('https://qlik-admin.example.com/');
+    expect((properties?.LogoutURLs as unknown[]).map(flatten)).toContain('https://qlik-admin.example.com/');
+  }, 180_000);
+
+  it('hosts managed login (the newer version) on a Cognito domain, with a branding style for the client', () => {
+    const { auth } = synthesized.stack;
+    const { resource: domain } = onlyResourceOfType(synthesized.resources, 'AWS::Cognito::UserPoolDomain');
+    expect(domain.Properties).toMatchObject({ ManagedLoginVersion: 2 });
+    expect(flatten(domain.Properties?.UserPoolId)).toBe(`<${logicalIdOf(auth.userPool)}>`);
+    expect(flatten(domain.Properties?.Domain)).toMatch(/^kpimailer-/);
+    const { resource: branding } = onlyResourceOfType(synthesized.resources, 'AWS::Cognito::ManagedLoginBranding');
+    expect(branding.Properties).toMatchObject({ UseCognitoProvidedValues: true });
+    expect(flatten(branding.Properties?.ClientId)).toBe(`<${logicalIdOf(auth.client)}>`);
+    expect(flatten(branding.Properties?.UserPoolId)).toBe(`<${logicalIdOf(auth.userPool)}>`);
+  });
+
+  it("puts the admin's e-mail in access tokens through a V2 pre token generation trigger", () => {
+    synthesized.template.hasResourceProperties('AWS::Cognito::UserPool', {
+      LambdaConfig: {
+        PreTokenGenerationConfig: {
+          LambdaArn: { 'Fn::GetAtt': [logicalIdOf(synthesized.stack.auth.accessTokenClaims.function), 'Arn'] },
+          LambdaVersion: 'V2_0',
+        },
+      },
     });
   });
 
-  it('publishes the API URL, the user pool id and the client id', () => {
+  it('publishes the API URL, the user pool id, the client id and the sign-in domain', () => {
     const outputs = synthesized.template.toJSON().Outputs as Record<string, unknown>;
-    expect(Object.keys(outputs).sort()).toEqual(['ApiUrl', 'UserPoolClientId', 'UserPoolId']);
+    expect(Object.keys(outputs).sort()).toEqual(['ApiUrl', 'SignInUrl', 'UserPoolClientId', 'UserPoolId']);
   });
 });

@@ -81,7 +81,7 @@ describe('DynamoDB tables', () => {
 
   it('makes every table on-demand, recoverable to a point in time, KMS-encrypted and retained', () => {
     const tables = resourcesOfType(synthesized.resources, 'AWS::DynamoDB::Table');
-    expect(tables).toHaveLength(3);
+    expect(tables).toHaveLength(4);
     for (const [id, table] of tables) {
       expect(table.Properties, id).toMatchObject({
         BillingMode: 'PAY_PER_REQUEST',
@@ -155,6 +155,8 @@ describe('IAM least privilege', () => {
       (table) => `<${logicalIdOf(table)}.Arn>`,
     );
     const reloadEvents = `<${logicalIdOf(synthesized.stack.reloadEvents.table)}.Arn>`;
+    const audit = `<${logicalIdOf(synthesized.stack.tables.audit)}.Arn>`;
+    const notAudit = (arn: string) => !arn.startsWith(audit);
 
     // Assess
     for (const action of [...SECRET_READ, ...SECRET_WRITE]) {
@@ -164,7 +166,13 @@ describe('IAM least privilege', () => {
     for (const action of [...SECRET_READ, ...SECRET_WRITE, ...SECRET_DELETE]) {
       expect(resourcesFor(role, action), action).not.toContain(secretArn('cloud-webhook'));
     }
-    for (const action of TABLE_READ_WRITE) expect(resourcesFor(role, action).filter((arn) => arn !== reloadEvents), action).toEqual(tables.sort());
+    for (const action of TABLE_READ_WRITE) expect(resourcesFor(role, action).filter((arn) => arn !== reloadEvents && notAudit(arn)), action).toEqual(tables.sort());
+    // The audit trail: append and read (table and all-servers index), never update or delete.
+    expect(resourcesFor(role, 'dynamodb:PutItem')).toContain(audit);
+    expect(resourcesFor(role, 'dynamodb:Query')).toEqual(expect.arrayContaining([audit, `${audit}/index/all-servers`]));
+    for (const action of TABLE_READ_WRITE.filter((a) => !['dynamodb:Query', 'dynamodb:PutItem'].includes(a))) {
+      expect(resourcesFor(role, action).filter((arn) => !notAudit(arn)), action).toEqual([]);
+    }
     // Plus reading the reload history (GET /api/servers/{id}/reloads), and nothing else on that table.
     expect(resourcesFor(role, 'dynamodb:Query')).toContain(reloadEvents);
     for (const action of TABLE_READ_WRITE.filter((a) => a !== 'dynamodb:Query')) expect(resourcesFor(role, action), action).not.toContain(reloadEvents);
@@ -175,6 +183,7 @@ describe('IAM least privilege', () => {
     const role = roleOf('testConnection');
     const servers = `<${logicalIdOf(synthesized.stack.tables.servers)}.Arn>`;
     const itemWrites = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+    const audit = `<${logicalIdOf(synthesized.stack.tables.audit)}.Arn>`;
 
     // Assess
     for (const action of SECRET_READ) {
@@ -182,8 +191,15 @@ describe('IAM least privilege', () => {
     }
     for (const action of SECRET_WRITE) expect(resourcesFor(role, action), action).toEqual(['cloud-webhook', 'fingerprint-key'].map(secretArn));
     for (const action of SECRET_DELETE) expect(resourcesFor(role, action), action).toEqual([]);
-    for (const action of TABLE_READ_WRITE) expect(resourcesFor(role, action), action).toEqual([servers]);
-    const writes = statementsWith(role, itemWrites);
+    for (const action of TABLE_READ_WRITE) {
+      expect(resourcesFor(role, action).filter((arn) => !arn.startsWith(audit)), action).toEqual([servers]);
+    }
+    // Tests and webhook provisioning are appended to the audit trail; nothing else touches it.
+    expect(resourcesFor(role, 'dynamodb:PutItem').filter((arn) => arn.startsWith(audit))).toEqual(expect.arrayContaining([audit]));
+    for (const action of TABLE_READ_WRITE.filter((a) => a !== 'dynamodb:PutItem')) {
+      expect(resourcesFor(role, action).filter((arn) => arn.startsWith(audit)), action).toEqual([]);
+    }
+    const writes = statementsWith(role, itemWrites).filter((statement) => asArray(statement.Resource).map(flatten).includes(servers));
     expect(writes).toHaveLength(1);
     expect(writes[0]!.Condition).toEqual({
       'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...SERVER_STATE_WRITES, 'lease#cloud-webhook-provisioning'] },
@@ -216,6 +232,23 @@ describe('IAM least privilege', () => {
     for (const statement of statementsWith(roles.receiver, [...writes, 'dynamodb:GetItem'])) {
       expect(leadingKeys(statement).length, JSON.stringify(statement.Resource)).toBeGreaterThan(0);
       for (const key of leadingKeys(statement)) expect(key).toMatch(/^(cloud|state#cloud|event#cloud#\*|reloads#cloud)$/);
+    }
+  });
+
+  it('keeps the audit trail append-only with a 400-day TTL', () => {
+    const audit = synthesized.resources[logicalIdOf(synthesized.stack.tables.audit)];
+    expect(audit?.Properties).toMatchObject({
+      KeySchema: [
+        { AttributeName: 'serverId', KeyType: 'HASH' },
+        { AttributeName: 'entryKey', KeyType: 'RANGE' },
+      ],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      GlobalSecondaryIndexes: [expect.objectContaining({ IndexName: 'all-servers' })],
+    });
+    const auditArn = `<${logicalIdOf(synthesized.stack.tables.audit)}.Arn>`;
+    for (const statement of policyStatements(synthesized.resources)) {
+      if (!asArray(statement.Resource).map(flatten).some((arn) => arn.startsWith(auditArn))) continue;
+      for (const action of asArray(statement.Action)) expect(['dynamodb:PutItem', 'dynamodb:Query']).toContain(action);
     }
   });
 

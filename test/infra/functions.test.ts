@@ -1,3 +1,5 @@
+import { signInConfigFromEnv, signInOrigin } from '../../lib/admin-ui/sign-in-config.ts';
+import { contentSecurityPolicy } from '../../lib/admin-ui/static-assets.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SynthesizedStack, flatten, logicalIdOf, resourcesOfType, synthesizeStack } from './synthesized-stack.ts';
 
@@ -18,10 +20,10 @@ function environmentOf(fn: 'settingsApi' | 'testConnection' | 'adminUi'): Record
 }
 
 describe('Lambda functions', () => {
-  it('deploys the admin UI, the settings API, the connection test, the two reload-event functions and the scheduled sync', () => {
+  it('deploys the admin UI, the settings API, the connection test, the two reload-event functions, the scheduled sync and the access token trigger', () => {
     // The extraction worker arrives with its own issue. The only function URL is the webhook
     // receiver's: auth NONE, because the Qlik-Signature HMAC authenticates each delivery (test/infra/reload-events.test.ts).
-    expect(functions()).toHaveLength(6);
+    expect(functions()).toHaveLength(7);
     expect(resourcesOfType(synthesized.resources, 'AWS::Lambda::Url').map(([, url]) => url.Properties?.AuthType)).toEqual(['NONE']);
   });
 
@@ -69,6 +71,7 @@ describe('Lambda functions', () => {
         NODE_OPTIONS: '--enable-source-maps',
         SERVERS_TABLE_NAME: `<${logicalIdOf(tables.servers)}>`,
         APPS_TABLE_NAME: `<${logicalIdOf(tables.apps)}>`,
+        AUDIT_TABLE_NAME: `<${logicalIdOf(tables.audit)}>`,
         SECRET_NAME_PREFIX: 'kpimailer/KpimailerQlik',
         SECRETS_KMS_KEY_ID: `<${logicalIdOf(secrets.key)}.Arn>`,
       });
@@ -83,14 +86,35 @@ describe('Lambda functions', () => {
     expect(environmentOf('settingsApi').KPIMAILER_PUBLIC_URL).toBeUndefined();
   });
 
-  it('tells the admin UI only how to sign an admin in', () => {
+  it('tells the admin UI only how to sign an admin in: the pool as issuer, the client, managed login endpoints', () => {
     const { auth } = synthesized.stack;
+    const domain = `https://<${logicalIdOf(auth.domain)}>.auth.<AWS::Region>.amazoncognito.com`;
     expect(environmentOf('adminUi')).toEqual({
       POWERTOOLS_SERVICE_NAME: 'kpimailer-qlik',
       LOG_LEVEL: 'INFO',
       NODE_OPTIONS: '--enable-source-maps',
-      COGNITO_USER_POOL_ID: `<${logicalIdOf(auth.userPool)}>`,
-      COGNITO_USER_POOL_CLIENT_ID: `<${logicalIdOf(auth.client)}>`,
+      ADMIN_SIGN_IN_ISSUER: `https://cognito-idp.<AWS::Region>.<AWS::URLSuffix>/<${logicalIdOf(auth.userPool)}>`,
+      ADMIN_SIGN_IN_CLIENT_ID: `<${logicalIdOf(auth.client)}>`,
+      ADMIN_SIGN_IN_AUTHORIZATION_ENDPOINT: `${domain}/oauth2/authorize`,
+      ADMIN_SIGN_IN_TOKEN_ENDPOINT: `${domain}/oauth2/token`,
+      ADMIN_SIGN_IN_REVOCATION_ENDPOINT: `${domain}/oauth2/revoke`,
+      ADMIN_SIGN_IN_LOGOUT_ENDPOINT: `${domain}/logout`,
+      ADMIN_SIGN_IN_LOGOUT_REDIRECT_PARAMETER: 'logout_uri',
     });
+  });
+
+  it("lets the page's CSP reach exactly the managed login domain", () => {
+    // Prepare: the admin-ui function builds its CSP from what the stack tells it; CloudFormation references become
+    // host names here (`<Domain>` -> `domain`) so the values parse as URLs.
+    const asHost = (value: string) => value.replace(/<([^>]+)>/g, (_, id: string) => id.toLowerCase().replace(/[^a-z0-9]/g, ''));
+    const environment = Object.fromEntries(Object.entries(environmentOf('adminUi')).map(([name, value]) => [name, asHost(value)]));
+    const domain = asHost(`https://<${logicalIdOf(synthesized.stack.auth.domain)}>.auth.<AWS::Region>.amazoncognito.com`);
+
+    // Act
+    const csp = contentSecurityPolicy(signInOrigin(signInConfigFromEnv(environment)));
+
+    // Assess
+    expect(csp.split('; ')).toContain(`connect-src 'self' ${domain}`);
+    expect(csp).not.toContain('cognito-idp');
   });
 });

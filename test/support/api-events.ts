@@ -9,6 +9,10 @@ export interface ApiCall {
   query?: Record<string, string>;
   /** The invocation's time left at the start (Lambda's `getRemainingTimeInMillis`); default 30 s. */
   remainingMs?: number;
+  /** The verified JWT claims API Gateway's authorizer passes on (`requestContext.authorizer.jwt.claims`). */
+  claims?: Record<string, string>;
+  requestId?: string;
+  sourceIp?: string;
 }
 
 export function apiEvent(method: string, path: string, call: ApiCall = {}): APIGatewayProxyEventV2 {
@@ -29,8 +33,9 @@ export function apiEvent(method: string, path: string, call: ApiCall = {}): APIG
       apiId: 'test',
       domainName: 'localhost',
       domainPrefix: 'test',
-      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'vitest' },
-      requestId: 'test',
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: call.sourceIp ?? '127.0.0.1', userAgent: 'vitest' },
+      requestId: call.requestId ?? 'test',
+      ...(call.claims ? { authorizer: { jwt: { claims: call.claims, scopes: ['openid', 'email'] } } } : {}),
       routeKey: `${method} ${path}`,
       stage: '$default',
       time: new Date().toUTCString(),

@@ -7,7 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { inject } from 'vitest';
 import { createDocumentClient } from '#lib/aws/clients.ts';
-import { appsTable, serversTable } from '#lib/aws/table-definitions.ts';
+import { appsTable, auditTable, serversTable } from '#lib/aws/table-definitions.ts';
 import { ensureTables } from '#lib/local/ensure-tables.ts';
 import { startLocalSecretsManager, type LocalSecretsManager } from '#lib/local/local-secrets-manager.ts';
 
@@ -17,6 +17,7 @@ export interface TestAws {
   endpoint: string;
   serversTableName: string;
   appsTableName: string;
+  auditTableName: string;
   documentClient: ReturnType<typeof createDocumentClient>;
   secretsManager: LocalSecretsManager;
   secretsClient: SecretsManagerClient;
@@ -31,8 +32,9 @@ export async function startTestAws(options: { secretsDataDir?: string } = {}): P
   const suffix = randomUUID().slice(0, 8);
   const serversTableName = `servers-${suffix}`;
   const appsTableName = `apps-${suffix}`;
+  const auditTableName = `audit-${suffix}`;
   const raw = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials });
-  await ensureTables(raw, [serversTable(serversTableName), appsTable(appsTableName)]);
+  await ensureTables(raw, [serversTable(serversTableName), appsTable(appsTableName), auditTable(auditTableName)]);
   raw.destroy();
   const secretsManager = await startLocalSecretsManager({ dataDir: options.secretsDataDir });
   // The stand-in accepts only the credentials it generated; DynamoDB Local accepts any.
@@ -42,6 +44,7 @@ export async function startTestAws(options: { secretsDataDir?: string } = {}): P
     endpoint,
     serversTableName,
     appsTableName,
+    auditTableName,
     documentClient: createDocumentClient({ endpoint, region: 'us-east-1', credentials }),
     secretsManager,
     secretsClient: new SecretsManagerClient({ endpoint: secretsManager.endpoint, region: 'us-east-1', credentials: secretsCredentials }),
@@ -54,6 +57,7 @@ export async function startTestAws(options: { secretsDataDir?: string } = {}): P
       AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager.endpoint,
       SERVERS_TABLE_NAME: serversTableName,
       APPS_TABLE_NAME: appsTableName,
+      AUDIT_TABLE_NAME: auditTableName,
       SECRET_NAME_PREFIX: secretNamePrefix,
     },
     close: async () => {

@@ -2,13 +2,14 @@
  * The admin page: loads both servers and the settings schema, picks the start page (the setup wizard while
  * nothing is configured), and routes between Qlik servers, Edit, Qlik Repository and setup.
  */
-import type { JSX } from 'preact';
+import type { ComponentChildren, JSX } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { serversApi } from './api/servers-api.ts';
 import type { ServerId, ServerView } from './api/types.ts';
 import { Spinner } from './components/icons.tsx';
 import { Layout, type Crumb } from './components/layout.tsx';
 import { DRAFT_SCHEMA_NAMES, readDraftSchema, type DraftSchema } from './model/field-meta.ts';
+import { ActivityPage } from './pages/activity-page.tsx';
 import { EditPage } from './pages/edit-page.tsx';
 import { RepositoryPage } from './pages/repository-page.tsx';
 import { SERVER_TYPE_NAMES } from './pages/server-card.tsx';
@@ -42,6 +43,7 @@ function pageTitle(route: Route, servers: ServerView[] | null): string {
   if (route.page === 'servers') return 'Qlik servers';
   if (route.page === 'setup') return 'Set up a Qlik server';
   if (route.page === 'repository') return 'Qlik Repository';
+  if (route.page === 'activity') return 'Activity';
   const server = servers?.find((s) => s.id === route.id);
   return server?.configured && server.displayName ? `Edit ${server.displayName}` : `Set up ${SERVER_TYPE_NAMES[route.id]}`;
 }
@@ -51,10 +53,12 @@ function crumbsFor(route: Route): Crumb[] {
   if (route.page === 'servers') return [SERVERS_CRUMB, { label: 'Qlik servers' }];
   if (route.page === 'edit') return [SERVERS_CRUMB, servers, { label: SERVER_TYPE_NAMES[route.id] }];
   if (route.page === 'setup') return [SERVERS_CRUMB, servers, { label: 'Setup' }];
+  if (route.page === 'activity') return [SERVERS_CRUMB, { label: 'Activity' }];
   return [SERVERS_CRUMB, { label: 'Qlik Repository' }];
 }
 
-export function App(): JSX.Element {
+/** `account` is the signed-in admin's name and Sign out (absent locally without sign-in). */
+export function App({ account }: { account?: ComponentChildren }): JSX.Element {
   const route = useRoute();
   const [servers, setServers] = useState<ServerView[] | null>(null);
   const [schemas, setSchemas] = useState<Schemas | null>(null);
@@ -83,9 +87,9 @@ export function App(): JSX.Element {
   const current: Route = route ?? { page: 'servers' };
   const firstConfigured = servers?.find((s) => s.configured)?.id ?? 'onprem';
   const repositoryHref = routeHref({ page: 'repository', id: current.page === 'repository' ? current.id : firstConfigured });
-  const nav = current.page === 'repository' ? 'repository' : 'servers';
+  const nav = current.page === 'repository' || current.page === 'activity' ? current.page : 'servers';
   return (
-    <Layout title={pageTitle(current, servers)} pageKey={routeHref(current)} crumbs={crumbsFor(current)} nav={nav} repositoryHref={repositoryHref}>
+    <Layout title={pageTitle(current, servers)} pageKey={routeHref(current)} crumbs={crumbsFor(current)} nav={nav} repositoryHref={repositoryHref} account={account}>
       {error ? <LoadFailed message={error} retry={load} /> : !servers ? <Loading what="servers" /> : <Page route={current} servers={servers} schemas={schemas} schemaError={schemaError} onServer={onServer} retry={load} />}
     </Layout>
   );
@@ -102,6 +106,7 @@ interface PageProps {
 
 function Page({ route, servers, schemas, schemaError, onServer, retry }: PageProps): JSX.Element {
   if (route.page === 'servers') return <ServersPage servers={servers} onServer={onServer} />;
+  if (route.page === 'activity') return <ActivityPage serverId={route.id} />;
   if (route.page === 'repository') {
     const server = servers.find((s) => s.id === route.id);
     return server ? <RepositoryPage server={server} servers={servers} onServer={onServer} /> : <p>Unknown server.</p>;

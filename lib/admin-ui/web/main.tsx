@@ -1,7 +1,7 @@
 /** Entry point of the admin page bundle. */
 import { render } from 'preact';
-import { App } from './app.tsx';
+import { SignedInPage } from './auth/signed-in-page.tsx';
 import './styles.css';
 
 const root = document.getElementById('app');
-if (root) render(<App />, root);
+if (root) render(<SignedInPage />, root);

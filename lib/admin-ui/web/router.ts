@@ -9,7 +9,8 @@ export type Route =
   | { page: 'servers' }
   | { page: 'edit'; id: ServerId }
   | { page: 'repository'; id: ServerId }
-  | { page: 'setup' };
+  | { page: 'setup' }
+  | { page: 'activity'; id: ServerId | null };
 
 const isServerId = (value: string | undefined): value is ServerId => value === 'onprem' || value === 'cloud';
 
@@ -21,6 +22,7 @@ export function parseRoute(hash: string): Route | null {
   if (first === 'servers') return { page: 'servers' };
   if (first === 'repository') return { page: 'repository', id: isServerId(second) ? second : 'onprem' };
   if (first === 'setup') return { page: 'setup' };
+  if (first === 'activity') return { page: 'activity', id: isServerId(second) ? second : null };
   return { page: 'servers' };
 }
 
@@ -34,6 +36,8 @@ export function routeHref(route: Route): string {
       return `#/repository/${route.id}`;
     case 'setup':
       return '#/setup';
+    case 'activity':
+      return route.id ? `#/activity/${route.id}` : '#/activity';
   }
 }
 

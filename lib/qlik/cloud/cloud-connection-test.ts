@@ -28,7 +28,7 @@ import { cloudTokenProvider } from '#lib/qlik/cloud/token-provider.ts';
 import { webIntegrationWarnings } from '#lib/qlik/cloud/web-integration.ts';
 import type { TenantWebhookPorts } from '#lib/qlik/cloud/webhook-ports.ts';
 import { tenantKeyOf } from '#lib/reloads/webhook-signing-secrets.ts';
-import { lookupReloadWebhooks, provisionReloadWebhook, type WebhookLookup } from '#lib/qlik/cloud/webhook-subscription.ts';
+import { lookupReloadWebhooks, provisionReloadWebhook, type WebhookLookup, type WebhookOutcome } from '#lib/qlik/cloud/webhook-subscription.ts';
 import type { CheckResult, TestResult, WebhookState } from '#lib/servers/server-record.ts';
 
 export interface CloudConnectionTestOptions {
@@ -47,6 +47,8 @@ export interface CloudConnectionTestOutcome {
   result: TestResult;
   /** The provisioned webhook, or null when the checks did not get that far. */
   webhook: WebhookState | null;
+  /** Whether this test created, reused or repaired the webhook (and what a repair changed), for the audit trail. */
+  provisioning: { outcome: WebhookOutcome; reasons: string[] } | null;
   warnings: string[];
   /** The tenant the OAuth client signed in to (from `/users/me`); the webhook receiver refuses other tenants' events. */
   tenantId: string | null;
@@ -77,7 +79,7 @@ export async function testCloudConnection(connection: CloudConnection, options: 
   const tokens = cloudTokenProvider(client, connection.oauthClientId, connection.clientSecret);
   const meter = new RateLimitMeter(client.pauses);
   const api = new QlikCloudApi(client, tokens, TEST_RATE_LIMIT, meter);
-  const outcome: { webhook: WebhookState | null; warnings: string[]; tenantId: string | null } = { webhook: null, warnings: [], tenantId: null };
+  const outcome: Omit<CloudConnectionTestOutcome, 'result' | 'rateLimits'> = { webhook: null, provisioning: null, warnings: [], tenantId: null };
 
   const checks: Check<null>[] = [
     {
@@ -97,6 +99,7 @@ export async function testCloudConnection(connection: CloudConnection, options: 
       run: async (_context, signal) => {
         const result = await authenticateAndProvision(api, connection, options, signal);
         outcome.webhook = result.webhook;
+        outcome.provisioning = result.provisioning;
         outcome.tenantId = result.tenantId;
         outcome.warnings.push(...result.warnings);
         return result.message;
@@ -106,7 +109,14 @@ export async function testCloudConnection(connection: CloudConnection, options: 
   const result = await runCheckLadder(checks, null, { deadlineMs: options.deadlineMs ?? DEFAULT_DEADLINE_MS, onProgress: options.onProgress }).finally(() => meter.stop());
   const rateLimits = meter.metrics();
   logger.info('Qlik Cloud connection test finished', { host: client.host, ok: result.ok, rateLimits });
-  return { result, webhook: result.ok ? outcome.webhook : null, warnings: outcome.warnings, tenantId: result.ok ? outcome.tenantId : null, rateLimits };
+  return {
+    result,
+    webhook: result.ok ? outcome.webhook : null,
+    provisioning: result.ok ? outcome.provisioning : null,
+    warnings: outcome.warnings,
+    tenantId: result.ok ? outcome.tenantId : null,
+    rateLimits,
+  };
 }
 
 async function authenticateAndProvision(api: QlikCloudApi, connection: CloudConnection, options: CloudConnectionTestOptions, signal: AbortSignal) {
@@ -141,7 +151,7 @@ async function authenticateAndProvision(api: QlikCloudApi, connection: CloudConn
     // The connection itself works; what is missing is a public https URL for this deployment (only a local run lacks
     // one, and Qlik Cloud could not reach a loopback address anyway). Say so without failing the admin's credentials.
     const warnings = [targetProblem ?? 'The reload webhook was not set up.', ...(await originWarnings)];
-    return { message: `${signedIn} Reload webhook not set up (see the warning).`, webhook: null, warnings, tenantId: user?.tenantId ?? null };
+    return { message: `${signedIn} Reload webhook not set up (see the warning).`, webhook: null, provisioning: null, warnings, tenantId: user?.tenantId ?? null };
   }
   // The tenant is known only now; its webhook's signing secret is its own, whichever tenant is saved.
   const tenantPort = port.forTenant(tenantKeyOf(user?.tenantId, connection.url));
@@ -152,7 +162,8 @@ async function authenticateAndProvision(api: QlikCloudApi, connection: CloudConn
     throw fail(`${signedIn} The reload webhook could not be set up: `, error);
   }
   const warnings = [...provisioned.warnings, ...(await originWarnings)];
-  return { message: `${signedIn} ${provisioned.summary}`, webhook: provisioned.webhook, warnings, tenantId: user?.tenantId ?? null };
+  const provisioning = { outcome: provisioned.outcome, reasons: provisioned.reasons };
+  return { message: `${signedIn} ${provisioned.summary}`, webhook: provisioned.webhook, provisioning, warnings, tenantId: user?.tenantId ?? null };
 }
 
 /** Qlik only delivers to https URLs with a host name; saying so here beats Qlik's generic 400. */

@@ -50,6 +50,8 @@ export interface WebhookProvisioning {
   webhook: WebhookState;
   /** One sentence for the Authentication check's message. */
   summary: string;
+  /** What a repair changed (our own descriptions, for the audit trail). */
+  reasons: string[];
   warnings: string[];
 }
 
@@ -207,7 +209,7 @@ function finish(outcome: WebhookOutcome, id: string, url: string, reasons: strin
       : outcome === 'reused'
         ? `Reload webhook reused (ID ${id}).`
         : `Reload webhook repaired (ID ${id}): ${reasons.join(', ')}.`;
-  return { outcome, webhook: { id, enabled: true, disabledReason: null, url }, summary, warnings };
+  return { outcome, webhook: { id, enabled: true, disabledReason: null, url }, summary, reasons, warnings };
 }
 
 function disabledWarning(webhook: QlikWebhook, url: string): string {

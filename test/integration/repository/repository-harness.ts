@@ -17,6 +17,7 @@ import { createQrsClient, type QrsClient } from '#lib/qlik/onprem/qrs-client.ts'
 import type { StoredApp } from '#lib/repository/app-catalog.ts';
 import { AppSyncService, type AppSyncDeps } from '#lib/repository/app-sync-service.ts';
 import { repositoryRoutes } from '#lib/repository/apps-api.ts';
+import { DynamoDbAuditLog } from '#lib/audit/dynamodb-audit-log.ts';
 import { DynamoDbAppCatalog } from '#lib/repository/dynamodb-app-catalog.ts';
 import { SyncAppsRemoval } from '#lib/repository/server-apps-removal.ts';
 import { InProcessSyncTrigger } from '#lib/repository/sync-trigger.ts';
@@ -70,7 +71,9 @@ export async function startRepository(options: HarnessOptions): Promise<Reposito
   const store = new DynamoDbServerStore(aws.documentClient, aws.serversTableName);
   const records = new Map<ServerId, ServerRecord>();
 
+  const audit = new DynamoDbAuditLog(aws.documentClient, aws.auditTableName);
   const sync = new AppSyncService({
+    audit,
     store,
     loadServer: async (id) => {
       const record = await store.get(id);
@@ -92,7 +95,7 @@ export async function startRepository(options: HarnessOptions): Promise<Reposito
   });
   const trigger = new InProcessSyncTrigger((request) => sync.run(request));
   const servers = new ServerService({ servers: store, secrets: { delete: async () => undefined } as never, apps: new SyncAppsRemoval(sync, trigger) });
-  const handler = createApiHandler(() => [...settingsRoutes({ servers }), ...repositoryRoutes({ catalog, sync, trigger })]);
+  const handler = createApiHandler(() => [...settingsRoutes({ servers, audit }), ...repositoryRoutes({ catalog, sync, trigger, audit })]);
 
   return {
     aws,

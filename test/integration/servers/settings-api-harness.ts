@@ -2,6 +2,8 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { vi } from 'vitest';
 import { createSettingsApiHandler } from '#lib/api/settings-api.ts';
+import { auditRoutes } from '#lib/audit/audit-api.ts';
+import { DynamoDbAuditLog } from '#lib/audit/dynamodb-audit-log.ts';
 import { DynamoDbServerStore } from '#lib/servers/dynamodb-server-store.ts';
 import { SecretsManagerSecretStore } from '#lib/servers/secrets-manager-secret-store.ts';
 import type { SecretStore, ServerStore } from '#lib/servers/server-ports.ts';
@@ -28,7 +30,8 @@ export async function startSettingsApi(): Promise<SettingsApiHarness> {
   // Tests replace methods of these two objects to inject failures at each step of a save.
   const serverStore: ServerStore = Object.create(servers) as ServerStore;
   const secretStore: SecretStore = Object.create(secrets) as SecretStore;
-  const handler = createSettingsApiHandler(() => ({ servers: new ServerService({ servers: serverStore, secrets: secretStore }) }));
+  const audit = new DynamoDbAuditLog(aws.documentClient, aws.auditTableName);
+  const handler = createSettingsApiHandler(() => ({ servers: new ServerService({ servers: serverStore, secrets: secretStore }), audit, extraRoutes: auditRoutes(() => audit) }));
 
   // The leak test reads what an operator would see at the default level, whatever the shell sets.
   logger.setLogLevel('INFO');

@@ -2,7 +2,7 @@
  * The one fetch wrapper of the admin page: same-origin JSON calls, the optional bearer token, and RFC 9457
  * problem details turned into `ApiError`s whose field errors the forms show next to their fields.
  */
-import { currentAccessToken } from './auth.ts';
+import { currentAccessToken, unauthorized } from './auth.ts';
 import type { FieldError } from './types.ts';
 
 export class ApiError extends Error {
@@ -53,7 +53,17 @@ function problemMessage(status: number, problem: Record<string, unknown> | null)
   return `The request failed (HTTP ${status}).`;
 }
 
+/** A 401 gets one refresh of the token and one retry; the session takes over when the refresh is refused. */
 export async function apiFetch<T>(path: string, request: ApiRequest = {}): Promise<ApiResponse<T>> {
+  try {
+    return await attempt<T>(path, request);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401 && (await unauthorized())) return attempt<T>(path, request);
+    throw error;
+  }
+}
+
+async function attempt<T>(path: string, request: ApiRequest): Promise<ApiResponse<T>> {
   const headers: Record<string, string> = { Accept: 'application/json, application/problem+json' };
   const token = await currentAccessToken();
   if (token) headers['Authorization'] = `Bearer ${token}`;

@@ -13,12 +13,14 @@ interface LayoutProps {
   /** Changes on navigation; focus then moves to the new page's title. */
   pageKey: string;
   crumbs: Crumb[];
-  nav: 'servers' | 'repository' | null;
+  nav: 'servers' | 'repository' | 'activity' | null;
   repositoryHref: string;
+  /** Who is signed in, and Sign out. */
+  account?: ComponentChildren;
   children: ComponentChildren;
 }
 
-export function Layout({ title, pageKey, crumbs, nav, repositoryHref, children }: LayoutProps): JSX.Element {
+export function Layout({ title, pageKey, crumbs, nav, repositoryHref, account, children }: LayoutProps): JSX.Element {
   const heading = useRef<HTMLHeadingElement>(null);
   const firstPage = useRef(true);
   useEffect(() => {
@@ -52,6 +54,7 @@ export function Layout({ title, pageKey, crumbs, nav, repositoryHref, children }
           KPImailer
         </span>
         <span class="topbar__section">Administration</span>
+        {account ? <div class="topbar__account">{account}</div> : null}
       </header>
       <div class="shell">
         <nav class="sidenav" aria-label="Settings">
@@ -61,6 +64,9 @@ export function Layout({ title, pageKey, crumbs, nav, repositoryHref, children }
           </a>
           <a class="sidenav__link" href={repositoryHref} aria-current={nav === 'repository' ? 'page' : undefined}>
             Qlik Repository
+          </a>
+          <a class="sidenav__link" href="#/activity" aria-current={nav === 'activity' ? 'page' : undefined}>
+            Activity
           </a>
         </nav>
         <main id="main" class="main" tabIndex={-1}>

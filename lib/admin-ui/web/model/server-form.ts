@@ -149,3 +149,13 @@ export async function readUploadedFile(file: File): Promise<UploadedFile> {
   }
   return { fileName: file.name, contentBase64: btoa(binary) };
 }
+
+/** The form's values an admin may see again after a sign-in trip: no secret, no file (see auth/unsaved-forms.ts). */
+export function nonSecretValues(id: ServerId, values: FormValues): Record<string, string | boolean> {
+  const kept: Record<string, string | boolean> = {};
+  for (const spec of FORM_FIELDS[id]) {
+    const value = values[spec.key];
+    if (['text', 'url', 'integer', 'checkbox'].includes(spec.kind) && (typeof value === 'string' || typeof value === 'boolean')) kept[spec.key] = value;
+  }
+  return kept;
+}

@@ -6,6 +6,7 @@ import { useSync } from '../hooks/use-sync.ts';
 import type { DraftSchema } from '../model/field-meta.ts';
 import { formatDateTime } from '../model/format.ts';
 import { routeHref } from '../router.ts';
+import { ActivityList } from './activity-list.tsx';
 import { ServerForm } from './server-form.tsx';
 
 export function EditPage({ server, schema, onServer }: { server: ServerView; schema: DraftSchema; onServer: (view: ServerView) => void }) {
@@ -46,6 +47,7 @@ export function EditPage({ server, schema, onServer }: { server: ServerView; sch
           </a>
         }
       />
+      {server.configured ? <ActivityList key={`${server.id}-${server.version}`} serverId={server.id} title="Activity" /> : null}
     </div>
   );
 }

@@ -3,10 +3,11 @@
  * values stay as typed; after a successful save secrets and chosen files are cleared from memory and inputs.
  */
 import type { JSX } from 'preact';
-import { useRef, useState } from 'preact/hooks';
+import { useCallback, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../api/http.ts';
 import { serversApi } from '../api/servers-api.ts';
 import type { ServerView } from '../api/types.ts';
+import { takeStashedForm, useSurvivesSignIn } from '../auth/unsaved-forms.ts';
 import { announce } from '../components/announcer.tsx';
 import { CheckList, pendingChecks, type CheckRow } from '../components/check-list.tsx';
 import { ErrorSummary, type SummaryItem } from '../components/error-summary.tsx';
@@ -16,6 +17,7 @@ import { formatRelative } from '../model/format.ts';
 import {
   draftFromValues,
   fieldErrorsByKey,
+  nonSecretValues,
   readUploadedFile,
   valuesFromView,
   withoutSecrets,
@@ -40,7 +42,9 @@ export interface ServerFormProps {
 
 export function ServerForm(props: ServerFormProps): JSX.Element {
   const { server, schema } = props;
-  const [values, setValues] = useState(() => valuesFromView(server, schema.fields));
+  // After a sign-in trip the form comes back with what the admin had typed (non-secret fields only).
+  const [values, setValues] = useState(() => ({ ...valuesFromView(server, schema.fields), ...takeStashedForm(`server:${server.id}`) }));
+  useSurvivesSignIn(`server:${server.id}`, useCallback(() => nonSecretValues(server.id, values), [server.id, values]));
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [general, setGeneral] = useState<string[]>([]);
   const [focusKey, setFocusKey] = useState(0);
