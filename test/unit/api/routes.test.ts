@@ -20,6 +20,7 @@ describe('the route table (lib/api/routes.ts)', () => {
       SERVERS_TABLE_NAME: 'servers',
       APPS_TABLE_NAME: 'apps',
       RELOAD_EVENTS_TABLE_NAME: 'reload-events',
+      AUDIT_TABLE_NAME: 'audit',
       SECRET_NAME_PREFIX: 'kpimailer/unit',
     })) {
       vi.stubEnv(name, value);
