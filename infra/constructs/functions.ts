@@ -70,8 +70,8 @@ export interface ServiceFunctionProps {
 
 /**
  * One Lambda function of the service, with the conventions every function shares: Node 24 on arm64,
- * bundled locally by esbuild as ESM with the AWS SDK inside (faster cold start than the runtime's SDK, measured in
- * `reference/aws-and-tooling.md` §5), its own log group with retention, active X-Ray tracing, and its own role that
+ * bundled locally by esbuild as ESM with the AWS SDK inside (faster cold start than the runtime's SDK; the
+ * bundles' cold start is `npm run bench -- cold-start`), its own log group with retention, active X-Ray tracing, and its own role that
  * starts with nothing but write access to that log group. Callers grant the rest (tables, secrets) explicitly.
  *
  * @example

@@ -1,6 +1,6 @@
 /**
- * Reads Qlik Cloud webhook deliveries into reload observations. Two event types mean "reload finished"
- * (reference qlik-cloud.md §4):
+ * Reads Qlik Cloud webhook deliveries into reload observations. Two event types mean "reload finished" (Qlik
+ * Cloud's webhook event catalogue; the simulator in test/simulators/qlik-cloud sends both):
  *
  *   com.qlik.v1.reload.finished      source com.qlik/reloads; `data.appId`, `data.id` (reload id),
  *                                    `data.status` SUCCEEDED | FAILED | CANCELED | EXCEEDED_LIMIT, `data.succeeded`

@@ -1,6 +1,6 @@
 /**
  * Verifies Qlik Cloud's `Qlik-Signature` header: HMAC-SHA256 of the raw request body with the webhook's secret,
- * hex encoded (reference qlik-cloud.md §4, "Signature and delivery"). The check runs on the exact bytes Qlik sent,
+ * hex encoded (Qlik Cloud's webhook documentation, "Signature and delivery"). The check runs on the exact bytes Qlik sent,
  * before anything parses them, so a body that was re-serialized, trimmed or re-encoded never passes.
  *
  * Timing: the header is decoded to 32 bytes and compared with `timingSafeEqual` against the 32-byte digest, so

@@ -21,7 +21,7 @@ import { SERVER_IDS, type ServerId } from '#lib/servers/server-settings.ts';
 import { toServerView, type ServerView } from '#lib/servers/server-view.ts';
 import { parseDraft } from '#lib/servers/parse-draft.ts';
 
-/** Applies Max parallel executions to the server's extraction consumer (the executions issue provides it). */
+/** Applies Max parallel executions to the server's extraction consumer (optional: nothing provides it yet). */
 export interface ExecutionCapacity {
   apply(id: ServerId, maxParallelExecutions: number): Promise<void>;
 }

@@ -1,6 +1,6 @@
 /**
- * Reload task results from the Qlik Sense repository, for on-premise reload polling (reference
- * qlik-sense-enterprise.md §4). `GET /qrs/executionresult/full` has no paging, so the caller narrows it with a
+ * Reload task results from the Qlik Sense repository, for on-premise reload polling (the QRS API's
+ * `executionresult` endpoints). `GET /qrs/executionresult/full` has no paging, so the caller narrows it with a
  * `modifiedDate` watermark: an execution result is written when its task starts and again when its status changes,
  * so a result that reached a final status since the last poll has a newer `modifiedDate`.
  *

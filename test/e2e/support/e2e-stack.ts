@@ -59,10 +59,3 @@ export async function startE2eStack(options: { oidc?: { issuer: string; clientId
     },
   };
 }
-
-/** Whether the running API has a route (e.g. the app sync of issue 5), judged by API Gateway's own 404. */
-export async function hasRoute(baseUrl: string, method: string, path: string): Promise<boolean> {
-  const res = await fetch(`${baseUrl}${path}`, { method });
-  const body = await res.text();
-  return !(res.status === 404 && body === '{"message":"Not Found"}');
-}

@@ -1,9 +1,7 @@
 /**
  * "Sync apps shows the result and the Qlik Repository lists the apps", against the local runtime and the Qlik
- * Sense simulator. Kept here, ready, while the local runtime does not route `POST /api/servers/{id}/sync` and
- * `GET /api/servers/{id}/apps` to the settings API (issue 5): the tests are `it.todo`s until then. Both were run
- * green against a local runtime with those two routes added: `syncAndBrowseRepository` as the todo in
- * admin-ui-edit.test.ts, `expectFirstSyncDone` after "Save and sync apps" in both wizard tests.
+ * Sense simulator: `syncAndBrowseRepository` in admin-ui-edit.test.ts, `expectFirstSyncDone` after "Save and sync
+ * apps" in both wizard tests.
  */
 import { expect } from 'vitest';
 import type { Page } from 'playwright-core';
