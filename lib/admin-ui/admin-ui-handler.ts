@@ -26,7 +26,7 @@ function assetName(event: APIGatewayProxyEventV2): string | null {
 /** Builds a handler serving the built admin page in `assetsDir`; `signIn` defaults to the environment's. */
 export function createAdminUiHandler(options: { assetsDir: string | URL; signIn?: SignInConfig }): AdminUiHandler {
   const dir = options.assetsDir instanceof URL ? fileURLToPath(options.assetsDir) : options.assetsDir;
-  const signIn = options.signIn ?? signInConfigFromEnv();
+  const signIn = options.signIn ?? signInConfigFromEnv(process.env);
   const origin = signInOrigin(signIn);
   const assets = createStaticAssets({ dir, signInOrigin: origin });
   const configBody = JSON.stringify(signIn);

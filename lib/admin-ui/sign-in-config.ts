@@ -31,7 +31,7 @@ export const SIGN_IN_ENV = {
   logoutRedirectParameter: 'ADMIN_SIGN_IN_LOGOUT_REDIRECT_PARAMETER',
 } as const;
 
-export function signInConfigFromEnv(env: NodeJS.ProcessEnv = process.env): SignInConfig {
+export function signInConfigFromEnv(env: Readonly<Record<string, string | undefined>>): SignInConfig {
   const read = (key: keyof typeof SIGN_IN_ENV) => env[SIGN_IN_ENV[key]] || null;
   const issuer = read('issuer');
   if (!issuer) return { mode: 'none' };
