@@ -6,6 +6,7 @@ import { HTTP_ROUTES, type HttpFunctionName } from '#lib/api/routes.ts';
 import { AdminApi } from './constructs/api.ts';
 import { AdminAuth } from './constructs/auth.ts';
 import { ServiceTables } from './constructs/data.ts';
+import { Extractions } from './constructs/extractions.ts';
 import { ServiceFunction } from './constructs/functions.ts';
 import { ReloadEvents } from './constructs/reload-events.ts';
 import { ScheduledSync, type ScheduledSyncProps } from './constructs/scheduled-sync.ts';
@@ -34,6 +35,7 @@ export class KpimailerQlikStack extends Stack {
   readonly adminUi: ServiceFunction;
   readonly reloadEvents: ReloadEvents;
   readonly scheduledSync: ScheduledSync;
+  readonly extractions: Extractions;
 
   constructor(scope: Construct, id: string, props?: KpimailerQlikStackProps) {
     super(scope, id, {
@@ -83,6 +85,9 @@ export class KpimailerQlikStack extends Stack {
 
     this.scheduledSync = new ScheduledSync(this, 'AppSync', { tables: this.tables, secrets: this.secrets, schedule: props?.appSyncSchedule });
     this.scheduledSync.grantStart(this.settingsApi);
+
+    this.extractions = new Extractions(this, 'Extractions', { tables: this.tables, secrets: this.secrets });
+    this.extractions.grantApi(this.settingsApi);
 
     this.adminUi = new ServiceFunction(this, 'AdminUi', {
       name: 'admin-ui',

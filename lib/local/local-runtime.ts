@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { resetAdapters } from '#lib/aws/adapters-from-env.ts';
-import { appsTable, reloadEventsTable, serversTable } from '#lib/aws/table-definitions.ts';
+import { appsTable, executionsTable, reloadEventsTable, serversTable } from '#lib/aws/table-definitions.ts';
 import { lambdaContext, toApiGatewayEvent, writeResult, type HttpLambdaHandler } from '#lib/local/api-gateway-adapter.ts';
 import { ensureTables } from '#lib/local/ensure-tables.ts';
 import { listenOnLoopback } from '#lib/local/listen-on-loopback.ts';
@@ -17,6 +17,7 @@ import { startLocalSecretsManager } from '#lib/local/local-secrets-manager.ts';
 import { localRoutes, type LocalRoute } from '#lib/local/local-routes.ts';
 import { startLocalSchedule } from '#lib/local/local-schedule.ts';
 import { inProcessSyncTrigger } from '#lib/repository/repository-from-env.ts';
+import { startLocalExtractions } from '#lib/local/local-extractions.ts';
 
 export interface LocalRuntimeOptions {
   /** 0 picks a free port. Default: `PORT` or 3000. */
@@ -37,6 +38,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   const dataDir = resolve(options.dataDir ?? process.env.KPIMAILER_DATA_DIR ?? '.kpimailer');
   const dynamodb = await startLocalDynamoDb({ path: join(dataDir, 'dynamodb') });
   const secrets = await startLocalSecretsManager({ dataDir: join(dataDir, 'secrets') });
+  const extractionTimeout = Number(options.env?.EXTRACTION_TIMEOUT_SECONDS ?? process.env.EXTRACTION_TIMEOUT_SECONDS) || 600;
+  const extractions = await startLocalExtractions({ timeoutSeconds: extractionTimeout });
   const env: Record<string, string> = {
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'local',
@@ -46,6 +49,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     SERVERS_TABLE_NAME: 'kpimailer-servers',
     APPS_TABLE_NAME: 'kpimailer-apps',
     RELOAD_EVENTS_TABLE_NAME: 'kpimailer-reload-events',
+    EXECUTIONS_TABLE_NAME: 'kpimailer-executions',
+    // Extraction results; the stack keeps them in S3 with a 7-day lifecycle.
+    RESULTS_DIR: join(dataDir, 'results'),
+    ...extractions.env,
     // No EventBridge locally: reload events go to the reload events table and the log.
     RELOAD_PUBLISHER: 'local',
     SECRET_NAME_PREFIX: 'kpimailer/local',
@@ -56,7 +63,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   resetAdapters();
 
   const tableClient = new DynamoDBClient({ endpoint: dynamodb.endpoint });
-  await ensureTables(tableClient, [serversTable(env.SERVERS_TABLE_NAME!), appsTable(env.APPS_TABLE_NAME!), reloadEventsTable(env.RELOAD_EVENTS_TABLE_NAME!)]);
+  await ensureTables(tableClient, [serversTable(env.SERVERS_TABLE_NAME!), appsTable(env.APPS_TABLE_NAME!), reloadEventsTable(env.RELOAD_EVENTS_TABLE_NAME!), executionsTable(env.EXECUTIONS_TABLE_NAME!)]);
   tableClient.destroy();
 
   const server = createServer();
@@ -77,6 +84,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     intervalMs: Number(process.env.APP_SYNC_INTERVAL_SECONDS ?? 3600) * 1000,
     invoke: async () => (await import('#functions/scheduled-sync/handler.ts')).handler({ source: 'aws.scheduler', 'detail-type': 'Scheduled Event' }),
   });
+  // The extraction worker's event source mappings (one per server queue).
+  await extractions.start();
 
   return {
     url,
@@ -88,6 +97,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       await syncSchedule.stop();
       // Syncs started from the API run in this process too; let them finish before the stores close.
       await inProcessSyncTrigger()?.settled();
+      await extractions.close();
       resetAdapters();
       await Promise.all([secrets.close(), dynamodb.close()]);
     },

@@ -60,6 +60,11 @@ export interface CloudRequest {
   /** When false, an error status is returned instead of thrown (the reachability probe reads it). */
   throwOnHttpError?: boolean;
   rateLimit?: RateLimitPolicy;
+  /**
+   * Qlik's rate-limit tier of this endpoint (`x-qlik-tier` in its spec) when it is not Tier 1/2, e.g. `reports.create`
+   * for POST /api/v1/reports (special tier, 10 per minute), so a shared per-tenant 429 pause can key on it.
+   */
+  tier?: string;
 }
 
 export interface CloudResponse<T> {
@@ -135,6 +140,36 @@ export class QlikCloudClient {
       }
       return answer as CloudResponse<T>;
     }
+  }
+
+  /**
+   * GETs a binary body (a report's `temp-contents` download) with the bearer token. Same-origin only, like every
+   * call of this client; an error status throws the same typed error as JSON calls.
+   */
+  async download(path: string, bearer: string, options: { signal?: AbortSignal; operation?: QlikCloudOperation } = {}): Promise<{ contentType: string | null; bytes: Buffer }> {
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await this.dispatcher.request({
+        origin: this.origin,
+        path,
+        method: 'GET',
+        headers: { accept: '*/*', authorization: `Bearer ${bearer}` },
+        signal: options.signal,
+        headersTimeout: REQUEST_TIMEOUT_MS,
+        bodyTimeout: REQUEST_TIMEOUT_MS,
+      });
+    } catch (error) {
+      if (options.signal?.aborted) throw error;
+      throw new QlikCloudNetworkError('GET', stripQuery(path), this.host, networkErrorCode(error), { cause: error });
+    }
+    const bytes = Buffer.from(await response.body.arrayBuffer());
+    const headers = flattenHeaders(response.headers);
+    const contentType = headers['content-type'] ?? null;
+    if (response.statusCode >= 300) {
+      const answer = { status: response.statusCode, headers, contentType, body: undefined, text: bytes.toString('utf8'), path };
+      throw new QlikCloudApiError(this.errorInit({ method: 'GET', path, operation: options.operation }, path, answer));
+    }
+    return { contentType, bytes };
   }
 
   private async send(req: CloudRequest, path: string): Promise<CloudResponse<unknown>> {

@@ -5,3 +5,4 @@ export { QLIK_CLOUD_ROUTES, type SimRoute, type SimRequest, type SimResponse } f
 export { SimHttpError } from '#test/simulators/qlik-cloud/sim-errors.ts';
 export { InMemoryWebhookPort, TEST_WEBHOOK_URL } from '#test/simulators/qlik-cloud/in-memory-webhook-port.ts';
 export { TenantApps, type SimApp, type SimSpace, type TenantAppsOptions, type CloudAppChange } from '#test/simulators/qlik-cloud/items.ts';
+export { SimReports, reportRoutes, type ReportFailure } from '#test/simulators/qlik-cloud/reports.ts';
