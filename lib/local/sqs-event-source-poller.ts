@@ -41,7 +41,7 @@ export function startSqsEventSourcePoller(options: PollerOptions): Poller {
 
   const loop = async (index: number): Promise<void> => {
     while (running && index < desired) {
-      let messages: Message[] = [];
+      let messages: Message[];
       try {
         const received = await options.client.send(
           new ReceiveMessageCommand({

@@ -74,12 +74,13 @@ export async function startExecutions(options: ExecutionHarnessOptions): Promise
   setDefaultCloudClientOptions({ ca: sim.caPem });
   const resultsDir = mkdtempSync(join(tmpdir(), 'kpimailer-results-'));
 
-  let worker: ReturnType<typeof extractionWorkerFromEnv> | undefined;
+  // Built once the environment points at these stand-ins; the pollers only invoke it after that.
+  const current: { worker?: ReturnType<typeof extractionWorkerFromEnv> } = {};
   const timeoutSeconds = options.timeoutSeconds ?? 30;
   const extractions = await startLocalExtractions({
     timeoutSeconds,
     visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
-    handler: async () => (event) => handleExtractionBatch(worker!, event),
+    handler: async () => (event) => handleExtractionBatch(current.worker!, event),
   });
   const env: Record<string, string> = {
     ...aws.env,
@@ -92,7 +93,7 @@ export async function startExecutions(options: ExecutionHarnessOptions): Promise
   Object.assign(process.env, env);
   resetAdapters();
   const real = qlikExtractors();
-  worker = extractionWorkerFromEnv({
+  current.worker = extractionWorkerFromEnv({
     extractors: options.wrapExtractors ? options.wrapExtractors(real) : real,
     noSlotDelaySeconds: 1,
     retryBaseSeconds: 0,
