@@ -45,6 +45,19 @@ const ENVIRONMENT = z.object({
   KPIMAILER_QLIK_CLOUD_HOSTS: z.optional(z.string()),
   /** `true` lets Qlik connections reach loopback addresses: local development and tests only, never the stack. */
   KPIMAILER_ALLOW_LOOPBACK_QLIK: z.optional(z.string()),
+  /** Extractions: one item per execution (lib/executions). */
+  EXECUTIONS_TABLE_NAME: z.optional(name),
+  /** Extraction results in S3 (AWS) or a folder (local runtime). */
+  RESULTS_BUCKET_NAME: z.optional(name),
+  RESULTS_DIR: z.optional(name),
+  /** `{"onprem": url, "cloud": url}`: each server's extraction queue and dead-letter queue. */
+  EXTRACTION_QUEUE_URLS: z.optional(name),
+  EXTRACTION_DLQ_URLS: z.optional(name),
+  /** `{"onprem": uuid, "cloud": uuid}`: the worker's event source mappings (settings API; unset locally). */
+  EXTRACTION_MAPPING_IDS: z.optional(name),
+  /** One extraction's time limit (default 600) and how long after it a crashed worker's slot frees itself (default 30). */
+  EXTRACTION_TIMEOUT_SECONDS: z.optional(positive),
+  EXTRACTION_SLOT_MARGIN_SECONDS: z.optional(positive),
   /** Where the admin-ui function finds the built page; default `./admin-ui` next to its bundle. */
   ADMIN_UI_DIR: z.optional(name),
 });

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { resetAdapters } from '#lib/aws/adapters-from-env.ts';
 import { awsClientConfig } from '#lib/aws/clients.ts';
-import { appsTable, reloadEventsTable, serversTable } from '#lib/aws/table-definitions.ts';
+import { appsTable, executionsTable, reloadEventsTable, serversTable } from '#lib/aws/table-definitions.ts';
 import { lambdaContext, toApiGatewayEvent, writeResult, type HttpLambdaHandler } from '#lib/local/api-gateway-adapter.ts';
 import { ensureTables } from '#lib/local/ensure-tables.ts';
 import { listenOnLoopback } from '#lib/local/listen-on-loopback.ts';
@@ -22,6 +22,7 @@ import { inProcessSyncTrigger } from '#lib/repository/repository-from-env.ts';
 import { localRequestGuard, type LocalRequestGuard } from '#lib/local/local-request-guard.ts';
 import { WEBHOOK_RECEIVER_PATH } from '#lib/api/routes.ts';
 import { problem } from '#lib/api/problem.ts';
+import { startLocalExtractions } from '#lib/local/local-extractions.ts';
 
 export interface LocalRuntimeOptions {
   /** 0 picks a free port. Default: `PORT` or 3000. */
@@ -43,6 +44,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   createPrivateDirectory(dataDir);
   const dynamodb = await startLocalDynamoDb({ path: join(dataDir, 'dynamodb') });
   const secrets = await startLocalSecretsManager({ dataDir: join(dataDir, 'secrets') });
+  const extractionTimeout = Number(options.env?.EXTRACTION_TIMEOUT_SECONDS ?? process.env.EXTRACTION_TIMEOUT_SECONDS) || 600;
+  const extractions = await startLocalExtractions({ timeoutSeconds: extractionTimeout });
   const env: Record<string, string> = {
     AWS_REGION: 'us-east-1',
     // Generated for this start by the Secrets Manager stand-in, which accepts nothing else (dynalite ignores them).
@@ -53,6 +56,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     SERVERS_TABLE_NAME: 'kpimailer-servers',
     APPS_TABLE_NAME: 'kpimailer-apps',
     RELOAD_EVENTS_TABLE_NAME: 'kpimailer-reload-events',
+    EXECUTIONS_TABLE_NAME: 'kpimailer-executions',
+    // Extraction results; the stack keeps them in S3 with a 7-day lifecycle.
+    RESULTS_DIR: join(dataDir, 'results'),
+    ...extractions.env,
     // No EventBridge locally: reload events go to the reload events table and the log.
     RELOAD_PUBLISHER: 'local',
     SECRET_NAME_PREFIX: 'kpimailer/local',
@@ -63,7 +70,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   resetAdapters();
 
   const tableClient = new DynamoDBClient(awsClientConfig({ endpoint: dynamodb.endpoint }));
-  await ensureTables(tableClient, [serversTable(env.SERVERS_TABLE_NAME!), appsTable(env.APPS_TABLE_NAME!), reloadEventsTable(env.RELOAD_EVENTS_TABLE_NAME!)]);
+  await ensureTables(tableClient, [serversTable(env.SERVERS_TABLE_NAME!), appsTable(env.APPS_TABLE_NAME!), reloadEventsTable(env.RELOAD_EVENTS_TABLE_NAME!), executionsTable(env.EXECUTIONS_TABLE_NAME!)]);
   tableClient.destroy();
 
   const server = createServer();
@@ -85,6 +92,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     intervalMs: Number(process.env.APP_SYNC_INTERVAL_SECONDS ?? 3600) * 1000,
     invoke: async () => (await import('#functions/scheduled-sync/handler.ts')).handler({ source: 'aws.scheduler', 'detail-type': 'Scheduled Event' }),
   });
+  // The extraction worker's event source mappings (one per server queue).
+  await extractions.start();
 
   return {
     url,
@@ -96,6 +105,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       await syncSchedule.stop();
       // Syncs started from the API run in this process too; let them finish before the stores close.
       await inProcessSyncTrigger()?.settled();
+      await extractions.close();
       resetAdapters();
       await Promise.all([secrets.close(), dynamodb.close()]);
     },

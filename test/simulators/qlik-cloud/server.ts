@@ -167,8 +167,11 @@ function respond(state: QlikCloudState, routes: SimRoute[], req: Parameters<type
 
 function send(res: import('node:http').ServerResponse, answer: SimResponse): void {
   const headers: Record<string, string> = { ...(answer.headers ?? {}) };
-  let body = '';
-  if (answer.json !== undefined) {
+  let body: string | Buffer = '';
+  if (answer.bytes !== undefined) {
+    body = answer.bytes;
+    headers['content-type'] ??= 'application/octet-stream';
+  } else if (answer.json !== undefined) {
     body = JSON.stringify(answer.json);
     headers['content-type'] ??= 'application/json; charset=utf-8';
   } else if (answer.text !== undefined) {
