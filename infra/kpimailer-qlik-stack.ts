@@ -6,6 +6,7 @@ import { HTTP_ROUTES, type HttpFunctionName } from '#lib/api/routes.ts';
 import { AdminApi } from './constructs/api.ts';
 import { AdminAuth } from './constructs/auth.ts';
 import { grantOwnItems, ITEM_WRITE_ACTIONS, leaseKey, SERVER_STATE_KEYS, ServiceTables } from './constructs/data.ts';
+import { Extractions } from './constructs/extractions.ts';
 import { ServiceFunction } from './constructs/functions.ts';
 import { ReloadEvents } from './constructs/reload-events.ts';
 import { OperatorAlarms } from './constructs/operator-alarms.ts';
@@ -42,6 +43,7 @@ export class KpimailerQlikStack extends Stack {
   readonly reloadEvents: ReloadEvents;
   readonly scheduledSync: ScheduledSync;
   readonly alarms: OperatorAlarms;
+  readonly extractions: Extractions;
 
   constructor(scope: Construct, id: string, props?: KpimailerQlikStackProps) {
     super(scope, id, {
@@ -108,6 +110,9 @@ export class KpimailerQlikStack extends Stack {
     this.scheduledSync = new ScheduledSync(this, 'AppSync', { tables: this.tables, secrets: this.secrets, schedule: props?.appSyncSchedule });
     this.scheduledSync.grantStart(this.settingsApi);
 
+    this.extractions = new Extractions(this, 'Extractions', { tables: this.tables, secrets: this.secrets });
+    this.extractions.grantApi(this.settingsApi);
+
     this.adminUi = new ServiceFunction(this, 'AdminUi', {
       name: 'admin-ui',
       description: 'Serves the admin page and its static assets',
@@ -135,6 +140,9 @@ export class KpimailerQlikStack extends Stack {
     this.alarms.watchFunction('WebhookReceiver', this.reloadEvents.receiver.function);
     this.alarms.watchFunction('ReloadMonitor', this.reloadEvents.monitor.function);
     this.alarms.watchFunction('ScheduledSync', this.scheduledSync.sync.function);
+    this.alarms.watchFunction('ExtractionWorker', this.extractions.worker.function);
+    // The extraction queues' alarms (dead letters, oldest message per server) go to the same operator topic.
+    for (const alarm of this.extractions.alarms) this.alarms.notify(alarm);
 
     const publicPage =
       'The admin page shell, its static assets and its sign-in settings (issuer, public client id, managed login ' +

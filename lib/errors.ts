@@ -26,6 +26,11 @@ export class ConflictError extends Error {
   override readonly name = 'ConflictError';
 }
 
+/** A well-formed request the service cannot carry out (yet), e.g. an extraction kind a server type cannot do. */
+export class UnprocessableError extends Error {
+  override readonly name: string = 'UnprocessableError';
+}
+
 export class PayloadTooLargeError extends Error {
   override readonly name = 'PayloadTooLargeError';
 }

@@ -2,6 +2,7 @@ import { createApiHandler, type ApiRoute } from '#lib/api/api-handler.ts';
 import { settingsRoutes } from '#lib/api/settings-api.ts';
 import { auditRoutes } from '#lib/audit/audit-api.ts';
 import { adaptersFromEnv } from '#lib/aws/adapters-from-env.ts';
+import { executionRoutesFromEnv, executionSettingsFromEnv } from '#lib/executions/executions-from-env.ts';
 import { reloadRoutesFromEnv } from '#lib/reloads/reloads-api-from-env.ts';
 import { repositoryFromEnv } from '#lib/repository/repository-from-env.ts';
 import { serverServiceFromEnv } from '#lib/servers/server-service-from-env.ts';
@@ -12,9 +13,9 @@ export const routes = (): ApiRoute[] => {
   const repository = repositoryFromEnv();
   const audit = adaptersFromEnv().audit;
   return settingsRoutes({
-    servers: serverServiceFromEnv({ apps: repository.appsRemoval }),
+    servers: serverServiceFromEnv({ ...executionSettingsFromEnv(), apps: repository.appsRemoval }),
     audit,
-    extraRoutes: [...reloadRoutesFromEnv(), ...repository.routes, ...auditRoutes(() => audit)],
+    extraRoutes: [...reloadRoutesFromEnv(), ...repository.routes, ...executionRoutesFromEnv(), ...auditRoutes(() => audit)],
   });
 };
 

@@ -74,6 +74,17 @@ export class OperatorAlarms extends Construct {
   }
 
   /**
+   * Sends an alarm another construct built (its own statistic and periods, e.g. the extraction queues' dead-letter
+   * depth and oldest message age) to the topic too, when it goes into ALARM and when it recovers.
+   */
+  notify(alarm: Alarm): Alarm {
+    alarm.addAlarmAction(this.action);
+    alarm.addOkAction(this.action);
+    this.alarms.push(alarm);
+    return alarm;
+  }
+
+  /**
    * An alarm on the sum of `metric` per period that notifies the topic when it goes into ALARM and when it
    * recovers. No data is "not breaching": these are counters of failures, absent while nothing fails.
    */
@@ -86,10 +97,7 @@ export class OperatorAlarms extends Construct {
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
-    alarm.addAlarmAction(this.action);
-    alarm.addOkAction(this.action);
-    this.alarms.push(alarm);
-    return alarm;
+    return this.notify(alarm);
   }
 }
 

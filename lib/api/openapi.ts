@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { HTTP_ROUTES, routeKey, type RouteKey } from '#lib/api/routes.ts';
+import { executionRequestSchema } from '#lib/executions/execution-types.ts';
 import { cloudSaveSchema, cloudTestSchema, onPremSaveSchema, onPremTestSchema } from '#lib/servers/server-settings.ts';
 
 /** A component schema: zod wraps schemas that carry an `id` in `$defs`; OpenAPI components want them inline. */
@@ -24,6 +25,7 @@ const problemResponse = (description: string) => ({
   content: { 'application/problem+json': { schema: ref('Problem') } },
 });
 const serverId = { name: 'id', in: 'path', required: true, schema: { type: 'string', enum: ['onprem', 'cloud'] } };
+const executionId = { name: 'executionId', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
 
 /** The routes of the admin API (everything under `/api`; the page, its assets and the webhook are not part of it). */
 type ApiRouteKey = Extract<RouteKey, `${string} /api/${string}`>;
@@ -86,6 +88,27 @@ const OPERATIONS: Record<ApiRouteKey, object> = {
     ],
     responses: { 200: { description: 'OK' }, 400: problemResponse('Bad serverId, limit or cursor') },
   },
+  'POST /api/servers/{id}/executions': {
+    summary: 'Queue an extraction (image, pdf or data); the same executionId again never runs it twice',
+    requestBody: { required: true, content: jsonContent(ref('ExecutionRequest')) },
+    responses: {
+      202: { description: 'Queued' },
+      200: { description: 'This executionId was submitted before' },
+      400: problemResponse('Invalid; errors[] names each field'),
+      409: problemResponse('Server not configured'),
+      422: problemResponse('A kind this server type cannot do yet'),
+    },
+  },
+  'GET /api/executions/{executionId}': {
+    summary: 'One extraction: status, attempts, error, result size',
+    parameters: [executionId],
+    responses: { 200: { description: 'OK' }, 404: problemResponse('Unknown execution') },
+  },
+  'GET /api/executions/{executionId}/result': {
+    summary: 'The extraction result with its content type',
+    parameters: [executionId],
+    responses: { 200: { description: 'The bytes' }, 409: problemResponse('Not succeeded (yet)'), 404: problemResponse('Unknown or expired') },
+  },
   'GET /api/openapi.json': { summary: 'This document', security: [], responses: { 200: { description: 'OK' } } },
 };
 
@@ -113,6 +136,7 @@ export function openApiDocument(): object {
         CloudSettingsDraft: schema(cloudSaveSchema),
         OnPremTestDraft: schema(onPremTestSchema),
         CloudTestDraft: schema(cloudTestSchema),
+        ExecutionRequest: schema(executionRequestSchema),
         Problem: {
           type: 'object',
           required: ['type', 'title', 'status'],

@@ -52,6 +52,19 @@ const ENVIRONMENT = z.object({
   ADMIN_SIGN_IN_REVOCATION_ENDPOINT: z.optional(name),
   ADMIN_SIGN_IN_LOGOUT_ENDPOINT: z.optional(name),
   ADMIN_SIGN_IN_LOGOUT_REDIRECT_PARAMETER: z.optional(name),
+  /** Extractions: one item per execution (lib/executions). */
+  EXECUTIONS_TABLE_NAME: z.optional(name),
+  /** Extraction results in S3 (AWS) or a folder (local runtime). */
+  RESULTS_BUCKET_NAME: z.optional(name),
+  RESULTS_DIR: z.optional(name),
+  /** `{"onprem": url, "cloud": url}`: each server's extraction queue and dead-letter queue. */
+  EXTRACTION_QUEUE_URLS: z.optional(name),
+  EXTRACTION_DLQ_URLS: z.optional(name),
+  /** `{"onprem": uuid, "cloud": uuid}`: the worker's event source mappings (settings API; unset locally). */
+  EXTRACTION_MAPPING_IDS: z.optional(name),
+  /** One extraction's time limit (default 600) and how long after it a crashed worker's slot frees itself (default 30). */
+  EXTRACTION_TIMEOUT_SECONDS: z.optional(positive),
+  EXTRACTION_SLOT_MARGIN_SECONDS: z.optional(positive),
   /** Where the admin-ui function finds the built page; default `./admin-ui` next to its bundle. */
   ADMIN_UI_DIR: z.optional(name),
 });

@@ -90,3 +90,33 @@ export function auditTable(TableName: string): CreateTableCommandInput {
     ],
   };
 }
+
+/**
+ * Extractions: one item per execution id. While an execution waits to start it carries `queuedOn` (its server id),
+ * which puts it in the sparse QUEUED_INDEX, so counting a server's queue reads only the waiting ones.
+ */
+export const EXECUTIONS_TABLE_KEYS = { partitionKey: 'executionId' } as const;
+export const QUEUED_INDEX = { name: 'queued-by-server', partitionKey: 'queuedOn', sortKey: 'queuedAt' } as const;
+
+export function executionsTable(TableName: string): CreateTableCommandInput {
+  return {
+    TableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: 'executionId', AttributeType: 'S' },
+      { AttributeName: QUEUED_INDEX.partitionKey, AttributeType: 'S' },
+      { AttributeName: QUEUED_INDEX.sortKey, AttributeType: 'S' },
+    ],
+    KeySchema: [{ AttributeName: 'executionId', KeyType: 'HASH' }],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: QUEUED_INDEX.name,
+        KeySchema: [
+          { AttributeName: QUEUED_INDEX.partitionKey, KeyType: 'HASH' },
+          { AttributeName: QUEUED_INDEX.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'KEYS_ONLY' },
+      },
+    ],
+  };
+}

@@ -11,7 +11,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { resetAdapters } from '#lib/aws/adapters-from-env.ts';
 import { awsClientConfig } from '#lib/aws/clients.ts';
-import { appsTable, auditTable, reloadEventsTable, serversTable } from '#lib/aws/table-definitions.ts';
+import { appsTable, auditTable, executionsTable, reloadEventsTable, serversTable } from '#lib/aws/table-definitions.ts';
 import { InvalidAccessTokenError } from '#lib/auth/access-token-verifier.ts';
 import { lambdaContext, toApiGatewayEvent, writeResult, type HttpLambdaHandler } from '#lib/local/api-gateway-adapter.ts';
 import { ensureTables } from '#lib/local/ensure-tables.ts';
@@ -25,6 +25,7 @@ import { localRequestGuard, type LocalRequestGuard } from '#lib/local/local-requ
 import { WEBHOOK_RECEIVER_PATH } from '#lib/api/routes.ts';
 import { problem } from '#lib/api/problem.ts';
 import { startLocalOidc, type LocalOidc } from '#lib/local/local-oidc.ts';
+import { startLocalExtractions } from '#lib/local/local-extractions.ts';
 
 export interface LocalRuntimeOptions {
   /** 0 picks a free port. Default: `PORT` or 3000. */
@@ -48,6 +49,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   createPrivateDirectory(dataDir);
   const dynamodb = await startLocalDynamoDb({ path: join(dataDir, 'dynamodb') });
   const secrets = await startLocalSecretsManager({ dataDir: join(dataDir, 'secrets') });
+  const extractionTimeout = Number(options.env?.EXTRACTION_TIMEOUT_SECONDS ?? process.env.EXTRACTION_TIMEOUT_SECONDS) || 600;
+  const extractions = await startLocalExtractions({ timeoutSeconds: extractionTimeout });
   const env: Record<string, string> = {
     AWS_REGION: 'us-east-1',
     // Generated for this start by the Secrets Manager stand-in, which accepts nothing else (dynalite ignores them).
@@ -59,6 +62,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     APPS_TABLE_NAME: 'kpimailer-apps',
     RELOAD_EVENTS_TABLE_NAME: 'kpimailer-reload-events',
     AUDIT_TABLE_NAME: 'kpimailer-audit',
+    EXECUTIONS_TABLE_NAME: 'kpimailer-executions',
+    // Extraction results; the stack keeps them in S3 with a 7-day lifecycle.
+    RESULTS_DIR: join(dataDir, 'results'),
+    ...extractions.env,
     // No EventBridge locally: reload events go to the reload events table and the log.
     RELOAD_PUBLISHER: 'local',
     SECRET_NAME_PREFIX: 'kpimailer/local',
@@ -72,7 +79,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   resetAdapters();
 
   const tableClient = new DynamoDBClient(awsClientConfig({ endpoint: dynamodb.endpoint }));
-  await ensureTables(tableClient, [serversTable(env.SERVERS_TABLE_NAME!), appsTable(env.APPS_TABLE_NAME!), reloadEventsTable(env.RELOAD_EVENTS_TABLE_NAME!), auditTable(env.AUDIT_TABLE_NAME!)]);
+  await ensureTables(tableClient, [serversTable(env.SERVERS_TABLE_NAME!), appsTable(env.APPS_TABLE_NAME!), reloadEventsTable(env.RELOAD_EVENTS_TABLE_NAME!), auditTable(env.AUDIT_TABLE_NAME!), executionsTable(env.EXECUTIONS_TABLE_NAME!)]);
   tableClient.destroy();
 
   const server = createServer();
@@ -94,6 +101,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     intervalMs: Number(process.env.APP_SYNC_INTERVAL_SECONDS ?? 3600) * 1000,
     invoke: async () => (await import('#functions/scheduled-sync/handler.ts')).handler({ source: 'aws.scheduler', 'detail-type': 'Scheduled Event' }),
   });
+  // The extraction worker's event source mappings (one per server queue).
+  await extractions.start();
 
   return {
     url,
@@ -105,6 +114,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       await syncSchedule.stop();
       // Syncs started from the API run in this process too; let them finish before the stores close.
       await inProcessSyncTrigger()?.settled();
+      await extractions.close();
       resetAdapters();
       await Promise.all([secrets.close(), dynamodb.close()]);
     },

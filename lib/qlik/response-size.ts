@@ -25,6 +25,14 @@ export async function readCappedText(
   response: Pick<Dispatcher.ResponseData, 'body' | 'headers'>,
   limitBytes: number,
 ): Promise<string> {
+  return (await readCappedBytes(response, limitBytes)).toString('utf8');
+}
+
+/** The body as bytes (a binary download), or `ResponseTooLargeError` once it (or its declared Content-Length) passes `limitBytes`. */
+export async function readCappedBytes(
+  response: Pick<Dispatcher.ResponseData, 'body' | 'headers'>,
+  limitBytes: number,
+): Promise<Buffer> {
   const declared = Number(response.headers['content-length']);
   if (Number.isFinite(declared) && declared > limitBytes) {
     response.body.destroy();
@@ -41,5 +49,5 @@ export async function readCappedText(
     }
     chunks.push(buffer);
   }
-  return Buffer.concat(chunks, size).toString('utf8');
+  return Buffer.concat(chunks, size);
 }

@@ -20,6 +20,7 @@ import { resolveCloudDraft, resolveOnPremDraft, type ResolvedDraft } from '#lib/
 import { SERVER_IDS, type ServerId } from '#lib/servers/server-settings.ts';
 import { toServerView, type ServerView } from '#lib/servers/server-view.ts';
 import { parseDraft } from '#lib/servers/parse-draft.ts';
+import type { ExecutionCounts } from '#lib/executions/execution-types.ts';
 
 /** Applies Max parallel executions to the server's extraction consumer (optional: nothing provides it yet). */
 export interface ExecutionCapacity {
@@ -46,10 +47,14 @@ export interface QlikSideCleanup {
   remove(id: ServerId, saved: { record: ServerRecord; secret: ServerSecret }, state: ServerState): Promise<string[]>;
 }
 
+/** Live extraction counts of a server (the executions issue provides it). */
+export type ExecutionCountsReader = (id: ServerId, configuredLimit: number) => Promise<ExecutionCounts>;
+
 export interface ServerServiceDeps {
   servers: ServerStore;
   secrets: SecretStore;
   capacity?: ExecutionCapacity;
+  executionCounts?: ExecutionCountsReader;
   apps?: ServerAppsRemoval;
   qlikCleanup?: QlikSideCleanup;
   /** Default: the deployment's key in the secret store (`fingerprint-key`). */
@@ -79,7 +84,8 @@ export class ServerService {
 
   async get(id: ServerId): Promise<ServerView> {
     const [record, state] = await Promise.all([this.deps.servers.get(id), this.deps.servers.getState(id)]);
-    return toServerView(id, record, state);
+    const counts = this.deps.executionCounts && record ? await this.deps.executionCounts(id, record.settings.maxParallelExecutions) : undefined;
+    return toServerView(id, record, state, counts);
   }
 
   /** Reads the stored record and its secret, for code that must work with the saved configuration. */

@@ -162,7 +162,10 @@ export const cloudDraftFields = {
     .regex(/^[A-Za-z0-9_-]{8,64}$/, 'A web integration ID is 8 to 64 letters, digits, hyphens or underscores.')
     .meta({ title: 'Web integration ID', description: "From the tenant's Web integrations page, with this page's origin allowed." }),
   oauthClientSecret: secret('OAuth client secret'),
-  maxParallelExecutions,
+  maxParallelExecutions: maxParallelExecutions.meta({
+    description:
+      'How many extractions KPImailer runs against this tenant at the same time. Qlik Cloud also accepts only about 10 report requests per minute; when it asks KPImailer to wait, the extraction waits and keeps its place.',
+  }),
   version,
 };
 

@@ -2,6 +2,7 @@
 import type { LastSync, LastTest, ServerRecord, ServerState, WebhookState } from '#lib/servers/server-record.ts';
 import { DEFAULT_MAX_PARALLEL_EXECUTIONS, type ServerId } from '#lib/servers/server-settings.ts';
 import type { CertificateMetadata } from '#lib/certificates/certificate-types.ts';
+import type { ExecutionCounts } from '#lib/executions/execution-types.ts';
 
 interface CommonView {
   id: ServerId;
@@ -13,6 +14,8 @@ interface CommonView {
   lastTest: LastTest | null;
   lastSync: LastSync | null;
   version: number;
+  /** The cap in force and live counts of extractions. */
+  executions: ExecutionCounts;
 }
 
 export interface OnPremView extends CommonView {
@@ -42,16 +45,18 @@ export type ServerView = OnPremView | CloudView;
 
 const DEFAULT_NAMES: Record<ServerId, string> = { onprem: 'Qlik Sense Enterprise', cloud: 'Qlik Cloud' };
 
-export function toServerView(id: ServerId, record: ServerRecord | null, state: ServerState): ServerView {
+export function toServerView(id: ServerId, record: ServerRecord | null, state: ServerState, executions?: ExecutionCounts): ServerView {
+  const maxParallelExecutions = record?.settings.maxParallelExecutions ?? DEFAULT_MAX_PARALLEL_EXECUTIONS;
   const common = {
     id,
     configured: record !== null,
     displayName: record?.settings.displayName ?? DEFAULT_NAMES[id],
     url: record?.settings.url ?? '',
-    maxParallelExecutions: record?.settings.maxParallelExecutions ?? DEFAULT_MAX_PARALLEL_EXECUTIONS,
+    maxParallelExecutions,
     lastTest: state.lastTest,
     lastSync: state.lastSync,
     version: record?.version ?? 0,
+    executions: executions ? { ...executions } : { limit: maxParallelExecutions, appliedAt: null, running: 0, queued: 0 },
   };
   if (id === 'onprem') {
     const r = record?.type === 'onprem' ? record : null;

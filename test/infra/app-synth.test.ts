@@ -147,9 +147,15 @@ describe('cdk-nag AwsSolutions checks', () => {
       'KpimailerQlik/AdminAuth/AccessTokenClaims/Role AwsSolutions-IAM5[Resource::*]',
       'KpimailerQlik/AdminUi/Role AwsSolutions-IAM5[Resource::*]',
       'KpimailerQlik/AppSync/ScheduledSync/Role AwsSolutions-IAM5[Resource::*]',
+      'KpimailerQlik/Extractions/CloudDeadLetters AwsSolutions-SQS3',
+      'KpimailerQlik/Extractions/OnpremDeadLetters AwsSolutions-SQS3',
+      'KpimailerQlik/Extractions/Results AwsSolutions-S1',
+      'KpimailerQlik/Extractions/Worker/Role AwsSolutions-IAM5[Resource::*]',
+      'KpimailerQlik/Extractions/Worker/Role AwsSolutions-IAM5[Resource::<ExtractionsResultsB9813C14.Arn>/results/*]',
       'KpimailerQlik/ReloadEvents/ReloadMonitor/Role AwsSolutions-IAM5[Resource::*]',
       'KpimailerQlik/ReloadEvents/WebhookReceiver/Role AwsSolutions-IAM5[Resource::*]',
       'KpimailerQlik/SettingsApi/Role AwsSolutions-IAM5[Resource::*]',
+      'KpimailerQlik/SettingsApi/Role AwsSolutions-IAM5[Resource::<ExtractionsResultsB9813C14.Arn>/results/*]',
       'KpimailerQlik/TestConnection/Role AwsSolutions-IAM5[Resource::*]',
     ]);
     for (const { reason } of acknowledged) expect(reason.length).toBeGreaterThan(40);

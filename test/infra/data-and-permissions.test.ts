@@ -81,7 +81,8 @@ describe('DynamoDB tables', () => {
 
   it('makes every table on-demand, recoverable to a point in time, KMS-encrypted and retained', () => {
     const tables = resourcesOfType(synthesized.resources, 'AWS::DynamoDB::Table');
-    expect(tables).toHaveLength(4);
+    // servers, apps, reload events, executions, audit
+    expect(tables).toHaveLength(5);
     for (const [id, table] of tables) {
       expect(table.Properties, id).toMatchObject({
         BillingMode: 'PAY_PER_REQUEST',
@@ -157,6 +158,9 @@ describe('IAM least privilege', () => {
     const reloadEvents = `<${logicalIdOf(synthesized.stack.reloadEvents.table)}.Arn>`;
     const audit = `<${logicalIdOf(synthesized.stack.tables.audit)}.Arn>`;
     const notAudit = (arn: string) => !arn.startsWith(audit);
+    // The executions table (submit, read, live counts) and its queued-by-server index.
+    const executions = `<${logicalIdOf(synthesized.stack.extractions.table)}.Arn>`;
+    const ofExecutions = (arn: string) => arn === executions || arn.startsWith(`${executions}/index`);
 
     // Assess
     for (const action of [...SECRET_READ, ...SECRET_WRITE]) {
@@ -166,7 +170,7 @@ describe('IAM least privilege', () => {
     for (const action of [...SECRET_READ, ...SECRET_WRITE, ...SECRET_DELETE]) {
       expect(resourcesFor(role, action), action).not.toContain(secretArn('cloud-webhook'));
     }
-    for (const action of TABLE_READ_WRITE) expect(resourcesFor(role, action).filter((arn) => arn !== reloadEvents && notAudit(arn)), action).toEqual(tables.sort());
+    for (const action of TABLE_READ_WRITE) expect(resourcesFor(role, action).filter((arn) => arn !== reloadEvents && notAudit(arn) && !ofExecutions(arn)), action).toEqual(tables.sort());
     // The audit trail: append and read (table and all-servers index), never update or delete.
     expect(resourcesFor(role, 'dynamodb:PutItem')).toContain(audit);
     expect(resourcesFor(role, 'dynamodb:Query')).toEqual(expect.arrayContaining([audit, `${audit}/index/all-servers`]));

@@ -20,10 +20,10 @@ function environmentOf(fn: 'settingsApi' | 'testConnection' | 'adminUi'): Record
 }
 
 describe('Lambda functions', () => {
-  it('deploys the admin UI, the settings API, the connection test, the two reload-event functions, the scheduled sync and the access token trigger', () => {
-    // The extraction worker arrives with its own issue. The only function URL is the webhook
-    // receiver's: auth NONE, because the Qlik-Signature HMAC authenticates each delivery (test/infra/reload-events.test.ts).
-    expect(functions()).toHaveLength(7);
+  it('deploys the admin UI, the settings API, the connection test, the two reload-event functions, the scheduled sync, the access token trigger and the extraction worker', () => {
+    // The only function URL is the webhook receiver's: auth NONE, because the Qlik-Signature HMAC authenticates each
+    // delivery (test/infra/reload-events.test.ts).
+    expect(functions()).toHaveLength(8);
     expect(resourcesOfType(synthesized.resources, 'AWS::Lambda::Url').map(([, url]) => url.Properties?.AuthType)).toEqual(['NONE']);
   });
 
@@ -55,16 +55,29 @@ describe('Lambda functions', () => {
   });
 
   it('keeps every function timeout under the 30 s API Gateway integration limit', () => {
-    // The scheduled sync runs behind EventBridge and asynchronous invokes, never behind the API (scheduled-sync.test.ts).
-    const scheduledSync = logicalIdOf(synthesized.stack.scheduledSync.sync.function);
-    for (const [id, fn] of functions()) if (id !== scheduledSync) expect(fn.Properties?.Timeout as number, id).toBeLessThan(30);
+    // The scheduled sync runs behind EventBridge and asynchronous invokes, the extraction worker behind SQS: never
+    // behind the API (scheduled-sync.test.ts, extractions.test.ts).
+    const offline = [logicalIdOf(synthesized.stack.scheduledSync.sync.function), logicalIdOf(synthesized.stack.extractions.worker.function)];
+    for (const [id, fn] of functions()) if (!offline.includes(id)) expect(fn.Properties?.Timeout as number, id).toBeLessThan(30);
   });
 
   it('tells the state-owning functions where the tables and secrets are', () => {
     const { tables, secrets } = synthesized.stack;
     for (const fn of ['settingsApi', 'testConnection'] as const) {
       // The reload events' variables are checked in reload-events.test.ts.
-      const { KPIMAILER_PUBLIC_URL: _publicUrl, WEBHOOK_PUBLIC_URL: _webhookUrl, RELOAD_EVENTS_TABLE_NAME: _reloads, SCHEDULED_SYNC_FUNCTION_NAME: _sync, ...environment } = environmentOf(fn);
+      // The extraction variables are checked in extractions.test.ts.
+      const {
+        KPIMAILER_PUBLIC_URL: _publicUrl,
+        WEBHOOK_PUBLIC_URL: _webhookUrl,
+        RELOAD_EVENTS_TABLE_NAME: _reloads,
+        SCHEDULED_SYNC_FUNCTION_NAME: _sync,
+        EXECUTIONS_TABLE_NAME: _executions,
+        RESULTS_BUCKET_NAME: _results,
+        EXTRACTION_QUEUE_URLS: _queues,
+        EXTRACTION_DLQ_URLS: _dlqs,
+        EXTRACTION_MAPPING_IDS: _mappings,
+        ...environment
+      } = environmentOf(fn);
       expect(environment, fn).toEqual({
         POWERTOOLS_SERVICE_NAME: 'kpimailer-qlik',
         LOG_LEVEL: 'INFO',

@@ -37,6 +37,11 @@ export class QlikCloudApi {
     return this.tokens.withToken((bearer) => this.client.request<T>({ rateLimit: this.rateLimit, meter: this.meter, ...req, bearer }));
   }
 
+  /** A binary download (report outputs) with the same token handling as every other call. */
+  async download(path: string, options: ApiCallOptions): Promise<{ contentType: string | null; bytes: Buffer }> {
+    return this.tokens.withToken((bearer) => this.client.download(path, bearer, options));
+  }
+
   async get<T>(path: string, options: ApiCallOptions): Promise<T> {
     return (await this.request<T>({ method: 'GET', path, ...options })).body;
   }

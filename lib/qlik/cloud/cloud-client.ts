@@ -20,7 +20,7 @@ import { createSecureContext, rootCertificates, type SecureContext } from 'node:
 import { Pool, type Dispatcher } from 'undici';
 import { pinnedConnector } from '#lib/qlik/destination-policy.ts';
 import { safeTraceId } from '#lib/qlik/foreign-text.ts';
-import { KIB, MIB, readCappedText, ResponseTooLargeError } from '#lib/qlik/response-size.ts';
+import { KIB, MIB, readCappedBytes, readCappedText, ResponseTooLargeError } from '#lib/qlik/response-size.ts';
 import {
   networkErrorCode,
   parseQlikErrorBody,
@@ -111,6 +111,8 @@ const CLOUD_RESPONSE_LIMITS: Partial<Record<QlikCloudOperation, number>> = {
   'items.list': 16 * MIB,
   'spaces.list': 8 * MIB,
   'webhooks.list': 4 * MIB,
+  /** A report export's output (PNG, PDF or xlsx): the file itself, so far larger than any JSON answer. */
+  'reports.download': 64 * MIB,
 };
 const DEFAULT_CLOUD_RESPONSE_LIMIT = 1 * MIB;
 
@@ -187,6 +189,43 @@ export class QlikCloudClient {
       }
       return answer as CloudResponse<T>;
     }
+  }
+
+  /**
+   * GETs a binary body (a report's `temp-contents` download) with the bearer token. Same-origin only, like every
+   * call of this client; an error status throws the same typed error as JSON calls.
+   */
+  async download(path: string, bearer: string, options: { signal?: AbortSignal; operation?: QlikCloudOperation } = {}): Promise<{ contentType: string | null; bytes: Buffer }> {
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await this.dispatcher.request({
+        origin: this.origin,
+        path,
+        method: 'GET',
+        headers: { accept: '*/*', authorization: `Bearer ${bearer}` },
+        signal: options.signal,
+        headersTimeout: REQUEST_TIMEOUT_MS,
+        bodyTimeout: REQUEST_TIMEOUT_MS,
+      });
+    } catch (error) {
+      if (options.signal?.aborted) throw error;
+      throw new QlikCloudNetworkError('GET', stripQuery(path), this.host, networkErrorCode(error), { cause: error });
+    }
+    const headers = flattenHeaders(response.headers);
+    let bytes: Buffer;
+    try {
+      // A report's output can be large (tens of MiB), so `reports.download` has a cap of its own (CLOUD_RESPONSE_LIMITS).
+      bytes = await readCappedBytes(response, cloudResponseLimit(options.operation));
+    } catch (error) {
+      if (!(error instanceof ResponseTooLargeError)) throw error;
+      throw new QlikCloudResponseError('GET', stripQuery(path), response.statusCode, headers['content-type'] ?? null, error.message);
+    }
+    const contentType = headers['content-type'] ?? null;
+    if (response.statusCode >= 300) {
+      const answer = { status: response.statusCode, headers, contentType, body: undefined, text: bytes.toString('utf8'), path };
+      throw new QlikCloudApiError(this.errorInit({ method: 'GET', path, operation: options.operation }, path, answer));
+    }
+    return { contentType, bytes };
   }
 
   /**

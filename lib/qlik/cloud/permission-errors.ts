@@ -24,7 +24,9 @@ export type QlikCloudOperation =
   | 'items.list'
   | 'spaces.list'
   | 'reports.export'
-  | 'reports.status';
+  | 'reports.status'
+  | 'reports.outputs'
+  | 'reports.download';
 
 export interface PermissionRequirement {
   /** What we tried, completing "Qlik Cloud refused to …". */
@@ -78,6 +80,8 @@ export const PERMISSION_REQUIREMENTS: Record<Exclude<QlikCloudOperation, 'oauth.
   },
   'reports.export': { action: 'export a report', remedy: REPORTS_REMEDY },
   'reports.status': { action: 'read a report export\'s status', remedy: REPORTS_REMEDY },
+  'reports.outputs': { action: 'read a report export\'s outputs', remedy: REPORTS_REMEDY },
+  'reports.download': { action: 'download a report export', remedy: REPORTS_REMEDY },
 };
 
 /** The sentence for a 403 on a known call, or null when the error is something else. */

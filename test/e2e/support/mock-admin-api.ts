@@ -51,6 +51,7 @@ function view(s: MockServer): Record<string, unknown> {
     lastTest: s.lastTest,
     lastSync: s.lastSync,
     version: s.version,
+    executions: { limit: s.settings['maxParallelExecutions'] ?? 4, appliedAt: null, running: 0, queued: 0 },
   };
   if (s.id === 'cloud') {
     return { ...common, oauthClientId: s.settings['oauthClientId'] ?? '', webIntegrationId: s.settings['webIntegrationId'] ?? '', hasClientSecret: s.secret !== null, webhook: s.configured ? { id: 'wh-1', enabled: false, disabledReason: 'Qlik Cloud disabled it after 5 failed deliveries.' } : null };

@@ -6,3 +6,4 @@ export { SimHttpError } from '#test/simulators/qlik-cloud/sim-errors.ts';
 export { InMemoryWebhookPort, TEST_WEBHOOK_URL } from '#test/simulators/qlik-cloud/in-memory-webhook-port.ts';
 export { TenantApps, type SimApp, type SimSpace, type TenantAppsOptions, type CloudAppChange } from '#test/simulators/qlik-cloud/items.ts';
 export { traceRateLimits, type RateLimitTrace, type TracedRequest, type RetryAfterWindow } from '#test/simulators/qlik-cloud/rate-limit-trace.ts';
+export { SimReports, reportRoutes, type ReportFailure } from '#test/simulators/qlik-cloud/reports.ts';

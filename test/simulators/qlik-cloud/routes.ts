@@ -23,6 +23,8 @@ export interface SimResponse {
   headers?: Record<string, string>;
   json?: unknown;
   text?: string;
+  /** A binary body (report downloads). */
+  bytes?: Buffer;
 }
 
 export interface SimAuth {

@@ -80,6 +80,11 @@ export async function startQlikCloudSimulator(options: SimulatorOptions = {}): P
   const jitter = seededRandom(options.seed ?? 17);
   const specViolations: string[] = [];
   const specs = loadQlikCloudSpecs();
+  /**
+   * Reports API calls Qlik's published reports.json does not describe (it has POST /v1/reports and GET …/status
+   * only): a report's outputs and the temp-contents download its `location` points to. Everything else is checked.
+   */
+  const UNSPECIFIED_PATHS = [/^\/api\/v1\/reports\/[^/]+\/outputs$/, /^\/api\/v1\/temp-contents\/[^/]+$/];
   let origin = '';
 
   const server: Server = createServer({ key: pki.server.keyPem, cert: pki.server.certPem }, (req, res) => {
@@ -95,7 +100,7 @@ export async function startQlikCloudSimulator(options: SimulatorOptions = {}): P
         let answer: SimResponse;
         const body = Buffer.concat(chunks).toString('utf8');
         // Only requests to Qlik's documented APIs are checked; the static product-info file has no spec.
-        const checked = specs && !state.faults.notQlik && (url.pathname.startsWith('/api/') || url.pathname.startsWith('/oauth/'));
+        const checked = specs && !state.faults.notQlik && (url.pathname.startsWith('/api/') || url.pathname.startsWith('/oauth/')) && !UNSPECIFIED_PATHS.some((p) => p.test(url.pathname));
         const violations = checked ? checkRequest(specs, { method, path: url.pathname, query: url.searchParams, contentType: req.headers['content-type'] ?? null, body }) : [];
         if (violations.length > 0) {
           specViolations.push(...violations.map((v) => `${method} ${url.pathname}: ${v}`));
@@ -167,8 +172,11 @@ function respond(state: QlikCloudState, routes: SimRoute[], req: Parameters<type
 
 function send(res: import('node:http').ServerResponse, answer: SimResponse): void {
   const headers: Record<string, string> = { ...(answer.headers ?? {}) };
-  let body = '';
-  if (answer.json !== undefined) {
+  let body: string | Buffer = '';
+  if (answer.bytes !== undefined) {
+    body = answer.bytes;
+    headers['content-type'] ??= 'application/octet-stream';
+  } else if (answer.json !== undefined) {
     body = JSON.stringify(answer.json);
     headers['content-type'] ??= 'application/json; charset=utf-8';
   } else if (answer.text !== undefined) {

@@ -146,6 +146,19 @@ export function checkResponse(specs: QlikCloudSpecs, response: ResponseToCheck):
   return { operation: name, documented: true, problems: schema ? validate(schema, response.body, doc, '$') : [] };
 }
 
+/**
+ * Checks a request body against the operation's `requestBody` schema (e.g. POST /api/v1/reports against
+ * ReportRequest), so the simulator refuses what Qlik would. Returns the problems; empty when it conforms.
+ */
+export function checkRequestBody(specs: QlikCloudSpecs, method: string, path: string, body: unknown): string[] {
+  const specPath = path.startsWith('/api/') ? path.slice(4) : path;
+  const found = findOperation(specs, method.toLowerCase(), specPath);
+  if (!found) return [`no spec describes ${method} ${specPath}`];
+  const requestBody = (found.operation as { requestBody?: Schema }).requestBody;
+  const schema = (requestBody?.content as Record<string, { schema?: Schema }> | undefined)?.['application/json']?.schema;
+  return schema ? validate(schema, body, found.doc, '$') : [];
+}
+
 function findOperation(specs: QlikCloudSpecs, method: string, path: string) {
   const candidates: Array<{ file: string; doc: OpenApiDoc; template: string; operation: OpenApiDoc['paths'][string][string]; params: number }> = [];
   for (const { file, doc } of specs.docs) {

@@ -12,11 +12,13 @@ const onprem: OnPremServerView = {
   maxParallelExecutions: 6, lastTest: null, lastSync: null, version: 3, userDirectory: 'CORP', serviceAccountUser: 'sa_kpimailer',
   hasCertificatePassword: true, certificate: null, rootCertificate: { subject: 'CN=root', notAfter: '2030-01-01T00:00:00Z' },
   certificateHostName: null, allowUntrustedServerCertificate: false, repositoryPort: 4242, enginePort: 4747, proxyApiPort: 4243, virtualProxy: null,
+  executions: { limit: 6, appliedAt: null, running: 0, queued: 0 },
 };
 
 const cloud: CloudServerView = {
   id: 'cloud', type: 'cloud', configured: false, displayName: 'Qlik Cloud', url: '', maxParallelExecutions: 4,
   lastTest: null, lastSync: null, version: 0, oauthClientId: '', webIntegrationId: '', hasClientSecret: false, webhook: null,
+  executions: { limit: 4, appliedAt: null, running: 0, queued: 0 },
 };
 
 describe('edit form model', () => {

@@ -21,6 +21,10 @@ describe('the route table (lib/api/routes.ts)', () => {
       APPS_TABLE_NAME: 'apps',
       RELOAD_EVENTS_TABLE_NAME: 'reload-events',
       AUDIT_TABLE_NAME: 'audit',
+      EXECUTIONS_TABLE_NAME: 'executions',
+      RESULTS_DIR: '/tmp/kpimailer-results',
+      EXTRACTION_QUEUE_URLS: JSON.stringify({ onprem: 'https://sqs.example/onprem', cloud: 'https://sqs.example/cloud' }),
+      EXTRACTION_DLQ_URLS: JSON.stringify({ onprem: 'https://sqs.example/onprem-dlq', cloud: 'https://sqs.example/cloud-dlq' }),
       SECRET_NAME_PREFIX: 'kpimailer/unit',
     })) {
       vi.stubEnv(name, value);

@@ -37,6 +37,11 @@ function WebhookRow({ server }: { server: CloudServerView }): JSX.Element {
   );
 }
 
+/** "2 running of 4 · 5 queued": the cap in force and the live counts, refreshed while the page is open. */
+export function executionsText(executions: ServerView['executions']): string {
+  return `${executions.running} running of ${executions.limit} · ${executions.queued} queued`;
+}
+
 function LastTestRow({ server }: { server: ServerView }): JSX.Element | null {
   const test = server.lastTest;
   if (!test) return null;
@@ -74,6 +79,8 @@ export function ServerCard({ server, onServer }: { server: ServerView; onServer:
         <dl class="card__facts">
           <dt>{server.type === 'cloud' ? 'Tenant URL' : 'Server URL'}</dt>
           <dd class="card__url">{server.url}</dd>
+          <dt>Extractions</dt>
+          <dd data-executions>{executionsText(server.executions)}</dd>
           <dt>Apps synced</dt>
           <dd>
             <SyncResult sync={server.lastSync} />

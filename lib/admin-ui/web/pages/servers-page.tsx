@@ -1,11 +1,14 @@
 /** Settings → Qlik servers: one card per server. */
 import type { JSX } from 'preact';
 import { useEffect } from 'preact/hooks';
+import { serversApi } from '../api/servers-api.ts';
 import type { ServerView } from '../api/types.ts';
 import { routeHref } from '../router.ts';
 import { ServerCard } from './server-card.tsx';
 
 export const SERVERS_RENDERED_MARK = 'kpimailer:servers-rendered';
+/** How often the cards' live extraction counts are refreshed while the page is open and visible. */
+export const LIVE_REFRESH_MS = 5_000;
 
 export function ServersPage({ servers, onServer }: { servers: ServerView[]; onServer: (view: ServerView) => void }) {
   useEffect(() => {
@@ -14,6 +17,15 @@ export function ServersPage({ servers, onServer }: { servers: ServerView[]; onSe
       requestAnimationFrame(() => performance.mark(SERVERS_RENDERED_MARK));
     }
   }, []);
+  const configuredIds = servers.filter((s) => s.configured).map((s) => s.id).join(',');
+  useEffect(() => {
+    if (!configuredIds) return;
+    const timer = setInterval(() => {
+      if (document.visibilityState !== 'visible') return;
+      for (const id of configuredIds.split(',') as ServerView['id'][]) serversApi.get(id).then(onServer, () => undefined);
+    }, LIVE_REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [configuredIds, onServer]);
   const noneConfigured = servers.every((s) => !s.configured);
   return (
     <>

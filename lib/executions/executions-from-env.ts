@@ -1,0 +1,89 @@
+/**
+ * Wires extractions on the real adapters from the function's environment (set by the CDK stack or the local runtime):
+ *   EXECUTIONS_TABLE_NAME, SERVERS_TABLE_NAME (slot leases), EXTRACTION_QUEUE_URLS / EXTRACTION_DLQ_URLS
+ *   (`{"onprem": url, "cloud": url}`), RESULTS_BUCKET_NAME (AWS) or RESULTS_DIR (local), EXTRACTION_MAPPING_IDS
+ *   (settings API only: `{"onprem": uuid, "cloud": uuid}`; unset locally, where the poller follows the cap itself),
+ *   EXTRACTION_TIMEOUT_SECONDS (default 600) and EXTRACTION_SLOT_MARGIN_SECONDS (default 30).
+ */
+import type { ApiRoute } from '#lib/api/api-handler.ts';
+import { adaptersFromEnv } from '#lib/aws/adapters-from-env.ts';
+import { sharedDocumentClient, sharedLambdaClient, sharedS3Client, sharedSqsClient } from '#lib/aws/clients.ts';
+import { requiredEnv, serviceEnvironment } from '#lib/aws/environment.ts';
+import { DynamoDbExecutionStore } from '#lib/executions/dynamodb-execution-store.ts';
+import { DynamoDbSlotLeases } from '#lib/executions/dynamodb-slot-leases.ts';
+import { EventSourceMappingConcurrency, LOCAL_CONSUMERS, SlotLimitCapacity } from '#lib/executions/execution-capacity.ts';
+import type { ResultStore } from '#lib/executions/execution-ports.ts';
+import { ExecutionService } from '#lib/executions/execution-service.ts';
+import { executionRoutes } from '#lib/executions/executions-api.ts';
+import { ExtractionWorker, type ExtractionWorkerDeps } from '#lib/executions/extraction-worker.ts';
+import { qlikExtractors } from '#lib/executions/qlik-extractors.ts';
+import { FileResultStore, S3ResultStore } from '#lib/executions/result-stores.ts';
+import { parseQueueUrls, SqsExecutionQueue } from '#lib/executions/sqs-execution-queue.ts';
+import type { ExecutionCapacity, ExecutionCountsReader } from '#lib/servers/server-service.ts';
+import type { ServerRecord, ServerSecret } from '#lib/servers/server-record.ts';
+
+function adapters() {
+  const env = serviceEnvironment();
+  const documents = sharedDocumentClient();
+  return {
+    executions: new DynamoDbExecutionStore(documents, requiredEnv('EXECUTIONS_TABLE_NAME')),
+    slots: new DynamoDbSlotLeases(documents, requiredEnv('SERVERS_TABLE_NAME')),
+    queue: new SqsExecutionQueue(
+      sharedSqsClient(),
+      parseQueueUrls('EXTRACTION_QUEUE_URLS', env.EXTRACTION_QUEUE_URLS),
+      parseQueueUrls('EXTRACTION_DLQ_URLS', env.EXTRACTION_DLQ_URLS),
+    ),
+    results: resultStoreFromEnv(),
+  };
+}
+
+function resultStoreFromEnv(): ResultStore {
+  const env = serviceEnvironment();
+  if (env.RESULTS_BUCKET_NAME) return new S3ResultStore(sharedS3Client(), env.RESULTS_BUCKET_NAME);
+  return new FileResultStore(requiredEnv('RESULTS_DIR'));
+}
+
+export function executionServiceFromEnv(): ExecutionService {
+  const { servers } = adaptersFromEnv();
+  return new ExecutionService({ ...adapters(), loadServer: (id) => servers.get(id) });
+}
+
+export function executionRoutesFromEnv(): ApiRoute[] {
+  return executionRoutes(executionServiceFromEnv());
+}
+
+/** What the settings service needs of extractions: applying a saved cap and reading live counts. */
+export function executionSettingsFromEnv(): { capacity: ExecutionCapacity; executionCounts: ExecutionCountsReader } {
+  const service = executionServiceFromEnv();
+  const slots = new DynamoDbSlotLeases(sharedDocumentClient(), requiredEnv('SERVERS_TABLE_NAME'));
+  const mappingIds = serviceEnvironment().EXTRACTION_MAPPING_IDS;
+  const consumers = mappingIds ? new EventSourceMappingConcurrency(sharedLambdaClient(), parseQueueUrls('EXTRACTION_MAPPING_IDS', mappingIds)) : LOCAL_CONSUMERS;
+  return { capacity: new SlotLimitCapacity(slots, consumers), executionCounts: (id, configured) => service.counts(id, configured) };
+}
+
+export function extractionWorkerFromEnv(overrides: Partial<ExtractionWorkerDeps> = {}): ExtractionWorker {
+  const { servers, secrets } = adaptersFromEnv();
+  const env = serviceEnvironment();
+  // Secret versions never change once written, so a version read once serves every later extraction.
+  const secretsByVersion = new Map<string, Promise<ServerSecret>>();
+  const readSecret = (record: ServerRecord): Promise<ServerSecret> => {
+    const key = `${record.secret.arn}|${record.secret.versionId}`;
+    const cached = secretsByVersion.get(key);
+    if (cached) return cached;
+    const secret = secrets.read<ServerSecret>(record.secret);
+    secret.catch(() => secretsByVersion.delete(key));
+    secretsByVersion.set(key, secret);
+    return secret;
+  };
+  return new ExtractionWorker({
+    ...adapters(),
+    loadServer: async (id) => {
+      const [record, state] = await Promise.all([servers.get(id), servers.getState(id)]);
+      return record ? { record, state, secret: await readSecret(record) } : null;
+    },
+    extractors: qlikExtractors(),
+    timeoutMs: (env.EXTRACTION_TIMEOUT_SECONDS ?? 600) * 1000,
+    slotMarginMs: (env.EXTRACTION_SLOT_MARGIN_SECONDS ?? 30) * 1000,
+    ...overrides,
+  });
+}

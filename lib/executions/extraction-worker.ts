@@ -1,0 +1,146 @@
+/**
+ * The extraction worker: one SQS message = one extraction. Per message:
+ *   1. read the execution (finished already: a redelivery, nothing to do);
+ *   2. take a slot of the server's cap; none free -> the message comes back in a few seconds (not a failure);
+ *   3. claim the execution (`start`: a duplicate delivery or a live earlier attempt refuses), counting the attempt;
+ *   4. run the extraction against Qlik, release the slot (on every path), store the result, mark it succeeded.
+ * A failure that another attempt may fix comes back later with backoff, up to MAX_ATTEMPTS; then, or for a message
+ * that cannot be processed at all, the message goes to the server's dead-letter queue with its error and the
+ * execution shows `failed`. A failure no retry can fix (a missing permission, an unknown object) fails at once.
+ */
+import { asError } from '#lib/errors.ts';
+import type { ExecutionQueue, ExecutionStore, ResultStore, SlotLeases } from '#lib/executions/execution-ports.ts';
+import type { ExecutionError, ExecutionMessage, ExecutionRecord } from '#lib/executions/execution-types.ts';
+import { ExtractionError, type ExtractorFactory, type LoadedServer } from '#lib/executions/extractor.ts';
+import { logger } from '#lib/observability/logger.ts';
+import { isServerId, type ServerId } from '#lib/servers/server-settings.ts';
+
+/** Attempts that reached Qlik (crashes included) before an extraction is dead-lettered. */
+export const MAX_ATTEMPTS = 3;
+
+export interface WorkerMessage {
+  body: string;
+  receiptHandle: string;
+}
+
+/** `done`: delete the message. `retry`: leave it in the queue (its visibility was already set). */
+export type MessageOutcome = 'done' | 'retry';
+
+export interface ExtractionWorkerDeps {
+  executions: ExecutionStore;
+  slots: SlotLeases;
+  queue: ExecutionQueue;
+  results: ResultStore;
+  loadServer: (id: ServerId) => Promise<LoadedServer | null>;
+  extractors: ExtractorFactory;
+  /** How long one extraction may take (the function's timeout, less a margin to record the outcome). */
+  timeoutMs: number;
+  /** How long after the timeout a slot of a worker that never released it (a crash) stays taken. */
+  slotMarginMs: number;
+  /** When no slot is free, the message is visible again after about this long. */
+  noSlotDelaySeconds?: number;
+  /** Seconds before the n-th retry of a failed attempt: base * 2^(n-1). */
+  retryBaseSeconds?: number;
+  now?: () => Date;
+}
+
+export class ExtractionWorker {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: ExtractionWorkerDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  async process(message: WorkerMessage): Promise<MessageOutcome> {
+    const parsed = parseMessage(message.body);
+    if (!parsed) {
+      // Not ours to interpret: without a server id there is no dead-letter queue to move it to.
+      logger.error('Extraction message is not an execution; dropped', { bodyLength: message.body.length });
+      return 'done';
+    }
+    const execution = await this.deps.executions.get(parsed.executionId);
+    if (!execution) {
+      logger.warn('Extraction message for an unknown execution; dropped', { ...parsed });
+      return 'done';
+    }
+    if (execution.status === 'succeeded' || execution.status === 'failed') return 'done';
+    const server = await this.deps.loadServer(parsed.serverId);
+    if (!server) return this.failWithoutSlot(parsed, { code: 'NOT-CONFIGURED', message: `The ${parsed.serverId} server is no longer configured.` });
+
+    const slot = await this.deps.slots.tryAcquire(parsed.serverId, this.deps.timeoutMs + this.deps.slotMarginMs, server.record.settings.maxParallelExecutions);
+    if (!slot) return this.comeBackSoon(parsed.serverId, message);
+    let attempt: ExecutionRecord | null = null;
+    try {
+      attempt = await this.deps.executions.start(parsed.executionId, Date.now() + this.deps.timeoutMs + this.deps.slotMarginMs, this.now().toISOString());
+      if (!attempt) {
+        // Finished meanwhile, or another delivery's attempt is live: check again later rather than run it twice.
+        await slot.release();
+        const latest = await this.deps.executions.get(parsed.executionId);
+        return latest && (latest.status === 'succeeded' || latest.status === 'failed') ? 'done' : this.comeBackSoon(parsed.serverId, message);
+      }
+      if (attempt.attempts > MAX_ATTEMPTS) {
+        await slot.release();
+        return this.giveUp(parsed, attempt.attempts, attempt.error ?? { code: 'WORKER-CRASHED', message: 'The extraction stopped without an outcome several times.' });
+      }
+      const output = await this.runExtraction(server, attempt).finally(() => slot.release());
+      await this.deps.results.put(attempt.executionId, output);
+      const recorded = await this.deps.executions.succeed(attempt.executionId, attempt.attempts, { contentType: output.contentType, sizeBytes: output.bytes.length }, this.now().toISOString());
+      if (!recorded) logger.warn('A later attempt took over this extraction; its outcome stands', { executionId: attempt.executionId, attempt: attempt.attempts });
+      return 'done';
+    } catch (thrown) {
+      await slot.release();
+      if (!attempt) throw thrown;
+      return this.afterFailure(parsed, attempt, message, thrown);
+    }
+  }
+
+  private async runExtraction(server: LoadedServer, execution: ExecutionRecord) {
+    const signal = AbortSignal.timeout(this.deps.timeoutMs);
+    return this.deps.extractors(server).extract(execution, signal);
+  }
+
+  private async afterFailure(message: ExecutionMessage, attempt: ExecutionRecord, raw: WorkerMessage, thrown: unknown): Promise<MessageOutcome> {
+    const error = thrown instanceof ExtractionError ? thrown : new ExtractionError('EXTRACTION-FAILED', 'The extraction failed unexpectedly.', true, { cause: thrown });
+    const reason: ExecutionError = { code: error.code, message: error.message };
+    logger.warn('Extraction attempt failed', { ...message, attempt: attempt.attempts, code: error.code, retryable: error.retryable, error: asError(error.cause ?? error) });
+    if (!error.retryable) {
+      await this.deps.executions.fail(message.executionId, attempt.attempts, reason, this.now().toISOString());
+      return 'done';
+    }
+    if (attempt.attempts >= MAX_ATTEMPTS) return this.giveUp(message, attempt.attempts, reason);
+    await this.deps.executions.requeue(message.executionId, attempt.attempts, reason);
+    await this.deps.queue.retryLater(message.serverId, raw.receiptHandle, (this.deps.retryBaseSeconds ?? 5) * 2 ** (attempt.attempts - 1));
+    return 'retry';
+  }
+
+  /** Poison: the dead-letter queue keeps the message with its error; the execution says it failed. */
+  private async giveUp(message: ExecutionMessage, attempts: number, reason: ExecutionError): Promise<MessageOutcome> {
+    await this.deps.queue.deadLetter(message, reason);
+    await this.deps.executions.fail(message.executionId, attempts, reason, this.now().toISOString());
+    logger.error('Extraction moved to the dead-letter queue', { ...message, attempts, code: reason.code });
+    return 'done';
+  }
+
+  private async failWithoutSlot(message: ExecutionMessage, reason: ExecutionError): Promise<MessageOutcome> {
+    const attempt = await this.deps.executions.start(message.executionId, Date.now() + 60_000, this.now().toISOString());
+    if (attempt) await this.deps.executions.fail(message.executionId, attempt.attempts, reason, this.now().toISOString());
+    return 'done';
+  }
+
+  private async comeBackSoon(serverId: ServerId, message: WorkerMessage): Promise<MessageOutcome> {
+    const base = this.deps.noSlotDelaySeconds ?? 2;
+    // Jitter spreads the returning messages so they do not all race for the next free slot at once.
+    await this.deps.queue.retryLater(serverId, message.receiptHandle, base + Math.round(Math.random() * base));
+    return 'retry';
+  }
+}
+
+function parseMessage(body: string): ExecutionMessage | null {
+  try {
+    const value = JSON.parse(body) as Partial<ExecutionMessage>;
+    if (typeof value.executionId === 'string' && isServerId(value.serverId)) return { executionId: value.executionId, serverId: value.serverId };
+  } catch {
+    // fall through
+  }
+  return null;
+}
