@@ -141,6 +141,7 @@ export class KpimailerQlikStack extends Stack {
     this.alarms.watchFunction('ReloadMonitor', this.reloadEvents.monitor.function);
     this.alarms.watchFunction('ScheduledSync', this.scheduledSync.sync.function);
     this.alarms.watchFunction('ExtractionWorker', this.extractions.worker.function);
+    this.alarms.watchFunction('AccessTokenClaims', this.auth.accessTokenClaims.function);
     // The extraction queues' alarms (dead letters, oldest message per server) go to the same operator topic.
     for (const alarm of this.extractions.alarms) this.alarms.notify(alarm);
 
