@@ -79,7 +79,8 @@ describe('admin page behaviour (mock API)', () => {
     // Assess
     await expect.poll(() => card.getByTestId('sync-notice').textContent()).toMatch(/already running/);
     await expect.poll(() => card.getByTestId('sync-result').textContent(), { timeout: 10_000 }).toMatch(/60 apps \(60 added/);
-    expect(await page.getByTestId('announcer').textContent()).toMatch(/Sync finished/);
+    // The announcer clears and re-sets its text after 50 ms so a repeated message is read again: poll for it.
+    await expect.poll(() => page.getByTestId('announcer').textContent()).toMatch(/Sync finished/);
   });
 
   it('lists apps grouped by stream, pages through them and searches by name', async () => {
