@@ -3,11 +3,14 @@
  * Secrets Manager. Both are reached through the same SDK adapters the service uses.
  */
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { inject } from 'vitest';
 import { createDocumentClient } from '#lib/aws/clients.ts';
-import { appsTable, auditTable, serversTable } from '#lib/aws/table-definitions.ts';
+import { appsTable, auditTable, executionsTable, serversTable } from '#lib/aws/table-definitions.ts';
 import { ensureTables } from '#lib/local/ensure-tables.ts';
 import { startLocalSecretsManager, type LocalSecretsManager } from '#lib/local/local-secrets-manager.ts';
 
@@ -18,6 +21,7 @@ export interface TestAws {
   serversTableName: string;
   appsTableName: string;
   auditTableName: string;
+  executionsTableName: string;
   documentClient: ReturnType<typeof createDocumentClient>;
   secretsManager: LocalSecretsManager;
   secretsClient: SecretsManagerClient;
@@ -33,8 +37,9 @@ export async function startTestAws(options: { secretsDataDir?: string } = {}): P
   const serversTableName = `servers-${suffix}`;
   const appsTableName = `apps-${suffix}`;
   const auditTableName = `audit-${suffix}`;
+  const executionsTableName = `executions-${suffix}`;
   const raw = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials });
-  await ensureTables(raw, [serversTable(serversTableName), appsTable(appsTableName), auditTable(auditTableName)]);
+  await ensureTables(raw, [serversTable(serversTableName), appsTable(appsTableName), auditTable(auditTableName), executionsTable(executionsTableName)]);
   raw.destroy();
   const secretsManager = await startLocalSecretsManager({ dataDir: options.secretsDataDir });
   // The stand-in accepts only the credentials it generated; DynamoDB Local accepts any.
@@ -45,6 +50,7 @@ export async function startTestAws(options: { secretsDataDir?: string } = {}): P
     serversTableName,
     appsTableName,
     auditTableName,
+    executionsTableName,
     documentClient: createDocumentClient({ endpoint, region: 'us-east-1', credentials }),
     secretsManager,
     secretsClient: new SecretsManagerClient({ endpoint: secretsManager.endpoint, region: 'us-east-1', credentials: secretsCredentials }),
@@ -59,6 +65,13 @@ export async function startTestAws(options: { secretsDataDir?: string } = {}): P
       APPS_TABLE_NAME: appsTableName,
       AUDIT_TABLE_NAME: auditTableName,
       SECRET_NAME_PREFIX: secretNamePrefix,
+      // The settings API wires extractions with its other routes. Suites that run extractions replace the queues
+      // with real local ones (test/integration/executions/execution-harness.ts); elsewhere nothing may reach them,
+      // so they point at a closed port and a send would fail loudly.
+      EXECUTIONS_TABLE_NAME: executionsTableName,
+      EXTRACTION_QUEUE_URLS: JSON.stringify({ onprem: 'http://127.0.0.1:1/onprem', cloud: 'http://127.0.0.1:1/cloud' }),
+      EXTRACTION_DLQ_URLS: JSON.stringify({ onprem: 'http://127.0.0.1:1/onprem-dlq', cloud: 'http://127.0.0.1:1/cloud-dlq' }),
+      RESULTS_DIR: mkdtempSync(join(tmpdir(), 'kpimailer-results-')),
     },
     close: async () => {
       await secretsManager.close();

@@ -7,18 +7,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { createApiHandler } from '#lib/api/api-handler.ts';
 import { settingsRoutes } from '#lib/api/settings-api.ts';
 import { resetAdapters } from '#lib/aws/adapters-from-env.ts';
-import { executionsTable } from '#lib/aws/table-definitions.ts';
 import { executionRoutesFromEnv, executionSettingsFromEnv, extractionWorkerFromEnv } from '#lib/executions/executions-from-env.ts';
 import type { ExtractionWorkerDeps } from '#lib/executions/extraction-worker.ts';
 import type { ExtractorFactory } from '#lib/executions/extractor.ts';
 import { qlikExtractors } from '#lib/executions/qlik-extractors.ts';
 import { handleExtractionBatch } from '#lib/executions/sqs-batch.ts';
-import { ensureTables } from '#lib/local/ensure-tables.ts';
 import { startLocalExtractions, type LocalExtractions } from '#lib/local/local-extractions.ts';
 import { closeCloudClients, setDefaultCloudClientOptions } from '#lib/qlik/cloud/cloud-client.ts';
 import { clearCloudTokenCache } from '#lib/qlik/cloud/token-provider.ts';
@@ -62,10 +59,6 @@ export interface ExecutionHarness {
 
 export async function startExecutions(options: ExecutionHarnessOptions): Promise<ExecutionHarness> {
   const aws = await startTestAws();
-  const executionsTableName = `executions-${aws.serversTableName.slice(-8)}`;
-  const raw = new DynamoDBClient({ endpoint: aws.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
-  await ensureTables(raw, [executionsTable(executionsTableName)]);
-  raw.destroy();
 
   const reports = new SimReports();
   reports.queuedMs = Math.round(options.processingMs / 10);
@@ -85,7 +78,6 @@ export async function startExecutions(options: ExecutionHarnessOptions): Promise
   const env: Record<string, string> = {
     ...aws.env,
     ...extractions.env,
-    EXECUTIONS_TABLE_NAME: executionsTableName,
     RESULTS_DIR: resultsDir,
     EXTRACTION_SLOT_MARGIN_SECONDS: String(options.slotMarginSeconds ?? 5),
     KPIMAILER_QLIK_CLOUD_HOSTS: '127.0.0.1',

@@ -23,15 +23,7 @@ beforeAll(async () => {
   repo = await startRepository({ onprem: sim, onpremPageSize: 50 });
   await repo.configure('onprem');
   await repo.sync.run({ serverId: 'onprem' });
-  // The settings-api function also wires extractions (issue 13) when it builds its routes; these tests never reach
-  // them, so placeholders satisfy the wiring (nothing is sent to the queues or read from the table).
-  const extractionEnv = {
-    EXECUTIONS_TABLE_NAME: 'executions-unused',
-    EXTRACTION_QUEUE_URLS: JSON.stringify({ onprem: 'http://127.0.0.1:1/onprem', cloud: 'http://127.0.0.1:1/cloud' }),
-    EXTRACTION_DLQ_URLS: JSON.stringify({ onprem: 'http://127.0.0.1:1/onprem-dlq', cloud: 'http://127.0.0.1:1/cloud-dlq' }),
-    RESULTS_DIR: 'results-unused',
-  };
-  for (const [key, value] of Object.entries({ ...repo.aws.env, ...extractionEnv })) {
+  for (const [key, value] of Object.entries(repo.aws.env)) {
     saved[key] = process.env[key];
     process.env[key] = value;
   }
