@@ -31,6 +31,11 @@ export class UnprocessableError extends Error {
   override readonly name: string = 'UnprocessableError';
 }
 
+/** Qlik (or another server the service works with) failed a step the request needs; the message says what to do. */
+export class UpstreamError extends Error {
+  override readonly name: string = 'UpstreamError';
+}
+
 export class PayloadTooLargeError extends Error {
   override readonly name = 'PayloadTooLargeError';
 }

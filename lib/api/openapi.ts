@@ -53,8 +53,10 @@ const OPERATIONS: Record<ApiRouteKey, object> = {
   },
   'DELETE /api/servers/{id}': {
     summary: 'Remove settings, secrets and synced apps',
+    description:
+      'With `cleanup=true`, first removes in Qlik what the service provisioned there (on-premise the `kpimailer` virtual proxy, Qlik Cloud the reload webhook); the audit entry lists what was removed. A Qlik failure answers 502 and deletes nothing.',
     parameters: [{ name: 'cleanup', in: 'query', schema: { type: 'boolean' } }],
-    responses: { 204: { description: 'Deleted' } },
+    responses: { 204: { description: 'Deleted' }, 409: problemResponse('A sync of this server is running'), 502: problemResponse('Qlik refused the cleanup; nothing was deleted') },
   },
   'POST /api/servers/{id}/test': {
     summary: 'Test a draft connection; nothing is saved but Qlik-side provisioning',

@@ -10,6 +10,7 @@ import {
   PayloadTooLargeError,
   UnprocessableError,
   UnsupportedMediaTypeError,
+  UpstreamError,
   ValidationError,
   type FieldError,
 } from '#lib/errors.ts';
@@ -60,6 +61,7 @@ export function problemFor(error: unknown): HttpResult {
   if (error instanceof NotFoundError) return problem(404, 'Not found', error.message);
   if (error instanceof ConflictError) return problem(409, 'Conflict', error.message);
   if (error instanceof UnprocessableError) return problem(422, 'Unprocessable', error.message);
+  if (error instanceof UpstreamError) return problem(502, 'Qlik did not complete the request', error.message);
   if (error instanceof PayloadTooLargeError) return problem(413, 'Payload too large', error.message);
   if (error instanceof UnsupportedMediaTypeError) {
     return problem(400, 'Unsupported content type', error.message, [{ field: 'Content-Type', message: error.message }]);

@@ -214,11 +214,7 @@ export class ServerService {
   private async cleanupInQlik(id: ServerId): Promise<string[]> {
     const saved = await this.loadWithSecret(id);
     if (!saved) return [];
-    if (!this.deps.qlikCleanup) {
-      // Not wired yet: the delete goes on as without cleanup (the contract's 204), and the log says so.
-      logger.warn('cleanup=true asked, but no Qlik-side cleanup is wired; the virtual proxy or webhook is left in Qlik', { serverId: id });
-      return [];
-    }
+    if (!this.deps.qlikCleanup) throw new Error('cleanup=true needs a QlikSideCleanup; this ServerService was built without one.');
     return this.deps.qlikCleanup.remove(id, saved, await this.deps.servers.getState(id));
   }
 }
