@@ -9,7 +9,8 @@ import type { ServerStore } from '#lib/servers/server-ports.ts';
 import { EMPTY_SERVER_STATE, type ServerRecord, type ServerState } from '#lib/servers/server-record.ts';
 import type { ServerId } from '#lib/servers/server-settings.ts';
 
-const stateKey = (id: ServerId) => `state#${id}`;
+/** The key of a server's state item (tests that reset the table use it too). */
+export const stateKey = (id: ServerId) => `state#${id}`;
 
 export class DynamoDbServerStore implements ServerStore {
   constructor(

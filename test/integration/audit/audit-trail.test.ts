@@ -2,7 +2,6 @@
  * The audit trail through the real settings API handler on DynamoDB Local: each action once, under the JWT's actor,
  * with old → new for settings, "replaced" (and nothing else) for secrets, and nothing for a refused save.
  */
-import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditEntry } from '#lib/audit/audit-log.ts';
 import type { OnPremSecret } from '#lib/servers/server-record.ts';
@@ -26,12 +25,7 @@ describe('audit trail', () => {
     api = await startSettingsApi();
   });
   afterAll(() => api.close());
-  beforeEach(async () => {
-    for (const id of ['onprem', 'cloud', 'state#onprem', 'state#cloud']) {
-      await api.aws.documentClient.send(new DeleteCommand({ TableName: api.aws.serversTableName, Key: { id } }));
-    }
-    await Promise.all((['onprem', 'cloud'] as const).map((name) => api.secrets.delete(name)));
-  });
+  beforeEach(() => api.reset());
 
   it('records each save once, newest first, with who, when, the request id, the source IP and old → new', async () => {
     // Act

@@ -1,13 +1,14 @@
 /** The settings API on real stand-ins (DynamoDB Local, local Secrets Manager) with hooks to inject failures and read logs. */
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { vi } from 'vitest';
 import { createSettingsApiHandler } from '#lib/api/settings-api.ts';
 import { auditRoutes } from '#lib/audit/audit-api.ts';
 import { DynamoDbAuditLog } from '#lib/audit/dynamodb-audit-log.ts';
-import { DynamoDbServerStore } from '#lib/servers/dynamodb-server-store.ts';
+import { DynamoDbServerStore, stateKey } from '#lib/servers/dynamodb-server-store.ts';
 import { SecretsManagerSecretStore } from '#lib/servers/secrets-manager-secret-store.ts';
 import type { SecretStore, ServerStore } from '#lib/servers/server-ports.ts';
 import { ServerService } from '#lib/servers/server-service.ts';
+import { SERVER_IDS } from '#lib/servers/server-settings.ts';
 import { logger } from '#lib/observability/logger.ts';
 import { callApi, type ApiCall } from '#test/support/api-events.ts';
 import { startTestAws, type TestAws } from '#test/support/aws.ts';
@@ -20,6 +21,8 @@ export interface SettingsApiHarness {
   /** Every item of the servers table plus every secret's current value: the whole stored configuration. */
   snapshot(): Promise<string>;
   logs(): string;
+  /** Removes both servers' settings, state and secrets: each test starts unconfigured. */
+  reset(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -60,6 +63,12 @@ export async function startSettingsApi(): Promise<SettingsApiHarness> {
       return JSON.stringify({ items, stored });
     },
     logs: () => captured.join('\n'),
+    reset: async () => {
+      for (const id of SERVER_IDS.flatMap((serverId) => [serverId, stateKey(serverId)])) {
+        await aws.documentClient.send(new DeleteCommand({ TableName: aws.serversTableName, Key: { id } }));
+      }
+      await Promise.all(SERVER_IDS.map((name) => secrets.delete(name)));
+    },
     close: async () => {
       spies.forEach((spy) => spy.mockRestore());
       await aws.close();

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import type { CloudSecret, OnPremSecret } from '#lib/servers/server-record.ts';
 import { CLIENT_SECRET, PFX_PASSWORD, cloudDraft, onPremDraft, pfxUpload } from '#test/support/server-drafts.ts';
 import { startSettingsApi, type SettingsApiHarness } from './settings-api-harness.ts';
@@ -11,12 +10,7 @@ describe('settings API on DynamoDB Local and the local Secrets Manager', () => {
     api = await startSettingsApi();
   });
   afterAll(() => api.close());
-  beforeEach(async () => {
-    for (const id of ['onprem', 'cloud', 'state#onprem', 'state#cloud']) {
-      await api.aws.documentClient.send(new DeleteCommand({ TableName: api.aws.serversTableName, Key: { id } }));
-    }
-    await Promise.all((['onprem', 'cloud'] as const).map((name) => api.secrets.delete(name)));
-  });
+  beforeEach(() => api.reset());
 
   it('lists both servers, unconfigured, on an empty table', async () => {
     const response = await api.call('GET', '/api/servers');
