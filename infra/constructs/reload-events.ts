@@ -117,6 +117,8 @@ export class ReloadEvents extends Construct {
     tables.apps.grant(monitor, ...APP_RELOAD_UPDATE);
     this.table.grant(monitor, ...EVENTS_TABLE_WRITE);
     this.bus.grantPutEventsTo(monitor);
+    // A webhook it re-creates or repairs goes to the audit trail.
+    tables.grantAuditAppend(monitor);
     // Lambda's own async retries (2 by default) would re-run a failed minute while the next minute's run starts.
     monitor.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(1) });
 

@@ -24,7 +24,7 @@ import { ServerService } from '#lib/servers/server-service.ts';
 const MONITOR_RATE_LIMIT: RateLimitPolicy = { maxAttempts: 3, maxTotalWaitMs: 8_000 };
 
 export function reloadMonitorFromEnv(): () => Promise<ReloadMonitorReport> {
-  const { servers, secrets, leases, reloads } = adaptersFromEnv();
+  const { servers, secrets, leases, reloads, audit } = adaptersFromEnv();
   const environment = serviceEnvironment();
   const service = new ServerService({ servers, secrets });
   const pipeline = reloadPipelineFromEnv();
@@ -60,5 +60,6 @@ export function reloadMonitorFromEnv(): () => Promise<ReloadMonitorReport> {
         return new QlikCloudApi(client, tokens, MONITOR_RATE_LIMIT);
       },
       webhookPorts,
+      audit,
     });
 }

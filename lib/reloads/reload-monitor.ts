@@ -12,6 +12,9 @@
  * and a failure of one is logged and reported without stopping the other or failing the run (a failed scheduled
  * invocation would only be retried by Lambda while the next run is a minute away anyway).
  */
+import { randomUUID } from 'node:crypto';
+import { SCHEDULE_ACTOR, type AuditLog } from '#lib/audit/audit-log.ts';
+import { recordAudit } from '#lib/audit/record-audit.ts';
 import { asError } from '#lib/errors.ts';
 import type { LeaseProvider } from '#lib/leases/lease.ts';
 import { logger } from '#lib/observability/logger.ts';
@@ -40,6 +43,8 @@ export interface ReloadMonitorDeps {
   webhookPorts: TenantWebhookPorts | null;
   /** Lease length; a run that takes longer loses its exclusivity (the ledger still keeps events single). */
   leaseMs?: number;
+  /** Where a webhook the monitor re-creates or repairs is recorded (as the scheduled run, like the hourly sync). */
+  audit?: AuditLog;
 }
 
 type PartResult<T> = { status: 'done'; result: T } | { status: 'not-configured' } | { status: 'busy' } | { status: 'failed'; error: string };
@@ -122,6 +127,19 @@ async function cloudHealth(deps: ReloadMonitorDeps): Promise<CloudHealthResult |
   if (check.repair) {
     logger.info('Reload webhook repaired by the reload monitor', { condition: check.condition.kind, summary: check.repair.summary });
     await deps.store.updateState('cloud', { webhook: check.repair.webhook });
+    if (deps.audit) {
+      const created = check.repair.outcome === 'created';
+      const reasons = check.repair.reasons.map((reason) => ({ field: 'webhook', from: null, to: reason }));
+      await recordAudit(deps.audit, {
+        actor: SCHEDULE_ACTOR,
+        requestId: randomUUID(),
+        sourceIp: null,
+        action: created ? 'webhook.provisioned' : 'webhook.repaired',
+        serverId: 'cloud',
+        changes: [{ field: 'webhook.id', from: created ? (state.webhook?.id ?? null) : null, to: check.repair.webhook.id }, ...reasons],
+        result: 'succeeded',
+      });
+    }
   } else if (check.condition.kind === 'healthy' && !sameWebhook(state.webhook, check.condition.webhook.id, port.targetUrl)) {
     // Healthy in Qlik but not what we stored (e.g. re-enabled by an admin): the server view should say so.
     await deps.store.updateState('cloud', { webhook: { id: check.condition.webhook.id, enabled: true, disabledReason: null, url: port.targetUrl } });

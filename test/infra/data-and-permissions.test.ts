@@ -236,6 +236,11 @@ describe('IAM least privilege', () => {
     for (const statement of statementsWith(roles.receiver, [...writes, 'dynamodb:GetItem'])) {
       expect(leadingKeys(statement).length, JSON.stringify(statement.Resource)).toBeGreaterThan(0);
       for (const key of leadingKeys(statement)) expect(key).toMatch(/^(cloud|state#cloud|event#cloud#\*|reloads#cloud)$/);
+    }    // The monitor appends the webhooks it re-creates or repairs to the audit trail, and does nothing else there.
+    const audit = `<${logicalIdOf(synthesized.stack.tables.audit)}.Arn>`;
+    expect(resourcesFor(roles.monitor, 'dynamodb:PutItem')).toContain(audit);
+    for (const action of TABLE_READ_WRITE.filter((a) => a !== 'dynamodb:PutItem')) {
+      expect(resourcesFor(roles.monitor, action).filter((arn) => arn.startsWith(audit)), action).toEqual([]);
     }
   });
 

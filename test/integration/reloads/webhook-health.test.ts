@@ -25,6 +25,11 @@ describe('Qlik Cloud webhook health through the reload-monitor handler', () => {
 
   const ours = () => sim.state.webhooks.all().filter((w) => w.url === PUBLIC_WEBHOOK_URL);
   const cloudView = async () => (await h.api('GET', '/api/servers/cloud')).json();
+  /** What the monitor recorded in the audit trail, newest first. */
+  const monitorEntries = async () =>
+    ((await h.api('GET', '/api/audit', { serverId: 'cloud' })).json().entries as Array<{ actor: { sub: string }; action: string; changes: Array<{ field: string; from: unknown; to: unknown }> }>).filter(
+      (entry) => entry.actor.sub === 'schedule',
+    );
 
   it('learns the tenant id and creates the missing webhook on the first run', async () => {
     // Act
@@ -36,6 +41,9 @@ describe('Qlik Cloud webhook health through the reload-monitor handler', () => {
     expect(ours()).toHaveLength(1);
     expect(ours()[0]).toMatchObject({ enabled: true, eventTypes: ['com.qlik.v1.reload.finished'] });
     expect((await cloudView()).webhook).toEqual({ id: ours()[0]!.id, enabled: true, disabledReason: null });
+    const entries = await monitorEntries();
+    expect(entries.map((e) => e.action)).toEqual(['webhook.provisioned']);
+    expect(entries[0]!.changes[0]).toEqual({ field: 'webhook.id', from: null, to: ours()[0]!.id });
   });
 
   it('only reads while the webhook is healthy', async () => {
@@ -74,6 +82,8 @@ describe('Qlik Cloud webhook health through the reload-monitor handler', () => {
     expect(sim.state.webhooks.get(webhook.id)).toMatchObject({ enabled: true });
     expect(sim.state.webhooks.get(webhook.id).disabledReason).toBeUndefined();
     expect((await cloudView()).webhook).toEqual({ id: webhook.id, enabled: true, disabledReason: null });
+    const [repaired] = await monitorEntries();
+    expect(repaired).toMatchObject({ action: 'webhook.repaired', changes: [{ field: 'webhook.id', from: null, to: webhook.id }, expect.anything()] });
   });
 
   it('recreates a deleted webhook with a new secret, and the receiver accepts its deliveries', async () => {
@@ -93,6 +103,8 @@ describe('Qlik Cloud webhook health through the reload-monitor handler', () => {
     expect(stored?.secret).toBe(recreated[0]!.secret);
     expect(stored?.previous).toBe(old.secret);
     expect((await cloudView()).webhook).toMatchObject({ id: recreated[0]!.id, enabled: true });
+    const [provisioned] = await monitorEntries();
+    expect(provisioned).toMatchObject({ action: 'webhook.provisioned', changes: [{ field: 'webhook.id', from: old.id, to: recreated[0]!.id }] });
 
     const sender = new WebhookSender(sim.state);
     const response = await h.deliver(sender.signedRequest(recreated[0]!.id, reloadFinishedEvent(sim.state, { appId: 'app-after-recreate' })));
