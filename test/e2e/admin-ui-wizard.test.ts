@@ -12,6 +12,7 @@ describe('first-run wizard (local runtime + Qlik simulators)', () => {
   const s = useE2eSession();
 
 
+  // A whole wizard run in a real browser, with a connection test and a first sync: slow on a busy 2-core box.
   it('sets up Qlik Sense Enterprise on Windows: type, preparation, fields, test, save, first sync', async () => {
     // Prepare: nothing is configured, so the page opens the wizard by itself.
     await s.page.goto(`${s.stack.runtime.url}/`);
@@ -37,7 +38,7 @@ describe('first-run wizard (local runtime + Qlik simulators)', () => {
     expect(saved).toMatchObject({ configured: true, displayName: 'Qlik Sense production', repositoryPort: s.stack.qse.port, certificateHostName: s.stack.qse.machineName });
     await expectFirstSyncDone(s.page);
     await screenshot(s.page, 'wizard-4-first-sync-onprem');
-  });
+  }, 120_000);
 
   it('sets up Qlik Cloud: the preparation names this page origin, then fields, test, save, first sync', async () => {
     // Prepare

@@ -12,6 +12,7 @@ describe('npm start (the local runtime)', () => {
     service = undefined;
   });
 
+  // Two real starts of the runtime (tsx, DynamoDB Local, the admin page build) take most of a minute on a busy 2-core box.
   it('serves the API on loopback, persists a saved server across a restart, and stops cleanly', async () => {
     // Prepare
     const dataDir = mkdtempSync(join(tmpdir(), 'kpimailer-start-'));
@@ -38,5 +39,5 @@ describe('npm start (the local runtime)', () => {
     // The secret is encrypted at rest under a key only the owner can read.
     expect(readFileSync(join(dataDir, 'secrets', 'secrets.json'), 'utf8')).not.toContain(CLIENT_SECRET);
     expect(statSync(join(dataDir, 'secrets', 'secrets.key')).mode & 0o777).toBe(0o600);
-  });
+  }, 120_000);
 });
