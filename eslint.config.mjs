@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'cdk.out', '.kpimailer', 'coverage', 'test-results', 'ui/dist'] },
+  { ignores: ['node_modules', 'cdk.out', '.kpimailer', '.kpimailer-demo', 'coverage', 'test-results', 'ui/dist'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
