@@ -1,4 +1,4 @@
-/** Starting the service the way a developer does (`npm start`) and waiting until it answers. */
+/** Starting the service the way a developer does (`npm start`, `npm run demo`) and waiting until it answers. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 
@@ -22,8 +22,17 @@ export interface StartedService {
 }
 
 export async function startNpmStart(env: Record<string, string>, timeoutMs = 60_000): Promise<StartedService> {
+  return startNpmScript('start', env, timeoutMs);
+}
+
+/** Runs `npm run <script>` on a free port; ready once it prints its "Admin UI:" line (both scripts end with it). */
+export async function startNpmScript(
+  script: 'start' | 'demo',
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+): Promise<StartedService> {
   const port = await freePort();
-  const child = spawn('npm', ['start', '--silent'], {
+  const child = spawn('npm', ['run', script, '--silent'], {
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true, // its own process group, so a stop reaches npm, tsx and node as Ctrl-C would
@@ -34,9 +43,9 @@ export async function startNpmStart(env: Record<string, string>, timeoutMs = 60_
   const url = `http://127.0.0.1:${port}`;
   const giveUpAt = Date.now() + timeoutMs;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`npm start exited with ${child.exitCode}:\n${output}`);
+    if (child.exitCode !== null) throw new Error(`npm run ${script} exited with ${child.exitCode}:\n${output}`);
     if (output.includes('Admin UI:')) break;
-    if (Date.now() > giveUpAt) throw new Error(`npm start did not become ready:\n${output}`);
+    if (Date.now() > giveUpAt) throw new Error(`npm run ${script} did not become ready:\n${output}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return {
