@@ -1,10 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type App, Validations } from 'aws-cdk-lib';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../infra/app.ts';
+import { PROJECT_ROOT } from '../../infra/constructs/functions.ts';
 import type { KpimailerQlikStack } from '../../infra/kpimailer-qlik-stack.ts';
 import { CDK_JSON_CONTEXT, SKIP_BUNDLING, logicalIdOf } from './synthesized-stack.ts';
 
@@ -105,6 +106,26 @@ describe('the CDK app, as `cdk synth` builds it', () => {
     // Assess
     expect(external).toEqual([]);
     expect(bundle).toContain('@aws-sdk/client-');
+  });
+
+  it('bundles no test code into any function: the Qlik simulators and test support stay out of Lambda', () => {
+    // Prepare: every function asset of the stack (the bundles are minified; their source maps list every input).
+    const assembly = app.synth();
+    const template = assembly.getStackArtifact(stack.artifactId).template as {
+      Resources: Record<string, { Type: string; Properties: { Code?: { S3Key?: unknown } } }>;
+    };
+    const maps = Object.values(template.Resources)
+      .filter((resource) => resource.Type === 'AWS::Lambda::Function' && typeof resource.Properties.Code?.S3Key === 'string')
+      .map((resource) => join(assembly.directory, `asset.${String(resource.Properties.Code!.S3Key).replace(/\.zip$/, '')}`, 'index.mjs.map'))
+      .filter((map) => existsSync(map));
+
+    // Act
+    const bundles = maps.map((map) => (JSON.parse(readFileSync(map, 'utf8')) as { sources: string[] }).sources.filter((source) => !source.includes('node_modules/')));
+
+    // Assess: one bundle per function folder, each built from its own handler, none from test/.
+    const entries = bundles.map((sources) => sources.find((source) => /(^|\/)functions\/[^/]+\/handler\.ts$/.test(source))?.replace(/^.*functions\//, ''));
+    expect(entries.sort()).toEqual(readdirSync(join(PROJECT_ROOT, 'functions')).map((name) => `${name}/handler.ts`).sort());
+    expect(bundles.flat().filter((source) => /(^|\/)test\//.test(source))).toEqual([]);
   });
 
   it('ships the built admin page next to the admin UI bundle', () => {
