@@ -1,7 +1,8 @@
 /**
  * End to end in chromium against the real `npm run demo` (a child process, as an evaluator runs it): the demo's
  * certificate is uploaded from its file and its OAuth client pasted from its file, both servers test green and sync,
- * the Repository fills, and reload events arrive from both simulated sites (a short interval instead of a minute).
+ * the Repository fills, a Qlik Cloud extraction runs, and reload events arrive from both simulated sites (a short
+ * interval instead of a minute).
  */
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -151,6 +152,22 @@ describe('npm run demo (the real script, with both Qlik simulators)', () => {
       .poll(() => page.locator('.app-group__title').allTextContents())
       .toEqual(expect.arrayContaining([expect.stringMatching(/^Finance/)]));
     await screenshot(page, 'demo-6-repository');
+
+    // Assess: an extraction runs against the demo tenant's Reports API, as the report engine would start one.
+    const [app] = (await api<{ apps: Array<{ id: string }> }>('/api/servers/cloud/apps?limit=1')).apps;
+    const submitted = await fetch(`${demo.url}/api/servers/cloud/executions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ appId: app!.id, kind: 'image', objectId: 'kpi-revenue' }),
+    });
+    expect(submitted.status).toBe(202);
+    const { executionId } = (await submitted.json()) as { executionId: string };
+    await expect
+      .poll(async () => (await api<{ status: string }>(`/api/executions/${executionId}`)).status, { timeout: 60_000 })
+      .toBe('succeeded');
+    expect((await fetch(`${demo.url}/api/executions/${executionId}/result`)).headers.get('content-type')).toBe(
+      'image/png',
+    );
 
     // Assess: reload events arrive, from the on-premise poll and from a signed Qlik Cloud webhook delivery.
     await expect
