@@ -1,4 +1,5 @@
 /** `npm run demo`: the whole product on this machine against the built-in Qlik simulators (see start-demo.ts). */
+import { stopOnSignals } from '#lib/local/stop-on-signals.ts';
 import { startDemo } from './start-demo.ts';
 
 const time = () => new Date().toISOString().slice(11, 19);
@@ -26,18 +27,4 @@ Data (recreated at each start): ${runtime.dataDir}
 Admin UI: ${runtime.url}/
 Press Ctrl-C to stop.`);
 
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    console.log('Stopping…');
-    demo.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        console.error(error);
-        process.exit(1);
-      },
-    );
-  });
-}
+stopOnSignals(() => demo.close());
