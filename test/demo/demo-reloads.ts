@@ -6,7 +6,7 @@
  * The tenant's webhook points at the demo's public webhook URL (Qlik only posts to https host names); the delivery is
  * sent to the runtime's loopback route instead, as the tunnel behind that URL would forward it.
  */
-import { runExecution } from '#test/simulators/qlik-sense-enterprise/reload-executions.ts';
+import { finishExecution, startExecution } from '#test/simulators/qlik-sense-enterprise/reload-executions.ts';
 import type { QlikSenseState } from '#test/simulators/qlik-sense-enterprise/index.ts';
 import type { QlikCloudState, SimApp, TenantApps } from '#test/simulators/qlik-cloud/index.ts';
 import { reloadFinishedEvent, WebhookSender } from '#test/simulators/qlik-cloud/webhook-delivery.ts';
@@ -36,7 +36,11 @@ export function startDemoReloads(options: DemoReloadsOptions): DemoReloads {
     // Every fifth run fails, so the Repository shows both outcomes.
     const failed = round % 5 === 0;
     const task = onPrem.reloadTasks[round % onPrem.reloadTasks.length]!;
-    runExecution(onPrem.state, task, failed ? 8 : 7, { message: 'Field <Region> not found' });
+    // A reload that ran for 20-80 s and ends now (QRS writes the start, then the end).
+    const startTime = new Date(Date.now() - 20_000 - (round % 7) * 10_000).toISOString();
+    finishExecution(onPrem.state, startExecution(onPrem.state, task, { startTime }), failed ? 8 : 7, {
+      message: 'Field <Region> not found',
+    });
     const appName = String(onPrem.state.apps.get((task.app as { id: string }).id)?.name ?? '');
     log(
       `Qlik Sense Enterprise: reload task "${task.name}" finished (${failed ? 'failed' : 'succeeded'}): app "${appName}"`,

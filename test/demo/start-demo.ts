@@ -60,8 +60,6 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   const dataDir = resolve(options.dataDir ?? process.env.KPIMAILER_DEMO_DATA_DIR ?? '.kpimailer-demo');
   // The simulators get new ports and a new CA at each start, so settings saved by an earlier demo could never work.
   for (const entry of DEMO_ENTRIES) rmSync(join(dataDir, entry), { recursive: true, force: true });
-  // The simulators listen on 127.0.0.1, which the destination policy refuses unless told (this process only).
-  process.env.KPIMAILER_ALLOW_LOOPBACK_QLIK = 'true';
 
   const qse = await startQlikSenseSimulator({ machineName: 'QLIKSERVER' });
   const onPremCatalog = seedOnPremCatalog(qse.state);
@@ -76,6 +74,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
 
   let runtime: LocalRuntime;
   try {
+    // The simulators listen on 127.0.0.1, which the destination policy refuses unless told (this process only).
     runtime = await startLocalRuntime({
       dataDir,
       env: { WEBHOOK_PUBLIC_URL: DEMO_WEBHOOK_URL, KPIMAILER_ALLOW_LOOPBACK_QLIK: 'true' },
