@@ -20,8 +20,6 @@ export interface DemoReloadsOptions {
 }
 
 export interface DemoReloads {
-  /** One round now: a task finishes on-premise, a webhook delivery in the cloud (when the webhook exists). */
-  tick(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -31,6 +29,7 @@ export function startDemoReloads(options: DemoReloadsOptions): DemoReloads {
   let round = 0;
   let running: Promise<void> = Promise.resolve();
 
+  /** One round: a task finishes on-premise, and a webhook delivery in the cloud once the webhook exists. */
   async function tick(): Promise<void> {
     round += 1;
     // Every fifth run fails, so the Repository shows both outcomes.
@@ -67,7 +66,6 @@ export function startDemoReloads(options: DemoReloadsOptions): DemoReloads {
   }, options.intervalMs);
 
   return {
-    tick: () => (running = running.then(tick)),
     stop: async () => {
       clearInterval(timer);
       await running.catch(() => undefined);
