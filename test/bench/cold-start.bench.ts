@@ -12,7 +12,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { buildAdminUi } from '#lib/admin-ui/build-admin-ui.ts';
+import { auditTable, executionsTable } from '#lib/aws/table-definitions.ts';
+import { ensureTables } from '#lib/local/ensure-tables.ts';
 import { startLocalDynamoDb } from '#lib/local/local-dynamodb.ts';
 import { startLocalSecretsManager } from '#lib/local/local-secrets-manager.ts';
 import { QlikCloudState } from '#test/simulators/qlik-cloud/index.ts';
@@ -22,32 +25,45 @@ import { appId, prepareStore, SECRET, SECRET_PREFIX, TABLES } from '#test/bench/
 import { bundle, bundleDir, measure, median, type BundleFigures } from '#test/bench/webhooks/cold-start.ts';
 
 const BARE = 'bare handler';
+const AUDIT_TABLE = 'kpimailer-audit';
+const EXECUTIONS_TABLE = 'kpimailer-executions';
 
 export async function run(): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'kpimailer-cold-start-bench-'));
   const dataDir = join(root, 'store');
-  await prepareStore(dataDir);
+  const tenant = new QlikCloudState();
+  await prepareStore(dataDir, tenant.tenantId);
   const ddb = await startLocalDynamoDb({ path: join(dataDir, 'dynamodb') });
   const sm = await startLocalSecretsManager({ dataDir: join(dataDir, 'secrets') });
+  // The settings API and the sync also record an audit trail and read the executions' counts.
+  const raw = new DynamoDBClient({ endpoint: ddb.endpoint, region: 'us-east-1', credentials: sm.credentials });
+  await ensureTables(raw, [auditTable(AUDIT_TABLE), executionsTable(EXECUTIONS_TABLE)]);
+  raw.destroy();
   const adminUiDir = join(root, 'admin-ui');
   await buildAdminUi(adminUiDir);
   // What the stack sets, with the local stand-ins' endpoints; no EventBridge here, so reload events go to the table.
   const env = {
     AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
+    // The Secrets Manager stand-in answers only the credentials it generated; dynalite takes any.
+    AWS_ACCESS_KEY_ID: sm.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: sm.credentials.secretAccessKey,
     AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.endpoint,
     SECRET_NAME_PREFIX: SECRET_PREFIX,
     SERVERS_TABLE_NAME: TABLES.servers,
     APPS_TABLE_NAME: TABLES.apps,
     RELOAD_EVENTS_TABLE_NAME: TABLES.events,
+    AUDIT_TABLE_NAME: AUDIT_TABLE,
+    EXECUTIONS_TABLE_NAME: EXECUTIONS_TABLE,
+    // Nothing here sends an extraction: the queues point at a closed port, so a send would fail loudly.
+    EXTRACTION_QUEUE_URLS: JSON.stringify({ onprem: 'http://127.0.0.1:1/onprem', cloud: 'http://127.0.0.1:1/cloud' }),
+    EXTRACTION_DLQ_URLS: JSON.stringify({ onprem: 'http://127.0.0.1:1/onprem-dlq', cloud: 'http://127.0.0.1:1/cloud-dlq' }),
+    RESULTS_DIR: join(root, 'results'),
     RELOAD_PUBLISHER: 'local',
     SCHEDULED_SYNC_FUNCTION_NAME: 'kpimailer-scheduled-sync',
     POWERTOOLS_SERVICE_NAME: 'kpimailer-qlik',
     ADMIN_UI_DIR: adminUiDir,
   };
-  const tenant = new QlikCloudState();
   const sender = new WebhookSender(tenant);
   const webhookId = tenant.webhooks.seed({ name: 'kpimailer', url: 'https://kpimailer.example.com/webhooks/qlik-cloud', secret: SECRET }).id;
   let n = 0;
