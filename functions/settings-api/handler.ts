@@ -4,7 +4,7 @@ import { auditRoutes } from '#lib/audit/audit-api.ts';
 import { adaptersFromEnv } from '#lib/aws/adapters-from-env.ts';
 import { executionRoutesFromEnv, executionSettingsFromEnv } from '#lib/executions/executions-from-env.ts';
 import { reloadRoutesFromEnv } from '#lib/reloads/reloads-api-from-env.ts';
-import { repositoryFromEnv } from '#lib/repository/repository-from-env.ts';
+import { repositoryFromEnv } from '#lib/repository/repository-api-from-env.ts';
 import { serverServiceFromEnv } from '#lib/servers/server-service-from-env.ts';
 
 /** The routes this function serves (lib/api/routes.ts lists them under `settings-api`), built on the first request. */

@@ -2,10 +2,11 @@ import path from 'node:path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { FunctionEnvironment } from '#lib/aws/environment.ts';
+import { nodejsFunctionBundling } from '../function-bundling.ts';
 import { parseQlikCloudHosts } from '#lib/qlik/destination-policy.ts';
 
 /** The repository root: entries, the lockfile and package.json `imports` (`#lib/*`) resolve from here. */
@@ -25,12 +26,6 @@ const COMMON_ENVIRONMENT = {
 
 // The bundles are minified; stack traces in the logs are only readable through the source maps.
 const COMMON_NODE_OPTIONS = '--enable-source-maps';
-
-// esbuild's ESM output has no `require`; some CommonJS dependencies (node-forge, parts of the SDK) call it for
-// Node built-ins. The alias avoids clashing with any `createRequire` the bundle itself declares.
-const ESM_REQUIRE_BANNER =
-  "import { createRequire as __kpimailerCreateRequire } from 'node:module';" +
-  'const require = __kpimailerCreateRequire(import.meta.url);';
 
 /**
  * The operator's extra Qlik Cloud tenant domains (`cdk deploy -c qlikCloudHosts=qlik.example.com,.example.net`), handed
@@ -70,8 +65,8 @@ export interface ServiceFunctionProps {
 
 /**
  * One Lambda function of the service, with the conventions every function shares: Node 24 on arm64,
- * bundled locally by esbuild as ESM with the AWS SDK inside (faster cold start than the runtime's SDK; the
- * bundles' cold start is `npm run bench -- cold-start`), its own log group with retention, active X-Ray tracing, and its own role that
+ * bundled locally by esbuild as ESM with the AWS SDK inside (infra/function-bundling.ts; the bundles' cold start is
+ * `npm run bench -- cold-start`), its own log group with retention, active X-Ray tracing, and its own role that
  * starts with nothing but write access to that log group. Callers grant the rest (tables, secrets) explicitly.
  *
  * @example
@@ -120,24 +115,7 @@ export class ServiceFunction extends Construct {
         ...qlikCloudHostsEnvironment(this),
         ...props.environment,
       },
-      bundling: {
-        forceDockerBundling: false,
-        format: OutputFormat.ESM,
-        target: 'node24',
-        minify: true,
-        sourceMap: true,
-        // Stack traces need the mappings, not the original sources; leaving them out keeps the artifact small.
-        sourcesContent: false,
-        mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_BANNER,
-        bundleAwsSDK: true,
-        externalModules: [],
-        commandHooks: {
-          beforeInstall: () => [],
-          beforeBundling: () => [],
-          afterBundling: props.afterBundling ?? (() => []),
-        },
-      },
+      bundling: nodejsFunctionBundling(props.afterBundling),
     });
 
     // Active tracing makes CDK add xray:PutTraceSegments and xray:PutTelemetryRecords on '*'.

@@ -13,7 +13,7 @@ import { jsonBody, problemErrors, type JsonEvent } from '#lib/api/http-middlewar
 import type { HttpResult } from '#lib/api/problem.ts';
 import type { HttpMethod, RouteKey } from '#lib/api/routes.ts';
 import { logger } from '#lib/observability/logger.ts';
-import { isServerId, type ServerId } from '#lib/servers/server-settings.ts';
+import { isServerId, type ServerId } from '#lib/servers/server-id.ts';
 
 /** One route a function serves, named by its key in the route table (lib/api/routes.ts). */
 export interface ApiRoute {

@@ -3,7 +3,7 @@
  * document, the validation and the UI's forms cannot drift apart. Its paths are the `/api` routes of the route
  * table (lib/api/routes.ts); each needs its operation in OPERATIONS, or the code does not compile.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { HTTP_ROUTES, routeKey, type RouteKey } from '#lib/api/routes.ts';
 import { executionRequestSchema } from '#lib/executions/execution-types.ts';
 import { cloudSaveSchema, cloudTestSchema, onPremSaveSchema, onPremTestSchema } from '#lib/servers/server-settings.ts';

@@ -8,7 +8,6 @@ import { ValidationError } from '#lib/errors.ts';
 import { auditContextOf } from '#lib/audit/audit-context.ts';
 import type { AuditLog } from '#lib/audit/audit-log.ts';
 import { recordAudit } from '#lib/audit/record-audit.ts';
-import { openApiDocument } from '#lib/api/openapi.ts';
 import { json, noContent } from '#lib/api/problem.ts';
 import { logger } from '#lib/observability/logger.ts';
 import type { ServerService } from '#lib/servers/server-service.ts';
@@ -31,7 +30,8 @@ function cleanupFrom(event: JsonEvent): boolean {
 export function settingsRoutes(deps: SettingsApiDeps): ApiRoute[] {
   const { servers, audit } = deps;
   return [
-    { route: 'GET /api/openapi.json', handler: async () => json(200, openApiDocument()) },
+    // Loaded when asked for: the document is generated from the zod schemas, which no other read needs.
+    { route: 'GET /api/openapi.json', handler: async () => json(200, (await import('#lib/api/openapi.ts')).openApiDocument()) },
     { route: 'GET /api/servers', handler: async () => json(200, { servers: await servers.list() }) },
     { route: 'GET /api/servers/{id}', handler: async (event: JsonEvent) => json(200, await servers.get(serverIdFrom(event))) },
     {

@@ -9,7 +9,7 @@ import { limitParameter } from '#lib/api/query-limit.ts';
 import { json } from '#lib/api/problem.ts';
 import type { ApiRoute } from '#lib/api/api-handler.ts';
 import type { AuditTrail } from '#lib/audit/audit-log.ts';
-import { isServerId } from '#lib/servers/server-settings.ts';
+import { isServerId } from '#lib/servers/server-id.ts';
 
 export const DEFAULT_AUDIT_LIMIT = 50;
 export const MAX_AUDIT_LIMIT = 200;

@@ -9,7 +9,7 @@ import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/
 import { ValidationError } from '#lib/errors.ts';
 import { AUDIT_ALL_SERVERS_INDEX, AUDIT_TRAIL_PARTITION, TTL_ATTRIBUTE } from '#lib/aws/table-definitions.ts';
 import type { AuditEntry, AuditLog, AuditPage, AuditTrail, NewAuditEntry } from '#lib/audit/audit-log.ts';
-import { isServerId, type ServerId } from '#lib/servers/server-settings.ts';
+import { isServerId, type ServerId } from '#lib/servers/server-id.ts';
 
 export const AUDIT_RETENTION_DAYS = 400;
 const DAY_SECONDS = 24 * 60 * 60;

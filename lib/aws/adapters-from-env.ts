@@ -4,7 +4,7 @@
  * touches (the webhook receiver has no KMS key id, the connection test no reload events table).
  *
  * The EventBridge publisher and the Lambda sync trigger are not here: each has a single user
- * (lib/reloads/reload-pipeline-from-env.ts, lib/repository/repository-from-env.ts), and keeping their SDK clients
+ * (lib/reloads/reload-pipeline-from-env.ts, lib/repository/repository-api-from-env.ts), and keeping their SDK clients
  * out of this module keeps them out of the bundles that never publish or invoke.
  */
 import { resetSharedClients, sharedDocumentClient, sharedSecretsManagerClient } from '#lib/aws/clients.ts';

@@ -1,13 +1,13 @@
 /**
  * AWS SDK clients, built once per container. Endpoints come from the SDK's own `AWS_ENDPOINT_URL_*` variables,
  * so the local runtime and integration tests point the unchanged adapters at local stand-ins without any code here.
+ *
+ * Only DynamoDB and Secrets Manager, which every function uses, are here; the SQS, S3 and Lambda clients are in
+ * their own modules (lib/aws/extraction-clients.ts), so a function that never uses them does not bundle them.
  */
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { LambdaClient } from '@aws-sdk/client-lambda';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SQSClient } from '@aws-sdk/client-sqs';
 
 /**
  * Every AWS SDK client gets a connection and a request (socket idle) timeout: the SDK's default is none, so one
@@ -23,15 +23,17 @@ export function awsClientConfig<T extends object>(config: T = {} as T): T & { re
 
 let documentClient: DynamoDBDocumentClient | undefined;
 let secretsClient: SecretsManagerClient | undefined;
-let sqsClient: SQSClient | undefined;
-let s3Client: S3Client | undefined;
-let lambdaClient: LambdaClient | undefined;
+const otherClientResets: Array<() => void> = [];
 
-// The queue URL only names the queue; requests go to the configured endpoint (in AWS the same host; locally the
-// embedded SQS, whose queue URLs carry a host name that does not resolve).
-export const sharedSqsClient = () => (sqsClient ??= new SQSClient({ useQueueUrlAsEndpoint: false }));
-export const sharedS3Client = () => (s3Client ??= new S3Client({}));
-export const sharedLambdaClient = () => (lambdaClient ??= new LambdaClient({}));
+/** A client built once per container on first use; resetSharedClients destroys and forgets it. */
+export function sharedClient<T extends { destroy(): void }>(build: () => T): () => T {
+  let client: T | undefined;
+  otherClientResets.push(() => {
+    client?.destroy();
+    client = undefined;
+  });
+  return () => (client ??= build());
+}
 
 export function createDocumentClient(config: DynamoDBClientConfig = {}): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(new DynamoDBClient(awsClientConfig(config)), {
@@ -51,10 +53,8 @@ export function sharedSecretsManagerClient(): SecretsManagerClient {
 
 /** Forgets the shared clients so the next use reads the endpoints again (lib/aws/adapters-from-env.ts resetAdapters). */
 export function resetSharedClients(): void {
-  for (const client of [documentClient, secretsClient, sqsClient, s3Client, lambdaClient]) client?.destroy();
+  for (const client of [documentClient, secretsClient]) client?.destroy();
   documentClient = undefined;
   secretsClient = undefined;
-  sqsClient = undefined;
-  s3Client = undefined;
-  lambdaClient = undefined;
+  for (const reset of otherClientResets) reset();
 }

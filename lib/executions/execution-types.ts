@@ -2,7 +2,7 @@
  * Extractions: the unit of Qlik work a KPImailer report needs (one object as an image, one sheet as a PDF, one
  * object's data). The request schema validates `POST /api/servers/{id}/executions` and generates its OpenAPI schema.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ServerId } from '#lib/servers/server-settings.ts';
 
 export const EXTRACTION_KINDS = ['image', 'pdf', 'data'] as const;

@@ -7,7 +7,8 @@
  */
 import type { ApiRoute } from '#lib/api/api-handler.ts';
 import { adaptersFromEnv } from '#lib/aws/adapters-from-env.ts';
-import { sharedDocumentClient, sharedLambdaClient, sharedS3Client, sharedSqsClient } from '#lib/aws/clients.ts';
+import { sharedDocumentClient } from '#lib/aws/clients.ts';
+import { sharedLambdaClient, sharedS3Client, sharedSqsClient } from '#lib/aws/extraction-clients.ts';
 import { requiredEnv, serviceEnvironment } from '#lib/aws/environment.ts';
 import { DynamoDbExecutionStore } from '#lib/executions/dynamodb-execution-store.ts';
 import { DynamoDbSlotLeases } from '#lib/executions/dynamodb-slot-leases.ts';
@@ -16,7 +17,6 @@ import type { ResultStore } from '#lib/executions/execution-ports.ts';
 import { ExecutionService } from '#lib/executions/execution-service.ts';
 import { executionRoutes } from '#lib/executions/executions-api.ts';
 import { ExtractionWorker, type ExtractionWorkerDeps } from '#lib/executions/extraction-worker.ts';
-import { qlikExtractors } from '#lib/executions/qlik-extractors.ts';
 import { FileResultStore, S3ResultStore } from '#lib/executions/result-stores.ts';
 import { parseQueueUrls, SqsExecutionQueue } from '#lib/executions/sqs-execution-queue.ts';
 import type { ExecutionCapacity, ExecutionCountsReader } from '#lib/servers/server-service.ts';
@@ -81,7 +81,8 @@ export function extractionWorkerFromEnv(overrides: Partial<ExtractionWorkerDeps>
       const [record, state] = await Promise.all([servers.get(id), servers.getState(id)]);
       return record ? { record, state, secret: await readSecret(record) } : null;
     },
-    extractors: qlikExtractors(),
+    // Loaded on the first extraction: the Qlik clients (undici) stay out of the settings API's cold start.
+    extractors: async (server) => (await import('#lib/executions/qlik-extractors.ts')).qlikExtractors()(server),
     timeoutMs: (env.EXTRACTION_TIMEOUT_SECONDS ?? 600) * 1000,
     slotMarginMs: (env.EXTRACTION_SLOT_MARGIN_SECONDS ?? 30) * 1000,
     ...overrides,

@@ -13,7 +13,7 @@ import type { ExecutionQueue, ExecutionStore, ResultStore, SlotLeases } from '#l
 import type { ExecutionError, ExecutionMessage, ExecutionRecord } from '#lib/executions/execution-types.ts';
 import { ExtractionError, type ExtractorFactory, type LoadedServer } from '#lib/executions/extractor.ts';
 import { logger } from '#lib/observability/logger.ts';
-import { isServerId, type ServerId } from '#lib/servers/server-settings.ts';
+import { isServerId, type ServerId } from '#lib/servers/server-id.ts';
 
 /** Attempts that reached Qlik (crashes included) before an extraction is dead-lettered. */
 export const MAX_ATTEMPTS = 3;
@@ -96,7 +96,7 @@ export class ExtractionWorker {
 
   private async runExtraction(server: LoadedServer, execution: ExecutionRecord) {
     const signal = AbortSignal.timeout(this.deps.timeoutMs);
-    return this.deps.extractors(server).extract(execution, signal);
+    return (await this.deps.extractors(server)).extract(execution, signal);
   }
 
   private async afterFailure(message: ExecutionMessage, attempt: ExecutionRecord, raw: WorkerMessage, thrown: unknown): Promise<MessageOutcome> {

@@ -16,7 +16,7 @@ export interface LoadedServer {
   state: ServerState;
 }
 
-export type ExtractorFactory = (server: LoadedServer) => Extractor;
+export type ExtractorFactory = (server: LoadedServer) => Extractor | Promise<Extractor>;
 
 /**
  * A failed extraction, in words for the admin. `retryable` says whether another attempt may succeed (Qlik busy,

@@ -10,7 +10,8 @@ import { sharedDocumentClient } from '#lib/aws/clients.ts';
 import { DynamoDbSlotLeases } from '#lib/executions/dynamodb-slot-leases.ts';
 import { mappingConcurrencyFor } from '#lib/executions/execution-capacity.ts';
 import { DynamoDbServerStore } from '#lib/servers/dynamodb-server-store.ts';
-import { DEFAULT_MAX_PARALLEL_EXECUTIONS, SERVER_IDS } from '#lib/servers/server-settings.ts';
+import { SERVER_IDS } from '#lib/servers/server-id.ts';
+import { DEFAULT_MAX_PARALLEL_EXECUTIONS } from '#lib/servers/execution-cap.ts';
 import { ensureExtractionQueues, startLocalSqs } from '#lib/local/local-sqs.ts';
 import { startSqsEventSourcePoller, type Poller, type SqsHandler } from '#lib/local/sqs-event-source-poller.ts';
 

@@ -20,7 +20,7 @@ import { startLocalDynamoDb } from '#lib/local/local-dynamodb.ts';
 import { startLocalSecretsManager } from '#lib/local/local-secrets-manager.ts';
 import { localRoutes, type LocalRoute } from '#lib/local/local-routes.ts';
 import { startLocalSchedule } from '#lib/local/local-schedule.ts';
-import { inProcessSyncTrigger } from '#lib/repository/repository-from-env.ts';
+import { inProcessSyncTrigger } from '#lib/repository/repository-api-from-env.ts';
 import { localRequestGuard, type LocalRequestGuard } from '#lib/local/local-request-guard.ts';
 import { WEBHOOK_RECEIVER_PATH } from '#lib/api/routes.ts';
 import { problem } from '#lib/api/problem.ts';

@@ -7,7 +7,7 @@
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { buildApp } from 'fauxqs';
 import type { ServerId } from '#lib/servers/server-settings.ts';
-import { SERVER_IDS } from '#lib/servers/server-settings.ts';
+import { SERVER_IDS } from '#lib/servers/server-id.ts';
 
 export interface LocalSqs {
   endpoint: string;

@@ -15,14 +15,13 @@
  * every resolved address and hands the socket exactly the checked address: there is no second resolution to switch.
  * A literal IP address never reaches a lookup (Node connects to it directly), so connectors check it first.
  *
- * @example An undici dispatcher (the QRS Agent, the Qlik Cloud Pool) and a raw TLS socket:
+ * @example An undici dispatcher (the QRS Agent, the Qlik Cloud Pool; pinned-connector.ts) and a raw TLS socket:
  *   new Agent({ connect: pinnedConnector('onprem', { cert, key, ca, timeout: 8_000 }) });
  *   tls.connect({ host, port, ...pinnedConnectOptions('onprem', host, port) });
  */
 import { lookup as dnsLookup } from 'node:dns/promises';
 import type { LookupAddress, LookupAllOptions, LookupOneOptions } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
-import { buildConnector } from 'undici';
 
 export type QlikDestinationKind = 'onprem' | 'cloud';
 
@@ -228,7 +227,7 @@ const CLOUD_HOSTS_HINT =
  * a literal IP address. `route` says how the resolved addresses must then be judged: `listed` (the blocked classes)
  * or `loopback-only` (an unlisted Qlik Cloud host, admitted only because it may be a local simulator).
  */
-function hostProblem(
+export function hostProblem(
   kind: QlikDestinationKind,
   protocol: string,
   hostname: string,
@@ -346,34 +345,6 @@ export function pinnedConnectOptions(
   const checked = hostProblem(kind, 'https:', hostname, port, destinationPolicySettings());
   if (checked.problem !== null) throw new DestinationRefusedError(checked.problem);
   return { lookup: pinnedLookup(kind, checked.route) };
-}
-
-/**
- * undici's `connect` for an Agent, Pool or Client: the policy checked on every new connection, then undici's own
- * connector (TLS options as given) with the pinned lookup.
- */
-export function pinnedConnector(
-  kind: QlikDestinationKind,
-  options: buildConnector.BuildOptions,
-): buildConnector.connector {
-  const connectors = new Map<string, buildConnector.connector>();
-  return (connectOptions, callback) => {
-    const { protocol, hostname, port } = connectOptions;
-    const checked = hostProblem(kind, protocol, hostname, port ? Number(port) : 443, destinationPolicySettings());
-    if (checked.problem !== null) {
-      callback(new DestinationRefusedError(checked.problem), null);
-      return;
-    }
-    let connect = connectors.get(checked.route);
-    if (!connect) {
-      connect = buildConnector({
-        ...options,
-        lookup: pinnedLookup(kind, checked.route),
-      } as buildConnector.BuildOptions);
-      connectors.set(checked.route, connect);
-    }
-    connect(connectOptions, callback);
-  };
 }
 
 /** The refusal in `error`'s cause chain, for its message. */

@@ -24,10 +24,10 @@ import type { BatchWriterOptions } from '#lib/repository/batch-writer.ts';
 import { describeSyncError } from '#lib/repository/sync-errors.ts';
 import type { ServerStore } from '#lib/servers/server-ports.ts';
 import type { LastSync, ServerRecord, ServerSecret, ServerState } from '#lib/servers/server-record.ts';
-import { SERVER_IDS, type ServerId } from '#lib/servers/server-settings.ts';
+import { SERVER_IDS, type ServerId } from '#lib/servers/server-id.ts';
 
 /** Builds the Qlik listing for a configured server (the env factory wires the real clients). */
-export type ListingFactory = (loaded: { record: ServerRecord; secret: ServerSecret }, state: ServerState) => AppListing;
+export type ListingFactory = (loaded: { record: ServerRecord; secret: ServerSecret }, state: ServerState) => AppListing | Promise<AppListing>;
 
 export interface SyncRequest {
   serverId: ServerId;
@@ -140,7 +140,7 @@ export class AppSyncService {
       const previousTotal = expectedFrom(state.lastSync);
       const progress = this.progressWriter(serverId, startedAt, previousTotal, fenced.fence);
       await progress.write({ appsSeen: 0, ...(previousTotal !== undefined ? { expected: previousTotal } : {}) });
-      listing = this.deps.listings(loaded, state);
+      listing = await this.deps.listings(loaded, state);
       try {
         const outcome = await syncAppCatalog({ catalog: this.deps.catalog, serverId, listing, ...fenced, now: this.now, onProgress: progress.update, writer: this.deps.writer });
         await progress.settled();

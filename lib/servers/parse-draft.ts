@@ -1,5 +1,5 @@
 /** Validates a save or test body against the schema and turns zod's issues into field errors an admin can act on. */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { ValidationError, type FieldError } from '#lib/errors.ts';
 import {
   cloudDraftFields,

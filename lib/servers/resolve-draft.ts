@@ -16,7 +16,8 @@ import type {
   OnPremSecret,
   OnPremSettings,
 } from '#lib/servers/server-record.ts';
-import { DEFAULT_MAX_PARALLEL_EXECUTIONS, type CloudDraft, type OnPremDraft } from '#lib/servers/server-settings.ts';
+import { DEFAULT_MAX_PARALLEL_EXECUTIONS } from '#lib/servers/execution-cap.ts';
+import type { CloudDraft, OnPremDraft } from '#lib/servers/server-settings.ts';
 
 export interface ResolvedOnPrem {
   type: 'onprem';

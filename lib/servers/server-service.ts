@@ -16,10 +16,9 @@ import type { SecretStore, ServerStore } from '#lib/servers/server-ports.ts';
 import type { CloudSecret, OnPremSecret, ServerRecord, ServerSecret, ServerState } from '#lib/servers/server-record.ts';
 import { adoptedTenantPatch } from '#lib/servers/cloud-tenants.ts';
 import { fingerprintKeyFrom, fingerprintOf, type FingerprintKeySource } from '#lib/servers/config-fingerprint.ts';
-import { resolveCloudDraft, resolveOnPremDraft, type ResolvedDraft } from '#lib/servers/resolve-draft.ts';
-import { SERVER_IDS, type ServerId } from '#lib/servers/server-settings.ts';
+import type { ResolvedDraft } from '#lib/servers/resolve-draft.ts';
+import { SERVER_IDS, type ServerId } from '#lib/servers/server-id.ts';
 import { toServerView, type ServerView } from '#lib/servers/server-view.ts';
-import { parseDraft } from '#lib/servers/parse-draft.ts';
 import type { ExecutionCounts } from '#lib/executions/execution-types.ts';
 
 /** Applies Max parallel executions to the server's extraction consumer (optional: nothing provides it yet). */
@@ -97,6 +96,12 @@ export class ServerService {
 
   /** Resolves a draft against what is stored, without writing anything. */
   async resolve(id: ServerId, draft: unknown, mode: 'save' | 'test'): Promise<{ resolved: ResolvedDraft; current: ServerRecord | null; version: number | undefined }> {
+    // Loaded on the first save or test only: validating a draft needs zod, and opening a certificate node-forge,
+    // which would otherwise add to the cold start of every request (npm run bench -- cold-start).
+    const [{ parseDraft }, { resolveCloudDraft, resolveOnPremDraft }] = await Promise.all([
+      import('#lib/servers/parse-draft.ts'),
+      import('#lib/servers/resolve-draft.ts'),
+    ]);
     const parsed = parseDraft(id, draft, mode);
     const stored = await this.loadWithSecret(id);
     const current = stored?.record ?? null;

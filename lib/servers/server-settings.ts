@@ -2,15 +2,13 @@
  * The one schema source for server settings. It validates API bodies, generates the OpenAPI document
  * (`GET /api/openapi.json`) and, through that document, drives the admin UI's forms (titles, help texts, limits).
  */
-import { z } from 'zod';
+import * as z from 'zod';
+import { DEFAULT_MAX_PARALLEL_EXECUTIONS, MAX_PARALLEL_EXECUTIONS_LIMIT } from '#lib/servers/execution-cap.ts';
 import { UNSAFE_CHARACTERS } from '#lib/text/unsafe-characters.ts';
 
-export const SERVER_IDS = ['onprem', 'cloud'] as const;
-export type ServerId = (typeof SERVER_IDS)[number];
-export const isServerId = (value: unknown): value is ServerId => value === 'onprem' || value === 'cloud';
+// The server ids live apart from the schemas, so code that only names a server does not load zod.
+export type { ServerId } from '#lib/servers/server-id.ts';
 
-export const DEFAULT_MAX_PARALLEL_EXECUTIONS = 4;
-export const MAX_PARALLEL_EXECUTIONS_LIMIT = 50;
 
 /** An https origin: no credentials, no path, query or fragment. Returned without a trailing slash. */
 const httpsOrigin = (what: string) =>

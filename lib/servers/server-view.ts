@@ -1,6 +1,7 @@
 /** ServerView: what the API and the UI see of a server. Built field by field, so a secret can never ride along. */
 import type { LastSync, LastTest, ServerRecord, ServerState, WebhookState } from '#lib/servers/server-record.ts';
-import { DEFAULT_MAX_PARALLEL_EXECUTIONS, type ServerId } from '#lib/servers/server-settings.ts';
+import { DEFAULT_MAX_PARALLEL_EXECUTIONS } from '#lib/servers/execution-cap.ts';
+import type { ServerId } from '#lib/servers/server-id.ts';
 import type { CertificateMetadata } from '#lib/certificates/certificate-types.ts';
 import type { ExecutionCounts } from '#lib/executions/execution-types.ts';
 

@@ -16,9 +16,8 @@ import { RequestBudget, SYNC_TIER1_BUDGET } from '#lib/qlik/cloud/request-budget
 import { normalizeTime } from '#lib/repository/app-hash.ts';
 import type { CatalogApp, ReloadStatus } from '#lib/repository/app-catalog.ts';
 import { mergePages, type AppListing } from '#lib/repository/app-listing.ts';
+import { DEFAULT_SYNC_SPACE_TYPES, type SyncSpaceType } from '#lib/qlik/cloud/sync-space-types.ts';
 
-export type SyncSpaceType = 'shared' | 'managed' | 'personal';
-export const DEFAULT_SYNC_SPACE_TYPES: SyncSpaceType[] = ['shared', 'managed'];
 /** A sync can wait longer than a connection test: Tier limits are evaluated over 5 minutes. */
 export const SYNC_RATE_LIMIT: RateLimitPolicy = { maxAttempts: 8, maxTotalWaitMs: 5 * 60_000 };
 

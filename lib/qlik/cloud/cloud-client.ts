@@ -18,7 +18,7 @@
 import { createHash } from 'node:crypto';
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { Pool, type Dispatcher } from 'undici';
-import { pinnedConnector } from '#lib/qlik/destination-policy.ts';
+import { pinnedConnector } from '#lib/qlik/pinned-connector.ts';
 import { safeTraceId } from '#lib/qlik/foreign-text.ts';
 import { KIB, MIB, readCappedBytes, readCappedText, ResponseTooLargeError } from '#lib/qlik/response-size.ts';
 import {

@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { TLSSocket } from 'node:tls';
 import { Agent } from 'undici';
 import type { OnPremConnection } from '#lib/connection-test/connection-types.ts';
-import { pinnedConnector } from '#lib/qlik/destination-policy.ts';
+import { pinnedConnector } from '#lib/qlik/pinned-connector.ts';
 import { serverTrustOptions, tlsConnectOptions, type QrsTarget } from '#lib/qlik/onprem/qrs-tls.ts';
 
 export interface QlikAgentOptions {

@@ -1,8 +1,6 @@
 /**
  * Cold start of the webhook receiver next to a bare receiver (bare-receiver.ts: read the secret, check the HMAC,
- * answer), both bundled with the esbuild settings of the deployed functions (infra/constructs/functions.ts: ESM,
- * node24 target, minified, external source map without sources, `module` before `main`, the require banner, the
- * AWS SDK bundled in).
+ * answer), both bundled exactly as the deployed functions are (infra/function-bundling.ts).
  *
  * For each bundle: its size, then in fresh `node` processes (one warm-up, then the median of 5) the module import
  * time measured around `await import()`, and the first response: the handler's first invocation on a signed event,
@@ -17,12 +15,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
+import { esbuildOptionsFor } from '../../../infra/function-bundling.ts';
 
 const run = promisify(execFile);
-
-// As in infra/constructs/functions.ts (ServiceFunction's bundling), which the CDK passes to esbuild.
-const ESM_REQUIRE_BANNER =
-  "import { createRequire as __kpimailerCreateRequire } from 'node:module';" + 'const require = __kpimailerCreateRequire(import.meta.url);';
 
 export interface BundleFigures {
   bytes: number;
@@ -35,20 +30,8 @@ export interface BundleFigures {
 
 export async function bundle(entry: string, outDir: string): Promise<string> {
   const outfile = join(outDir, 'index.mjs');
-  await build({
-    entryPoints: [entry],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node24',
-    minify: true,
-    sourcemap: true,
-    sourcesContent: false,
-    mainFields: ['module', 'main'],
-    banner: { js: ESM_REQUIRE_BANNER },
-    outfile,
-    logLevel: 'warning',
-  });
+  // Exactly the stack's bundling (infra/function-bundling.ts), through esbuild's API instead of its CLI.
+  await build({ ...esbuildOptionsFor(entry, outfile), logLevel: 'warning' });
   return outfile;
 }
 

@@ -22,13 +22,14 @@ beforeAll(async () => {
     slotMarginSeconds: 3,
     visibilityTimeoutSeconds: 12,
     wrapExtractors: (real) => (server) => ({
-      extract: (execution: ExecutionRecord, signal: AbortSignal) => {
+      extract: async (execution: ExecutionRecord, signal: AbortSignal) => {
+        const extractor = await real(server);
         if (execution.appId === CRASHING_APP && execution.attempts === 1) {
           crashed++;
-          void real(server).extract(execution, signal).catch(() => undefined);
+          void extractor.extract(execution, signal).catch(() => undefined);
           return new Promise(() => undefined);
         }
-        return real(server).extract(execution, signal);
+        return extractor.extract(execution, signal);
       },
     }),
   });

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resetAdapters } from '#lib/aws/adapters-from-env.ts';
-import { inProcessSyncTrigger } from '#lib/repository/repository-from-env.ts';
+import { inProcessSyncTrigger } from '#lib/repository/repository-api-from-env.ts';
 import { callApi } from '#test/support/api-events.ts';
 import { SiteApps, startQlikSenseSimulator, type QlikSenseSimulator } from '#test/simulators/qlik-sense-enterprise/index.ts';
 import { startRepository, type RepositoryHarness } from '#test/integration/repository/repository-harness.ts';

@@ -8,7 +8,7 @@ import { DynamoDbServerStore, stateKey } from '#lib/servers/dynamodb-server-stor
 import { SecretsManagerSecretStore } from '#lib/servers/secrets-manager-secret-store.ts';
 import type { SecretStore, ServerStore } from '#lib/servers/server-ports.ts';
 import { ServerService } from '#lib/servers/server-service.ts';
-import { SERVER_IDS } from '#lib/servers/server-settings.ts';
+import { SERVER_IDS } from '#lib/servers/server-id.ts';
 import { logger } from '#lib/observability/logger.ts';
 import { callApi, type ApiCall } from '#test/support/api-events.ts';
 import { startTestAws, type TestAws } from '#test/support/aws.ts';

@@ -1,61 +1,17 @@
 /** One Qlik server on the Settings → Qlik servers page. */
-import type { JSX } from 'preact';
-import type { CloudServerView, OnPremServerView, ServerView } from '../api/types.ts';
+import type { ServerView } from '../api/types.ts';
 import { Badge } from '../components/badge.tsx';
 import { Icon } from '../components/icons.tsx';
 import { SyncButton, SyncNoticeText, SyncResult } from '../components/sync-status.tsx';
 import { useSync } from '../hooks/use-sync.ts';
-import { certificateExpiry, formatDateTime, formatRelative } from '../model/format.ts';
 import { routeHref } from '../router.ts';
+import { CertificateRow, LastTestRow, WebhookRow } from './server-card-rows.tsx';
 
 export const SERVER_TYPE_NAMES = { onprem: 'Qlik Sense Enterprise on Windows', cloud: 'Qlik Cloud' } as const;
-
-function CertificateRow({ server }: { server: OnPremServerView }): JSX.Element {
-  const cert = server.certificate;
-  if (!cert) return <dd class="muted">No client certificate uploaded</dd>;
-  const expiry = certificateExpiry(cert.notAfter);
-  return (
-    <dd>
-      <Badge tone={expiry.tone}>
-        {expiry.tone !== 'ok' ? <Icon name="warning" /> : null}
-        {expiry.label}
-      </Badge>
-      <span class="card__sub">{cert.subject}</span>
-    </dd>
-  );
-}
-
-function WebhookRow({ server }: { server: CloudServerView }): JSX.Element {
-  const webhook = server.webhook;
-  if (!webhook) return <dd class="muted">Not set up yet: created by the first successful connection test</dd>;
-  if (webhook.enabled) return <dd><Badge tone="ok">Enabled</Badge> <span class="card__sub">Reload events arrive as they happen</span></dd>;
-  return (
-    <dd>
-      <Badge tone="error">Disabled</Badge>{' '}
-      <span class="card__sub">{webhook.disabledReason ?? 'Qlik Cloud disabled the webhook. Run Test connection to repair it.'}</span>
-    </dd>
-  );
-}
 
 /** "2 running of 4 · 5 queued": the cap in force and the live counts, refreshed while the page is open. */
 export function executionsText(executions: ServerView['executions']): string {
   return `${executions.running} running of ${executions.limit} · ${executions.queued} queued`;
-}
-
-function LastTestRow({ server }: { server: ServerView }): JSX.Element | null {
-  const test = server.lastTest;
-  if (!test) return null;
-  const failed = test.checks.find((c) => c.status === 'failed');
-  return (
-    <>
-      <dt>Last test</dt>
-      <dd>
-        <Badge tone={test.ok ? 'ok' : 'error'}>{test.ok ? 'Passed' : 'Failed'}</Badge>{' '}
-        <time dateTime={test.at} title={formatDateTime(test.at)}>{formatRelative(test.at)}</time>
-        {failed ? <span class="card__sub">{failed.name}: {failed.message}</span> : null}
-      </dd>
-    </>
-  );
 }
 
 export function ServerCard({ server, onServer }: { server: ServerView; onServer: (view: ServerView) => void }) {

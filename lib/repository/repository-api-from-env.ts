@@ -1,0 +1,40 @@
+/**
+ * The settings API's share of the Qlik Repository, wired from the function's environment: the apps routes, how an
+ * API-started sync runs, and the apps removal a server's DELETE hands over.
+ *
+ * Environment: what repository-from-env.ts reads, and SCHEDULED_SYNC_FUNCTION_NAME (in AWS: the function the API
+ * invokes; unset: the sync runs in-process).
+ */
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import type { ApiRoute } from '#lib/api/api-handler.ts';
+import { adaptersFromEnv } from '#lib/aws/adapters-from-env.ts';
+import { awsClientConfig } from '#lib/aws/clients.ts';
+import { serviceEnvironment } from '#lib/aws/environment.ts';
+import type { AppSyncService } from '#lib/repository/app-sync-service.ts';
+import { repositoryRoutes } from '#lib/repository/apps-api.ts';
+import { LambdaSyncTrigger } from '#lib/repository/lambda-sync-trigger.ts';
+import { appSyncServiceFromEnv } from '#lib/repository/repository-from-env.ts';
+import { SyncAppsRemoval } from '#lib/repository/server-apps-removal.ts';
+import { InProcessSyncTrigger, type SyncTrigger } from '#lib/repository/sync-trigger.ts';
+
+let inProcess: InProcessSyncTrigger | undefined;
+
+/** In AWS an async invoke of the scheduled-sync function; without one configured, the run happens in this process. */
+function syncTriggerFromEnv(sync: AppSyncService): SyncTrigger {
+  const functionName = serviceEnvironment().SCHEDULED_SYNC_FUNCTION_NAME;
+  if (functionName) return new LambdaSyncTrigger(new LambdaClient(awsClientConfig()), functionName);
+  inProcess = new InProcessSyncTrigger((request) => sync.run(request));
+  return inProcess;
+}
+
+/** The in-process trigger created last (tests and the local runtime wait for its runs). */
+export function inProcessSyncTrigger(): InProcessSyncTrigger | undefined {
+  return inProcess;
+}
+
+/** The settings API's share of the Repository: its routes, and the apps removal a server's DELETE hands over. */
+export function repositoryFromEnv(): { routes: ApiRoute[]; appsRemoval: SyncAppsRemoval } {
+  const sync = appSyncServiceFromEnv();
+  const trigger = syncTriggerFromEnv(sync);
+  return { routes: repositoryRoutes({ catalog: adaptersFromEnv().apps, sync, trigger, audit: adaptersFromEnv().audit }), appsRemoval: new SyncAppsRemoval(sync, trigger) };
+}
