@@ -88,9 +88,7 @@ export class ReportExport implements Extractor {
   async extract(execution: ExecutionRecord, signal: AbortSignal): Promise<ExtractionOutput> {
     try {
       const statusPath = await this.create(execution, signal);
-      const startedAt = performance.now();
       const status = await this.waitUntilFinished(statusPath, signal);
-      this.learn(performance.now() - startedAt);
       const reportPath = statusPath.replace(/\/status$/, '');
       const outputs = await this.api.get<OutputList>(`${reportPath}/outputs`, { operation: 'reports.outputs', signal });
       const output = outputs?.data?.find((o) => o.location) ?? outputs?.data?.[0];
@@ -121,13 +119,26 @@ export class ReportExport implements Extractor {
     throw new ExtractionError('REPORT-NO-LOCATION', 'Qlik Cloud accepted the export but said neither where its status is nor its request ID.', true);
   }
 
+  /**
+   * Polls until the export is finished. The first poll comes when recent exports of the tenant finished; each export
+   * then teaches when it finished: between the last poll that found it still running and the one that found it done
+   * (the midpoint), or a little before the first poll when that one already found it done, so the estimate keeps
+   * probing earlier instead of learning its own overshoot.
+   */
   private async waitUntilFinished(statusPath: string, signal: AbortSignal): Promise<ReportStatus> {
-    let waitMs = Math.max(FIRST_POLL_MIN_MS, Math.round(this.expected() * 0.85));
+    const startedAt = performance.now();
+    let waitMs = Math.max(FIRST_POLL_MIN_MS, Math.round(this.expected()));
     let backoffMs = FIRST_POLL_MIN_MS;
+    let lastRunningAt: number | undefined;
     for (;;) {
       await sleep(waitMs, signal);
+      const polledAt = performance.now() - startedAt;
       const status = await this.api.get<ReportStatus>(statusPath, { operation: 'reports.status', signal });
-      if (TERMINAL.has(status.status)) return status;
+      if (TERMINAL.has(status.status)) {
+        this.learn(lastRunningAt === undefined ? polledAt * 0.9 : (lastRunningAt + polledAt) / 2);
+        return status;
+      }
+      lastRunningAt = polledAt;
       waitMs = backoffMs;
       backoffMs = Math.min(POLL_MAX_MS, backoffMs * 2);
     }
