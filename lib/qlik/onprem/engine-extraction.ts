@@ -93,7 +93,7 @@ export class EngineDataExtraction implements Extractor {
     };
     let proxy: ProxySession | undefined;
     let engine: EnigmaJS.Session | undefined;
-    const closeSocket = () => void engine?.close().catch(() => undefined);
+    const closeSocket = () => void closeQuietly(engine);
     signal.addEventListener('abort', closeSocket, { once: true });
     try {
       signal.throwIfAborted();
@@ -117,7 +117,7 @@ export class EngineDataExtraction implements Extractor {
       throw engineExtractionError(error, at, signal);
     } finally {
       signal.removeEventListener('abort', closeSocket);
-      await engine?.close().catch(() => undefined);
+      await closeQuietly(engine);
       await proxy?.close();
     }
   }
@@ -137,6 +137,15 @@ export class EngineDataExtraction implements Extractor {
       protocol: { delta: false },
       suspendOnClose: false,
     });
+  }
+}
+
+/** Closes the Engine session; enigma.js throws synchronously for a session whose socket never opened. */
+async function closeQuietly(engine: EnigmaJS.Session | undefined): Promise<void> {
+  try {
+    await engine?.close();
+  } catch {
+    // Never opened, or already closed: nothing left to close.
   }
 }
 

@@ -86,6 +86,27 @@ describe('on-premise Engine extraction', () => {
     expect(sim.proxy.state.sessions.size).toBe(0);
   });
 
+  it('opens the Engine WebSocket only through the destination policy, like every Qlik connection', async () => {
+    // Prepare: a session opened while loopback is allowed, then the policy refuses loopback.
+    const session = await openProxySession(sim.connection());
+    const opened = sim.engine.sessionsOpened;
+    process.env.KPIMAILER_ALLOW_LOOPBACK_QLIK = 'false';
+    try {
+      const extraction = new EngineDataExtraction(sim.connection(), { openSession: async () => session });
+
+      // Act
+      const error = await extraction.extract(execution(), AbortSignal.timeout(10_000)).catch((e: unknown) => e);
+
+      // Assess
+      expect(error).toMatchObject({ code: 'DESTINATION-REFUSED', retryable: false });
+      expect((error as Error).message).toMatch(/loopback/);
+      expect(sim.engine.sessionsOpened).toBe(opened);
+    } finally {
+      process.env.KPIMAILER_ALLOW_LOOPBACK_QLIK = 'true';
+      await session.close();
+    }
+  });
+
   it('is refused by the proxy without the session cookie, or from an Origin outside the host allow list', async () => {
     const session = await openProxySession(sim.connection());
     try {
