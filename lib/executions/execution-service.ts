@@ -22,10 +22,10 @@ export class UnsupportedExtractionError extends UnprocessableError {
 }
 
 /**
- * What each server type can extract. On-premise images and PDFs need a headless browser through the proxy, and
- * on-premise data the Engine API through the kpimailer proxy: both are later work.
+ * What each server type can extract. On-premise data goes through the Engine API (lib/qlik/onprem/engine-extraction.ts);
+ * on-premise images and PDFs need a headless browser through the kpimailer proxy: a later issue.
  */
-export const SUPPORTED_KINDS: Record<ServerId, readonly ExtractionKind[]> = { cloud: ['image', 'pdf', 'data'], onprem: [] };
+export const SUPPORTED_KINDS: Record<ServerId, readonly ExtractionKind[]> = { cloud: ['image', 'pdf', 'data'], onprem: ['data'] };
 
 export interface ExecutionServiceDeps {
   executions: ExecutionStore;
@@ -58,9 +58,7 @@ export class ExecutionService {
     if (!server) throw new ConflictError(`The ${serverId} server is not configured yet; save its settings before submitting extractions.`);
     if (!SUPPORTED_KINDS[serverId].includes(request.kind)) {
       throw new UnsupportedExtractionError(
-        request.kind === 'data'
-          ? 'Qlik Sense Enterprise data extractions are not available yet: they need the Engine API through the kpimailer virtual proxy.'
-          : `Qlik Sense Enterprise ${request.kind} extractions are not available yet: they need a headless browser through the kpimailer virtual proxy.`,
+        `Qlik Sense Enterprise ${request.kind} extractions are not available yet: they need a headless browser through the kpimailer virtual proxy (a later release). Data extractions are available.`,
       );
     }
     const record: ExecutionRecord = {

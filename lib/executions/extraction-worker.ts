@@ -58,13 +58,13 @@ export class ExtractionWorker {
       logger.error('Extraction message is not an execution; dropped', { bodyLength: message.body.length });
       return 'done';
     }
-    const execution = await this.deps.executions.get(parsed.executionId);
+    // Both reads at once: every round trip before the slot is a gap in the server's Qlik work.
+    const [execution, server] = await Promise.all([this.deps.executions.get(parsed.executionId), this.deps.loadServer(parsed.serverId)]);
     if (!execution) {
       logger.warn('Extraction message for an unknown execution; dropped', { ...parsed });
       return 'done';
     }
     if (execution.status === 'succeeded' || execution.status === 'failed') return 'done';
-    const server = await this.deps.loadServer(parsed.serverId);
     if (!server) return this.failWithoutSlot(parsed, { code: 'NOT-CONFIGURED', message: `The ${parsed.serverId} server is no longer configured.` });
 
     const slot = await this.deps.slots.tryAcquire(parsed.serverId, this.deps.timeoutMs + this.deps.slotMarginMs, server.record.settings.maxParallelExecutions);
@@ -82,8 +82,13 @@ export class ExtractionWorker {
         await slot.release();
         return this.giveUp(parsed, attempt.attempts, attempt.error ?? { code: 'WORKER-CRASHED', message: 'The extraction stopped without an outcome several times.' });
       }
-      const output = await this.runExtraction(server, attempt).finally(() => slot.release());
-      await this.deps.results.put(attempt.executionId, output);
+      let releasing: Promise<void> | undefined;
+      const output = await this.runExtraction(server, attempt).finally(() => {
+        // The slot stands for work at Qlik: free it as soon as Qlik's part is done (storing the result needs none).
+        releasing = slot.release();
+        releasing.catch(() => undefined);
+      });
+      await Promise.all([this.deps.results.put(attempt.executionId, output), releasing]);
       const recorded = await this.deps.executions.succeed(attempt.executionId, attempt.attempts, { contentType: output.contentType, sizeBytes: output.bytes.length }, this.now().toISOString());
       if (!recorded) logger.warn('A later attempt took over this extraction; its outcome stands', { executionId: attempt.executionId, attempt: attempt.attempts });
       return 'done';

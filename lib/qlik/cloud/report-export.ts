@@ -6,7 +6,8 @@
  *
  * The POST sits in a special rate tier (10 per minute in Qlik's spec, `x-qlik-tier`); the client honours
  * `Retry-After` on a 429. Status polls are Tier 1 (1,000 per minute per user), so they back off: the first poll comes
- * when this container's recent exports of the tenant took to finish, then 25 ms doubling up to 5 s.
+ * when this container's recent exports of the tenant took to finish (25 ms while nothing is known), then every quarter of that (at least
+ * 25 ms), doubling up to 5 s once an export runs past twice the expected time.
  */
 import { ExtractionError, type Extractor } from '#lib/executions/extractor.ts';
 import type { ExecutionRecord, ExtractionOutput, Selection } from '#lib/executions/execution-types.ts';
@@ -80,7 +81,6 @@ function selectionsOf(selections: Selection[]): Record<string, unknown> {
 
 /** How long exports of one tenant took lately, learned per container (an exponential moving average). */
 const expectedDurationMs = new Map<string, number>();
-const DEFAULT_EXPECTED_MS = 1_000;
 
 export class ReportExport implements Extractor {
   constructor(private readonly api: QlikCloudApi) {}
@@ -88,9 +88,7 @@ export class ReportExport implements Extractor {
   async extract(execution: ExecutionRecord, signal: AbortSignal): Promise<ExtractionOutput> {
     try {
       const statusPath = await this.create(execution, signal);
-      const startedAt = performance.now();
       const status = await this.waitUntilFinished(statusPath, signal);
-      this.learn(performance.now() - startedAt);
       const reportPath = statusPath.replace(/\/status$/, '');
       const outputs = await this.api.get<OutputList>(`${reportPath}/outputs`, { operation: 'reports.outputs', signal });
       const output = outputs?.data?.find((o) => o.location) ?? outputs?.data?.[0];
@@ -121,20 +119,37 @@ export class ReportExport implements Extractor {
     throw new ExtractionError('REPORT-NO-LOCATION', 'Qlik Cloud accepted the export but said neither where its status is nor its request ID.', true);
   }
 
+  /**
+   * Polls until the export is finished. The first poll comes when recent exports of the tenant finished; each export
+   * then teaches when it finished: between the last poll that found it still running and the one that found it done
+   * (the midpoint), or well before the first poll when that one already found it done, so the estimate keeps probing
+   * earlier instead of learning its own overshoot (and comes down fast after one slow export).
+   */
   private async waitUntilFinished(statusPath: string, signal: AbortSignal): Promise<ReportStatus> {
-    let waitMs = Math.max(FIRST_POLL_MIN_MS, Math.round(this.expected() * 0.85));
-    let backoffMs = FIRST_POLL_MIN_MS;
+    const startedAt = performance.now();
+    // Nothing learned yet for this tenant: 25 ms doubling finds the duration without guessing it.
+    const expected = this.expected() ?? 0;
+    let waitMs = Math.max(FIRST_POLL_MIN_MS, Math.round(expected));
+    // After a miss, poll every quarter of the expected duration (an overshoot of at most that), doubling only once
+    // the export runs past twice what was expected (then it is unusual, and the tier's budget matters more).
+    let backoffMs = Math.min(POLL_MAX_MS, Math.max(FIRST_POLL_MIN_MS, Math.round(expected / 4)));
+    let lastRunningAt: number | undefined;
     for (;;) {
       await sleep(waitMs, signal);
+      const polledAt = performance.now() - startedAt;
       const status = await this.api.get<ReportStatus>(statusPath, { operation: 'reports.status', signal });
-      if (TERMINAL.has(status.status)) return status;
+      if (TERMINAL.has(status.status)) {
+        this.learn(lastRunningAt === undefined ? polledAt * 0.75 : (lastRunningAt + polledAt) / 2);
+        return status;
+      }
+      lastRunningAt = polledAt;
       waitMs = backoffMs;
-      backoffMs = Math.min(POLL_MAX_MS, backoffMs * 2);
+      if (polledAt > 2 * expected) backoffMs = Math.min(POLL_MAX_MS, backoffMs * 2);
     }
   }
 
-  private expected(): number {
-    return expectedDurationMs.get(this.api.client.origin) ?? DEFAULT_EXPECTED_MS;
+  private expected(): number | undefined {
+    return expectedDurationMs.get(this.api.client.origin);
   }
 
   private learn(durationMs: number): void {

@@ -26,8 +26,9 @@ import { logger } from '#lib/observability/logger.ts';
 import { targetOfCall, toConnectionError } from '#lib/qlik/onprem/connection-errors.ts';
 import { proxyAnswerError, ticketError } from '#lib/qlik/onprem/proxy-session-errors.ts';
 import { QpsClient, type HandshakeCounter, type QlikUserRef } from '#lib/qlik/onprem/qps-client.ts';
-import { createQlikAgent } from '#lib/qlik/onprem/qlik-agent.ts';
-import { qlikTarget, serverTrustOptions, type QrsTarget } from '#lib/qlik/onprem/qrs-tls.ts';
+import type { PinnedLookup } from '#lib/qlik/destination-policy.ts';
+import { createQlikAgent, qlikSocketOptions } from '#lib/qlik/onprem/qlik-agent.ts';
+import { qlikTarget, type QrsTarget } from '#lib/qlik/onprem/qrs-tls.ts';
 import { SESSION_COOKIE_HEADER_NAME } from '#lib/qlik/onprem/virtual-proxy-settings.ts';
 
 export { ProxySessionError, type ProxySessionProblem } from '#lib/qlik/onprem/proxy-session-errors.ts';
@@ -57,6 +58,8 @@ export interface EngineSocketOptions {
   servername?: string;
   checkServerIdentity: (host: string, cert: import('node:tls').PeerCertificate) => Error | undefined;
   rejectUnauthorized: boolean;
+  /** The destination policy's lookup: the resolved address is checked and pinned, as for every Qlik connection. */
+  lookup: PinnedLookup;
 }
 
 export interface ProxySession {
@@ -69,7 +72,10 @@ export interface ProxySession {
   readonly cookieHeader: string;
   /** `wss://<host>[:port]/<prefix>/app/<appId>`: an Engine session through the virtual proxy. */
   engineUrl(appId: string): string;
-  /** Headers and TLS settings for the WebSocket to `engineUrl` (server trust as for QRS, no client certificate). */
+  /**
+   * Headers, TLS settings and the destination policy's lookup for the WebSocket to `engineUrl` (server trust as for
+   * QRS, no client certificate). Throws `DestinationRefusedError` for a refused literal address.
+   */
   webSocketOptions(): EngineSocketOptions;
   /** Ends the session in Qlik (Proxy Service API); safe to call twice; never throws. */
   close(): Promise<void>;
@@ -229,7 +235,6 @@ export class ProxySessions {
     const { prefix, sessionCookieHeaderName } = this.door;
     const origin = this.proxyTarget.origin;
     const cookieHeader = `${sessionCookieHeaderName}=${sessionId}`;
-    const trust = serverTrustOptions(this.connection);
     let closing: Promise<void> | undefined;
     return {
       origin,
@@ -237,13 +242,17 @@ export class ProxySessions {
       user: { ...this.account },
       cookieHeader,
       engineUrl: (appId) => `${origin.replace(/^https:/, 'wss:')}/${encodeURIComponent(prefix)}/app/${encodeURIComponent(appId)}`,
-      webSocketOptions: () => ({
-        headers: { Cookie: cookieHeader, Origin: origin },
-        ca: trust.ca as string[] | undefined,
-        servername: trust.servername,
-        checkServerIdentity: trust.checkServerIdentity!,
-        rejectUnauthorized: trust.rejectUnauthorized !== false,
-      }),
+      webSocketOptions: () => {
+        const socket = qlikSocketOptions(this.connection, this.proxyTarget);
+        return {
+          headers: { Cookie: cookieHeader, Origin: origin },
+          ca: socket.ca as string[] | undefined,
+          servername: socket.servername,
+          checkServerIdentity: socket.checkServerIdentity!,
+          rejectUnauthorized: socket.rejectUnauthorized !== false,
+          lookup: socket.lookup,
+        };
+      },
       close: () =>
         (closing ??= this.qps.deleteSession(prefix, sessionId).catch((error: unknown) => {
           // It ends by itself after the virtual proxy's inactivity timeout; nothing for the caller to do.

@@ -8,9 +8,10 @@
  * const agent = createQlikAgent({ connection, target: qlikTarget(connection, connection.proxyApiPort), clientCertificate: true, connectTimeoutMs: 8_000 });
  */
 import { performance } from 'node:perf_hooks';
-import { TLSSocket } from 'node:tls';
+import { TLSSocket, type ConnectionOptions } from 'node:tls';
 import { Agent } from 'undici';
 import type { OnPremConnection } from '#lib/connection-test/connection-types.ts';
+import { pinnedConnectOptions, type PinnedLookup } from '#lib/qlik/destination-policy.ts';
 import { pinnedConnector } from '#lib/qlik/pinned-connector.ts';
 import { serverTrustOptions, tlsConnectOptions, type QrsTarget } from '#lib/qlik/onprem/qrs-tls.ts';
 
@@ -50,4 +51,13 @@ export function createQlikAgent(options: QlikAgentOptions): Agent {
       });
     },
   });
+}
+
+/**
+ * Connect options for a raw TLS socket to the proxy (the Engine WebSocket through the virtual proxy, `ws`): the same
+ * server trust as the proxy's Agent (no client certificate) and the destination policy's pinned lookup. Throws
+ * `DestinationRefusedError` at once for a refused literal address.
+ */
+export function qlikSocketOptions(connection: OnPremConnection, target: QrsTarget): ConnectionOptions & { lookup: PinnedLookup } {
+  return { ...serverTrustOptions(connection), servername: target.servername, ...pinnedConnectOptions('onprem', target.host, target.port) };
 }

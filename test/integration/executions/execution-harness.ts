@@ -1,8 +1,9 @@
 /**
  * Extractions on real stand-ins: DynamoDB Local (servers, slot leases, executions), the embedded SQS on loopback with
- * the local event source pollers, a results folder, and the Qlik Cloud simulator's Reports API over TLS. The settings
- * API (save, executions routes) and the worker are the real ones, wired from the environment as in AWS. The
- * simulator's in-flight counter is the proof of Max parallel executions at Qlik's side.
+ * the local event source pollers, a results folder, the Qlik Cloud simulator's Reports API over TLS and, with
+ * `onprem`, the Qlik Sense Enterprise simulator (Proxy Service API over mutual TLS, the proxy and its Engine API over
+ * wss). The settings API (save, executions routes) and the worker are the real ones, wired from the environment as in
+ * AWS. The simulators' in-flight counters are the proof of Max parallel executions at Qlik's side.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +24,9 @@ import { serverServiceFromEnv } from '#lib/servers/server-service-from-env.ts';
 import { callApi, type ApiCall, type ApiResponse } from '#test/support/api-events.ts';
 import { startTestAws, type TestAws } from '#test/support/aws.ts';
 import { reportRoutes, SimReports, startQlikCloudSimulator, type QlikCloudSimulator } from '#test/simulators/qlik-cloud/index.ts';
+import { startQlikSenseSimulator, type QlikSenseSimulator } from '#test/simulators/qlik-sense-enterprise/index.ts';
+import { simulatedSiteDraft } from '#test/support/server-drafts.ts';
+import type { ServerId } from '#lib/servers/server-settings.ts';
 
 export const CLOUD_CLIENT = { clientId: 'kpimailer-extractions', clientSecret: 'extraction-secret-4f3e2d1c0b9a8f7e6d5c4b3a2910' };
 
@@ -38,22 +42,26 @@ export interface ExecutionHarnessOptions {
   worker?: Partial<ExtractionWorkerDeps>;
   /** False: the pollers start only on `startPolling()` (tests queue everything first). */
   poll?: boolean;
+  /** Also a Qlik Sense Enterprise site, saved as the `onprem` server with the same limit and a `kpimailer` ticket proxy. */
+  onprem?: boolean;
 }
 
 export interface ExecutionHarness {
   aws: TestAws;
   sim: QlikCloudSimulator;
   reports: SimReports;
+  /** With `onprem`: the Qlik Sense Enterprise simulator (seed `site.engine`, read its counters). */
+  site: QlikSenseSimulator | undefined;
   extractions: LocalExtractions;
   startPolling(): Promise<void>;
   call(method: string, path: string, call?: ApiCall): Promise<ApiResponse>;
-  /** Saves the cloud server's settings with this Max parallel executions. */
-  saveLimit(limit: number): Promise<void>;
-  submit(body: Record<string, unknown>): Promise<string>;
+  /** Saves the server's settings (default cloud) with this Max parallel executions. */
+  saveLimit(limit: number, serverId?: ServerId): Promise<void>;
+  submit(body: Record<string, unknown>, serverId?: ServerId): Promise<string>;
   execution(id: string): Promise<Record<string, unknown>>;
   /** Resolves once every given execution has finished (succeeded or failed). */
   settled(ids: string[], options?: { timeoutMs?: number }): Promise<Array<Record<string, unknown>>>;
-  deadLetters(): Promise<Array<{ body: string; attributes: Record<string, string | undefined> }>>;
+  deadLetters(serverId?: ServerId): Promise<Array<{ body: string; attributes: Record<string, string | undefined> }>>;
   close(): Promise<void>;
 }
 
@@ -65,6 +73,12 @@ export async function startExecutions(options: ExecutionHarnessOptions): Promise
   reports.processingMs = options.processingMs - reports.queuedMs;
   const sim = await startQlikCloudSimulator({ clients: [CLOUD_CLIENT], routes: reportRoutes(reports) });
   setDefaultCloudClientOptions({ ca: sim.caPem });
+  const site = options.onprem ? await startQlikSenseSimulator() : undefined;
+  // The kpimailer virtual proxy as the connection test provisions it: ticket authentication, the Server URL's host allowed.
+  site?.state.addVirtualProxy(
+    { prefix: 'kpimailer', sessionCookieHeaderName: 'X-Qlik-Session-kpimailer', authenticationMethod: 0, websocketCrossOriginWhiteList: ['127.0.0.1'] },
+    { linkToAllProxyServices: true },
+  );
   const resultsDir = mkdtempSync(join(tmpdir(), 'kpimailer-results-'));
 
   // Built once the environment points at these stand-ins; the pollers only invoke it after that.
@@ -94,8 +108,14 @@ export async function startExecutions(options: ExecutionHarnessOptions): Promise
   const handler = createApiHandler(() => settingsRoutes({ servers: serverServiceFromEnv(executionSettingsFromEnv()), audit: { record: async () => undefined }, extraRoutes: executionRoutesFromEnv() }));
   const call = (method: string, path: string, request?: ApiCall) => callApi(handler, method, path, request);
 
-  const saveLimit = async (limit: number) => {
-    const current = (await call('GET', '/api/servers/cloud')).json() as { version: number; configured: boolean };
+  const saveLimit = async (limit: number, serverId: ServerId = 'cloud') => {
+    const current = (await call('GET', `/api/servers/${serverId}`)).json() as { version: number; configured: boolean };
+    const version = current.configured ? { version: current.version } : {};
+    if (serverId === 'onprem') {
+      const response = await call('PUT', '/api/servers/onprem', { body: { ...simulatedSiteDraft(site!, { password: 'harness-pfx' }), maxParallelExecutions: limit, ...version } });
+      if (response.status !== 200) throw new Error(`saving the onprem server failed: ${response.status} ${response.body}`);
+      return;
+    }
     const response = await call('PUT', '/api/servers/cloud', {
       body: {
         displayName: 'Qlik Cloud',
@@ -104,12 +124,13 @@ export async function startExecutions(options: ExecutionHarnessOptions): Promise
         oauthClientSecret: CLOUD_CLIENT.clientSecret,
         webIntegrationId: 'Wm8n3eiwyPmGbTKnG2d_lNhF2_r1Zt6s',
         maxParallelExecutions: limit,
-        ...(current.configured ? { version: current.version } : {}),
+        ...version,
       },
     });
     if (response.status !== 200) throw new Error(`saving the cloud server failed: ${response.status} ${response.body}`);
   };
   await saveLimit(options.limit);
+  if (site) await saveLimit(options.limit, 'onprem');
   if (options.poll !== false) await extractions.start();
 
   const execution = async (id: string) => (await call('GET', `/api/executions/${id}`)).json() as Record<string, unknown>;
@@ -119,12 +140,13 @@ export async function startExecutions(options: ExecutionHarnessOptions): Promise
     aws,
     sim,
     reports,
+    site,
     extractions,
     startPolling: () => extractions.start(),
     call,
     saveLimit,
-    submit: async (body) => {
-      const response = await call('POST', '/api/servers/cloud/executions', { body });
+    submit: async (body, serverId = 'cloud') => {
+      const response = await call('POST', `/api/servers/${serverId}/executions`, { body });
       if (response.status !== 202 && response.status !== 200) throw new Error(`submit failed: ${response.status} ${response.body}`);
       return (response.json() as { executionId: string }).executionId;
     },
@@ -147,8 +169,8 @@ export async function startExecutions(options: ExecutionHarnessOptions): Promise
       }
       return ids.map((id) => finished.get(id)!);
     },
-    deadLetters: async () => {
-      const url = JSON.parse(extractions.env.EXTRACTION_DLQ_URLS!).cloud as string;
+    deadLetters: async (serverId = 'cloud') => {
+      const url = JSON.parse(extractions.env.EXTRACTION_DLQ_URLS!)[serverId] as string;
       const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'], WaitTimeSeconds: 1 }));
       return (Messages ?? []).map((m) => ({
         body: m.Body ?? '',
@@ -162,6 +184,7 @@ export async function startExecutions(options: ExecutionHarnessOptions): Promise
       await closeCloudClients();
       setDefaultCloudClientOptions({});
       await sim.close();
+      await site?.close();
       await aws.close();
       rmSync(resultsDir, { recursive: true, force: true });
     },

@@ -6,3 +6,5 @@ export { startSilentServer, closedPort } from './network-faults.ts';
 export { SiteApps, type AppChange, type GeneratedAppsOptions } from './apps.ts';
 export { ProxyServiceState, TICKET_LIFETIME_MS, type ProxySession, type ServedVirtualProxy } from './proxy-state.ts';
 export type { SimulatedProxyService, ProxyRequestLogEntry, EngineUpgradeHandler } from './proxy-service.ts';
+export { EngineSite, generatedTable, type EngineApp, type EngineObject, type EngineTable } from './engine-model.ts';
+export { MAX_PAGE_CELLS } from './engine-service.ts';

@@ -110,7 +110,7 @@ export async function startProxyService(options: {
       if (!session) return text(404, 'Not Found');
       if (method === 'GET') return { status: 200, body: sessionStruct(session) };
       if (method === 'DELETE') {
-        state.sessions.delete(session.sessionId);
+        state.endSession(session.sessionId);
         return { status: 200, body: sessionStruct(session) };
       }
       return text(405, 'Method Not Allowed');
@@ -121,7 +121,7 @@ export async function startProxyService(options: {
       const theirs = [...state.sessions.values()].filter(
         (s) => s.virtualProxyId === vp.id && s.userDirectory.toLowerCase() === dir && s.userId.toLowerCase() === id,
       );
-      if (method === 'DELETE') for (const s of theirs) state.sessions.delete(s.sessionId);
+      if (method === 'DELETE') for (const s of theirs) state.endSession(s.sessionId);
       if (method === 'GET' || method === 'DELETE') return { status: 200, body: theirs.map(sessionStruct) };
       return text(405, 'Method Not Allowed');
     }
@@ -199,7 +199,7 @@ export async function startProxyService(options: {
     if (rest.toLowerCase() === '/qps/user') {
       // Qlik help, personal API "Get user" / "Delete user" (logout).
       if (req.method === 'DELETE') {
-        if (session) state.sessions.delete(session.sessionId);
+        if (session) state.endSession(session.sessionId);
         return { status: 200, headers };
       }
       if (req.method !== 'GET') return text(405, 'Method Not Allowed');
@@ -224,6 +224,11 @@ export async function startProxyService(options: {
     const refuse = (status: string) => socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     if (!routed || !app) return void refuse('404 Not Found');
     if (!session) return void refuse('401 Unauthorized');
+    // The virtual proxy's host allow list governs which origins may open WebSockets (Qlik help, virtual proxy
+    // "Host allow list"). Undocumented: whether the proxy's own host passes without being listed. Strict here: only
+    // listed hosts pass, and a request without an Origin is refused.
+    const origin = typeof req.headers.origin === 'string' && URL.canParse(req.headers.origin) ? new URL(req.headers.origin).hostname : '';
+    if (!routed.vp.websocketCrossOriginWhiteList.some((host) => host.toLowerCase() === origin.toLowerCase())) return void refuse('403 Forbidden');
     if (!service.onEngineUpgrade) return void refuse('404 Not Found');
     service.onEngineUpgrade(req, socket, head, session, decodeURIComponent(app[1]!));
   }

@@ -21,6 +21,8 @@ export interface ServedVirtualProxy {
   headerAuthenticationHeaderName: string;
   headerAuthenticationStaticUserDirectory: string;
   sessionCookieHeaderName: string;
+  /** Hosts a WebSocket `Origin` may name ("Host allow list" in the QMC). */
+  websocketCrossOriginWhiteList: string[];
 }
 
 export interface ProxyTicket {
@@ -45,6 +47,8 @@ type ServedConfig = Map<string, ServedVirtualProxy>;
 export class ProxyServiceState {
   readonly tickets = new Map<string, ProxyTicket>();
   readonly sessions = new Map<string, ProxySession>();
+  /** Called when a session ends (deleted through the Proxy Service API or logged out): its Engine connections close. */
+  readonly sessionEndedListeners: Array<(sessionId: string) => void> = [];
   private delayMs = 0;
   private applied: ServedConfig = new Map();
   private pending: Array<{ readyAt: number; config: ServedConfig }> = [];
@@ -105,6 +109,12 @@ export class ProxyServiceState {
     return session;
   }
 
+  /** Ends a session and tears down what runs in it (Qlik help, "Delete session"). */
+  endSession(sessionId: string): void {
+    if (!this.sessions.delete(sessionId)) return;
+    for (const listener of this.sessionEndedListeners) listener(sessionId);
+  }
+
   sessionOf(sessionId: string | undefined, virtualProxy: ServedVirtualProxy): ProxySession | undefined {
     const session = sessionId ? this.sessions.get(sessionId) : undefined;
     return session?.virtualProxyId === virtualProxy.id ? session : undefined;
@@ -129,6 +139,7 @@ export class ProxyServiceState {
         headerAuthenticationHeaderName: String(vp.headerAuthenticationHeaderName ?? ''),
         headerAuthenticationStaticUserDirectory: String(vp.headerAuthenticationStaticUserDirectory ?? ''),
         sessionCookieHeaderName: String(vp.sessionCookieHeaderName ?? ''),
+        websocketCrossOriginWhiteList: Array.isArray(vp.websocketCrossOriginWhiteList) ? vp.websocketCrossOriginWhiteList.map(String) : [],
       });
     }
     return config;

@@ -14,6 +14,8 @@ import { createTestPki, type TestPki } from '#test/support/certificates.ts';
 import type { OnPremConnection } from '#lib/connection-test/connection-types.ts';
 import { SimulatorFaults, type EditableKind } from './faults.ts';
 import { headerRecord, readBody, send, XSRF_MESSAGE, xrfkeyMatches, type LoggedRequest, type RouteResponse } from './http-io.ts';
+import { EngineSite } from './engine-model.ts';
+import { startEngineService } from './engine-service.ts';
 import { startProxyService, type SimulatedProxyService } from './proxy-service.ts';
 import { route } from './routes.ts';
 import { checkQrsRequest, loadQrsSpec } from './spec-validator.ts';
@@ -59,6 +61,11 @@ export interface QlikSenseSimulator {
   caPem: string;
   /** The central node's proxy service: the Proxy Service API and the proxy (the Server URL). */
   proxy: SimulatedProxyService;
+  /**
+   * The engine behind the proxy (engine-service.ts): seed its apps, read its counters. Served by default at
+   * `wss://<proxy>/<prefix>/app/<appId>` for sessions of a virtual proxy whose host allow list names the Origin.
+   */
+  engine: EngineSite;
   /** TLS handshakes completed ('secureConnection' events) and TCP connections accepted, on QRS. */
   tls: { handshakes: number; connections: number };
   /**
@@ -164,6 +171,10 @@ export async function startQlikSenseSimulator(options: SimulatorOptions = {}): P
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   const proxy = await startProxyService({ repository: state, pki, faults });
+  const engine = new EngineSite();
+  const engineService = startEngineService(engine);
+  proxy.onEngineUpgrade = engineService.upgrade;
+  proxy.state.sessionEndedListeners.push(engineService.endSession);
   const account = options.users?.[0] ?? DEFAULT_SERVICE_ACCOUNT;
   return {
     url: `https://127.0.0.1:${port}`,
@@ -177,6 +188,7 @@ export async function startQlikSenseSimulator(options: SimulatorOptions = {}): P
     pki,
     caPem: pki.ca.certPem,
     proxy,
+    engine,
     tls,
     connection: (overrides = {}) => ({
       url: proxy.url,
@@ -193,6 +205,7 @@ export async function startQlikSenseSimulator(options: SimulatorOptions = {}): P
     }),
     clearRequests: () => void requests.splice(0),
     close: async () => {
+      engineService.close();
       await Promise.all([
         proxy.close(),
         new Promise<void>((resolve) => {
@@ -200,6 +213,7 @@ export async function startQlikSenseSimulator(options: SimulatorOptions = {}): P
           server.closeAllConnections();
         }),
       ]);
+      if (engine.protocolViolations.length > 0) throw new Error(`The service sent Engine API requests the simulator refused:\n  ${engine.protocolViolations.join('\n  ')}`);
       if (specViolations.length > 0) throw new Error(`The service sent requests the QRS spec does not allow:\n  ${specViolations.join('\n  ')}`);
     },
   };

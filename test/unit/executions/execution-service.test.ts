@@ -45,11 +45,13 @@ describe('submitting extractions', () => {
     expect(sent).toEqual([{ executionId, serverId: 'cloud' }]);
   });
 
-  it('answers 422 for an on-premise extraction, which this version cannot do', async () => {
+  it('answers 422 for an on-premise image or PDF, which needs a headless browser (a later issue), and queues on-premise data', async () => {
     const { service, sent } = fakes();
     await expect(service.submit('onprem', { appId: 'app-1', kind: 'image', objectId: 'chart-1' })).rejects.toBeInstanceOf(UnprocessableError);
-    await expect(service.submit('onprem', { appId: 'app-1', kind: 'data', objectId: 'table-1' })).rejects.toThrow(/Engine API/);
+    await expect(service.submit('onprem', { appId: 'app-1', kind: 'pdf', sheetId: 'sheet-1' })).rejects.toThrow(/headless browser/);
     expect(sent).toEqual([]);
+    const data = await service.submit('onprem', { appId: 'app-1', kind: 'data', objectId: 'table-1' });
+    expect(sent).toEqual([{ executionId: data.record.executionId, serverId: 'onprem' }]);
   });
 
   it('names each bad field and changes nothing', async () => {
