@@ -14,7 +14,10 @@ export default tseslint.config(
       // `import * as z from 'zod'` keeps only what the schemas use.
       'no-restricted-syntax': [
         'error',
-        { selector: "ImportDeclaration[source.value='zod'] > ImportSpecifier[imported.name='z']", message: "Use import * as z from 'zod' (tree-shakable)." },
+        {
+          selector: "ImportDeclaration[source.value='zod'] > ImportSpecifier[imported.name='z']",
+          message: "Use import * as z from 'zod' (tree-shakable).",
+        },
       ],
     },
   },

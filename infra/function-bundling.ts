@@ -30,7 +30,9 @@ export const FUNCTION_BUNDLE = {
 } as const;
 
 /** ServiceFunction's `bundling`: local esbuild (no Docker), ESM, the shared settings. */
-export function nodejsFunctionBundling(afterBundling?: (inputDir: string, outputDir: string) => string[]): BundlingOptions {
+export function nodejsFunctionBundling(
+  afterBundling?: (inputDir: string, outputDir: string) => string[],
+): BundlingOptions {
   return {
     forceDockerBundling: false,
     format: OutputFormat.ESM,

@@ -107,7 +107,11 @@ export class KpimailerQlikStack extends Stack {
     this.settingsApi.addEnvironment(this.reloadEvents.historyEnvironment);
     this.reloadEvents.grantHistoryRead(this.settingsApi.function);
 
-    this.scheduledSync = new ScheduledSync(this, 'AppSync', { tables: this.tables, secrets: this.secrets, schedule: props?.appSyncSchedule });
+    this.scheduledSync = new ScheduledSync(this, 'AppSync', {
+      tables: this.tables,
+      secrets: this.secrets,
+      schedule: props?.appSyncSchedule,
+    });
     this.scheduledSync.grantStart(this.settingsApi);
 
     this.extractions = new Extractions(this, 'Extractions', { tables: this.tables, secrets: this.secrets });
@@ -162,6 +166,9 @@ export class KpimailerQlikStack extends Stack {
       value: this.auth.client.userPoolClientId,
       description: 'Admin UI app client (JWT audience)',
     });
-    new CfnOutput(this, 'SignInUrl', { value: this.auth.signInBaseUrl, description: 'Cognito managed login domain of the admins' });
+    new CfnOutput(this, 'SignInUrl', {
+      value: this.auth.signInBaseUrl,
+      description: 'Cognito managed login domain of the admins',
+    });
   }
 }

@@ -2,4 +2,5 @@
 import type { PreTokenGenerationV2TriggerEvent } from 'aws-lambda';
 import { withEmailInAccessToken } from '#lib/auth/access-token-claims.ts';
 
-export const handler = async (event: PreTokenGenerationV2TriggerEvent): Promise<PreTokenGenerationV2TriggerEvent> => withEmailInAccessToken(event);
+export const handler = async (event: PreTokenGenerationV2TriggerEvent): Promise<PreTokenGenerationV2TriggerEvent> =>
+  withEmailInAccessToken(event);

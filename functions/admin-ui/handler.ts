@@ -8,6 +8,8 @@ import { serviceEnvironment } from '#lib/aws/environment.ts';
 let page: AdminUiHandler | undefined;
 
 export const handler: AdminUiHandler = (event) => {
-  page ??= createAdminUiHandler({ assetsDir: serviceEnvironment().ADMIN_UI_DIR ?? new URL('./admin-ui', import.meta.url) });
+  page ??= createAdminUiHandler({
+    assetsDir: serviceEnvironment().ADMIN_UI_DIR ?? new URL('./admin-ui', import.meta.url),
+  });
   return page(event);
 };

@@ -15,7 +15,12 @@ export const routes = (): ApiRoute[] => {
   return settingsRoutes({
     servers: serverServiceFromEnv({ ...executionSettingsFromEnv(), apps: repository.appsRemoval }),
     audit,
-    extraRoutes: [...reloadRoutesFromEnv(), ...repository.routes, ...executionRoutesFromEnv(), ...auditRoutes(() => audit)],
+    extraRoutes: [
+      ...reloadRoutesFromEnv(),
+      ...repository.routes,
+      ...executionRoutesFromEnv(),
+      ...auditRoutes(() => audit),
+    ],
   });
 };
 

@@ -6,6 +6,7 @@ import { connectionTestServiceFromEnv } from '#lib/connection-test/connection-te
 let deps: ConnectionTestApiDeps | undefined;
 
 /** The routes this function serves (lib/api/routes.ts lists them under `test-connection`). */
-export const routes = (): ApiRoute[] => connectionTestRoutes(() => (deps ??= { service: connectionTestServiceFromEnv(), audit: adaptersFromEnv().audit }));
+export const routes = (): ApiRoute[] =>
+  connectionTestRoutes(() => (deps ??= { service: connectionTestServiceFromEnv(), audit: adaptersFromEnv().audit }));
 
 export const handler = createApiHandler(routes);

@@ -10,7 +10,10 @@ import { webhookReceiverFromEnv } from '#lib/reloads/webhook-receiver-from-env.t
 
 let receiver: ReturnType<typeof webhookReceiverFromEnv> | undefined;
 
-export const handler = async (event: APIGatewayProxyEventV2, context?: Context): Promise<APIGatewayProxyStructuredResultV2> => {
+export const handler = async (
+  event: APIGatewayProxyEventV2,
+  context?: Context,
+): Promise<APIGatewayProxyStructuredResultV2> => {
   // What middy's injectLambdaContext would do: every log line of this delivery carries the request id.
   if (context) logger.addContext(context);
   try {

@@ -94,7 +94,12 @@ export class AdminApi extends Construct {
    * API Gateway checks `aud` or `client_id`, and a Cognito ID token has the client as `aud` but no `scope` claim.
    */
   addRoute(path: string, methods: HttpMethod[], handler: IFunction): void {
-    this.httpApi.addRoutes({ path, methods, integration: this.integrationFor(handler), authorizationScopes: [ADMIN_SCOPE] });
+    this.httpApi.addRoutes({
+      path,
+      methods,
+      integration: this.integrationFor(handler),
+      authorizationScopes: [ADMIN_SCOPE],
+    });
   }
 
   /**

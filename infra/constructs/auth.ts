@@ -77,7 +77,11 @@ export class AdminAuth extends Construct {
       timeout: Duration.seconds(5),
       memorySize: 256,
     });
-    this.userPool.addTrigger(UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG, this.accessTokenClaims.function, LambdaVersion.V2_0);
+    this.userPool.addTrigger(
+      UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG,
+      this.accessTokenClaims.function,
+      LambdaVersion.V2_0,
+    );
 
     // A public client for the admin page: no secret (it runs in the browser); authorization code with PKCE through
     // managed login, nothing else (no implicit grant, no password flows); short-lived tokens, revocable.

@@ -1,9 +1,22 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, Table, TableEncryption, type ITable, type TableProps } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  AttributeType,
+  BillingMode,
+  Table,
+  TableEncryption,
+  type ITable,
+  type TableProps,
+} from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { FunctionEnvironment } from '#lib/aws/environment.ts';
-import { APPS_TABLE_KEYS, AUDIT_ALL_SERVERS_INDEX, AUDIT_TABLE_KEYS, SERVERS_TABLE_KEYS, TTL_ATTRIBUTE } from '#lib/aws/table-definitions.ts';
+import {
+  APPS_TABLE_KEYS,
+  AUDIT_ALL_SERVERS_INDEX,
+  AUDIT_TABLE_KEYS,
+  SERVERS_TABLE_KEYS,
+  TTL_ATTRIBUTE,
+} from '#lib/aws/table-definitions.ts';
 
 // Settings every table of the service shares.
 // - On-demand: a handful of admin writes and bursty syncs; nothing to size.
@@ -20,7 +33,12 @@ export const TABLE_DEFAULTS = {
 } as const satisfies Partial<TableProps>;
 
 /** Item writes, for `grantOwnItems`. */
-export const ITEM_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+export const ITEM_WRITE_ACTIONS = [
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+];
 
 /**
  * Partition keys of the servers table that functions other than the settings API write: the state items
@@ -35,7 +53,12 @@ export const leaseKey = (name: string) => `lease#${name}`;
  * `dynamodb:LeadingKeys`, `*` wildcards allowed): a function that touches only its own items cannot change the
  * others, whatever its code does.
  */
-export function grantOwnItems(table: ITable, grantee: IGrantable, actions: readonly string[], leadingKeys: readonly string[]): void {
+export function grantOwnItems(
+  table: ITable,
+  grantee: IGrantable,
+  actions: readonly string[],
+  leadingKeys: readonly string[],
+): void {
   grantee.grantPrincipal.addToPrincipalPolicy(
     new PolicyStatement({
       actions: [...actions],

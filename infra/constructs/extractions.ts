@@ -95,7 +95,8 @@ export class Extractions extends Construct {
 
     this.worker = new ServiceFunction(this, 'Worker', {
       name: 'extraction-worker',
-      description: 'Runs one Qlik extraction per SQS message, under the per-server slot lease (Max parallel executions)',
+      description:
+        'Runs one Qlik extraction per SQS message, under the per-server slot lease (Max parallel executions)',
       timeout: WORKER_TIMEOUT,
       environment: {
         ...tables.environment,
@@ -112,8 +113,12 @@ export class Extractions extends Construct {
     // Slot leases live in the servers table; the worker also reads the settings and state items there.
     tables.servers.grantReadWriteData(fn);
     // Read an execution, start and finish it (conditional updates); nothing else.
-    fn.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [this.table.tableArn] }));
-    fn.addToRolePolicy(new PolicyStatement({ actions: ['s3:PutObject'], resources: [this.bucket.arnForObjects(`${RESULTS_PREFIX}*`)] }));
+    fn.addToRolePolicy(
+      new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [this.table.tableArn] }),
+    );
+    fn.addToRolePolicy(
+      new PolicyStatement({ actions: ['s3:PutObject'], resources: [this.bucket.arnForObjects(`${RESULTS_PREFIX}*`)] }),
+    );
     this.acknowledgeResultObjects(this.worker.role, 'writes');
 
     const queues = {} as Record<ServerId, Queue>;
@@ -125,14 +130,22 @@ export class Extractions extends Construct {
         enforceSSL: true,
         retentionPeriod: Duration.days(14),
       });
-      Validations.of(dlq).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'This queue is the dead-letter queue of the extraction queue; a DLQ of a DLQ would only move the problem.' });
+      Validations.of(dlq).acknowledge({
+        id: 'AwsSolutions-SQS3',
+        reason:
+          'This queue is the dead-letter queue of the extraction queue; a DLQ of a DLQ would only move the problem.',
+      });
       const queue = new Queue(this, `${pascal(serverId)}Queue`, {
         encryption: QueueEncryption.SQS_MANAGED,
         enforceSSL: true,
         visibilityTimeout: VISIBILITY_TIMEOUT,
         deadLetterQueue: { queue: dlq, maxReceiveCount: MAX_RECEIVE_COUNT },
       });
-      const mapping = new SqsEventSource(queue, { batchSize: 1, reportBatchItemFailures: true, maxConcurrency: Math.max(2, DEFAULT_LIMIT) });
+      const mapping = new SqsEventSource(queue, {
+        batchSize: 1,
+        reportBatchItemFailures: true,
+        maxConcurrency: Math.max(2, DEFAULT_LIMIT),
+      });
       fn.addEventSource(mapping);
       // The worker moves poison messages to the DLQ itself, with the error as message attributes.
       dlq.grantSendMessages(fn);
@@ -162,7 +175,10 @@ export class Extractions extends Construct {
     this.queues = queues;
     this.deadLetterQueues = deadLetterQueues;
     this.mappings = mappings;
-    this.worker.addEnvironment({ EXTRACTION_QUEUE_URLS: this.queueUrls(queues), EXTRACTION_DLQ_URLS: this.queueUrls(deadLetterQueues) });
+    this.worker.addEnvironment({
+      EXTRACTION_QUEUE_URLS: this.queueUrls(queues),
+      EXTRACTION_DLQ_URLS: this.queueUrls(deadLetterQueues),
+    });
   }
 
   /**
@@ -173,9 +189,21 @@ export class Extractions extends Construct {
     const api = service.function;
     for (const queue of Object.values(this.queues)) queue.grantSendMessages(api);
     // Submit (conditional put; delete when queueing fails), read, and count a server's queue through its index.
-    api.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], resources: [this.table.tableArn] }));
-    api.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${this.table.tableArn}/index/queued-by-server`] }));
-    api.addToRolePolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: [this.bucket.arnForObjects(`${RESULTS_PREFIX}*`)] }));
+    api.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+        resources: [this.table.tableArn],
+      }),
+    );
+    api.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: [`${this.table.tableArn}/index/queued-by-server`],
+      }),
+    );
+    api.addToRolePolicy(
+      new PolicyStatement({ actions: ['s3:GetObject'], resources: [this.bucket.arnForObjects(`${RESULTS_PREFIX}*`)] }),
+    );
     if (api.role) this.acknowledgeResultObjects(api.role, 'reads');
     api.addToRolePolicy(
       new PolicyStatement({

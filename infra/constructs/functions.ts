@@ -37,7 +37,9 @@ function qlikCloudHostsEnvironment(scope: Construct): FunctionEnvironment {
   if (value === undefined || value === null || value === '') return {};
   const { hosts, invalid } = parseQlikCloudHosts(Array.isArray(value) ? value.join(',') : String(value));
   if (invalid.length > 0) {
-    throw new Error(`qlikCloudHosts: ${invalid.join(', ')} is not a host name suffix like qlik.example.com or .example.net.`);
+    throw new Error(
+      `qlikCloudHosts: ${invalid.join(', ')} is not a host name suffix like qlik.example.com or .example.net.`,
+    );
   }
   return hosts.length > 0 ? { KPIMAILER_QLIK_CLOUD_HOSTS: hosts.join(',') } : {};
 }
@@ -130,6 +132,7 @@ export class ServiceFunction extends Construct {
 
   /** Adds variables after construction (values that exist only once other constructs do). */
   addEnvironment(environment: FunctionEnvironment): void {
-    for (const [name, value] of Object.entries(environment)) if (value !== undefined) this.function.addEnvironment(name, value);
+    for (const [name, value] of Object.entries(environment))
+      if (value !== undefined) this.function.addEnvironment(name, value);
   }
 }

@@ -40,9 +40,16 @@ export class OperatorAlarms extends Construct {
 
   constructor(scope: Construct, id: string, props: OperatorAlarmsProps = {}) {
     super(scope, id);
-    const key = new Key(this, 'TopicKey', { description: 'Encrypts the KPImailer Qlik operator alarm topic', enableKeyRotation: true });
+    const key = new Key(this, 'TopicKey', {
+      description: 'Encrypts the KPImailer Qlik operator alarm topic',
+      enableKeyRotation: true,
+    });
     key.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
-    this.topic = new Topic(this, 'Topic', { displayName: 'KPImailer Qlik connectivity alarms', masterKey: key, enforceSSL: true });
+    this.topic = new Topic(this, 'Topic', {
+      displayName: 'KPImailer Qlik connectivity alarms',
+      masterKey: key,
+      enforceSSL: true,
+    });
     if (props.email) this.topic.addSubscription(new EmailSubscription(props.email));
     this.action = new SnsAction(this.topic);
 
@@ -55,11 +62,13 @@ export class OperatorAlarms extends Construct {
     this.alarmOn('ReloadMonitorFailures', serviceMetric(ALARMED_METRICS.reloadMonitorFailure), {
       threshold: 3,
       period: Duration.minutes(10),
-      description: 'The reload monitor failed 3 times in 10 minutes: reload events are not being published. See the reload-monitor logs.',
+      description:
+        'The reload monitor failed 3 times in 10 minutes: reload events are not being published. See the reload-monitor logs.',
     });
     this.alarmOn('AppSyncFailures', serviceMetric(ALARMED_METRICS.appSyncFailed), {
       period: Duration.hours(1),
-      description: "An app catalog sync failed or lost its lease. The server's lastSync.error in the admin page says why.",
+      description:
+        "An app catalog sync failed or lost its lease. The server's lastSync.error in the admin page says why.",
     });
   }
 
@@ -102,5 +111,9 @@ export class OperatorAlarms extends Construct {
 }
 
 function serviceMetric(name: string): Metric {
-  return new Metric({ namespace: METRIC_NAMESPACE, metricName: name, dimensionsMap: { [METRIC_SERVICE_DIMENSION]: SERVICE_NAME } });
+  return new Metric({
+    namespace: METRIC_NAMESPACE,
+    metricName: name,
+    dimensionsMap: { [METRIC_SERVICE_DIMENSION]: SERVICE_NAME },
+  });
 }

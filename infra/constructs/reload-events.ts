@@ -8,7 +8,14 @@ import { Construct } from 'constructs';
 import { WEBHOOK_RECEIVER_PATH } from '#lib/api/routes.ts';
 import type { FunctionEnvironment } from '#lib/aws/environment.ts';
 import { RELOAD_EVENTS_TABLE_KEYS, TTL_ATTRIBUTE } from '#lib/aws/table-definitions.ts';
-import { grantOwnItems, ITEM_WRITE_ACTIONS, leaseKey, SERVER_STATE_KEYS, TABLE_DEFAULTS, type ServiceTables } from './data.ts';
+import {
+  grantOwnItems,
+  ITEM_WRITE_ACTIONS,
+  leaseKey,
+  SERVER_STATE_KEYS,
+  TABLE_DEFAULTS,
+  type ServiceTables,
+} from './data.ts';
 import { ServiceFunction } from './functions.ts';
 import type { ServerSecrets } from './secrets.ts';
 
@@ -69,7 +76,9 @@ export class ReloadEvents extends Construct {
       timeToLiveAttribute: TTL_ATTRIBUTE,
     });
 
-    this.bus = new EventBus(this, 'Bus', { description: 'KPImailer: Qlik app reload finished events (on-premise and Qlik Cloud)' });
+    this.bus = new EventBus(this, 'Bus', {
+      description: 'KPImailer: Qlik app reload finished events (on-premise and Qlik Cloud)',
+    });
 
     const pipelineEnvironment: FunctionEnvironment = {
       ...tables.environment,

@@ -66,7 +66,9 @@ export class ScheduledSync extends Construct {
 
   /** Lets an API function start a sync run (asynchronous invoke of exactly this function, no version wildcard). */
   grantStart(api: ServiceFunction): void {
-    api.function.addToRolePolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.sync.function.functionArn] }));
+    api.function.addToRolePolicy(
+      new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.sync.function.functionArn] }),
+    );
     api.addEnvironment({ SCHEDULED_SYNC_FUNCTION_NAME: this.sync.function.functionName });
   }
 }

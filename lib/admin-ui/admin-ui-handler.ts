@@ -34,15 +34,25 @@ export function createAdminUiHandler(options: { assetsDir: string | URL; signIn?
     if (CONFIG_PATH.test(event.rawPath ?? '')) {
       return {
         statusCode: 200,
-        headers: { ...SECURITY_HEADERS, 'content-security-policy': contentSecurityPolicy(origin), 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+        headers: {
+          ...SECURITY_HEADERS,
+          'content-security-policy': contentSecurityPolicy(origin),
+          'content-type': 'application/json; charset=utf-8',
+          'cache-control': 'no-store',
+        },
         body: configBody,
       };
     }
     const name = assetName(event) ?? '';
     const lowerHeaders: Record<string, string | undefined> = {};
     for (const [key, value] of Object.entries(event.headers ?? {})) lowerHeaders[key.toLowerCase()] = value;
-    const response = await assets.serve({ method: event.requestContext?.http?.method ?? 'GET', name, headers: lowerHeaders });
-    const text = !response.headers['content-encoding'] && /^(text\/|image\/svg)/.test(response.headers['content-type'] ?? '');
+    const response = await assets.serve({
+      method: event.requestContext?.http?.method ?? 'GET',
+      name,
+      headers: lowerHeaders,
+    });
+    const text =
+      !response.headers['content-encoding'] && /^(text\/|image\/svg)/.test(response.headers['content-type'] ?? '');
     return {
       statusCode: response.status,
       headers: response.headers,

@@ -33,7 +33,11 @@ const FAVICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><re
 const sri = (content: Uint8Array | string): string => `sha384-${createHash('sha384').update(content).digest('base64')}`;
 const shortHash = (content: string): string => createHash('sha256').update(content).digest('hex').slice(0, 10);
 
-function indexHtml(js: { name: string; integrity: string }, css: { name: string; integrity: string }, favicon: string): string {
+function indexHtml(
+  js: { name: string; integrity: string },
+  css: { name: string; integrity: string },
+  favicon: string,
+): string {
   return `<!doctype html>
 <html lang="en">
 <head>

@@ -49,7 +49,8 @@ export function signInConfigFromEnv(env: Readonly<Record<string, string | undefi
     tokenEndpoint: required('tokenEndpoint'),
     revocationEndpoint: read('revocationEndpoint'),
     logoutEndpoint: required('logoutEndpoint'),
-    logoutRedirectParameter: read('logoutRedirectParameter') === 'post_logout_redirect_uri' ? 'post_logout_redirect_uri' : 'logout_uri',
+    logoutRedirectParameter:
+      read('logoutRedirectParameter') === 'post_logout_redirect_uri' ? 'post_logout_redirect_uri' : 'logout_uri',
   };
 }
 

@@ -89,7 +89,9 @@ function encode(file: CachedFile, encoding: 'br' | 'gzip'): Buffer {
   if (!body) {
     body =
       encoding === 'br'
-        ? brotliCompressSync(file.raw, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: file.raw.length } })
+        ? brotliCompressSync(file.raw, {
+            params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: file.raw.length },
+          })
         : gzipSync(file.raw, { level: 9 });
     file.encoded.set(encoding, body);
   }
@@ -102,7 +104,10 @@ export interface StaticAssets {
 
 /** Files are read once per container and kept in memory with their compressed forms: the page is ~25 KB gzipped. */
 export function createStaticAssets(options: { dir: string; signInOrigin?: string | null }): StaticAssets {
-  const securityHeaders = { ...SECURITY_HEADERS, 'content-security-policy': contentSecurityPolicy(options.signInOrigin ?? null) };
+  const securityHeaders = {
+    ...SECURITY_HEADERS,
+    'content-security-policy': contentSecurityPolicy(options.signInOrigin ?? null),
+  };
   const plain = (status: number, text: string, method: string, extra: Record<string, string> = {}): AssetResponse => ({
     status,
     headers: { ...securityHeaders, 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...extra },
@@ -132,8 +137,10 @@ export function createStaticAssets(options: { dir: string; signInOrigin?: string
   return {
     async serve(request) {
       const method = request.method.toUpperCase();
-      if (method !== 'GET' && method !== 'HEAD') return plain(405, 'Method not allowed', method, { allow: 'GET, HEAD' });
-      if (!SAFE_NAME.test(request.name) || !CONTENT_TYPES[extname(request.name)]) return plain(404, 'Not found', method);
+      if (method !== 'GET' && method !== 'HEAD')
+        return plain(405, 'Method not allowed', method, { allow: 'GET, HEAD' });
+      if (!SAFE_NAME.test(request.name) || !CONTENT_TYPES[extname(request.name)])
+        return plain(404, 'Not found', method);
       const file = await load(request.name);
       if (!file) return plain(404, 'Not found', method);
 

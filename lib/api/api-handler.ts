@@ -24,7 +24,8 @@ export interface ApiRoute {
 /** The `{id}` of `/api/servers/{id}...`; an unknown id is a 404 naming the two servers. */
 export function serverIdFrom(event: APIGatewayProxyEventV2): ServerId {
   const id = event.pathParameters?.id;
-  if (!isServerId(id)) throw new NotFoundError(`There is no server "${id ?? ''}"; the servers are "onprem" and "cloud".`);
+  if (!isServerId(id))
+    throw new NotFoundError(`There is no server "${id ?? ''}"; the servers are "onprem" and "cloud".`);
   return id;
 }
 

@@ -19,7 +19,9 @@ export function jsonBody(options: { maxBytes?: number } = {}): middy.MiddlewareO
       if (event.body === undefined || event.body === null || event.body === '') return;
       const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
       if (raw.byteLength > maxBytes) {
-        throw new PayloadTooLargeError(`The request body is ${Math.ceil(raw.byteLength / 1024)} KiB; the limit is ${maxBytes / 1024} KiB.`);
+        throw new PayloadTooLargeError(
+          `The request body is ${Math.ceil(raw.byteLength / 1024)} KiB; the limit is ${maxBytes / 1024} KiB.`,
+        );
       }
       const contentType = (event.headers?.['content-type'] ?? '').toLowerCase();
       if (!/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/.test(contentType)) {

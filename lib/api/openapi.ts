@@ -10,7 +10,12 @@ import { cloudSaveSchema, cloudTestSchema, onPremSaveSchema, onPremTestSchema } 
 
 /** A component schema: zod wraps schemas that carry an `id` in `$defs`; OpenAPI components want them inline. */
 function schema(s: z.ZodType): object {
-  const { $schema: _dialect, $ref, $defs, ...rest } = z.toJSONSchema(s, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }) as {
+  const {
+    $schema: _dialect,
+    $ref,
+    $defs,
+    ...rest
+  } = z.toJSONSchema(s, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }) as {
     $schema?: string;
     $ref?: string;
     $defs?: Record<string, object>;
@@ -34,10 +39,19 @@ const OPERATIONS: Record<ApiRouteKey, object> = {
   'GET /api/servers': {
     summary: 'Both servers, configured or not',
     responses: {
-      200: { description: 'OK', content: jsonContent({ type: 'object', properties: { servers: { type: 'array', items: ref('ServerView') } } }) },
+      200: {
+        description: 'OK',
+        content: jsonContent({ type: 'object', properties: { servers: { type: 'array', items: ref('ServerView') } } }),
+      },
     },
   },
-  'GET /api/servers/{id}': { summary: 'One server', responses: { 200: { description: 'OK', content: jsonContent(ref('ServerView')) }, 404: problemResponse('Unknown id') } },
+  'GET /api/servers/{id}': {
+    summary: 'One server',
+    responses: {
+      200: { description: 'OK', content: jsonContent(ref('ServerView')) },
+      404: problemResponse('Unknown id'),
+    },
+  },
   'PUT /api/servers/{id}': {
     summary: 'Save settings (a blank secret keeps the stored one)',
     requestBody: {
@@ -56,12 +70,19 @@ const OPERATIONS: Record<ApiRouteKey, object> = {
     description:
       'With `cleanup=true`, first removes in Qlik what the service provisioned there (on-premise the `kpimailer` virtual proxy, Qlik Cloud the reload webhook); the audit entry lists what was removed. A Qlik failure answers 502 and deletes nothing.',
     parameters: [{ name: 'cleanup', in: 'query', schema: { type: 'boolean' } }],
-    responses: { 204: { description: 'Deleted' }, 409: problemResponse('A sync of this server is running'), 502: problemResponse('Qlik refused the cleanup; nothing was deleted') },
+    responses: {
+      204: { description: 'Deleted' },
+      409: problemResponse('A sync of this server is running'),
+      502: problemResponse('Qlik refused the cleanup; nothing was deleted'),
+    },
   },
   'POST /api/servers/{id}/test': {
     summary: 'Test a draft connection; nothing is saved but Qlik-side provisioning',
     requestBody: { content: jsonContent({ oneOf: [ref('OnPremTestDraft'), ref('CloudTestDraft')] }) },
-    responses: { 200: { description: 'Checks', content: jsonContent(ref('TestResult')) }, 400: problemResponse('Invalid draft') },
+    responses: {
+      200: { description: 'Checks', content: jsonContent(ref('TestResult')) },
+      400: problemResponse('Invalid draft'),
+    },
   },
   'POST /api/servers/{id}/sync': {
     summary: 'Start an app catalog sync',
@@ -109,7 +130,11 @@ const OPERATIONS: Record<ApiRouteKey, object> = {
   'GET /api/executions/{executionId}/result': {
     summary: 'The extraction result with its content type',
     parameters: [executionId],
-    responses: { 200: { description: 'The bytes' }, 409: problemResponse('Not succeeded (yet)'), 404: problemResponse('Unknown or expired') },
+    responses: {
+      200: { description: 'The bytes' },
+      409: problemResponse('Not succeeded (yet)'),
+      404: problemResponse('Unknown or expired'),
+    },
   },
   'GET /api/openapi.json': { summary: 'This document', security: [], responses: { 200: { description: 'OK' } } },
 };
@@ -171,7 +196,17 @@ export function openApiDocument(): object {
         ServerView: {
           type: 'object',
           description: 'A server as the admin sees it. Never carries a secret.',
-          required: ['id', 'type', 'configured', 'displayName', 'url', 'maxParallelExecutions', 'lastTest', 'lastSync', 'version'],
+          required: [
+            'id',
+            'type',
+            'configured',
+            'displayName',
+            'url',
+            'maxParallelExecutions',
+            'lastTest',
+            'lastSync',
+            'version',
+          ],
           properties: {
             id: { enum: ['onprem', 'cloud'] },
             type: { enum: ['onprem', 'cloud'] },

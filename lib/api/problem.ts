@@ -16,7 +16,11 @@ import {
 } from '#lib/errors.ts';
 import { logger } from '#lib/observability/logger.ts';
 
-export type HttpResult = APIGatewayProxyResultV2 & { statusCode: number; headers: Record<string, string>; body: string };
+export type HttpResult = APIGatewayProxyResultV2 & {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+};
 
 const SECURITY_HEADERS = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
 
@@ -73,5 +77,9 @@ export function problemFor(error: unknown): HttpResult {
     return busy;
   }
   logger.error('Unhandled error', { error });
-  return problem(500, 'Internal error', 'Something went wrong on our side. Try again; if it persists, check the service logs.');
+  return problem(
+    500,
+    'Internal error',
+    'Something went wrong on our side. Try again; if it persists, check the service logs.',
+  );
 }

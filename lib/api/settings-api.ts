@@ -31,16 +31,28 @@ export function settingsRoutes(deps: SettingsApiDeps): ApiRoute[] {
   const { servers, audit } = deps;
   return [
     // Loaded when asked for: the document is generated from the zod schemas, which no other read needs.
-    { route: 'GET /api/openapi.json', handler: async () => json(200, (await import('#lib/api/openapi.ts')).openApiDocument()) },
+    {
+      route: 'GET /api/openapi.json',
+      handler: async () => json(200, (await import('#lib/api/openapi.ts')).openApiDocument()),
+    },
     { route: 'GET /api/servers', handler: async () => json(200, { servers: await servers.list() }) },
-    { route: 'GET /api/servers/{id}', handler: async (event: JsonEvent) => json(200, await servers.get(serverIdFrom(event))) },
+    {
+      route: 'GET /api/servers/{id}',
+      handler: async (event: JsonEvent) => json(200, await servers.get(serverIdFrom(event))),
+    },
     {
       route: 'PUT /api/servers/{id}',
       handler: async (event: JsonEvent) => {
         const id = serverIdFrom(event);
         const { view, changes } = await servers.saveWithChanges(id, event.parsedBody);
         logger.info('Server settings saved', { serverId: id, version: view.version });
-        await recordAudit(audit, { ...auditContextOf(event), action: 'settings.saved', serverId: id, changes, result: 'succeeded' });
+        await recordAudit(audit, {
+          ...auditContextOf(event),
+          action: 'settings.saved',
+          serverId: id,
+          changes,
+          result: 'succeeded',
+        });
         return json(200, view);
       },
     },
@@ -50,7 +62,13 @@ export function settingsRoutes(deps: SettingsApiDeps): ApiRoute[] {
         const id = serverIdFrom(event);
         const { removedInQlik } = await servers.delete(id, { cleanup: cleanupFrom(event) });
         logger.info('Server settings deleted', { serverId: id, removedInQlik });
-        await recordAudit(audit, { ...auditContextOf(event), action: 'server.deleted', serverId: id, changes: removedInQlik.map((what) => ({ field: 'qlik', from: what, to: null })), result: 'succeeded' });
+        await recordAudit(audit, {
+          ...auditContextOf(event),
+          action: 'server.deleted',
+          serverId: id,
+          changes: removedInQlik.map((what) => ({ field: 'qlik', from: what, to: null })),
+          result: 'succeeded',
+        });
         return noContent();
       },
     },

@@ -22,12 +22,17 @@ export function auditRoutes(trail: () => AuditTrail): ApiRoute[] {
         const query = event.queryStringParameters ?? {};
         const serverId = query.serverId || undefined;
         if (serverId !== undefined && !isServerId(serverId)) {
-          throw new ValidationError([{ field: 'serverId', message: 'serverId is "onprem" or "cloud"; leave it out for every server.' }]);
+          throw new ValidationError([
+            { field: 'serverId', message: 'serverId is "onprem" or "cloud"; leave it out for every server.' },
+          ]);
         }
-        const page = await trail().list({ serverId, limit: limitParameter(query.limit, { default: DEFAULT_AUDIT_LIMIT, max: MAX_AUDIT_LIMIT }), cursor: query.cursor || null });
+        const page = await trail().list({
+          serverId,
+          limit: limitParameter(query.limit, { default: DEFAULT_AUDIT_LIMIT, max: MAX_AUDIT_LIMIT }),
+          cursor: query.cursor || null,
+        });
         return json(200, page);
       },
     },
   ];
 }
-

@@ -36,7 +36,9 @@ export class DynamoDbAuditLog implements AuditLog, AuditTrail {
       trail: AUDIT_TRAIL_PARTITION,
       [TTL_ATTRIBUTE]: Math.floor(Date.parse(at) / 1000) + AUDIT_RETENTION_DAYS * DAY_SECONDS,
     };
-    await this.client.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(entryKey)' }));
+    await this.client.send(
+      new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(entryKey)' }),
+    );
   }
 
   async list(query: { serverId?: ServerId; limit: number; cursor?: string | null }): Promise<AuditPage> {
@@ -46,16 +48,34 @@ export class DynamoDbAuditLog implements AuditLog, AuditTrail {
       new QueryCommand({
         TableName: this.tableName,
         ...(byServer
-          ? { KeyConditionExpression: 'serverId = :partition', ExpressionAttributeValues: { ':partition': query.serverId } }
-          : { IndexName: AUDIT_ALL_SERVERS_INDEX, KeyConditionExpression: 'trail = :partition', ExpressionAttributeValues: { ':partition': AUDIT_TRAIL_PARTITION } }),
+          ? {
+              KeyConditionExpression: 'serverId = :partition',
+              ExpressionAttributeValues: { ':partition': query.serverId },
+            }
+          : {
+              IndexName: AUDIT_ALL_SERVERS_INDEX,
+              KeyConditionExpression: 'trail = :partition',
+              ExpressionAttributeValues: { ':partition': AUDIT_TRAIL_PARTITION },
+            }),
         ScanIndexForward: false,
         Limit: query.limit,
-        ...(start ? { ExclusiveStartKey: byServer ? { serverId: start.serverId, entryKey: start.entryKey } : { ...start, trail: AUDIT_TRAIL_PARTITION } } : {}),
+        ...(start
+          ? {
+              ExclusiveStartKey: byServer
+                ? { serverId: start.serverId, entryKey: start.entryKey }
+                : { ...start, trail: AUDIT_TRAIL_PARTITION },
+            }
+          : {}),
       }),
     );
-    const entries = (Items as AuditItem[]).map(({ entryKey: _key, trail: _trail, [TTL_ATTRIBUTE]: _ttl, ...entry }) => entry);
+    const entries = (Items as AuditItem[]).map(
+      ({ entryKey: _key, trail: _trail, [TTL_ATTRIBUTE]: _ttl, ...entry }) => entry,
+    );
     const last = LastEvaluatedKey as { serverId?: string; entryKey?: string } | undefined;
-    return { entries, nextCursor: last?.entryKey && last.serverId ? encodeAuditCursor(last.serverId, last.entryKey) : null };
+    return {
+      entries,
+      nextCursor: last?.entryKey && last.serverId ? encodeAuditCursor(last.serverId, last.entryKey) : null,
+    };
   }
 }
 
@@ -66,9 +86,12 @@ function encodeAuditCursor(serverId: string, entryKey: string): string {
 function decodeAuditCursor(cursor: string): { serverId: ServerId; entryKey: string } {
   try {
     const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { s?: unknown; k?: unknown };
-    if (isServerId(value.s) && typeof value.k === 'string' && /^\d{4}-\d\d-\d\dT[\d:.]+Z#[\w-]+$/.test(value.k)) return { serverId: value.s, entryKey: value.k };
+    if (isServerId(value.s) && typeof value.k === 'string' && /^\d{4}-\d\d-\d\dT[\d:.]+Z#[\w-]+$/.test(value.k))
+      return { serverId: value.s, entryKey: value.k };
   } catch {
     // fall through to the validation error
   }
-  throw new ValidationError([{ field: 'cursor', message: 'The cursor is not one this API returned; start again without it.' }]);
+  throw new ValidationError([
+    { field: 'cursor', message: 'The cursor is not one this API returned; start again without it.' },
+  ]);
 }

@@ -28,7 +28,8 @@ function replacedSecrets(before: ServerSecret | null, after: ServerSecret): stri
   const previous = before?.kind === 'onprem' ? before : null;
   const replaced: string[] = [];
   if (previous?.pfxBase64 !== after.pfxBase64) replaced.push('certificate');
-  if ((previous?.certificatePassword ?? null) !== after.certificatePassword && (previous || after.certificatePassword)) replaced.push('certificatePassword');
+  if ((previous?.certificatePassword ?? null) !== after.certificatePassword && (previous || after.certificatePassword))
+    replaced.push('certificatePassword');
   return replaced;
 }
 
@@ -54,9 +55,18 @@ export function settingsChanges(
   after: { record: ServerRecord; secret: ServerSecret },
 ): FieldChange[] {
   const replaced = replacedSecrets(before?.secret ?? null, after.secret);
-  const certificateFacts = compare('certificate.', certificateOf(before?.record ?? null), certificateOf(after.record), replaced.includes('certificate'));
+  const certificateFacts = compare(
+    'certificate.',
+    certificateOf(before?.record ?? null),
+    certificateOf(after.record),
+    replaced.includes('certificate'),
+  );
   return [
-    ...compare('', (before?.record.settings as Comparable | undefined) ?? null, after.record.settings as unknown as Comparable),
+    ...compare(
+      '',
+      (before?.record.settings as Comparable | undefined) ?? null,
+      after.record.settings as unknown as Comparable,
+    ),
     ...replaced.map((field) => ({ field, from: null, to: REPLACED })),
     ...certificateFacts,
     ...compare('rootCertificate.', rootCertificateOf(before?.record ?? null), rootCertificateOf(after.record)),

@@ -14,7 +14,10 @@ export function withEmailInAccessToken(event: PreTokenGenerationV2TriggerEvent):
       ...event.response?.claimsAndScopeOverrideDetails,
       accessTokenGeneration: {
         ...event.response?.claimsAndScopeOverrideDetails?.accessTokenGeneration,
-        claimsToAddOrOverride: { ...event.response?.claimsAndScopeOverrideDetails?.accessTokenGeneration?.claimsToAddOrOverride, email },
+        claimsToAddOrOverride: {
+          ...event.response?.claimsAndScopeOverrideDetails?.accessTokenGeneration?.claimsToAddOrOverride,
+          email,
+        },
       },
     },
   };

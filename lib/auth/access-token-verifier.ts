@@ -30,7 +30,11 @@ export type AccessTokenVerifier = (authorizationHeader: string | undefined) => P
 function asGatewayClaims(payload: JWTPayload): Record<string, string> {
   const claims: Record<string, string> = {};
   for (const [name, value] of Object.entries(payload)) {
-    claims[name] = Array.isArray(value) ? `[${value.join(' ')}]` : typeof value === 'object' ? JSON.stringify(value) : String(value);
+    claims[name] = Array.isArray(value)
+      ? `[${value.join(' ')}]`
+      : typeof value === 'object'
+        ? JSON.stringify(value)
+        : String(value);
   }
   return claims;
 }
@@ -52,10 +56,15 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
       const reason = cause instanceof joseErrors.JOSEError ? cause.code : 'keys unavailable';
       throw new InvalidAccessTokenError(`The token failed verification (${reason}).`, { cause });
     }
-    if (payload['token_use'] !== 'access') throw new InvalidAccessTokenError('The token is not an access token (token_use).');
+    if (payload['token_use'] !== 'access')
+      throw new InvalidAccessTokenError('The token is not an access token (token_use).');
     const audiences = [payload['client_id'], ...(Array.isArray(payload.aud) ? payload.aud : [payload.aud])];
-    if (!audiences.includes(options.clientId)) throw new InvalidAccessTokenError('The token was issued to another client.');
+    if (!audiences.includes(options.clientId))
+      throw new InvalidAccessTokenError('The token was issued to another client.');
     const scope = payload['scope'];
-    return { claims: asGatewayClaims(payload), scopes: typeof scope === 'string' ? scope.split(' ').filter(Boolean) : [] };
+    return {
+      claims: asGatewayClaims(payload),
+      scopes: typeof scope === 'string' ? scope.split(' ').filter(Boolean) : [],
+    };
   };
 }

@@ -17,7 +17,9 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 export const AWS_CLIENT_TIMEOUTS = { connectionTimeout: 3_000, requestTimeout: 10_000 } as const;
 
 /** The base configuration of every SDK client the service builds. */
-export function awsClientConfig<T extends object>(config: T = {} as T): T & { requestHandler: typeof AWS_CLIENT_TIMEOUTS; maxAttempts: number } {
+export function awsClientConfig<T extends object>(
+  config: T = {} as T,
+): T & { requestHandler: typeof AWS_CLIENT_TIMEOUTS; maxAttempts: number } {
   return { requestHandler: AWS_CLIENT_TIMEOUTS, maxAttempts: 3, ...config };
 }
 

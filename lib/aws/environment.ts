@@ -73,7 +73,9 @@ export type ServiceEnvironment = z.infer<typeof ENVIRONMENT>;
 /** The name of a variable the service reads. */
 export type EnvironmentVariable = keyof ServiceEnvironment;
 /** What the stack sets on a function: only names the service reads (plus the few every function gets). */
-export type FunctionEnvironment = Partial<Record<EnvironmentVariable | 'POWERTOOLS_SERVICE_NAME' | 'LOG_LEVEL' | 'NODE_OPTIONS', string>>;
+export type FunctionEnvironment = Partial<
+  Record<EnvironmentVariable | 'POWERTOOLS_SERVICE_NAME' | 'LOG_LEVEL' | 'NODE_OPTIONS', string>
+>;
 
 let parsed: ServiceEnvironment | undefined;
 
@@ -85,7 +87,10 @@ export function serviceEnvironment(env: NodeJS.ProcessEnv = process.env): Servic
 }
 
 /** A variable the caller cannot work without; a missing one is a deployment bug, so it fails loudly, by name. */
-export function requiredEnv<K extends EnvironmentVariable>(variable: K, environment: ServiceEnvironment = serviceEnvironment()): NonNullable<ServiceEnvironment[K]> {
+export function requiredEnv<K extends EnvironmentVariable>(
+  variable: K,
+  environment: ServiceEnvironment = serviceEnvironment(),
+): NonNullable<ServiceEnvironment[K]> {
   const value = environment[variable];
   if (value === undefined) throw new Error(`Environment variable ${variable} is not set.`);
   return value as NonNullable<ServiceEnvironment[K]>;
@@ -98,7 +103,9 @@ export function resetServiceEnvironment(): void {
 
 function parse(env: NodeJS.ProcessEnv): ServiceEnvironment {
   // An empty variable counts as unset, as it always has.
-  const present = Object.fromEntries(Object.keys(ENVIRONMENT.shape).flatMap((key) => (env[key] ? [[key, env[key]]] : [])));
+  const present = Object.fromEntries(
+    Object.keys(ENVIRONMENT.shape).flatMap((key) => (env[key] ? [[key, env[key]]] : [])),
+  );
   const result = ENVIRONMENT.safeParse(present);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => `${String(issue.path[0])} (${issue.code.replace(/_/g, ' ')})`);

@@ -25,15 +25,34 @@ export function connectionTestRoutes(deps: () => ConnectionTestApiDeps): ApiRout
       handler: async (event: JsonEvent, context: Context) => {
         const serverId = serverIdFrom(event);
         const { service, audit } = deps();
-        const { response, webhook } = await service.testWithProvisioning(serverId, event.parsedBody, { remainingMs: () => context.getRemainingTimeInMillis() });
+        const { response, webhook } = await service.testWithProvisioning(serverId, event.parsedBody, {
+          remainingMs: () => context.getRemainingTimeInMillis(),
+        });
         const auditContext = auditContextOf(event);
         const checks = response.checks.map(({ name, status }) => ({ name, status }));
-        await recordAudit(audit, { ...auditContext, action: 'connection.tested', serverId, changes: [], result: response.ok ? 'passed' : 'failed', checks });
+        await recordAudit(audit, {
+          ...auditContext,
+          action: 'connection.tested',
+          serverId,
+          changes: [],
+          result: response.ok ? 'passed' : 'failed',
+          checks,
+        });
         if (webhook) {
           // The webhook's id, and for a repair what was put right: our own words, without Qlik's parenthesised reason.
-          const reasons = webhook.reasons.map((reason) => ({ field: 'webhook', from: null, to: reason.replace(/ \(.*\)$/, '') }));
+          const reasons = webhook.reasons.map((reason) => ({
+            field: 'webhook',
+            from: null,
+            to: reason.replace(/ \(.*\)$/, ''),
+          }));
           const changes = [{ field: 'webhook.id', from: null, to: webhook.webhookId }, ...reasons];
-          await recordAudit(audit, { ...auditContext, action: `webhook.${webhook.action}`, serverId, changes, result: 'succeeded' });
+          await recordAudit(audit, {
+            ...auditContext,
+            action: `webhook.${webhook.action}`,
+            serverId,
+            changes,
+            result: 'succeeded',
+          });
         }
         return json(200, response);
       },

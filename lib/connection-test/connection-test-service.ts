@@ -10,7 +10,13 @@ import type { CloudConnectionTestOutcome } from '#lib/qlik/cloud/cloud-connectio
 import { cloudConnectionOf, onPremConnectionOf } from '#lib/servers/effective-connection.ts';
 import type { ResolvedDraft } from '#lib/servers/resolve-draft.ts';
 import type { ServerStore } from '#lib/servers/server-ports.ts';
-import type { ProvisionedVirtualProxy, ServerRecord, ServerState, TestResult, WebhookState } from '#lib/servers/server-record.ts';
+import type {
+  ProvisionedVirtualProxy,
+  ServerRecord,
+  ServerState,
+  TestResult,
+  WebhookState,
+} from '#lib/servers/server-record.ts';
 import type { ServerService } from '#lib/servers/server-service.ts';
 import type { ServerId } from '#lib/servers/server-settings.ts';
 
@@ -26,11 +32,20 @@ export interface TestBudget {
 }
 
 export interface ConnectionTesters {
-  onprem(connection: OnPremConnection, options: { deadlineMs: number }): Promise<{ result: TestResult; virtualProxy: ProvisionedVirtualProxy | null }>;
+  onprem(
+    connection: OnPremConnection,
+    options: { deadlineMs: number },
+  ): Promise<{ result: TestResult; virtualProxy: ProvisionedVirtualProxy | null }>;
   cloud(
     connection: CloudConnection,
     options: { deadlineMs: number; webhook: TenantWebhookPorts; publicOrigin: string | null },
-  ): Promise<{ result: TestResult; webhook: WebhookState | null; provisioning?: CloudConnectionTestOutcome['provisioning']; warnings: string[]; tenantId: string | null }>;
+  ): Promise<{
+    result: TestResult;
+    webhook: WebhookState | null;
+    provisioning?: CloudConnectionTestOutcome['provisioning'];
+    warnings: string[];
+    tenantId: string | null;
+  }>;
 }
 
 export interface ConnectionTestDeps {
@@ -64,10 +79,17 @@ export class ConnectionTestService {
    * The budget starts at the invocation, not at the first check: the ladder gets what is left of
    * min(25 s, the platform's remaining time less a reserve for storing the result) once the draft is resolved.
    */
-  async testWithProvisioning(id: ServerId, draft: unknown, budget: TestBudget = {}): Promise<{ response: ConnectionTestResponse; webhook: WebhookProvisioning | null }> {
+  async testWithProvisioning(
+    id: ServerId,
+    draft: unknown,
+    budget: TestBudget = {},
+  ): Promise<{ response: ConnectionTestResponse; webhook: WebhookProvisioning | null }> {
     const now = budget.now ?? Date.now;
     const startedAt = now();
-    const allowed = Math.min(TEST_DEADLINE_MS, budget.remainingMs ? budget.remainingMs() - TEST_RESERVE_MS : TEST_DEADLINE_MS);
+    const allowed = Math.min(
+      TEST_DEADLINE_MS,
+      budget.remainingMs ? budget.remainingMs() - TEST_RESERVE_MS : TEST_DEADLINE_MS,
+    );
     const { resolved, current } = await this.deps.servers.resolve(id, draft ?? {}, 'test');
     const state = await this.deps.store.getState(id);
     const outcome = await this.run(resolved, state, current, Math.max(0, allowed - (now() - startedAt)));
@@ -88,9 +110,16 @@ export class ConnectionTestService {
     state: ServerState,
     saved: ServerRecord | null,
     deadlineMs: number,
-  ): Promise<{ result: TestResult; warnings: string[]; provisioned: Partial<ServerState>; webhook: WebhookProvisioning | null }> {
+  ): Promise<{
+    result: TestResult;
+    warnings: string[];
+    provisioned: Partial<ServerState>;
+    webhook: WebhookProvisioning | null;
+  }> {
     if (resolved.type === 'onprem') {
-      const { result, virtualProxy } = await this.deps.testers.onprem(onPremConnectionOf(resolved, state), { deadlineMs });
+      const { result, virtualProxy } = await this.deps.testers.onprem(onPremConnectionOf(resolved, state), {
+        deadlineMs,
+      });
       return { result, warnings: [], provisioned: virtualProxy ? { virtualProxy } : {}, webhook: null };
     }
     const { result, webhook, provisioning, warnings, tenantId } = await this.deps.testers.cloud(
@@ -104,7 +133,13 @@ export class ConnectionTestService {
       result,
       warnings,
       provisioned: testedTenantPatch(state, saved, { url: resolved.settings.url, tenantId, webhook, at }),
-      webhook: changed ? { action: provisioning.outcome === 'created' ? 'provisioned' : 'repaired', webhookId: webhook.id, reasons: provisioning.reasons } : null,
+      webhook: changed
+        ? {
+            action: provisioning.outcome === 'created' ? 'provisioned' : 'repaired',
+            webhookId: webhook.id,
+            reasons: provisioning.reasons,
+          }
+        : null,
     };
   }
 }

@@ -31,7 +31,9 @@ export interface QlikSideCleanupDeps {
 }
 
 export function qlikSideCleanup(deps: QlikSideCleanupDeps = {}): QlikSideCleanup {
-  const qrsFor = deps.qrs ?? ((record, secret, state) => createQrsClient(onPremConnectionOf({ settings: record.settings, secret }, state)));
+  const qrsFor =
+    deps.qrs ??
+    ((record, secret, state) => createQrsClient(onPremConnectionOf({ settings: record.settings, secret }, state)));
   const cloudApiFor =
     deps.cloudApi ??
     ((record, secret) => {
@@ -39,7 +41,11 @@ export function qlikSideCleanup(deps: QlikSideCleanupDeps = {}): QlikSideCleanup
       return new QlikCloudApi(client, cloudTokenProvider(client, record.settings.oauthClientId, secret.clientSecret));
     });
   return {
-    remove: async (_id: ServerId, { record, secret }: { record: ServerRecord; secret: ServerSecret }, state: ServerState) => {
+    remove: async (
+      _id: ServerId,
+      { record, secret }: { record: ServerRecord; secret: ServerSecret },
+      state: ServerState,
+    ) => {
       if (record.type === 'onprem') {
         if (!state.virtualProxy) return [];
         const qrs = qrsFor(record, secret as OnPremSecret, state);

@@ -28,7 +28,10 @@ export function createWebhookProvisioning(deps: {
       withLock: (work) => withLease(deps.leases, 'cloud-webhook-provisioning', work, { ttlMs: 30_000, waitMs: 28_000 }),
       currentSigningSecret: async () => signingKeysFor(await readStored(), tenantKey)?.secret ?? null,
       saveSigningSecret: async (secret) => {
-        const ref = await deps.secrets.stage('cloud-webhook', withTenantSecret(await readStored(), tenantKey, secret, now()));
+        const ref = await deps.secrets.stage(
+          'cloud-webhook',
+          withTenantSecret(await readStored(), tenantKey, secret, now()),
+        );
         await deps.secrets.promote('cloud-webhook', ref);
       },
     }),

@@ -5,7 +5,14 @@
  * - `succeed`/`fail`/`requeue` only apply to the attempt that is current.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import { QUEUED_INDEX, TTL_ATTRIBUTE } from '#lib/aws/table-definitions.ts';
 import type { ExecutionStore } from '#lib/executions/execution-ports.ts';
 import type { ExecutionError, ExecutionRecord, ExecutionResultInfo } from '#lib/executions/execution-types.ts';
@@ -32,7 +39,13 @@ export class DynamoDbExecutionStore implements ExecutionStore {
       [TTL_ATTRIBUTE]: Math.ceil(Date.parse(record.queuedAt) / 1000) + RECORD_RETENTION_SECONDS,
     };
     try {
-      await this.client.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(executionId)' }));
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(executionId)',
+        }),
+      );
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
@@ -41,7 +54,9 @@ export class DynamoDbExecutionStore implements ExecutionStore {
   }
 
   async get(executionId: string): Promise<ExecutionRecord | null> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { executionId }, ConsistentRead: true }));
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { executionId }, ConsistentRead: true }),
+    );
     return Item ? strip(Item as StoredExecution) : null;
   }
 
@@ -55,10 +70,19 @@ export class DynamoDbExecutionStore implements ExecutionStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: { executionId },
-          UpdateExpression: 'SET #status = :running, startedAt = if_not_exists(startedAt, :at), claimUntil = :until ADD attempts :one REMOVE queuedOn',
-          ConditionExpression: 'attribute_exists(executionId) AND #status IN (:queued, :running) AND (attribute_not_exists(claimUntil) OR claimUntil < :now)',
+          UpdateExpression:
+            'SET #status = :running, startedAt = if_not_exists(startedAt, :at), claimUntil = :until ADD attempts :one REMOVE queuedOn',
+          ConditionExpression:
+            'attribute_exists(executionId) AND #status IN (:queued, :running) AND (attribute_not_exists(claimUntil) OR claimUntil < :now)',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':running': 'running', ':queued': 'queued', ':at': at, ':until': claimUntilMs, ':one': 1, ':now': Date.now() },
+          ExpressionAttributeValues: {
+            ':running': 'running',
+            ':queued': 'queued',
+            ':at': at,
+            ':until': claimUntilMs,
+            ':one': 1,
+            ':now': Date.now(),
+          },
           ReturnValues: 'ALL_NEW',
         }),
       );
@@ -67,30 +91,45 @@ export class DynamoDbExecutionStore implements ExecutionStore {
   }
 
   async succeed(executionId: string, attempt: number, result: ExecutionResultInfo, at: string): Promise<boolean> {
-    return this.finish(executionId, attempt, 'SET #status = :done, finishedAt = :at, #result = :result, #error = :none REMOVE claimUntil', {
-      ':done': 'succeeded',
-      ':at': at,
-      ':result': result,
-      ':none': null,
-    });
+    return this.finish(
+      executionId,
+      attempt,
+      'SET #status = :done, finishedAt = :at, #result = :result, #error = :none REMOVE claimUntil',
+      {
+        ':done': 'succeeded',
+        ':at': at,
+        ':result': result,
+        ':none': null,
+      },
+    );
   }
 
   async fail(executionId: string, attempt: number, error: ExecutionError, at: string): Promise<boolean> {
-    return this.finish(executionId, attempt, 'SET #status = :done, finishedAt = :at, #error = :error REMOVE claimUntil, queuedOn', {
-      ':done': 'failed',
-      ':at': at,
-      ':error': error,
-    });
+    return this.finish(
+      executionId,
+      attempt,
+      'SET #status = :done, finishedAt = :at, #error = :error REMOVE claimUntil, queuedOn',
+      {
+        ':done': 'failed',
+        ':at': at,
+        ':error': error,
+      },
+    );
   }
 
   async requeue(executionId: string, attempt: number, error: ExecutionError): Promise<void> {
     const record = await this.get(executionId);
     if (!record) return;
-    await this.finish(executionId, attempt, 'SET #status = :queued, #error = :error, queuedOn = :server REMOVE claimUntil', {
-      ':queued': 'queued',
-      ':error': error,
-      ':server': record.serverId,
-    });
+    await this.finish(
+      executionId,
+      attempt,
+      'SET #status = :queued, #error = :error, queuedOn = :server REMOVE claimUntil',
+      {
+        ':queued': 'queued',
+        ':error': error,
+        ':server': record.serverId,
+      },
+    );
   }
 
   async countQueued(serverId: ServerId): Promise<number> {
@@ -114,7 +153,12 @@ export class DynamoDbExecutionStore implements ExecutionStore {
     return count;
   }
 
-  private async finish(executionId: string, attempt: number, update: string, values: Record<string, unknown>): Promise<boolean> {
+  private async finish(
+    executionId: string,
+    attempt: number,
+    update: string,
+    values: Record<string, unknown>,
+  ): Promise<boolean> {
     const done = await this.conditional(async () => {
       await this.client.send(
         new UpdateCommand({
@@ -122,7 +166,11 @@ export class DynamoDbExecutionStore implements ExecutionStore {
           Key: { executionId },
           UpdateExpression: update,
           ConditionExpression: '#status = :isRunning AND attempts = :attempt',
-          ExpressionAttributeNames: { '#status': 'status', ...(update.includes('#result') ? { '#result': 'result' } : {}), ...(update.includes('#error') ? { '#error': 'error' } : {}) },
+          ExpressionAttributeNames: {
+            '#status': 'status',
+            ...(update.includes('#result') ? { '#result': 'result' } : {}),
+            ...(update.includes('#error') ? { '#error': 'error' } : {}),
+          },
           ExpressionAttributeValues: { ...values, ':isRunning': 'running', ':attempt': attempt },
         }),
       );

@@ -49,7 +49,8 @@ export class DynamoDbSlotLeases implements SlotLeases {
         TableName: this.tableName,
         Key: { id: slotKey(serverId) },
         // The version bump makes a concurrent sweep, which read the old cap, retry against the new one.
-        UpdateExpression: 'SET #limit = :limit, appliedAt = :at, holders = if_not_exists(holders, :empty) ADD version :one',
+        UpdateExpression:
+          'SET #limit = :limit, appliedAt = :at, holders = if_not_exists(holders, :empty) ADD version :one',
         ExpressionAttributeNames: { '#limit': 'limit' },
         ExpressionAttributeValues: { ':limit': limit, ':at': at, ':empty': {}, ':one': 1 },
       }),
@@ -82,7 +83,12 @@ export class DynamoDbSlotLeases implements SlotLeases {
     );
   }
 
-  private async takeBySweeping(serverId: ServerId, token: string, ttlMs: number, fallbackLimit: number): Promise<'taken' | 'full' | 'raced'> {
+  private async takeBySweeping(
+    serverId: ServerId,
+    token: string,
+    ttlMs: number,
+    fallbackLimit: number,
+  ): Promise<'taken' | 'full' | 'raced'> {
     const item = await this.read(serverId);
     const now = this.now();
     const holders = item?.holders ?? {};
@@ -136,7 +142,9 @@ export class DynamoDbSlotLeases implements SlotLeases {
   }
 
   private async read(serverId: ServerId): Promise<SlotItem | null> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { id: slotKey(serverId) }, ConsistentRead: true }));
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { id: slotKey(serverId) }, ConsistentRead: true }),
+    );
     return (Item as SlotItem | undefined) ?? null;
   }
 

@@ -26,7 +26,8 @@ export class SlotLimitCapacity implements ExecutionCapacity {
   async apply(id: ServerId, maxParallelExecutions: number): Promise<void> {
     const current = await this.slots.state(id);
     // An unchanged cap keeps its appliedAt: the view says when the value in force took effect.
-    if (current.limit !== maxParallelExecutions) await this.slots.setLimit(id, maxParallelExecutions, this.now().toISOString());
+    if (current.limit !== maxParallelExecutions)
+      await this.slots.setLimit(id, maxParallelExecutions, this.now().toISOString());
     await this.consumers.update(id, mappingConcurrencyFor(maxParallelExecutions));
   }
 }
@@ -39,7 +40,12 @@ export class EventSourceMappingConcurrency implements ConsumerConcurrency {
   ) {}
 
   async update(serverId: ServerId, maximumConcurrency: number): Promise<void> {
-    await this.client.send(new UpdateEventSourceMappingCommand({ UUID: this.mappingIds[serverId], ScalingConfig: { MaximumConcurrency: maximumConcurrency } }));
+    await this.client.send(
+      new UpdateEventSourceMappingCommand({
+        UUID: this.mappingIds[serverId],
+        ScalingConfig: { MaximumConcurrency: maximumConcurrency },
+      }),
+    );
   }
 }
 

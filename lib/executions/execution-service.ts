@@ -25,7 +25,10 @@ export class UnsupportedExtractionError extends UnprocessableError {
  * What each server type can extract. On-premise data goes through the Engine API (lib/qlik/onprem/engine-extraction.ts);
  * on-premise images and PDFs need a headless browser through the kpimailer proxy: a later issue.
  */
-export const SUPPORTED_KINDS: Record<ServerId, readonly ExtractionKind[]> = { cloud: ['image', 'pdf', 'data'], onprem: ['data'] };
+export const SUPPORTED_KINDS: Record<ServerId, readonly ExtractionKind[]> = {
+  cloud: ['image', 'pdf', 'data'],
+  onprem: ['data'],
+};
 
 export interface ExecutionServiceDeps {
   executions: ExecutionStore;
@@ -47,7 +50,9 @@ export class ExecutionService {
   async submit(serverId: ServerId, body: unknown): Promise<{ record: ExecutionRecord; created: boolean }> {
     const parsed = executionRequestSchema.safeParse(body ?? {});
     if (!parsed.success) {
-      throw new ValidationError(parsed.error.issues.map((issue) => ({ field: issue.path.join('.') || '(body)', message: issue.message })));
+      throw new ValidationError(
+        parsed.error.issues.map((issue) => ({ field: issue.path.join('.') || '(body)', message: issue.message })),
+      );
     }
     const request = parsed.data;
     if (request.executionId) {
@@ -55,7 +60,10 @@ export class ExecutionService {
       if (existing) return this.sameExecution(existing, serverId);
     }
     const server = await this.deps.loadServer(serverId);
-    if (!server) throw new ConflictError(`The ${serverId} server is not configured yet; save its settings before submitting extractions.`);
+    if (!server)
+      throw new ConflictError(
+        `The ${serverId} server is not configured yet; save its settings before submitting extractions.`,
+      );
     if (!SUPPORTED_KINDS[serverId].includes(request.kind)) {
       throw new UnsupportedExtractionError(
         `Qlik Sense Enterprise ${request.kind} extractions are not available yet: they need a headless browser through the kpimailer virtual proxy (a later release). Data extractions are available.`,
@@ -99,7 +107,8 @@ export class ExecutionService {
 
   async result(executionId: string): Promise<ExtractionOutput> {
     const record = await this.get(executionId);
-    if (record.status !== 'succeeded') throw new ConflictError(`Execution ${executionId} is ${record.status}; its result exists once it has succeeded.`);
+    if (record.status !== 'succeeded')
+      throw new ConflictError(`Execution ${executionId} is ${record.status}; its result exists once it has succeeded.`);
     const output = await this.deps.results.get(executionId);
     if (!output) throw new NotFoundError(`The result of execution ${executionId} has expired.`);
     return output;
@@ -107,13 +116,21 @@ export class ExecutionService {
 
   /** The cap in force and the live counts, for `ServerView.executions`. */
   async counts(serverId: ServerId, configuredLimit: number): Promise<ExecutionCounts> {
-    const [slots, queued] = await Promise.all([this.deps.slots.state(serverId), this.deps.executions.countQueued(serverId)]);
+    const [slots, queued] = await Promise.all([
+      this.deps.slots.state(serverId),
+      this.deps.executions.countQueued(serverId),
+    ]);
     return { limit: slots.limit ?? configuredLimit, appliedAt: slots.appliedAt, running: slots.running, queued };
   }
 
   private sameExecution(existing: ExecutionRecord, serverId: ServerId): { record: ExecutionRecord; created: boolean } {
     if (existing.serverId !== serverId) {
-      throw new ValidationError([{ field: 'executionId', message: `This executionId belongs to an extraction on the ${existing.serverId} server; use a new one.` }]);
+      throw new ValidationError([
+        {
+          field: 'executionId',
+          message: `This executionId belongs to an extraction on the ${existing.serverId} server; use a new one.`,
+        },
+      ]);
     }
     return { record: existing, created: false };
   }

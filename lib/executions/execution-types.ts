@@ -34,9 +34,14 @@ export const executionRequestSchema = z
     selections: z.array(selectionSchema).max(125, 'At most 125 fields can be selected.').optional(),
   })
   .superRefine((request, ctx) => {
-    if (request.kind === 'pdf' && !request.sheetId) ctx.addIssue({ code: 'custom', path: ['sheetId'], message: 'A pdf extraction needs the sheetId.' });
+    if (request.kind === 'pdf' && !request.sheetId)
+      ctx.addIssue({ code: 'custom', path: ['sheetId'], message: 'A pdf extraction needs the sheetId.' });
     if (request.kind !== 'pdf' && !request.objectId) {
-      ctx.addIssue({ code: 'custom', path: ['objectId'], message: `An ${request.kind} extraction needs the objectId.` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['objectId'],
+        message: `An ${request.kind} extraction needs the objectId.`,
+      });
     }
   })
   .meta({ id: 'ExecutionRequest', title: 'Extraction request' });

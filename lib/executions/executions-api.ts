@@ -18,7 +18,12 @@ export function executionRoutes(service: ExecutionService): ApiRoute[] {
       route: 'POST /api/servers/{id}/executions',
       handler: async (event: JsonEvent) => {
         const { record, created } = await service.submit(serverIdFrom(event), event.parsedBody);
-        if (created) logger.info('Extraction queued', { executionId: record.executionId, serverId: record.serverId, kind: record.kind });
+        if (created)
+          logger.info('Extraction queued', {
+            executionId: record.executionId,
+            serverId: record.serverId,
+            kind: record.kind,
+          });
         return json(created ? 202 : 200, { executionId: record.executionId, status: record.status });
       },
     },

@@ -12,7 +12,11 @@ import { sharedLambdaClient, sharedS3Client, sharedSqsClient } from '#lib/aws/ex
 import { requiredEnv, serviceEnvironment } from '#lib/aws/environment.ts';
 import { DynamoDbExecutionStore } from '#lib/executions/dynamodb-execution-store.ts';
 import { DynamoDbSlotLeases } from '#lib/executions/dynamodb-slot-leases.ts';
-import { EventSourceMappingConcurrency, LOCAL_CONSUMERS, SlotLimitCapacity } from '#lib/executions/execution-capacity.ts';
+import {
+  EventSourceMappingConcurrency,
+  LOCAL_CONSUMERS,
+  SlotLimitCapacity,
+} from '#lib/executions/execution-capacity.ts';
 import type { ResultStore } from '#lib/executions/execution-ports.ts';
 import { ExecutionService } from '#lib/executions/execution-service.ts';
 import { executionRoutes } from '#lib/executions/executions-api.ts';
@@ -57,8 +61,13 @@ export function executionSettingsFromEnv(): { capacity: ExecutionCapacity; execu
   const service = executionServiceFromEnv();
   const slots = new DynamoDbSlotLeases(sharedDocumentClient(), requiredEnv('SERVERS_TABLE_NAME'));
   const mappingIds = serviceEnvironment().EXTRACTION_MAPPING_IDS;
-  const consumers = mappingIds ? new EventSourceMappingConcurrency(sharedLambdaClient(), parseQueueUrls('EXTRACTION_MAPPING_IDS', mappingIds)) : LOCAL_CONSUMERS;
-  return { capacity: new SlotLimitCapacity(slots, consumers), executionCounts: (id, configured) => service.counts(id, configured) };
+  const consumers = mappingIds
+    ? new EventSourceMappingConcurrency(sharedLambdaClient(), parseQueueUrls('EXTRACTION_MAPPING_IDS', mappingIds))
+    : LOCAL_CONSUMERS;
+  return {
+    capacity: new SlotLimitCapacity(slots, consumers),
+    executionCounts: (id, configured) => service.counts(id, configured),
+  };
 }
 
 export function extractionWorkerFromEnv(overrides: Partial<ExtractionWorkerDeps> = {}): ExtractionWorker {

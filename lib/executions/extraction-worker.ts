@@ -59,28 +59,52 @@ export class ExtractionWorker {
       return 'done';
     }
     // Both reads at once: every round trip before the slot is a gap in the server's Qlik work.
-    const [execution, server] = await Promise.all([this.deps.executions.get(parsed.executionId), this.deps.loadServer(parsed.serverId)]);
+    const [execution, server] = await Promise.all([
+      this.deps.executions.get(parsed.executionId),
+      this.deps.loadServer(parsed.serverId),
+    ]);
     if (!execution) {
       logger.warn('Extraction message for an unknown execution; dropped', { ...parsed });
       return 'done';
     }
     if (execution.status === 'succeeded' || execution.status === 'failed') return 'done';
-    if (!server) return this.failWithoutSlot(parsed, { code: 'NOT-CONFIGURED', message: `The ${parsed.serverId} server is no longer configured.` });
+    if (!server)
+      return this.failWithoutSlot(parsed, {
+        code: 'NOT-CONFIGURED',
+        message: `The ${parsed.serverId} server is no longer configured.`,
+      });
 
-    const slot = await this.deps.slots.tryAcquire(parsed.serverId, this.deps.timeoutMs + this.deps.slotMarginMs, server.record.settings.maxParallelExecutions);
+    const slot = await this.deps.slots.tryAcquire(
+      parsed.serverId,
+      this.deps.timeoutMs + this.deps.slotMarginMs,
+      server.record.settings.maxParallelExecutions,
+    );
     if (!slot) return this.comeBackSoon(parsed.serverId, message);
     let attempt: ExecutionRecord | null = null;
     try {
-      attempt = await this.deps.executions.start(parsed.executionId, Date.now() + this.deps.timeoutMs + this.deps.slotMarginMs, this.now().toISOString());
+      attempt = await this.deps.executions.start(
+        parsed.executionId,
+        Date.now() + this.deps.timeoutMs + this.deps.slotMarginMs,
+        this.now().toISOString(),
+      );
       if (!attempt) {
         // Finished meanwhile, or another delivery's attempt is live: check again later rather than run it twice.
         await slot.release();
         const latest = await this.deps.executions.get(parsed.executionId);
-        return latest && (latest.status === 'succeeded' || latest.status === 'failed') ? 'done' : this.comeBackSoon(parsed.serverId, message);
+        return latest && (latest.status === 'succeeded' || latest.status === 'failed')
+          ? 'done'
+          : this.comeBackSoon(parsed.serverId, message);
       }
       if (attempt.attempts > MAX_ATTEMPTS) {
         await slot.release();
-        return this.giveUp(parsed, attempt.attempts, attempt.error ?? { code: 'WORKER-CRASHED', message: 'The extraction stopped without an outcome several times.' });
+        return this.giveUp(
+          parsed,
+          attempt.attempts,
+          attempt.error ?? {
+            code: 'WORKER-CRASHED',
+            message: 'The extraction stopped without an outcome several times.',
+          },
+        );
       }
       let releasing: Promise<void> | undefined;
       const output = await this.runExtraction(server, attempt).finally(() => {
@@ -89,8 +113,17 @@ export class ExtractionWorker {
         releasing.catch(() => undefined);
       });
       await Promise.all([this.deps.results.put(attempt.executionId, output), releasing]);
-      const recorded = await this.deps.executions.succeed(attempt.executionId, attempt.attempts, { contentType: output.contentType, sizeBytes: output.bytes.length }, this.now().toISOString());
-      if (!recorded) logger.warn('A later attempt took over this extraction; its outcome stands', { executionId: attempt.executionId, attempt: attempt.attempts });
+      const recorded = await this.deps.executions.succeed(
+        attempt.executionId,
+        attempt.attempts,
+        { contentType: output.contentType, sizeBytes: output.bytes.length },
+        this.now().toISOString(),
+      );
+      if (!recorded)
+        logger.warn('A later attempt took over this extraction; its outcome stands', {
+          executionId: attempt.executionId,
+          attempt: attempt.attempts,
+        });
       return 'done';
     } catch (thrown) {
       await slot.release();
@@ -104,17 +137,35 @@ export class ExtractionWorker {
     return (await this.deps.extractors(server)).extract(execution, signal);
   }
 
-  private async afterFailure(message: ExecutionMessage, attempt: ExecutionRecord, raw: WorkerMessage, thrown: unknown): Promise<MessageOutcome> {
-    const error = thrown instanceof ExtractionError ? thrown : new ExtractionError('EXTRACTION-FAILED', 'The extraction failed unexpectedly.', true, { cause: thrown });
+  private async afterFailure(
+    message: ExecutionMessage,
+    attempt: ExecutionRecord,
+    raw: WorkerMessage,
+    thrown: unknown,
+  ): Promise<MessageOutcome> {
+    const error =
+      thrown instanceof ExtractionError
+        ? thrown
+        : new ExtractionError('EXTRACTION-FAILED', 'The extraction failed unexpectedly.', true, { cause: thrown });
     const reason: ExecutionError = { code: error.code, message: error.message };
-    logger.warn('Extraction attempt failed', { ...message, attempt: attempt.attempts, code: error.code, retryable: error.retryable, error: asError(error.cause ?? error) });
+    logger.warn('Extraction attempt failed', {
+      ...message,
+      attempt: attempt.attempts,
+      code: error.code,
+      retryable: error.retryable,
+      error: asError(error.cause ?? error),
+    });
     if (!error.retryable) {
       await this.deps.executions.fail(message.executionId, attempt.attempts, reason, this.now().toISOString());
       return 'done';
     }
     if (attempt.attempts >= MAX_ATTEMPTS) return this.giveUp(message, attempt.attempts, reason);
     await this.deps.executions.requeue(message.executionId, attempt.attempts, reason);
-    await this.deps.queue.retryLater(message.serverId, raw.receiptHandle, (this.deps.retryBaseSeconds ?? 5) * 2 ** (attempt.attempts - 1));
+    await this.deps.queue.retryLater(
+      message.serverId,
+      raw.receiptHandle,
+      (this.deps.retryBaseSeconds ?? 5) * 2 ** (attempt.attempts - 1),
+    );
     return 'retry';
   }
 
@@ -127,8 +178,13 @@ export class ExtractionWorker {
   }
 
   private async failWithoutSlot(message: ExecutionMessage, reason: ExecutionError): Promise<MessageOutcome> {
-    const attempt = await this.deps.executions.start(message.executionId, Date.now() + 60_000, this.now().toISOString());
-    if (attempt) await this.deps.executions.fail(message.executionId, attempt.attempts, reason, this.now().toISOString());
+    const attempt = await this.deps.executions.start(
+      message.executionId,
+      Date.now() + 60_000,
+      this.now().toISOString(),
+    );
+    if (attempt)
+      await this.deps.executions.fail(message.executionId, attempt.attempts, reason, this.now().toISOString());
     return 'done';
   }
 
@@ -143,7 +199,8 @@ export class ExtractionWorker {
 function parseMessage(body: string): ExecutionMessage | null {
   try {
     const value = JSON.parse(body) as Partial<ExecutionMessage>;
-    if (typeof value.executionId === 'string' && isServerId(value.serverId)) return { executionId: value.executionId, serverId: value.serverId };
+    if (typeof value.executionId === 'string' && isServerId(value.serverId))
+      return { executionId: value.executionId, serverId: value.serverId };
   } catch {
     // fall through
   }

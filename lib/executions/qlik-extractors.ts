@@ -16,6 +16,8 @@ export function qlikExtractors(): ExtractorFactory {
       return new ReportExport(new QlikCloudApi(client, tokens));
     }
     // On-premise: `data` through the Engine API; image and pdf are refused at submit (422) until a later issue.
-    return new EngineDataExtraction(onPremConnectionOf({ settings: record.settings, secret: secret as OnPremSecret }, state));
+    return new EngineDataExtraction(
+      onPremConnectionOf({ settings: record.settings, secret: secret as OnPremSecret }, state),
+    );
   };
 }

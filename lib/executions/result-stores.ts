@@ -23,7 +23,14 @@ export class S3ResultStore implements ResultStore {
   ) {}
 
   async put(executionId: string, output: ExtractionOutput): Promise<void> {
-    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: keyOf(executionId), Body: output.bytes, ContentType: output.contentType }));
+    await this.client.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: keyOf(executionId),
+        Body: output.bytes,
+        ContentType: output.contentType,
+      }),
+    );
   }
 
   async get(executionId: string): Promise<ExtractionOutput | null> {

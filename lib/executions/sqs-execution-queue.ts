@@ -17,12 +17,18 @@ export class SqsExecutionQueue implements ExecutionQueue {
   ) {}
 
   async send(message: ExecutionMessage): Promise<void> {
-    await this.client.send(new SendMessageCommand({ QueueUrl: this.queues[message.serverId], MessageBody: JSON.stringify(message) }));
+    await this.client.send(
+      new SendMessageCommand({ QueueUrl: this.queues[message.serverId], MessageBody: JSON.stringify(message) }),
+    );
   }
 
   async retryLater(serverId: ServerId, receiptHandle: string, seconds: number): Promise<void> {
     await this.client.send(
-      new ChangeMessageVisibilityCommand({ QueueUrl: this.queues[serverId], ReceiptHandle: receiptHandle, VisibilityTimeout: Math.max(0, Math.round(seconds)) }),
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: this.queues[serverId],
+        ReceiptHandle: receiptHandle,
+        VisibilityTimeout: Math.max(0, Math.round(seconds)),
+      }),
     );
   }
 
@@ -49,6 +55,7 @@ export function parseQueueUrls(name: string, value: string | undefined): QueueUr
     throw new Error(`Environment variable ${name} must be JSON like {"onprem":"<queue url>","cloud":"<queue url>"}.`);
   }
   const urls = parsed as Partial<QueueUrls>;
-  if (typeof urls?.onprem !== 'string' || typeof urls.cloud !== 'string') throw new Error(`Environment variable ${name} must name a queue for onprem and for cloud.`);
+  if (typeof urls?.onprem !== 'string' || typeof urls.cloud !== 'string')
+    throw new Error(`Environment variable ${name} must name a queue for onprem and for cloud.`);
   return { onprem: urls.onprem, cloud: urls.cloud };
 }

@@ -51,7 +51,14 @@ export class DynamoDbLeaseProvider implements LeaseProvider {
       },
       release: async () => {
         try {
-          await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: key, ...ownedBy, ExpressionAttributeValues: { ':owner': owner } }));
+          await this.client.send(
+            new DeleteCommand({
+              TableName: this.tableName,
+              Key: key,
+              ...ownedBy,
+              ExpressionAttributeValues: { ':owner': owner },
+            }),
+          );
         } catch (error) {
           if (!(error instanceof ConditionalCheckFailedException)) throw error;
         }

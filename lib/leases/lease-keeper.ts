@@ -69,7 +69,9 @@ export class LeaseKeeper {
         if (await this.lease.renew(this.options.ttlMs)) this.confirmedUntil = until;
         else this.lose('Someone else took the lease (it had expired); the sync stopped before writing more.');
       } catch (error) {
-        this.lose(`The lease could not be renewed (${error instanceof Error ? error.message : String(error)}); the sync stopped before writing more.`);
+        this.lose(
+          `The lease could not be renewed (${error instanceof Error ? error.message : String(error)}); the sync stopped before writing more.`,
+        );
       } finally {
         this.renewing = null;
       }

@@ -13,7 +13,11 @@ export type HttpLambdaHandler = (event: APIGatewayProxyEventV2, context: Context
 const GATEWAY_BODY_LIMIT = 10 * 1024 * 1024;
 const TEXT_TYPES = /^(application\/(?:[\w.+-]+\+)?json|text\/|application\/x-www-form-urlencoded)/i;
 
-export async function toApiGatewayEvent(req: IncomingMessage, routeKey: string, pathParameters?: Record<string, string>): Promise<APIGatewayProxyEventV2 | 'too-large'> {
+export async function toApiGatewayEvent(
+  req: IncomingMessage,
+  routeKey: string,
+  pathParameters?: Record<string, string>,
+): Promise<APIGatewayProxyEventV2 | 'too-large'> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -24,7 +28,8 @@ export async function toApiGatewayEvent(req: IncomingMessage, routeKey: string, 
   const raw = Buffer.concat(chunks);
   const url = new URL(req.url ?? '/', 'http://localhost');
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
+  for (const [name, value] of Object.entries(req.headers))
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
   const isText = raw.byteLength === 0 || TEXT_TYPES.test(headers['content-type'] ?? '');
   const query = Object.fromEntries(url.searchParams.entries());
   const now = new Date();
@@ -85,6 +90,8 @@ export function writeResult(res: ServerResponse, result: APIGatewayProxyResultV2
   const structured = result as Exclude<APIGatewayProxyResultV2, string>;
   const headers: Record<string, string | number | boolean | string[]> = { ...(structured.headers ?? {}) };
   if (structured.cookies?.length) headers['set-cookie'] = structured.cookies;
-  const body = structured.body ? Buffer.from(structured.body, structured.isBase64Encoded ? 'base64' : 'utf8') : Buffer.alloc(0);
+  const body = structured.body
+    ? Buffer.from(structured.body, structured.isBase64Encoded ? 'base64' : 'utf8')
+    : Buffer.alloc(0);
   res.writeHead(structured.statusCode ?? 200, headers as Record<string, string | string[]>).end(body);
 }

@@ -1,4 +1,10 @@
-import { CreateTableCommand, DynamoDBClient, ResourceInUseException, waitUntilTableExists, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+  waitUntilTableExists,
+  type CreateTableCommandInput,
+} from '@aws-sdk/client-dynamodb';
 
 /** Creates the tables that do not exist yet (local emulators only; in AWS the stack owns them). */
 export async function ensureTables(client: DynamoDBClient, tables: CreateTableCommandInput[]): Promise<void> {

@@ -34,7 +34,12 @@ export interface LocalExtractionOptions {
 
 export async function startLocalExtractions(options: LocalExtractionOptions): Promise<LocalExtractions> {
   const sqsServer = await startLocalSqs();
-  const client = new SQSClient({ endpoint: sqsServer.endpoint, useQueueUrlAsEndpoint: false, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const client = new SQSClient({
+    endpoint: sqsServer.endpoint,
+    useQueueUrlAsEndpoint: false,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   const queues = await ensureExtractionQueues(client, 'kpimailer-extractions', {
     visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? options.timeoutSeconds * 6,
     maxReceiveCount: 1000,
@@ -47,7 +52,8 @@ export async function startLocalExtractions(options: LocalExtractionOptions): Pr
   };
   const pollers: Poller[] = [];
   const handler =
-    options.handler ?? (async () => (await import('#functions/extraction-worker/handler.ts')).handler as unknown as SqsHandler);
+    options.handler ??
+    (async () => (await import('#functions/extraction-worker/handler.ts')).handler as unknown as SqsHandler);
 
   return {
     env,
@@ -68,7 +74,11 @@ export async function startLocalExtractions(options: LocalExtractionOptions): Pr
             timeoutMs: options.timeoutSeconds * 1000 + 5_000,
             maximumConcurrency: async () => {
               const { limit } = await slots.state(serverId);
-              return mappingConcurrencyFor(limit ?? (await servers.get(serverId))?.settings.maxParallelExecutions ?? DEFAULT_MAX_PARALLEL_EXECUTIONS);
+              return mappingConcurrencyFor(
+                limit ??
+                  (await servers.get(serverId))?.settings.maxParallelExecutions ??
+                  DEFAULT_MAX_PARALLEL_EXECUTIONS,
+              );
             },
           }),
         );
@@ -82,7 +92,10 @@ export async function startLocalExtractions(options: LocalExtractionOptions): Pr
   };
 }
 
-async function requeueUnfinished(client: SQSClient, queues: Awaited<ReturnType<typeof ensureExtractionQueues>>): Promise<void> {
+async function requeueUnfinished(
+  client: SQSClient,
+  queues: Awaited<ReturnType<typeof ensureExtractionQueues>>,
+): Promise<void> {
   const tableName = process.env.EXECUTIONS_TABLE_NAME;
   if (!tableName) return;
   let start: Record<string, unknown> | undefined;
@@ -99,7 +112,12 @@ async function requeueUnfinished(client: SQSClient, queues: Awaited<ReturnType<t
     );
     for (const item of page.Items ?? []) {
       const serverId = item.serverId as keyof typeof queues;
-      await client.send(new SendMessageCommand({ QueueUrl: queues[serverId].url, MessageBody: JSON.stringify({ executionId: item.executionId, serverId }) }));
+      await client.send(
+        new SendMessageCommand({
+          QueueUrl: queues[serverId].url,
+          MessageBody: JSON.stringify({ executionId: item.executionId, serverId }),
+        }),
+      );
     }
     start = page.LastEvaluatedKey;
   } while (start);

@@ -27,10 +27,15 @@ export async function startLocalOidc(options: { issuer: string; clientId: string
   const response = await fetch(`${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`);
   if (!response.ok) throw new Error(`KPIMAILER_OIDC_ISSUER: the discovery document answered HTTP ${response.status}.`);
   const discovery = (await response.json()) as Discovery;
-  if (discovery.issuer !== issuer) throw new Error(`KPIMAILER_OIDC_ISSUER is "${issuer}" but its discovery document names "${discovery.issuer ?? ''}".`);
+  if (discovery.issuer !== issuer)
+    throw new Error(
+      `KPIMAILER_OIDC_ISSUER is "${issuer}" but its discovery document names "${discovery.issuer ?? ''}".`,
+    );
   const { jwks_uri, authorization_endpoint, token_endpoint, end_session_endpoint } = discovery;
   if (!jwks_uri || !authorization_endpoint || !token_endpoint || !end_session_endpoint) {
-    throw new Error('KPIMAILER_OIDC_ISSUER: the discovery document lacks jwks_uri, authorization_endpoint, token_endpoint or end_session_endpoint.');
+    throw new Error(
+      'KPIMAILER_OIDC_ISSUER: the discovery document lacks jwks_uri, authorization_endpoint, token_endpoint or end_session_endpoint.',
+    );
   }
   return {
     verify: createAccessTokenVerifier({ issuer, clientId, keys: createRemoteJWKSet(new URL(jwks_uri)) }),

@@ -22,15 +22,23 @@ const once = <T>(load: () => Promise<T>) => {
 
 /** API Gateway's path syntax as a pattern: `{name}` matches one segment, `{name+}` the rest of the path. */
 export function pathPattern(path: string): RegExp {
-  const source = path.replace(/[.*?^$()|[\]\\]/g, '\\$&').replace(/\{(\w+)(\+?)\}/g, (_, name: string, greedy: string) => `(?<${name}>${greedy ? '.+' : '[^/]+'})`);
+  const source = path
+    .replace(/[.*?^$()|[\]\\]/g, '\\$&')
+    .replace(/\{(\w+)(\+?)\}/g, (_, name: string, greedy: string) => `(?<${name}>${greedy ? '.+' : '[^/]+'})`);
   return new RegExp(`^${source}$`);
 }
 
 export async function localRoutes(options: { dataDir: string }): Promise<LocalRoute[]> {
   const handlers: Record<HttpFunctionName, () => Promise<HttpLambdaHandler>> = {
-    'settings-api': once(async () => (await import('#functions/settings-api/handler.ts')).handler as unknown as HttpLambdaHandler),
-    'test-connection': once(async () => (await import('#functions/test-connection/handler.ts')).handler as unknown as HttpLambdaHandler),
-    'webhook-receiver': once(async () => (await import('#functions/webhook-receiver/handler.ts')).handler as unknown as HttpLambdaHandler),
+    'settings-api': once(
+      async () => (await import('#functions/settings-api/handler.ts')).handler as unknown as HttpLambdaHandler,
+    ),
+    'test-connection': once(
+      async () => (await import('#functions/test-connection/handler.ts')).handler as unknown as HttpLambdaHandler,
+    ),
+    'webhook-receiver': once(
+      async () => (await import('#functions/webhook-receiver/handler.ts')).handler as unknown as HttpLambdaHandler,
+    ),
     'admin-ui': once(async () => {
       const { buildAdminUi } = await import('#lib/admin-ui/build-admin-ui.ts');
       const { createAdminUiHandler } = await import('#lib/admin-ui/admin-ui-handler.ts');

@@ -13,7 +13,12 @@ import { resetAdapters } from '#lib/aws/adapters-from-env.ts';
 import { awsClientConfig } from '#lib/aws/clients.ts';
 import { appsTable, auditTable, executionsTable, reloadEventsTable, serversTable } from '#lib/aws/table-definitions.ts';
 import { InvalidAccessTokenError } from '#lib/auth/access-token-verifier.ts';
-import { lambdaContext, toApiGatewayEvent, writeResult, type HttpLambdaHandler } from '#lib/local/api-gateway-adapter.ts';
+import {
+  lambdaContext,
+  toApiGatewayEvent,
+  writeResult,
+  type HttpLambdaHandler,
+} from '#lib/local/api-gateway-adapter.ts';
 import { ensureTables } from '#lib/local/ensure-tables.ts';
 import { listenOnLoopback } from '#lib/local/listen-on-loopback.ts';
 import { startLocalDynamoDb } from '#lib/local/local-dynamodb.ts';
@@ -49,7 +54,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   createPrivateDirectory(dataDir);
   const dynamodb = await startLocalDynamoDb({ path: join(dataDir, 'dynamodb') });
   const secrets = await startLocalSecretsManager({ dataDir: join(dataDir, 'secrets') });
-  const extractionTimeout = Number(options.env?.EXTRACTION_TIMEOUT_SECONDS ?? process.env.EXTRACTION_TIMEOUT_SECONDS) || 600;
+  const extractionTimeout =
+    Number(options.env?.EXTRACTION_TIMEOUT_SECONDS ?? process.env.EXTRACTION_TIMEOUT_SECONDS) || 600;
   const extractions = await startLocalExtractions({ timeoutSeconds: extractionTimeout });
   const env: Record<string, string> = {
     AWS_REGION: 'us-east-1',
@@ -79,27 +85,42 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   resetAdapters();
 
   const tableClient = new DynamoDBClient(awsClientConfig({ endpoint: dynamodb.endpoint }));
-  await ensureTables(tableClient, [serversTable(env.SERVERS_TABLE_NAME!), appsTable(env.APPS_TABLE_NAME!), reloadEventsTable(env.RELOAD_EVENTS_TABLE_NAME!), auditTable(env.AUDIT_TABLE_NAME!), executionsTable(env.EXECUTIONS_TABLE_NAME!)]);
+  await ensureTables(tableClient, [
+    serversTable(env.SERVERS_TABLE_NAME!),
+    appsTable(env.APPS_TABLE_NAME!),
+    reloadEventsTable(env.RELOAD_EVENTS_TABLE_NAME!),
+    auditTable(env.AUDIT_TABLE_NAME!),
+    executionsTable(env.EXECUTIONS_TABLE_NAME!),
+  ]);
   tableClient.destroy();
 
   const server = createServer();
   const { url, port } = await listenOnLoopback(server, options.port ?? Number(process.env.PORT ?? 3000));
   process.env.KPIMAILER_PUBLIC_URL ??= url;
   const routes = await localRoutes({ dataDir });
-  const guard = localRequestGuard({ port, publicUrl: process.env.KPIMAILER_PUBLIC_URL, signedPaths: [WEBHOOK_RECEIVER_PATH] });
+  const guard = localRequestGuard({
+    port,
+    publicUrl: process.env.KPIMAILER_PUBLIC_URL,
+    signedPaths: [WEBHOOK_RECEIVER_PATH],
+  });
   server.on('request', (req, res) => void dispatch(routes, guard, oidc, req, res));
   // The reload monitor's schedule (every minute in AWS).
   const reloadMonitor = startLocalSchedule({
     functionName: 'reload-monitor',
     intervalMs: Number(process.env.RELOAD_MONITOR_INTERVAL_SECONDS ?? 60) * 1000,
     firstRunAfterMs: 10_000,
-    invoke: async () => (await import('#functions/reload-monitor/handler.ts')).handler({}, lambdaContext('reload-monitor', 55_000)),
+    invoke: async () =>
+      (await import('#functions/reload-monitor/handler.ts')).handler({}, lambdaContext('reload-monitor', 55_000)),
   });
   // The app sync schedule (hourly in AWS, as the stack's rule).
   const syncSchedule = startLocalSchedule({
     functionName: 'scheduled-sync',
     intervalMs: Number(process.env.APP_SYNC_INTERVAL_SECONDS ?? 3600) * 1000,
-    invoke: async () => (await import('#functions/scheduled-sync/handler.ts')).handler({ source: 'aws.scheduler', 'detail-type': 'Scheduled Event' }),
+    invoke: async () =>
+      (await import('#functions/scheduled-sync/handler.ts')).handler({
+        source: 'aws.scheduler',
+        'detail-type': 'Scheduled Event',
+      }),
   });
   // The extraction worker's event source mappings (one per server queue).
   await extractions.start();
@@ -126,9 +147,11 @@ function createPrivateDirectory(path: string): void {
   mkdirSync(path, { recursive: true, mode: 0o700 });
   const mode = statSync(path).mode & 0o777;
   // An existing directory the admin chose is not re-permissioned behind their back, but they are told.
-  if (mode & 0o077) console.warn(`KPImailer: the data directory ${path} is accessible to other users (mode ${mode.toString(8)}); run chmod 700 on it.`);
+  if (mode & 0o077)
+    console.warn(
+      `KPImailer: the data directory ${path} is accessible to other users (mode ${mode.toString(8)}); run chmod 700 on it.`,
+    );
 }
-
 
 function oidcFromEnv(): { issuer: string; clientId: string } | null {
   const issuer = process.env.KPIMAILER_OIDC_ISSUER;
@@ -151,7 +174,13 @@ async function authorize(oidc: LocalOidc, event: APIGatewayProxyEventV2): Promis
   }
 }
 
-async function dispatch(routes: LocalRoute[], guard: LocalRequestGuard, oidc: LocalOidc | null, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function dispatch(
+  routes: LocalRoute[],
+  guard: LocalRequestGuard,
+  oidc: LocalOidc | null,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   try {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const refusal = guard({ method: req.method, path, headers: req.headers });
@@ -172,7 +201,9 @@ async function dispatch(routes: LocalRoute[], guard: LocalRequestGuard, oidc: Lo
       }
       if (oidc && route.routeKey.includes(' /api/') && !(await authorize(oidc, event))) {
         // API Gateway's own answer to a missing or invalid token.
-        res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' }).end('{"message":"Unauthorized"}');
+        res
+          .writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' })
+          .end('{"message":"Unauthorized"}');
         return;
       }
       const handler: HttpLambdaHandler = await route.handler();
@@ -183,6 +214,7 @@ async function dispatch(routes: LocalRoute[], guard: LocalRequestGuard, oidc: Lo
     res.writeHead(404, { 'content-type': 'application/json' }).end('{"message":"Not Found"}');
   } catch (error) {
     console.error('local runtime: request failed', error);
-    if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end('{"message":"Internal Server Error"}');
+    if (!res.headersSent)
+      res.writeHead(500, { 'content-type': 'application/json' }).end('{"message":"Internal Server Error"}');
   }
 }

@@ -28,13 +28,18 @@ export function startLocalSchedule(options: LocalScheduleOptions): LocalSchedule
     running ??= options
       .invoke()
       .then(() => undefined)
-      .catch((error: unknown) => logger.error('Local scheduled run failed', { functionName: options.functionName, error }))
+      .catch((error: unknown) =>
+        logger.error('Local scheduled run failed', { functionName: options.functionName, error }),
+      )
       .finally(() => {
         running = null;
       });
     return running;
   };
-  const first = intervalMs > 0 && options.firstRunAfterMs !== undefined ? setTimeout(() => void runNow(), Math.min(intervalMs, options.firstRunAfterMs)) : undefined;
+  const first =
+    intervalMs > 0 && options.firstRunAfterMs !== undefined
+      ? setTimeout(() => void runNow(), Math.min(intervalMs, options.firstRunAfterMs))
+      : undefined;
   const timer = intervalMs > 0 ? setInterval(() => void runNow(), intervalMs) : undefined;
   first?.unref();
   timer?.unref();

@@ -54,9 +54,14 @@ export interface LocalSecretsManager {
   close(): Promise<void>;
 }
 
-export async function startLocalSecretsManager(options: { dataDir?: string; port?: number } = {}): Promise<LocalSecretsManager> {
+export async function startLocalSecretsManager(
+  options: { dataDir?: string; port?: number } = {},
+): Promise<LocalSecretsManager> {
   const store = new EncryptedSecretFile(options.dataDir);
-  const credentials: LocalCredentials = { accessKeyId: `LOCAL${randomBytes(8).toString('hex').toUpperCase()}`, secretAccessKey: randomBytes(30).toString('base64url') };
+  const credentials: LocalCredentials = {
+    accessKeyId: `LOCAL${randomBytes(8).toString('hex').toUpperCase()}`,
+    secretAccessKey: randomBytes(30).toString('base64url'),
+  };
   const server = createServer((req, res) => void handle(store, credentials, req, res));
   const { url } = await listenOnLoopback(server, options.port);
   return {
@@ -67,14 +72,25 @@ export async function startLocalSecretsManager(options: { dataDir?: string; port
   };
 }
 
-async function handle(store: EncryptedSecretFile, credentials: LocalCredentials, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(
+  store: EncryptedSecretFile,
+  credentials: LocalCredentials,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   const body = Buffer.concat(chunks).toString('utf8');
-  const refused = await verifySigV4({ method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body }, credentials, { service: 'secretsmanager' });
+  const refused = await verifySigV4(
+    { method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body },
+    credentials,
+    { service: 'secretsmanager' },
+  );
   if (refused) {
     // AWS's own answer shapes, so the SDK raises its usual exceptions.
-    res.writeHead(403, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify({ __type: refused.type, message: refused.message }));
+    res
+      .writeHead(403, { 'content-type': 'application/x-amz-json-1.1' })
+      .end(JSON.stringify({ __type: refused.type, message: refused.message }));
     return;
   }
   const target = String(req.headers['x-amz-target'] ?? '').replace(/^secretsmanager\./, '');
@@ -85,7 +101,9 @@ async function handle(store: EncryptedSecretFile, credentials: LocalCredentials,
   } catch (error) {
     const type = error instanceof AwsError ? error.type : 'InternalServiceError';
     const message = error instanceof Error ? error.message : String(error);
-    res.writeHead(error instanceof AwsError ? 400 : 500, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify({ __type: type, message }));
+    res
+      .writeHead(error instanceof AwsError ? 400 : 500, { 'content-type': 'application/x-amz-json-1.1' })
+      .end(JSON.stringify({ __type: type, message }));
   }
 }
 
@@ -105,17 +123,31 @@ class EncryptedSecretFile {
     const keyPath = join(dataDir, 'secrets.key');
     if (!existsSync(keyPath)) writeFileSync(keyPath, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
     this.key = Buffer.from(readFileSync(keyPath, 'utf8').trim(), 'hex');
-    if (existsSync(this.path)) this.secrets = JSON.parse(readFileSync(this.path, 'utf8')) as Record<string, StoredSecret>;
+    if (existsSync(this.path))
+      this.secrets = JSON.parse(readFileSync(this.path, 'utf8')) as Record<string, StoredSecret>;
   }
 
   call(operation: string, input: Record<string, unknown>): object {
     switch (operation) {
       case 'CreateSecret':
-        return this.create(String(input.Name), String(input.SecretString), input.ClientRequestToken as string | undefined);
+        return this.create(
+          String(input.Name),
+          String(input.SecretString),
+          input.ClientRequestToken as string | undefined,
+        );
       case 'PutSecretValue':
-        return this.put(String(input.SecretId), String(input.SecretString), input.ClientRequestToken as string | undefined, input.VersionStages as string[] | undefined);
+        return this.put(
+          String(input.SecretId),
+          String(input.SecretString),
+          input.ClientRequestToken as string | undefined,
+          input.VersionStages as string[] | undefined,
+        );
       case 'GetSecretValue':
-        return this.get(String(input.SecretId), input.VersionId as string | undefined, input.VersionStage as string | undefined);
+        return this.get(
+          String(input.SecretId),
+          input.VersionId as string | undefined,
+          input.VersionStage as string | undefined,
+        );
       case 'DescribeSecret': {
         const secret = this.find(String(input.SecretId), { evenIfDeleted: true });
         return {
@@ -126,7 +158,12 @@ class EncryptedSecretFile {
         };
       }
       case 'UpdateSecretVersionStage':
-        return this.moveStage(String(input.SecretId), String(input.VersionStage), input.MoveToVersionId as string | undefined, input.RemoveFromVersionId as string | undefined);
+        return this.moveStage(
+          String(input.SecretId),
+          String(input.VersionStage),
+          input.MoveToVersionId as string | undefined,
+          input.RemoveFromVersionId as string | undefined,
+        );
       case 'DeleteSecret': {
         const secret = this.find(String(input.SecretId));
         // As AWS: a recovery window (7 to 30 days, default 30) unless deletion is forced.
@@ -149,12 +186,20 @@ class EncryptedSecretFile {
   private create(name: string, value: string, token?: string): object {
     this.purgeExpired();
     if (this.secrets[name]?.deleteAfter) {
-      throw new AwsError('InvalidRequestException', "You can't create this secret because a secret with this name is already scheduled for deletion.");
+      throw new AwsError(
+        'InvalidRequestException',
+        "You can't create this secret because a secret with this name is already scheduled for deletion.",
+      );
     }
-    if (this.secrets[name]) throw new AwsError('ResourceExistsException', `The operation failed because the secret ${name} already exists.`);
+    if (this.secrets[name])
+      throw new AwsError('ResourceExistsException', `The operation failed because the secret ${name} already exists.`);
     const arn = `arn:aws:secretsmanager:us-east-1:000000000000:secret:${name}-${randomBytes(3).toString('hex')}`;
     const versionId = token ?? randomUUID();
-    this.secrets[name] = { arn, name, versions: { [versionId]: { value: this.encrypt(value), stages: ['AWSCURRENT'], createdAt: Date.now() } } };
+    this.secrets[name] = {
+      arn,
+      name,
+      versions: { [versionId]: { value: this.encrypt(value), stages: ['AWSCURRENT'], createdAt: Date.now() } },
+    };
     this.save();
     return { ARN: arn, Name: name, VersionId: versionId };
   }
@@ -175,14 +220,25 @@ class EncryptedSecretFile {
       ? [versionId, secret.versions[versionId]]
       : Object.entries(secret.versions).find(([, v]) => v.stages.includes(stage));
     const version = entry?.[1];
-    if (!entry || !version) throw new AwsError('ResourceNotFoundException', "Secrets Manager can't find the specified secret value.");
-    return { ARN: secret.arn, Name: secret.name, VersionId: entry[0], SecretString: this.decrypt(version.value), VersionStages: version.stages, CreatedDate: version.createdAt / 1000 };
+    if (!entry || !version)
+      throw new AwsError('ResourceNotFoundException', "Secrets Manager can't find the specified secret value.");
+    return {
+      ARN: secret.arn,
+      Name: secret.name,
+      VersionId: entry[0],
+      SecretString: this.decrypt(version.value),
+      VersionStages: version.stages,
+      CreatedDate: version.createdAt / 1000,
+    };
   }
 
   private moveStage(id: string, stage: string, moveTo?: string, removeFrom?: string): object {
     const secret = this.find(id);
     if (removeFrom && !secret.versions[removeFrom]?.stages.includes(stage)) {
-      throw new AwsError('InvalidParameterException', `The staging label ${stage} is not attached to version ${removeFrom}.`);
+      throw new AwsError(
+        'InvalidParameterException',
+        `The staging label ${stage} is not attached to version ${removeFrom}.`,
+      );
     }
     if (moveTo) {
       if (!secret.versions[moveTo]) throw new AwsError('ResourceNotFoundException', `Version ${moveTo} not found.`);
@@ -207,7 +263,9 @@ class EncryptedSecretFile {
 
   /** AWS drops unlabelled versions beyond about 100; we keep a few so the file stays small. */
   private prune(secret: StoredSecret): void {
-    const unlabelled = Object.entries(secret.versions).filter(([, v]) => v.stages.length === 0).sort(([, a], [, b]) => a.createdAt - b.createdAt);
+    const unlabelled = Object.entries(secret.versions)
+      .filter(([, v]) => v.stages.length === 0)
+      .sort(([, a], [, b]) => a.createdAt - b.createdAt);
     for (const [id] of unlabelled.slice(0, Math.max(0, unlabelled.length - 5))) delete secret.versions[id];
   }
 
@@ -216,14 +274,18 @@ class EncryptedSecretFile {
     const secret = this.secrets[id] ?? Object.values(this.secrets).find((s) => s.arn === id);
     if (!secret) throw new AwsError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
     if (secret.deleteAfter && !options.evenIfDeleted) {
-      throw new AwsError('InvalidRequestException', "You can't perform this operation on the secret because it was marked for deletion.");
+      throw new AwsError(
+        'InvalidRequestException',
+        "You can't perform this operation on the secret because it was marked for deletion.",
+      );
     }
     return secret;
   }
 
   /** Secrets whose recovery window has passed are gone, as in AWS. */
   private purgeExpired(): void {
-    for (const [name, secret] of Object.entries(this.secrets)) if (secret.deleteAfter && secret.deleteAfter <= Date.now()) delete this.secrets[name];
+    for (const [name, secret] of Object.entries(this.secrets))
+      if (secret.deleteAfter && secret.deleteAfter <= Date.now()) delete this.secrets[name];
   }
 
   private encrypt(plain: string): Encrypted {

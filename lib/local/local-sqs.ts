@@ -35,10 +35,19 @@ export interface ExtractionQueueOptions {
 }
 
 /** Creates (or finds) one queue and one dead-letter queue per server, named like the stack's. */
-export async function ensureExtractionQueues(client: SQSClient, prefix: string, options: ExtractionQueueOptions): Promise<Record<ServerId, ServerQueue>> {
+export async function ensureExtractionQueues(
+  client: SQSClient,
+  prefix: string,
+  options: ExtractionQueueOptions,
+): Promise<Record<ServerId, ServerQueue>> {
   const entries = await Promise.all(
     SERVER_IDS.map(async (serverId) => {
-      const dlq = await client.send(new CreateQueueCommand({ QueueName: `${prefix}-${serverId}-dlq`, Attributes: { MessageRetentionPeriod: '1209600' } }));
+      const dlq = await client.send(
+        new CreateQueueCommand({
+          QueueName: `${prefix}-${serverId}-dlq`,
+          Attributes: { MessageRetentionPeriod: '1209600' },
+        }),
+      );
       const dlqArn = await queueArn(client, dlq.QueueUrl!);
       const queue = await client.send(
         new CreateQueueCommand({
@@ -49,13 +58,18 @@ export async function ensureExtractionQueues(client: SQSClient, prefix: string, 
           },
         }),
       );
-      return [serverId, { url: queue.QueueUrl!, arn: await queueArn(client, queue.QueueUrl!), deadLetterUrl: dlq.QueueUrl! }] as const;
+      return [
+        serverId,
+        { url: queue.QueueUrl!, arn: await queueArn(client, queue.QueueUrl!), deadLetterUrl: dlq.QueueUrl! },
+      ] as const;
     }),
   );
   return Object.fromEntries(entries) as Record<ServerId, ServerQueue>;
 }
 
 async function queueArn(client: SQSClient, url: string): Promise<string> {
-  const { Attributes } = await client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }));
+  const { Attributes } = await client.send(
+    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }),
+  );
   return Attributes!.QueueArn!;
 }

@@ -76,7 +76,9 @@ export function startSqsEventSourcePoller(options: PollerOptions): Poller {
     const event: SQSEvent = { Records: messages.map((m) => toRecord(m, options.queueArn)) };
     const handler = await options.handler();
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), options.timeoutMs)));
+    const timedOut = new Promise<'timeout'>(
+      (resolve) => (timer = setTimeout(() => resolve('timeout'), options.timeoutMs)),
+    );
     let outcome: SQSBatchResponse | void | 'timeout';
     try {
       outcome = await Promise.race([handler(event, lambdaContext(options.functionName)), timedOut]);
@@ -92,7 +94,11 @@ export function startSqsEventSourcePoller(options: PollerOptions): Poller {
     await Promise.all(
       messages
         .filter((m) => !failed.has(m.MessageId!))
-        .map((m) => options.client.send(new DeleteMessageCommand({ QueueUrl: options.queueUrl, ReceiptHandle: m.ReceiptHandle! }))),
+        .map((m) =>
+          options.client.send(
+            new DeleteMessageCommand({ QueueUrl: options.queueUrl, ReceiptHandle: m.ReceiptHandle! }),
+          ),
+        ),
     );
   };
 
@@ -104,7 +110,11 @@ export function startSqsEventSourcePoller(options: PollerOptions): Poller {
       return;
     }
     for (let index = 0; index < desired; index++) {
-      if (!loops.has(index)) loops.set(index, loop(index).finally(() => loops.delete(index)));
+      if (!loops.has(index))
+        loops.set(
+          index,
+          loop(index).finally(() => loops.delete(index)),
+        );
     }
   };
   const follower = setInterval(() => void follow(), options.followEveryMs ?? 1000);
@@ -139,7 +149,13 @@ function toRecord(message: Message, queueArn: string): SQSRecord {
     messageAttributes: Object.fromEntries(
       Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [
         name,
-        { dataType: value.DataType ?? 'String', stringValue: value.StringValue, binaryValue: value.BinaryValue ? Buffer.from(value.BinaryValue).toString('base64') : undefined, stringListValues: [], binaryListValues: [] },
+        {
+          dataType: value.DataType ?? 'String',
+          stringValue: value.StringValue,
+          binaryValue: value.BinaryValue ? Buffer.from(value.BinaryValue).toString('base64') : undefined,
+          stringListValues: [],
+          binaryListValues: [],
+        },
       ]),
     ),
     md5OfBody: message.MD5OfBody ?? '',

@@ -25,7 +25,8 @@ export function redact(value: unknown, depth = 0): unknown {
   }
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [key, v] of Object.entries(value)) out[key] = SECRET_KEY.test(key) && v != null && v !== '' ? MASK : redact(v, depth + 1);
+    for (const [key, v] of Object.entries(value))
+      out[key] = SECRET_KEY.test(key) && v != null && v !== '' ? MASK : redact(v, depth + 1);
     return out;
   }
   return value;

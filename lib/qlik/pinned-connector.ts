@@ -3,7 +3,13 @@
  * which only checks a URL (saving settings) does not load undici.
  */
 import { buildConnector } from 'undici';
-import { DestinationRefusedError, destinationPolicySettings, hostProblem, pinnedLookup, type QlikDestinationKind } from '#lib/qlik/destination-policy.ts';
+import {
+  DestinationRefusedError,
+  destinationPolicySettings,
+  hostProblem,
+  pinnedLookup,
+  type QlikDestinationKind,
+} from '#lib/qlik/destination-policy.ts';
 
 /**
  * undici's `connect` for an Agent, Pool or Client: the policy checked on every new connection, then undici's own

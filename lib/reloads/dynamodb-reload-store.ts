@@ -11,9 +11,23 @@
  * emulators), so every read and condition treats an item past `expiresAt` as gone.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import { TTL_ATTRIBUTE } from '#lib/aws/table-definitions.ts';
-import { DEDUPLICATION_WINDOW_MS, type ClaimOutcome, type PollWatermarks, type ReloadFinishedEvent, type ReloadHistory, type ReloadLedger } from '#lib/reloads/reload-event.ts';
+import {
+  DEDUPLICATION_WINDOW_MS,
+  type ClaimOutcome,
+  type PollWatermarks,
+  type ReloadFinishedEvent,
+  type ReloadHistory,
+  type ReloadLedger,
+} from '#lib/reloads/reload-event.ts';
 import type { ServerId } from '#lib/servers/server-settings.ts';
 
 const DAY_S = 24 * 60 * 60;
@@ -43,8 +57,15 @@ export class DynamoDbReloadStore implements ReloadLedger, ReloadHistory, PollWat
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { pk: `event#${key}`, sk: SINGLE, state: 'claimed', leaseUntil: now + leaseMs, [TTL_ATTRIBUTE]: epochS(now) + LEDGER_TTL_S },
-          ConditionExpression: 'attribute_not_exists(pk) OR #ttl < :nowS OR (#state = :claimed AND leaseUntil < :nowMs)',
+          Item: {
+            pk: `event#${key}`,
+            sk: SINGLE,
+            state: 'claimed',
+            leaseUntil: now + leaseMs,
+            [TTL_ATTRIBUTE]: epochS(now) + LEDGER_TTL_S,
+          },
+          ConditionExpression:
+            'attribute_not_exists(pk) OR #ttl < :nowS OR (#state = :claimed AND leaseUntil < :nowMs)',
           ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE, '#state': 'state' },
           ExpressionAttributeValues: { ':nowS': epochS(now), ':nowMs': now, ':claimed': 'claimed' },
           // DynamoDB returns the blocking item with the error; dynalite does not, so a read follows there.
@@ -93,7 +114,12 @@ export class DynamoDbReloadStore implements ReloadLedger, ReloadHistory, PollWat
     await this.client.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { pk: historyKey(event.serverId), sk: `${event.finishedAt}#${event.reloadId}`, ...event, [TTL_ATTRIBUTE]: epochS(this.now()) + HISTORY_TTL_S },
+        Item: {
+          pk: historyKey(event.serverId),
+          sk: `${event.finishedAt}#${event.reloadId}`,
+          ...event,
+          [TTL_ATTRIBUTE]: epochS(this.now()) + HISTORY_TTL_S,
+        },
       }),
     );
   }
@@ -121,16 +147,22 @@ export class DynamoDbReloadStore implements ReloadLedger, ReloadHistory, PollWat
   }
 
   async get(name: string): Promise<string | null> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { pk: `watermark#${name}`, sk: SINGLE }, ConsistentRead: true }));
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: `watermark#${name}`, sk: SINGLE }, ConsistentRead: true }),
+    );
     return typeof Item?.value === 'string' ? Item.value : null;
   }
 
   async set(name: string, value: string): Promise<void> {
-    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { pk: `watermark#${name}`, sk: SINGLE, value } }));
+    await this.client.send(
+      new PutCommand({ TableName: this.tableName, Item: { pk: `watermark#${name}`, sk: SINGLE, value } }),
+    );
   }
 
   private async ledgerState(key: string): Promise<string | null> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { pk: `event#${key}`, sk: SINGLE }, ConsistentRead: true }));
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: `event#${key}`, sk: SINGLE }, ConsistentRead: true }),
+    );
     return typeof Item?.state === 'string' ? Item.state : null;
   }
 }

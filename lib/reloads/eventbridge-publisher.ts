@@ -4,7 +4,12 @@
  */
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { awsClientConfig } from '#lib/aws/clients.ts';
-import { RELOAD_EVENT_SOURCE, RELOAD_FINISHED_DETAIL_TYPE, type ReloadFinishedEvent, type ReloadPublisher } from '#lib/reloads/reload-event.ts';
+import {
+  RELOAD_EVENT_SOURCE,
+  RELOAD_FINISHED_DETAIL_TYPE,
+  type ReloadFinishedEvent,
+  type ReloadPublisher,
+} from '#lib/reloads/reload-event.ts';
 
 export class ReloadPublishError extends Error {
   override readonly name = 'ReloadPublishError';

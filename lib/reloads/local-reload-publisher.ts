@@ -8,7 +8,12 @@ import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/
 import { TTL_ATTRIBUTE } from '#lib/aws/table-definitions.ts';
 import { logger } from '#lib/observability/logger.ts';
 import { HISTORY_TTL_S } from '#lib/reloads/dynamodb-reload-store.ts';
-import { RELOAD_EVENT_SOURCE, RELOAD_FINISHED_DETAIL_TYPE, type ReloadFinishedEvent, type ReloadPublisher } from '#lib/reloads/reload-event.ts';
+import {
+  RELOAD_EVENT_SOURCE,
+  RELOAD_FINISHED_DETAIL_TYPE,
+  type ReloadFinishedEvent,
+  type ReloadPublisher,
+} from '#lib/reloads/reload-event.ts';
 import type { ServerId } from '#lib/servers/server-settings.ts';
 
 export interface PublishedReload {
@@ -25,7 +30,12 @@ export class LocalReloadPublisher implements ReloadPublisher {
   ) {}
 
   async publish(event: ReloadFinishedEvent): Promise<void> {
-    const published: PublishedReload = { publishedAt: new Date().toISOString(), detailType: RELOAD_FINISHED_DETAIL_TYPE, source: RELOAD_EVENT_SOURCE, detail: event };
+    const published: PublishedReload = {
+      publishedAt: new Date().toISOString(),
+      detailType: RELOAD_FINISHED_DETAIL_TYPE,
+      source: RELOAD_EVENT_SOURCE,
+      detail: event,
+    };
     await this.client.send(
       new PutCommand({
         TableName: this.tableName,
@@ -37,7 +47,11 @@ export class LocalReloadPublisher implements ReloadPublisher {
         },
       }),
     );
-    logger.info(RELOAD_FINISHED_DETAIL_TYPE, { detailType: RELOAD_FINISHED_DETAIL_TYPE, source: RELOAD_EVENT_SOURCE, detail: event });
+    logger.info(RELOAD_FINISHED_DETAIL_TYPE, {
+      detailType: RELOAD_FINISHED_DETAIL_TYPE,
+      source: RELOAD_EVENT_SOURCE,
+      detail: event,
+    });
   }
 
   /** Everything published for a server, oldest first (tests, benchmark, and a developer's curiosity). */
@@ -54,7 +68,13 @@ export class LocalReloadPublisher implements ReloadPublisher {
           ExclusiveStartKey,
         }),
       );
-      for (const item of page.Items ?? []) items.push({ publishedAt: item.publishedAt, detailType: item.detailType, source: item.source, detail: item.detail } as PublishedReload);
+      for (const item of page.Items ?? [])
+        items.push({
+          publishedAt: item.publishedAt,
+          detailType: item.detailType,
+          source: item.source,
+          detail: item.detail,
+        } as PublishedReload);
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (ExclusiveStartKey);
     return items;

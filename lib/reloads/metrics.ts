@@ -25,7 +25,16 @@ const counts = new Map<string, number>();
 export function countMetric(name: string, properties: Record<string, string | null> = {}): void {
   counts.set(name, (counts.get(name) ?? 0) + 1);
   const line = {
-    _aws: { Timestamp: Date.now(), CloudWatchMetrics: [{ Namespace: METRIC_NAMESPACE, Dimensions: [[METRIC_SERVICE_DIMENSION]], Metrics: [{ Name: name, Unit: 'Count' }] }] },
+    _aws: {
+      Timestamp: Date.now(),
+      CloudWatchMetrics: [
+        {
+          Namespace: METRIC_NAMESPACE,
+          Dimensions: [[METRIC_SERVICE_DIMENSION]],
+          Metrics: [{ Name: name, Unit: 'Count' }],
+        },
+      ],
+    },
     [METRIC_SERVICE_DIMENSION]: process.env.POWERTOOLS_SERVICE_NAME ?? 'kpimailer-qlik',
     ...properties,
     [name]: 1,

@@ -17,7 +17,13 @@
  *   protects a run whose lease expired mid-poll.
  */
 import { logger } from '#lib/observability/logger.ts';
-import { executionIdOf, FINAL_EXECUTION_STATUSES, QRS_NEVER, ZERO_GUID, type QrsExecutionResult } from '#lib/qlik/onprem/reload-results.ts';
+import {
+  executionIdOf,
+  FINAL_EXECUTION_STATUSES,
+  QRS_NEVER,
+  ZERO_GUID,
+  type QrsExecutionResult,
+} from '#lib/qlik/onprem/reload-results.ts';
 import type { PollWatermarks, ReloadObservation, ReloadStatus } from '#lib/reloads/reload-event.ts';
 import type { PipelineOutcome, ReloadPipeline } from '#lib/reloads/reload-pipeline.ts';
 
@@ -58,13 +64,23 @@ export async function pollOnPremReloads(deps: OnPremPollerDeps): Promise<PollSum
   const changed = await deps.changedSince(since.toISOString());
   const candidates = changed.filter(isFinalAppExecution);
   const [names, reloadTasks] = candidates.length
-    ? await Promise.all([deps.appNames(candidates.map((r) => r.appID!)), deps.reloadTasks(candidates.map((r) => r.taskID ?? ''))])
+    ? await Promise.all([
+        deps.appNames(candidates.map((r) => r.appID!)),
+        deps.reloadTasks(candidates.map((r) => r.taskID ?? '')),
+      ])
     : [new Map<string, string>(), new Set<string>()];
   // A reload task deleted before this poll is not found and its result is skipped: nothing can say it was one.
-  const isReload = (result: QrsExecutionResult) => isFinalAppExecution(result) && reloadTasks.has((result.taskID ?? '').toLowerCase());
+  const isReload = (result: QrsExecutionResult) =>
+    isFinalAppExecution(result) && reloadTasks.has((result.taskID ?? '').toLowerCase());
   const finished = changed.filter(isReload);
 
-  const summary: PollSummary = { changed: changed.length, finished: finished.length, processed: 0, duplicates: 0, watermark: stored };
+  const summary: PollSummary = {
+    changed: changed.length,
+    finished: finished.length,
+    processed: 0,
+    duplicates: 0,
+    watermark: stored,
+  };
   let safe = stored ?? since.toISOString();
   let failure: unknown = null;
   for (const result of changed) {
@@ -84,7 +100,10 @@ export async function pollOnPremReloads(deps: OnPremPollerDeps): Promise<PollSum
   if (safe !== stored) await deps.watermarks.set(ONPREM_WATERMARK, safe);
   summary.watermark = safe;
   if (failure) {
-    logger.error('On-premise reload polling stopped at a result it could not process; the next poll retries it', { error: failure, watermark: safe });
+    logger.error('On-premise reload polling stopped at a result it could not process; the next poll retries it', {
+      error: failure,
+      watermark: safe,
+    });
     throw failure;
   }
   return summary;

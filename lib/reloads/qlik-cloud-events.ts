@@ -28,7 +28,14 @@ interface Envelope {
 
 export type ParsedWebhookEvent =
   /** `time`: when Qlik says the event happened (CloudEvents `time`, legacy `eventTime`), as ISO 8601, or null. */
-  | { kind: 'reload'; eventId: string | null; tenantId: string | null; type: string; time: string | null; observation: ReloadObservation }
+  | {
+      kind: 'reload';
+      eventId: string | null;
+      tenantId: string | null;
+      type: string;
+      time: string | null;
+      observation: ReloadObservation;
+    }
   | { kind: 'unknown'; eventId: string | null; tenantId: string | null; type: string | null; time: string | null }
   | { kind: 'invalid'; message: string };
 
@@ -51,7 +58,14 @@ export function parseQlikCloudEvent(body: unknown, receivedAt: Date): ParsedWebh
 
 function withEnvelope(envelope: Envelope, type: string, result: ReloadObservation | string): ParsedWebhookEvent {
   if (typeof result === 'string') return { kind: 'invalid', message: result };
-  return { kind: 'reload', eventId: envelope.eventId, tenantId: envelope.tenantId, type, time: isoTime(envelope.time), observation: result };
+  return {
+    kind: 'reload',
+    eventId: envelope.eventId,
+    tenantId: envelope.tenantId,
+    type,
+    time: isoTime(envelope.time),
+    observation: result,
+  };
 }
 
 function readEnvelope(body: Record<string, unknown>): Envelope {
@@ -76,7 +90,8 @@ function reloadFinished(envelope: Envelope, receivedAt: Date): ReloadObservation
   if (!reloadId) return `The ${RELOAD_FINISHED} event has no data.id (the reload id).`;
   const rawStatus = text(data.status)?.toUpperCase() ?? null;
   const status = reloadsStatus(rawStatus, data.succeeded);
-  if (!status) return `The ${RELOAD_FINISHED} event has an unknown status ${JSON.stringify(data.status ?? data.succeeded ?? null)}.`;
+  if (!status)
+    return `The ${RELOAD_FINISHED} event has an unknown status ${JSON.stringify(data.status ?? data.succeeded ?? null)}.`;
   const finishedAt = isoTime(data.endTime) ?? isoTime(envelope.time) ?? receivedAt.toISOString();
   const error =
     text(data.errorMessage) ??
@@ -104,7 +119,8 @@ function appReloadFinished(envelope: Envelope, receivedAt: Date): ReloadObservat
   const reloadId = id(data.reloadId) ?? envelope.eventId;
   if (!reloadId) return `The ${APP_RELOAD_FINISHED} event has neither data.reloadId nor an event id.`;
   const finishedAt = isoTime(data.endTime) ?? isoTime(envelope.time) ?? receivedAt.toISOString();
-  const durationMs = typeof data.duration === 'number' && Number.isFinite(data.duration) && data.duration >= 0 ? data.duration : null;
+  const durationMs =
+    typeof data.duration === 'number' && Number.isFinite(data.duration) && data.duration >= 0 ? data.duration : null;
   const error = status === 'failed' ? errorsText(data.errors) : null;
   return {
     serverId: 'cloud',
@@ -138,7 +154,15 @@ function reloadsStatus(status: string | null, succeeded: unknown): ReloadStatus 
 /** `data.errors` holds up to five entries; Qlik documents no shape for them, so strings and `{message}` are read. */
 function errorsText(errors: unknown): string | null {
   if (!Array.isArray(errors) || errors.length === 0) return null;
-  const parts = errors.slice(0, 5).map((e) => (typeof e === 'string' ? e : isObject(e) ? (text(e.message) ?? text(e.errorMessage) ?? JSON.stringify(e)) : String(e)));
+  const parts = errors
+    .slice(0, 5)
+    .map((e) =>
+      typeof e === 'string'
+        ? e
+        : isObject(e)
+          ? (text(e.message) ?? text(e.errorMessage) ?? JSON.stringify(e))
+          : String(e),
+    );
   return parts.join('; ').slice(0, 2000);
 }
 

@@ -38,7 +38,11 @@ export type ReloadObservation = Omit<ReloadFinishedEvent, 'appName'> & { appName
  * app's last reload and answers with what the catalog knows of the app, or null when the app is not synced yet.
  */
 export interface ReloadAppCatalog {
-  recordReload(serverId: ServerId, appId: string, reload: { at: string; status: ReloadStatus }): Promise<{ appName: string } | null>;
+  recordReload(
+    serverId: ServerId,
+    appId: string,
+    reload: { at: string; status: ReloadStatus },
+  ): Promise<{ appName: string } | null>;
 }
 
 /** Where finished reloads go next: an EventBridge bus in AWS, the local store and the log under `npm start`. */

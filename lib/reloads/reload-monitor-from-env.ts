@@ -30,9 +30,10 @@ export function reloadMonitorFromEnv(): () => Promise<ReloadMonitorReport> {
   const pipeline = reloadPipelineFromEnv();
   const targetUrl = webhookTargetUrl(environment);
   // Qlik only posts to https URLs with a host name; without one (a plain local run) there is nothing to keep healthy.
-  const webhookPorts = targetUrl.startsWith('https://') && !new URL(targetUrl).hostname.endsWith('.invalid')
-    ? createWebhookProvisioning({ secrets, leases, targetUrl })
-    : null;
+  const webhookPorts =
+    targetUrl.startsWith('https://') && !new URL(targetUrl).hostname.endsWith('.invalid')
+      ? createWebhookProvisioning({ secrets, leases, targetUrl })
+      : null;
 
   return () =>
     runReloadMonitor({

@@ -19,14 +19,24 @@ import { asError } from '#lib/errors.ts';
 import type { LeaseProvider } from '#lib/leases/lease.ts';
 import { logger } from '#lib/observability/logger.ts';
 import type { QlikCloudApi } from '#lib/qlik/cloud/cloud-api.ts';
-import { checkReloadWebhook, readTenantId, type ReloadWebhookCondition } from '#lib/qlik/cloud/reload-webhook-health.ts';
+import {
+  checkReloadWebhook,
+  readTenantId,
+  type ReloadWebhookCondition,
+} from '#lib/qlik/cloud/reload-webhook-health.ts';
 import type { TenantWebhookPorts } from '#lib/qlik/cloud/webhook-ports.ts';
 import { tenantKeyOf } from '#lib/reloads/webhook-signing-secrets.ts';
 import type { OnPremConnection, CloudConnection } from '#lib/connection-test/connection-types.ts';
 import { webhookKnownFor } from '#lib/servers/cloud-tenants.ts';
 import { cloudConnectionOf, onPremConnectionOf } from '#lib/servers/effective-connection.ts';
 import type { ServerStore } from '#lib/servers/server-ports.ts';
-import type { CloudSecret, OnPremSecret, ServerRecord, ServerSecret, WebhookState } from '#lib/servers/server-record.ts';
+import type {
+  CloudSecret,
+  OnPremSecret,
+  ServerRecord,
+  ServerSecret,
+  WebhookState,
+} from '#lib/servers/server-record.ts';
 import { ALARMED_METRICS, countMetric } from '#lib/reloads/metrics.ts';
 import { pollOnPremReloads, type OnPremPollerDeps, type PollSummary } from '#lib/reloads/onprem-reload-poller.ts';
 
@@ -36,7 +46,9 @@ export interface ReloadMonitorDeps {
   store: Pick<ServerStore, 'getState' | 'updateState'>;
   leases: LeaseProvider;
   /** Builds the poller's QRS-facing parts for a connection; `close` ends the run's TLS session. */
-  onPremSource(connection: OnPremConnection): Pick<OnPremPollerDeps, 'changedSince' | 'appNames' | 'reloadTasks'> & { close(): Promise<void> };
+  onPremSource(
+    connection: OnPremConnection,
+  ): Pick<OnPremPollerDeps, 'changedSince' | 'appNames' | 'reloadTasks'> & { close(): Promise<void> };
   poller: Pick<OnPremPollerDeps, 'pipeline' | 'watermarks' | 'overlapMs' | 'initialLookbackMs' | 'now'>;
   cloudApi(connection: CloudConnection): QlikCloudApi;
   /** Null when this deployment has no public https webhook URL (a plain local run): the webhook is left alone. */
@@ -47,7 +59,11 @@ export interface ReloadMonitorDeps {
   audit?: AuditLog;
 }
 
-type PartResult<T> = { status: 'done'; result: T } | { status: 'not-configured' } | { status: 'busy' } | { status: 'failed'; error: string };
+type PartResult<T> =
+  | { status: 'done'; result: T }
+  | { status: 'not-configured' }
+  | { status: 'busy' }
+  | { status: 'failed'; error: string };
 
 export interface CloudHealthResult {
   tenantId: string | null;
@@ -69,7 +85,11 @@ export async function runReloadMonitor(deps: ReloadMonitorDeps): Promise<ReloadM
   return { onprem, cloud };
 }
 
-async function part<T>(deps: ReloadMonitorDeps, id: 'onprem' | 'cloud', work: () => Promise<T | null>): Promise<PartResult<T>> {
+async function part<T>(
+  deps: ReloadMonitorDeps,
+  id: 'onprem' | 'cloud',
+  work: () => Promise<T | null>,
+): Promise<PartResult<T>> {
   const lease = await deps.leases.tryAcquire(`reload-monitor#${id}`, deps.leaseMs ?? 60_000);
   if (!lease) return { status: 'busy' };
   try {
@@ -88,7 +108,9 @@ async function pollOnPrem(deps: ReloadMonitorDeps): Promise<PollSummary | null> 
   const loaded = await deps.loadServer('onprem');
   if (loaded?.record.type !== 'onprem') return null;
   const state = await deps.store.getState('onprem');
-  const source = deps.onPremSource(onPremConnectionOf({ settings: loaded.record.settings, secret: loaded.secret as OnPremSecret }, state));
+  const source = deps.onPremSource(
+    onPremConnectionOf({ settings: loaded.record.settings, secret: loaded.secret as OnPremSecret }, state),
+  );
   try {
     return await pollOnPremReloads({ ...deps.poller, ...source });
   } finally {
@@ -100,7 +122,10 @@ async function cloudHealth(deps: ReloadMonitorDeps): Promise<CloudHealthResult |
   const loaded = await deps.loadServer('cloud');
   if (loaded?.record.type !== 'cloud') return null;
   const state = await deps.store.getState('cloud');
-  const connection = cloudConnectionOf({ settings: loaded.record.settings, secret: loaded.secret as CloudSecret }, state);
+  const connection = cloudConnectionOf(
+    { settings: loaded.record.settings, secret: loaded.secret as CloudSecret },
+    state,
+  );
   const api = deps.cloudApi(connection);
 
   let tenantId = state.tenant?.url === connection.url ? state.tenant.id : null;
@@ -118,14 +143,25 @@ async function cloudHealth(deps: ReloadMonitorDeps): Promise<CloudHealthResult |
       if (condition.kind !== 'disabled') return;
       // Recorded before the repair: if re-enabling fails, the admin still sees why events stopped.
       countMetric('ReloadWebhookDisabled', { disabledReason: condition.disabledReason });
-      logger.warn('Qlik Cloud had disabled the reload webhook; re-enabling it', { webhookId: condition.webhook.id, disabledReason: condition.disabledReason });
+      logger.warn('Qlik Cloud had disabled the reload webhook; re-enabling it', {
+        webhookId: condition.webhook.id,
+        disabledReason: condition.disabledReason,
+      });
       await deps.store.updateState('cloud', {
-        webhook: { id: condition.webhook.id, enabled: false, disabledReason: condition.disabledReason, url: condition.webhook.url },
+        webhook: {
+          id: condition.webhook.id,
+          enabled: false,
+          disabledReason: condition.disabledReason,
+          url: condition.webhook.url,
+        },
       });
     },
   });
   if (check.repair) {
-    logger.info('Reload webhook repaired by the reload monitor', { condition: check.condition.kind, summary: check.repair.summary });
+    logger.info('Reload webhook repaired by the reload monitor', {
+      condition: check.condition.kind,
+      summary: check.repair.summary,
+    });
     await deps.store.updateState('cloud', { webhook: check.repair.webhook });
     if (deps.audit) {
       const created = check.repair.outcome === 'created';
@@ -136,13 +172,21 @@ async function cloudHealth(deps: ReloadMonitorDeps): Promise<CloudHealthResult |
         sourceIp: null,
         action: created ? 'webhook.provisioned' : 'webhook.repaired',
         serverId: 'cloud',
-        changes: [{ field: 'webhook.id', from: created ? (state.webhook?.id ?? null) : null, to: check.repair.webhook.id }, ...reasons],
+        changes: [
+          { field: 'webhook.id', from: created ? (state.webhook?.id ?? null) : null, to: check.repair.webhook.id },
+          ...reasons,
+        ],
         result: 'succeeded',
       });
     }
-  } else if (check.condition.kind === 'healthy' && !sameWebhook(state.webhook, check.condition.webhook.id, port.targetUrl)) {
+  } else if (
+    check.condition.kind === 'healthy' &&
+    !sameWebhook(state.webhook, check.condition.webhook.id, port.targetUrl)
+  ) {
     // Healthy in Qlik but not what we stored (e.g. re-enabled by an admin): the server view should say so.
-    await deps.store.updateState('cloud', { webhook: { id: check.condition.webhook.id, enabled: true, disabledReason: null, url: port.targetUrl } });
+    await deps.store.updateState('cloud', {
+      webhook: { id: check.condition.webhook.id, enabled: true, disabledReason: null, url: port.targetUrl },
+    });
   }
   return { tenantId, webhook: check.condition.kind, repaired: check.repair !== null };
 }

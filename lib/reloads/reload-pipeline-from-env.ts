@@ -12,7 +12,8 @@ import type { ReloadPublisher } from '#lib/reloads/reload-event.ts';
 import { ReloadPipeline } from '#lib/reloads/reload-pipeline.ts';
 
 function reloadPublisherFromEnv(): ReloadPublisher {
-  if (serviceEnvironment().RELOAD_PUBLISHER === 'local') return new LocalReloadPublisher(sharedDocumentClient(), requiredEnv('RELOAD_EVENTS_TABLE_NAME'));
+  if (serviceEnvironment().RELOAD_PUBLISHER === 'local')
+    return new LocalReloadPublisher(sharedDocumentClient(), requiredEnv('RELOAD_EVENTS_TABLE_NAME'));
   return new EventBridgeReloadPublisher(sharedEventBridgeClient(), requiredEnv('RELOAD_EVENT_BUS_NAME'));
 }
 

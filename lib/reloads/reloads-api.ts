@@ -18,13 +18,18 @@ export function reloadRoutes(history: () => Pick<ReloadHistory, 'list'>): ApiRou
       route: 'GET /api/servers/{id}/reloads',
       handler: async (event: JsonEvent) => {
         const id = serverIdFrom(event);
-        const reloads = await history().list(id, limitParameter(event.queryStringParameters?.limit, { default: DEFAULT_RELOADS_LIMIT, max: MAX_RELOADS_LIMIT }));
+        const reloads = await history().list(
+          id,
+          limitParameter(event.queryStringParameters?.limit, {
+            default: DEFAULT_RELOADS_LIMIT,
+            max: MAX_RELOADS_LIMIT,
+          }),
+        );
         return json(200, { reloads: reloads.map(toView) });
       },
     },
   ];
 }
-
 
 function toView(event: ReloadFinishedEvent) {
   return {

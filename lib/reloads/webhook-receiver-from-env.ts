@@ -26,7 +26,9 @@ export function webhookReceiverFromEnv(): WebhookReceiver {
   let saved: { tenant: Promise<SavedCloudTenant | null>; readAt: number } | null = null;
   const savedTenant = (): Promise<SavedCloudTenant | null> => {
     if (!saved || Date.now() - saved.readAt > TENANT_CACHE_MS) {
-      const tenant = Promise.all([adapters.servers.get('cloud'), adapters.servers.getState('cloud')]).then(([record, state]) => savedCloudTenant(record, state));
+      const tenant = Promise.all([adapters.servers.get('cloud'), adapters.servers.getState('cloud')]).then(
+        ([record, state]) => savedCloudTenant(record, state),
+      );
       saved = { tenant, readAt: Date.now() };
       // A failed read is not cached: the next request tries again.
       tenant.catch(() => (saved = null));
@@ -36,7 +38,10 @@ export function webhookReceiverFromEnv(): WebhookReceiver {
   let pipeline: ReturnType<typeof reloadPipelineFromEnv> | undefined;
   return createWebhookReceiver({
     secrets: new SigningSecretCache(async () => {
-      const [tenant, stored] = await Promise.all([savedTenant(), adapters.secrets.readCurrent<WebhookSigningSecret>('cloud-webhook')]);
+      const [tenant, stored] = await Promise.all([
+        savedTenant(),
+        adapters.secrets.readCurrent<WebhookSigningSecret>('cloud-webhook'),
+      ]);
       return tenant ? signingKeysFor(stored, tenantKeyOf(tenant.id, tenant.origin)) : null;
     }),
     expectedTenantId: async () => (await savedTenant())?.id ?? null,

@@ -43,14 +43,22 @@ export function createWebhookReceiver(deps: WebhookReceiverDeps): WebhookReceive
     // A function URL passes every method; only Qlik's POST means anything here.
     const method = event.requestContext?.http?.method;
     if (method && method !== 'POST') {
-      const refused = problem(405, 'Method not allowed', 'Qlik Cloud posts its webhook deliveries; nothing else is served here.');
+      const refused = problem(
+        405,
+        'Method not allowed',
+        'Qlik Cloud posts its webhook deliveries; nothing else is served here.',
+      );
       refused.headers.allow = 'POST';
       return refused;
     }
     const raw = rawBody(event);
     if (raw === 'too-large') {
       countMetric('WebhookRejected', { reason: 'too-large' });
-      return problem(413, 'Payload too large', `Webhook bodies are limited to ${MAX_WEBHOOK_BODY_BYTES / 1024 / 1024} MiB.`);
+      return problem(
+        413,
+        'Payload too large',
+        `Webhook bodies are limited to ${MAX_WEBHOOK_BODY_BYTES / 1024 / 1024} MiB.`,
+      );
     }
 
     // Started beside the secret read so a cold container pays one round trip for both; it is cached for a minute,
@@ -61,17 +69,26 @@ export function createWebhookReceiver(deps: WebhookReceiverDeps): WebhookReceive
     if (!verdict.ok) {
       countMetric('WebhookRejected', { reason: `signature-${verdict.reason}` });
       countMetric(ALARMED_METRICS.webhookSignatureRejected, { reason: verdict.reason });
-      logger.warn('Webhook delivery refused: bad signature', { reason: verdict.reason, bytes: raw.byteLength, sourceIp: event.requestContext?.http?.sourceIp });
+      logger.warn('Webhook delivery refused: bad signature', {
+        reason: verdict.reason,
+        bytes: raw.byteLength,
+        sourceIp: event.requestContext?.http?.sourceIp,
+      });
       return problem(401, 'Unauthorized', SIGNATURE_PROBLEMS[verdict.reason]);
     }
-    if (verdict.secret === 'previous') logger.info('Webhook delivery signed with the previous secret (rotation grace period)');
+    if (verdict.secret === 'previous')
+      logger.info('Webhook delivery signed with the previous secret (rotation grace period)');
 
     let body: unknown;
     try {
       body = JSON.parse(raw.toString('utf8'));
     } catch {
       countMetric('WebhookRejected', { reason: 'malformed' });
-      return problem(400, 'Malformed event', raw.byteLength === 0 ? 'The body is empty.' : 'The body is not valid JSON.');
+      return problem(
+        400,
+        'Malformed event',
+        raw.byteLength === 0 ? 'The body is empty.' : 'The body is not valid JSON.',
+      );
     }
     const parsed = parseQlikCloudEvent(body, now());
     if (parsed.kind === 'invalid') {
@@ -85,21 +102,39 @@ export function createWebhookReceiver(deps: WebhookReceiverDeps): WebhookReceive
     const eventTime = parsed.time ? Date.parse(parsed.time) : Number.NaN;
     if (!(now().getTime() - eventTime <= DEDUPLICATION_WINDOW_MS)) {
       countMetric('WebhookRejected', { reason: 'stale' });
-      logger.warn('Webhook delivery refused: older than the deduplication window, or without a time', { eventId: parsed.eventId, eventTime: parsed.time });
-      return problem(400, 'Stale event', parsed.time ? `The event is older than the ${DEDUPLICATION_WINDOW_MS / 86_400_000}-day deduplication window.` : 'The event has no time.');
+      logger.warn('Webhook delivery refused: older than the deduplication window, or without a time', {
+        eventId: parsed.eventId,
+        eventTime: parsed.time,
+      });
+      return problem(
+        400,
+        'Stale event',
+        parsed.time
+          ? `The event is older than the ${DEDUPLICATION_WINDOW_MS / 86_400_000}-day deduplication window.`
+          : 'The event has no time.',
+      );
     }
 
     const expectedTenant = await tenantLookup;
     if (expectedTenant && parsed.tenantId && parsed.tenantId !== expectedTenant) {
       countMetric('WebhookRejected', { reason: 'other-tenant' });
-      logger.warn('Webhook delivery refused: event of another tenant', { eventTenantId: parsed.tenantId, expectedTenantId: expectedTenant });
+      logger.warn('Webhook delivery refused: event of another tenant', {
+        eventTenantId: parsed.tenantId,
+        expectedTenantId: expectedTenant,
+      });
       return problem(403, 'Forbidden', 'The event belongs to another Qlik Cloud tenant than the configured one.');
     }
-    if (!expectedTenant) logger.debug('Tenant of the cloud server not learned yet; the signature alone vouches for this event', { eventTenantId: parsed.tenantId });
+    if (!expectedTenant)
+      logger.debug('Tenant of the cloud server not learned yet; the signature alone vouches for this event', {
+        eventTenantId: parsed.tenantId,
+      });
 
     if (parsed.kind === 'unknown') {
       countMetric('WebhookUnknownEventType', { eventType: parsed.type });
-      logger.info('Webhook event of a type KPImailer does not use: acknowledged and ignored', { eventType: parsed.type, eventId: parsed.eventId });
+      logger.info('Webhook event of a type KPImailer does not use: acknowledged and ignored', {
+        eventType: parsed.type,
+        eventId: parsed.eventId,
+      });
       return json(202, { status: 'ignored', reason: 'event type not used' });
     }
 
@@ -107,8 +142,16 @@ export function createWebhookReceiver(deps: WebhookReceiverDeps): WebhookReceive
     const key = `cloud#${parsed.eventId ?? `sha256:${createHash('sha256').update(raw).digest('hex')}`}`;
     const outcome = await (await deps.pipeline()).process(key, parsed.observation);
     countMetric(outcome === 'processed' ? 'ReloadEventProcessed' : 'ReloadEventDuplicate', { source: 'webhook' });
-    logger.info('Webhook reload event', { outcome, eventId: parsed.eventId, eventType: parsed.type, appId: parsed.observation.appId, status: parsed.observation.status });
-    return outcome === 'processed' ? json(202, { status: 'accepted' }) : json(200, { status: outcome === 'duplicate' ? 'duplicate' : 'in-progress' });
+    logger.info('Webhook reload event', {
+      outcome,
+      eventId: parsed.eventId,
+      eventType: parsed.type,
+      appId: parsed.observation.appId,
+      status: parsed.observation.status,
+    });
+    return outcome === 'processed'
+      ? json(202, { status: 'accepted' })
+      : json(200, { status: outcome === 'duplicate' ? 'duplicate' : 'in-progress' });
   };
 }
 
@@ -118,15 +161,25 @@ const SIGNATURE_PROBLEMS: Record<Exclude<SignatureVerdict, { ok: true }>['reason
   mismatch: 'The Qlik-Signature header does not match the body.',
 };
 
-async function verify(deps: WebhookReceiverDeps, raw: Buffer, signature: string | undefined, at: Date): Promise<SignatureVerdict> {
+async function verify(
+  deps: WebhookReceiverDeps,
+  raw: Buffer,
+  signature: string | undefined,
+  at: Date,
+): Promise<SignatureVerdict> {
   if (!signature?.trim()) return { ok: false, reason: 'missing' };
   const secrets = await deps.secrets.get();
-  const first = secrets ? verifyQlikSignature(raw, signature, secrets, at) : ({ ok: false, reason: 'mismatch' } as const);
+  const first = secrets
+    ? verifyQlikSignature(raw, signature, secrets, at)
+    : ({ ok: false, reason: 'mismatch' } as const);
   if (first.ok || first.reason !== 'mismatch') return first;
   // A secret rotated since we cached it: read it again (rate-limited inside the cache) and try once more.
   const fresh = await deps.secrets.refreshAfterMismatch();
   if (!fresh) {
-    if (!secrets) logger.error('No webhook signing secret is stored; run Test connection on the Qlik Cloud server to provision the webhook.');
+    if (!secrets)
+      logger.error(
+        'No webhook signing secret is stored; run Test connection on the Qlik Cloud server to provision the webhook.',
+      );
     return first;
   }
   return verifyQlikSignature(raw, signature, fresh, at);

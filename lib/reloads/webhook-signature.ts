@@ -14,8 +14,7 @@ import type { WebhookSigningKeys } from '#lib/servers/server-record.ts';
 export type SigningSecrets = WebhookSigningKeys;
 
 export type SignatureVerdict =
-  | { ok: true; secret: 'current' | 'previous' }
-  | { ok: false; reason: 'missing' | 'malformed' | 'mismatch' };
+  { ok: true; secret: 'current' | 'previous' } | { ok: false; reason: 'missing' | 'malformed' | 'mismatch' };
 
 const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
 
@@ -28,13 +27,23 @@ export function qlikSignature(body: Buffer | string, secret: string): string {
  *   const verdict = verifyQlikSignature(rawBody, headers['qlik-signature'], secrets, new Date());
  *   if (!verdict.ok) return unauthorized(verdict.reason);
  */
-export function verifyQlikSignature(body: Buffer, header: string | undefined, secrets: SigningSecrets, now: Date): SignatureVerdict {
+export function verifyQlikSignature(
+  body: Buffer,
+  header: string | undefined,
+  secrets: SigningSecrets,
+  now: Date,
+): SignatureVerdict {
   const value = header?.trim();
   if (!value) return { ok: false, reason: 'missing' };
   if (!SHA256_HEX.test(value)) return { ok: false, reason: 'malformed' };
   const presented = Buffer.from(value, 'hex');
   if (matches(presented, body, secrets.secret)) return { ok: true, secret: 'current' };
-  if (secrets.previous && secrets.previousUntil && now.getTime() < Date.parse(secrets.previousUntil) && matches(presented, body, secrets.previous)) {
+  if (
+    secrets.previous &&
+    secrets.previousUntil &&
+    now.getTime() < Date.parse(secrets.previousUntil) &&
+    matches(presented, body, secrets.previous)
+  ) {
     return { ok: true, secret: 'previous' };
   }
   return { ok: false, reason: 'mismatch' };

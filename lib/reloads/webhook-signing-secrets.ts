@@ -36,12 +36,18 @@ export function signingKeysFor(stored: WebhookSigningSecret | null, tenantKey: s
   const own = stored?.tenants?.[tenantKey];
   if (own) return { secret: own.secret, previous: own.previous, previousUntil: own.previousUntil };
   // Stored before secrets were kept per tenant: that one secret still belongs to every tenant without its own.
-  if (stored?.secret) return { secret: stored.secret, previous: stored.previous ?? null, previousUntil: stored.previousUntil ?? null };
+  if (stored?.secret)
+    return { secret: stored.secret, previous: stored.previous ?? null, previousUntil: stored.previousUntil ?? null };
   return null;
 }
 
 /** The stored value with a new secret for one tenant (its old one kept for the grace period); other tenants untouched. */
-export function withTenantSecret(stored: WebhookSigningSecret | null, tenantKey: string, secret: string, now: Date): WebhookSigningSecret {
+export function withTenantSecret(
+  stored: WebhookSigningSecret | null,
+  tenantKey: string,
+  secret: string,
+  now: Date,
+): WebhookSigningSecret {
   const before = signingKeysFor(stored, tenantKey);
   const tenants = {
     ...stored?.tenants,
@@ -58,5 +64,9 @@ export function withTenantSecret(stored: WebhookSigningSecret | null, tenantKey:
 
 /** Every secret value inside, for masking in logs. */
 export function signingSecretValues(stored: WebhookSigningSecret): (string | null | undefined)[] {
-  return [stored.secret, stored.previous, ...Object.values(stored.tenants ?? {}).flatMap((keys) => [keys.secret, keys.previous])];
+  return [
+    stored.secret,
+    stored.previous,
+    ...Object.values(stored.tenants ?? {}).flatMap((keys) => [keys.secret, keys.previous]),
+  ];
 }

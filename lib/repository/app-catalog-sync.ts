@@ -129,7 +129,9 @@ export async function syncAppCatalog(options: SyncRunOptions): Promise<SyncOutco
  * counts the apps removed so far. Stopping half-way leaves a smaller catalog of a server that no longer exists;
  * the next run (scheduled, or the next delete) removes the rest.
  */
-export async function removeAllApps(options: Omit<SyncRunOptions, 'listing' | 'now'>): Promise<{ removed: number; writes: BatchWriter['stats'] }> {
+export async function removeAllApps(
+  options: Omit<SyncRunOptions, 'listing' | 'now'>,
+): Promise<{ removed: number; writes: BatchWriter['stats'] }> {
   const { catalog, serverId } = options;
   const stop = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
@@ -148,7 +150,10 @@ export async function removeAllApps(options: Omit<SyncRunOptions, 'listing' | 'n
   } catch (error) {
     stop.abort();
     await writer.drain();
-    throw new SyncFailedError({ added: 0, updated: 0, unchanged: 0, removed: writer.stats.deletes, total: 0 }, { cause: error });
+    throw new SyncFailedError(
+      { added: 0, updated: 0, unchanged: 0, removed: writer.stats.deletes, total: 0 },
+      { cause: error },
+    );
   }
 }
 
@@ -160,7 +165,12 @@ export async function removeAllApps(options: Omit<SyncRunOptions, 'listing' | 'n
  */
 export const DIGEST_RANGE_BOUNDARIES = ['4', '8', 'c'] as const;
 
-async function streamDigestsInto(catalog: AppCatalog, serverId: ServerId, index: SyncIndex, signal: AbortSignal): Promise<void> {
+async function streamDigestsInto(
+  catalog: AppCatalog,
+  serverId: ServerId,
+  index: SyncIndex,
+  signal: AbortSignal,
+): Promise<void> {
   await Promise.all(
     index.ranges().map(async (range, i) => {
       for await (const page of catalog.streamDigests(serverId, signal, range)) {
@@ -177,7 +187,13 @@ async function streamDigestsInto(catalog: AppCatalog, serverId: ServerId, index:
  * The stored shape. An event-reported reload newer than the one Qlik listed wins: QRS moves `lastReloadTime` only
  * on success, so a later failed reload is known only from the reload monitor.
  */
-function toStored(serverId: ServerId, app: CatalogApp, hash: string, event: LastReload | null, syncedAt: string): StoredApp {
+function toStored(
+  serverId: ServerId,
+  app: CatalogApp,
+  hash: string,
+  event: LastReload | null,
+  syncedAt: string,
+): StoredApp {
   const lastReload = event && (!app.lastReload || event.at > app.lastReload.at) ? event : app.lastReload;
   return { serverId, ...app, lastReload, syncedAt, hash, reloadEvent: event };
 }

@@ -86,7 +86,11 @@ export interface AppCatalog {
    * An older reload than the stored one leaves the stored one in place (events can arrive out of order) and still
    * returns the name.
    */
-  recordReload(serverId: ServerId, appId: string, lastReload: { at: string; status: 'succeeded' | 'failed' | 'canceled' }): Promise<{ appName: string } | null>;
+  recordReload(
+    serverId: ServerId,
+    appId: string,
+    lastReload: { at: string; status: 'succeeded' | 'failed' | 'canceled' },
+  ): Promise<{ appName: string } | null>;
   /**
    * Stored digests in the table's sort order (appId, UTF-8 byte order), one DynamoDB page at a time; with a range,
    * only ids from `from` (inclusive) up to `to` (inclusive), so several ranges can be read side by side.
@@ -95,7 +99,10 @@ export interface AppCatalog {
   /** Digests of those of `appIds` that are stored (any order; at most 100 ids per call). */
   getDigests(serverId: ServerId, appIds: string[]): Promise<StoredDigest[]>;
   /** Puts and deletes in one BatchWriteItem call (at most 25 together); returns what DynamoDB did not process. */
-  writeBatch(serverId: ServerId, batch: { puts: StoredApp[]; deletes: string[] }): Promise<{ unprocessed: { puts: StoredApp[]; deletes: string[] }; writeUnits: number }>;
+  writeBatch(
+    serverId: ServerId,
+    batch: { puts: StoredApp[]; deletes: string[] },
+  ): Promise<{ unprocessed: { puts: StoredApp[]; deletes: string[] }; writeUnits: number }>;
   /** A page of apps in appId order, optionally filtered by name. */
   listApps(serverId: ServerId, query: AppPageQuery): Promise<AppPage>;
 }

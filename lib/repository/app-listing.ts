@@ -76,6 +76,8 @@ export async function* mergePages<T>(sources: AsyncIterable<T>[]): AsyncGenerato
       yield result.value;
     }
   } finally {
-    await Promise.allSettled(iterators.map((iterator, index) => (pending.has(index) ? iterator.return?.() : undefined)));
+    await Promise.allSettled(
+      iterators.map((iterator, index) => (pending.has(index) ? iterator.return?.() : undefined)),
+    );
   }
 }

@@ -18,7 +18,14 @@ import { LeaseKeeper, LeaseLostError } from '#lib/leases/lease-keeper.ts';
 import { logger } from '#lib/observability/logger.ts';
 import { ALARMED_METRICS, countMetric } from '#lib/reloads/metrics.ts';
 import type { AppCatalog } from '#lib/repository/app-catalog.ts';
-import { removeAllApps, syncAppCatalog, SyncFailedError, type SyncCounts, type SyncOutcome, type SyncProgress } from '#lib/repository/app-catalog-sync.ts';
+import {
+  removeAllApps,
+  syncAppCatalog,
+  SyncFailedError,
+  type SyncCounts,
+  type SyncOutcome,
+  type SyncProgress,
+} from '#lib/repository/app-catalog-sync.ts';
 import type { AppListing } from '#lib/repository/app-listing.ts';
 import type { BatchWriterOptions } from '#lib/repository/batch-writer.ts';
 import { describeSyncError } from '#lib/repository/sync-errors.ts';
@@ -27,7 +34,10 @@ import type { LastSync, ServerRecord, ServerSecret, ServerState } from '#lib/ser
 import { SERVER_IDS, type ServerId } from '#lib/servers/server-id.ts';
 
 /** Builds the Qlik listing for a configured server (the env factory wires the real clients). */
-export type ListingFactory = (loaded: { record: ServerRecord; secret: ServerSecret }, state: ServerState) => AppListing | Promise<AppListing>;
+export type ListingFactory = (
+  loaded: { record: ServerRecord; secret: ServerSecret },
+  state: ServerState,
+) => AppListing | Promise<AppListing>;
 
 export interface SyncRequest {
   serverId: ServerId;
@@ -80,7 +90,11 @@ export class AppSyncService {
     if (!(await this.deps.store.get(serverId))) {
       throw new ConflictError(`The ${serverId} server is not configured yet; save its settings before syncing apps.`);
     }
-    const { request, expected } = await this.claim(serverId, `A sync of the ${serverId} server's apps is already running; its progress shows on the server.`, requestedBy);
+    const { request, expected } = await this.claim(
+      serverId,
+      `A sync of the ${serverId} server's apps is already running; its progress shows on the server.`,
+      requestedBy,
+    );
     await this.markRunning(request, expected);
     return request;
   }
@@ -89,17 +103,32 @@ export class AppSyncService {
    * Takes the server's sync lease for a run handed over later (the API's sync, a server's deletion), with the
    * total the progress bar expects. Throws ConflictError with `busy` while another run holds the lease.
    */
-  async claim(serverId: ServerId, busy: string, requestedBy?: AuditContext): Promise<{ request: Required<SyncRequest>; expected: number | undefined }> {
+  async claim(
+    serverId: ServerId,
+    busy: string,
+    requestedBy?: AuditContext,
+  ): Promise<{ request: Required<SyncRequest>; expected: number | undefined }> {
     const runId = randomUUID();
     const lease = await this.deps.leases.tryAcquire(syncLeaseName(serverId), this.leaseTtl, runId);
     if (!lease) throw new ConflictError(busy);
     const expected = expectedFrom((await this.deps.store.getState(serverId)).lastSync);
-    return { request: { serverId, runId, startedAt: this.now().toISOString(), requestedBy: requestedBy ?? { actor: SCHEDULE_ACTOR, requestId: runId, sourceIp: null } }, expected };
+    return {
+      request: {
+        serverId,
+        runId,
+        startedAt: this.now().toISOString(),
+        requestedBy: requestedBy ?? { actor: SCHEDULE_ACTOR, requestId: runId, sourceIp: null },
+      },
+      expected,
+    };
   }
 
   /** Shows a claimed run as running (progress 0 of `expected`) before it is handed over. */
   async markRunning(request: Required<SyncRequest>, expected: number | undefined): Promise<void> {
-    await this.record(request.serverId, this.running(request.startedAt, { appsSeen: 0, ...(expected !== undefined ? { expected } : {}) }));
+    await this.record(
+      request.serverId,
+      this.running(request.startedAt, { appsSeen: 0, ...(expected !== undefined ? { expected } : {}) }),
+    );
   }
 
   /** Frees a claimed lease that will not be handed over. */
@@ -111,7 +140,10 @@ export class AppSyncService {
   /** The run could not be handed over (the invoke failed): free the lease and say so. */
   async abandon(request: Required<SyncRequest>, error: unknown): Promise<void> {
     await this.release(request);
-    await this.record(request.serverId, this.finished(request.startedAt, zeroCounts(), `The sync could not be started: ${describeSyncError(error)}`));
+    await this.record(
+      request.serverId,
+      this.finished(request.startedAt, zeroCounts(), `The sync could not be started: ${describeSyncError(error)}`),
+    );
   }
 
   /** The schedule: both servers at once, each under its own lease; unconfigured or busy ones are skipped. */
@@ -129,7 +161,10 @@ export class AppSyncService {
     const { serverId } = request;
     const lease = await this.deps.leases.tryAcquire(syncLeaseName(serverId), this.leaseTtl, request.runId);
     if (!lease) return { serverId, status: 'skipped', reason: 'running' };
-    const keeper = new LeaseKeeper(lease, { ttlMs: this.leaseTtl, onLost: (error) => logger.error('App sync lost its lease', { serverId, error }) });
+    const keeper = new LeaseKeeper(lease, {
+      ttlMs: this.leaseTtl,
+      onLost: (error) => logger.error('App sync lost its lease', { serverId, error }),
+    });
     const fenced = { signal: keeper.signal, fence: () => keeper.assertHeld() };
     let listing: AppListing | undefined;
     try {
@@ -142,40 +177,85 @@ export class AppSyncService {
       await progress.write({ appsSeen: 0, ...(previousTotal !== undefined ? { expected: previousTotal } : {}) });
       listing = await this.deps.listings(loaded, state);
       try {
-        const outcome = await syncAppCatalog({ catalog: this.deps.catalog, serverId, listing, ...fenced, now: this.now, onProgress: progress.update, writer: this.deps.writer });
+        const outcome = await syncAppCatalog({
+          catalog: this.deps.catalog,
+          serverId,
+          listing,
+          ...fenced,
+          now: this.now,
+          onProgress: progress.update,
+          writer: this.deps.writer,
+        });
         await progress.settled();
-        const warning = outcome.removalsSkipped ? 'Apps were added or deleted in Qlik while the sync listed them; removals are left to the next sync.' : null;
+        const warning = outcome.removalsSkipped
+          ? 'Apps were added or deleted in Qlik while the sync listed them; removals are left to the next sync.'
+          : null;
         await this.record(serverId, { ...this.finished(startedAt, outcome, null), warning }, fenced.fence);
         const rateLimits = listing.rateLimits?.();
-        logger.info('App sync finished', { serverId, ...countsOf(outcome), requests: listing.requests, writes: outcome.writes, ...(rateLimits ? { rateLimits } : {}) });
+        logger.info('App sync finished', {
+          serverId,
+          ...countsOf(outcome),
+          requests: listing.requests,
+          writes: outcome.writes,
+          ...(rateLimits ? { rateLimits } : {}),
+        });
         await this.audit(request, 'succeeded', countsOf(outcome));
         return { serverId, status: 'succeeded', outcome, ...(rateLimits ? { rateLimits } : {}) };
       } catch (error) {
         await progress.settled();
         const rateLimits = listing.rateLimits?.();
-        await this.audit(request, 'failed', { ...countsOf(error instanceof SyncFailedError ? error.counts : zeroCounts()), removed: 0 });
-        const failed = await this.failed(serverId, startedAt, keeper.lost ? keeper.signal.reason : error, fenced.fence, { requests: listing.requests, ...(rateLimits ? { rateLimits } : {}) });
+        await this.audit(request, 'failed', {
+          ...countsOf(error instanceof SyncFailedError ? error.counts : zeroCounts()),
+          removed: 0,
+        });
+        const failed = await this.failed(
+          serverId,
+          startedAt,
+          keeper.lost ? keeper.signal.reason : error,
+          fenced.fence,
+          { requests: listing.requests, ...(rateLimits ? { rateLimits } : {}) },
+        );
         return rateLimits && failed.status === 'failed' ? { ...failed, rateLimits } : failed;
       }
     } catch (error) {
-      if (keeper.lost) return this.failed(request.serverId, request.startedAt ?? this.now().toISOString(), keeper.signal.reason, fenced.fence, {});
+      if (keeper.lost)
+        return this.failed(
+          request.serverId,
+          request.startedAt ?? this.now().toISOString(),
+          keeper.signal.reason,
+          fenced.fence,
+          {},
+        );
       throw error;
     } finally {
       await keeper.stop();
       await listing?.close().catch(() => undefined);
-      await lease.release().catch((error: unknown) => logger.warn('Could not release the sync lease; it expires on its own', { serverId, error }));
+      await lease
+        .release()
+        .catch((error: unknown) =>
+          logger.warn('Could not release the sync lease; it expires on its own', { serverId, error }),
+        );
     }
   }
 
   /** The settings are gone: remove the stored apps, reporting progress like a sync. Quiet when there is nothing to do. */
-  private async removeApps(request: SyncRequest, fenced: { signal: AbortSignal; fence: () => void }): Promise<SyncRunResult> {
+  private async removeApps(
+    request: SyncRequest,
+    fenced: { signal: AbortSignal; fence: () => void },
+  ): Promise<SyncRunResult> {
     const { serverId } = request;
     const startedAt = request.startedAt ?? this.now().toISOString();
     const state = await this.deps.store.getState(serverId);
     const expected = expectedFrom(state.lastSync);
     const progress = this.progressWriter(serverId, startedAt, expected, fenced.fence);
     try {
-      const { removed, writes } = await removeAllApps({ catalog: this.deps.catalog, serverId, ...fenced, onProgress: progress.update, writer: this.deps.writer });
+      const { removed, writes } = await removeAllApps({
+        catalog: this.deps.catalog,
+        serverId,
+        ...fenced,
+        onProgress: progress.update,
+        writer: this.deps.writer,
+      });
       await progress.settled();
       if (removed === 0 && !request.runId) return { serverId, status: 'skipped', reason: 'not configured' };
       const outcome: SyncOutcome = { ...zeroCounts(), removed, removalsSkipped: false, writes, lookups: 0 };
@@ -189,7 +269,13 @@ export class AppSyncService {
   }
 
   /** Records a failed run, unless the lease was lost: then the new holder owns `lastSync` and nothing is written. */
-  private async failed(serverId: ServerId, startedAt: string, error: unknown, fence: () => void, context: Record<string, unknown>): Promise<SyncRunResult> {
+  private async failed(
+    serverId: ServerId,
+    startedAt: string,
+    error: unknown,
+    fence: () => void,
+    context: Record<string, unknown>,
+  ): Promise<SyncRunResult> {
     const counts = error instanceof SyncFailedError ? error.counts : zeroCounts();
     const cause = error instanceof SyncFailedError ? error.cause : error;
     const message = describeSyncError(cause);
@@ -198,17 +284,32 @@ export class AppSyncService {
       logger.error('App sync stopped: lease lost', { serverId, ...context });
       return { serverId, status: 'failed', error: message };
     }
-    await this.record(serverId, { ...this.finished(startedAt, counts, message), removed: 0 }, fence).catch((recordError: unknown) =>
-      logger.error('Could not record the failed sync', { serverId, error: recordError }),
+    await this.record(serverId, { ...this.finished(startedAt, counts, message), removed: 0 }, fence).catch(
+      (recordError: unknown) => logger.error('Could not record the failed sync', { serverId, error: recordError }),
     );
     logger.warn('App sync failed', { serverId, error: cause, ...context });
     return { serverId, status: 'failed', error: message };
   }
 
   /** The run's result in the audit trail, under whoever started it (the schedule when nobody did). */
-  private audit(request: SyncRequest, result: 'succeeded' | 'failed', counts: Pick<LastSync, 'added' | 'updated' | 'removed' | 'total'>): Promise<void> {
-    const context = request.requestedBy ?? { actor: SCHEDULE_ACTOR, requestId: request.runId ?? randomUUID(), sourceIp: null };
-    return recordAudit(this.deps.audit, { ...context, action: 'sync.finished', serverId: request.serverId, changes: [], result, counts });
+  private audit(
+    request: SyncRequest,
+    result: 'succeeded' | 'failed',
+    counts: Pick<LastSync, 'added' | 'updated' | 'removed' | 'total'>,
+  ): Promise<void> {
+    const context = request.requestedBy ?? {
+      actor: SCHEDULE_ACTOR,
+      requestId: request.runId ?? randomUUID(),
+      sourceIp: null,
+    };
+    return recordAudit(this.deps.audit, {
+      ...context,
+      action: 'sync.finished',
+      serverId: request.serverId,
+      changes: [],
+      result,
+      counts,
+    });
   }
 
   private get leaseTtl(): number {
@@ -216,12 +317,30 @@ export class AppSyncService {
   }
 
   private running(startedAt: string, progress: SyncProgress): LastSync {
-    return { at: startedAt, status: 'running', startedAt, finishedAt: null, ...zeroCounts(), error: null, progress, warning: null };
+    return {
+      at: startedAt,
+      status: 'running',
+      startedAt,
+      finishedAt: null,
+      ...zeroCounts(),
+      error: null,
+      progress,
+      warning: null,
+    };
   }
 
   private finished(startedAt: string, counts: SyncCounts, error: string | null): LastSync {
     const finishedAt = this.now().toISOString();
-    return { at: finishedAt, status: error ? 'failed' : 'succeeded', startedAt, finishedAt, ...countsOf(counts), error, progress: null, warning: null };
+    return {
+      at: finishedAt,
+      status: error ? 'failed' : 'succeeded',
+      startedAt,
+      finishedAt,
+      ...countsOf(counts),
+      error,
+      progress: null,
+      warning: null,
+    };
   }
 
   /** Writes `lastSync`; with a fence, only while the run still holds its lease. */
@@ -245,7 +364,8 @@ export class AppSyncService {
     return {
       write,
       update: (progress: SyncProgress) => {
-        if (Date.now() - lastAt >= interval) void write({ ...(expected !== undefined ? { expected } : {}), ...progress });
+        if (Date.now() - lastAt >= interval)
+          void write({ ...(expected !== undefined ? { expected } : {}), ...progress });
       },
       settled: () => chain,
     };

@@ -54,7 +54,13 @@ export function repositoryRoutes(deps: RepositoryApiDeps): ApiRoute[] {
           throw error;
         }
         logger.info('App sync started', { serverId: request.serverId, runId: request.runId });
-        await recordAudit(deps.audit, { ...context, action: 'sync.started', serverId: request.serverId, changes: [], result: 'running' });
+        await recordAudit(deps.audit, {
+          ...context,
+          action: 'sync.started',
+          serverId: request.serverId,
+          changes: [],
+          result: 'running',
+        });
         return json(202, { status: 'running', startedAt: request.startedAt });
       },
     },
@@ -63,7 +69,11 @@ export function repositoryRoutes(deps: RepositoryApiDeps): ApiRoute[] {
       handler: async (event: JsonEvent) => {
         const serverId = serverIdFrom(event);
         const query = event.queryStringParameters ?? {};
-        const page = await deps.catalog.listApps(serverId, { limit: limitParameter(query.limit, { default: DEFAULT_APPS_LIMIT, max: MAX_APPS_LIMIT }), cursor: query.cursor || null, nameContains: parseQuery(query.q) });
+        const page = await deps.catalog.listApps(serverId, {
+          limit: limitParameter(query.limit, { default: DEFAULT_APPS_LIMIT, max: MAX_APPS_LIMIT }),
+          cursor: query.cursor || null,
+          nameContains: parseQuery(query.q),
+        });
         return json(200, { apps: page.apps.map((app) => toAppView(serverId, app)), nextCursor: page.nextCursor });
       },
     },
@@ -84,9 +94,11 @@ export function toAppView(serverId: ServerId, app: StoredApp): AppView {
   return serverId === 'onprem' ? { ...common, stream: app.group ?? null } : { ...common, space: app.group ?? null };
 }
 
-
 function parseQuery(value: string | undefined): string | null {
   if (value === undefined || value.trim() === '') return null;
-  if (value.length > MAX_QUERY_LENGTH) throw new ValidationError([{ field: 'q', message: `The name filter is limited to ${MAX_QUERY_LENGTH} characters.` }]);
+  if (value.length > MAX_QUERY_LENGTH)
+    throw new ValidationError([
+      { field: 'q', message: `The name filter is limited to ${MAX_QUERY_LENGTH} characters.` },
+    ]);
   return value;
 }

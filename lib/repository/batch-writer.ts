@@ -31,11 +31,19 @@ export class BatchWriteError extends Error {
 type Batch = { puts: StoredApp[]; deletes: string[] };
 
 export class BatchWriter {
-  readonly stats: WriteStats & { puts: number; deletes: number; retries: number } = { items: 0, calls: 0, writeUnits: 0, puts: 0, deletes: 0, retries: 0 };
+  readonly stats: WriteStats & { puts: number; deletes: number; retries: number } = {
+    items: 0,
+    calls: 0,
+    writeUnits: 0,
+    puts: 0,
+    deletes: 0,
+    retries: 0,
+  };
   private pending: Batch = { puts: [], deletes: [] };
   private readonly inFlight = new Set<Promise<void>>();
   private failure: unknown = null;
-  private readonly options: Required<Omit<BatchWriterOptions, 'sleep' | 'random' | 'fence'>> & Pick<BatchWriterOptions, 'sleep' | 'random' | 'fence'>;
+  private readonly options: Required<Omit<BatchWriterOptions, 'sleep' | 'random' | 'fence'>> &
+    Pick<BatchWriterOptions, 'sleep' | 'random' | 'fence'>;
 
   constructor(
     private readonly catalog: AppCatalog,
@@ -100,7 +108,9 @@ export class BatchWriter {
       this.stats.deletes += remaining.deletes.length - unprocessed.deletes.length;
       if (left === 0) return;
       if (attempt >= this.options.maxAttempts) {
-        throw new BatchWriteError(`DynamoDB left ${left} app writes unprocessed after ${attempt} attempts; the table is throttled. The next sync retries them.`);
+        throw new BatchWriteError(
+          `DynamoDB left ${left} app writes unprocessed after ${attempt} attempts; the table is throttled. The next sync retries them.`,
+        );
       }
       this.stats.retries++;
       await (this.options.sleep ?? defaultSleep)(this.backoff(attempt));

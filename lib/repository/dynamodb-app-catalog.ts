@@ -13,12 +13,23 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { ValidationError } from '#lib/errors.ts';
-import type { AppCatalog, AppPage, AppPageQuery, KeyRange, LastReload, StoredApp, StoredDigest } from '#lib/repository/app-catalog.ts';
+import type {
+  AppCatalog,
+  AppPage,
+  AppPageQuery,
+  KeyRange,
+  LastReload,
+  StoredApp,
+  StoredDigest,
+} from '#lib/repository/app-catalog.ts';
 import { normalizeTime } from '#lib/repository/app-hash.ts';
 import { BATCH_SIZE } from '#lib/repository/batch-writer.ts';
 import type { ServerId } from '#lib/servers/server-settings.ts';
 
-const DIGEST_PROJECTION = { ProjectionExpression: 'appId, #hash, reloadEvent', ExpressionAttributeNames: { '#hash': 'hash' } };
+const DIGEST_PROJECTION = {
+  ProjectionExpression: 'appId, #hash, reloadEvent',
+  ExpressionAttributeNames: { '#hash': 'hash' },
+};
 /** Items read per Query while filtering by name, and Queries per API call, so a rare name cannot make one call scan forever. */
 const FILTER_QUERY_LIMIT = 500;
 const MAX_QUERIES_PER_PAGE = 20;
@@ -29,7 +40,11 @@ export class DynamoDbAppCatalog implements AppCatalog {
     private readonly tableName: string,
   ) {}
 
-  async recordReload(serverId: ServerId, appId: string, lastReload: { at: string; status: 'succeeded' | 'failed' | 'canceled' }) {
+  async recordReload(
+    serverId: ServerId,
+    appId: string,
+    lastReload: { at: string; status: 'succeeded' | 'failed' | 'canceled' },
+  ) {
     const at = normalizeTime(lastReload.at);
     if (!at) throw new ValidationError([{ field: 'lastReload.at', message: `"${lastReload.at}" is not a time.` }]);
     const reload: LastReload = { at, status: lastReload.status };
@@ -40,7 +55,8 @@ export class DynamoDbAppCatalog implements AppCatalog {
           Key: { serverId, appId },
           UpdateExpression: 'SET lastReload = :reload, reloadEvent = :reload',
           // Times are stored normalized (ISO with milliseconds), so they order as strings.
-          ConditionExpression: 'attribute_exists(appId) AND (attribute_not_exists(lastReload.#at) OR lastReload.#at <= :at)',
+          ConditionExpression:
+            'attribute_exists(appId) AND (attribute_not_exists(lastReload.#at) OR lastReload.#at <= :at)',
           ExpressionAttributeNames: { '#at': 'at' },
           ExpressionAttributeValues: { ':reload': reload, ':at': at },
           ReturnValues: 'ALL_NEW',
@@ -51,7 +67,12 @@ export class DynamoDbAppCatalog implements AppCatalog {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       // Either the app is not in the catalog, or a newer reload is already recorded; tell them apart.
       const { Item } = await this.client.send(
-        new GetCommand({ TableName: this.tableName, Key: { serverId, appId }, ProjectionExpression: '#name', ExpressionAttributeNames: { '#name': 'name' } }),
+        new GetCommand({
+          TableName: this.tableName,
+          Key: { serverId, appId },
+          ProjectionExpression: '#name',
+          ExpressionAttributeNames: { '#name': 'name' },
+        }),
       );
       return Item ? { appName: String(Item.name ?? '') } : null;
     }
@@ -81,9 +102,12 @@ export class DynamoDbAppCatalog implements AppCatalog {
     const found: StoredDigest[] = [];
     let keys: Record<string, unknown>[] = appIds.map((appId) => ({ serverId, appId }));
     for (let attempt = 0; keys.length > 0; attempt++) {
-      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 25 * 2 ** attempt) * Math.random()));
+      if (attempt > 0)
+        await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 25 * 2 ** attempt) * Math.random()));
       if (attempt > 8) throw new Error('DynamoDB kept returning unprocessed keys while reading stored apps.');
-      const result = await this.client.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ...DIGEST_PROJECTION } } }));
+      const result = await this.client.send(
+        new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ...DIGEST_PROJECTION } } }),
+      );
       found.push(...(result.Responses?.[this.tableName] ?? []).map(toDigest));
       keys = (result.UnprocessedKeys?.[this.tableName]?.Keys as Record<string, unknown>[] | undefined) ?? [];
     }
@@ -91,7 +115,8 @@ export class DynamoDbAppCatalog implements AppCatalog {
   }
 
   async writeBatch(serverId: ServerId, batch: { puts: StoredApp[]; deletes: string[] }) {
-    if (batch.puts.length + batch.deletes.length > BATCH_SIZE) throw new Error(`BatchWriteItem takes at most ${BATCH_SIZE} requests`);
+    if (batch.puts.length + batch.deletes.length > BATCH_SIZE)
+      throw new Error(`BatchWriteItem takes at most ${BATCH_SIZE} requests`);
     const requests = [
       ...batch.puts.map((app) => ({ PutRequest: { Item: toItem(app) } })),
       ...batch.deletes.map((appId) => ({ DeleteRequest: { Key: { serverId, appId } } })),
@@ -140,7 +165,8 @@ export class DynamoDbAppCatalog implements AppCatalog {
 
 /** DynamoDB takes one sort-key condition: both ends as BETWEEN (inclusive), one end as >= or <=. */
 function rangeCondition(range: KeyRange): { condition: string; values: Record<string, string> } {
-  if (range.from !== undefined && range.to !== undefined) return { condition: ' AND appId BETWEEN :from AND :to', values: { ':from': range.from, ':to': range.to } };
+  if (range.from !== undefined && range.to !== undefined)
+    return { condition: ' AND appId BETWEEN :from AND :to', values: { ':from': range.from, ':to': range.to } };
   if (range.from !== undefined) return { condition: ' AND appId >= :from', values: { ':from': range.from } };
   if (range.to !== undefined) return { condition: ' AND appId <= :to', values: { ':to': range.to } };
   return { condition: '', values: {} };
@@ -156,11 +182,18 @@ function fromItem(item: Record<string, unknown>): StoredApp {
 }
 
 function toDigest(item: Record<string, unknown>): StoredDigest {
-  return { appId: String(item.appId), hash: String(item.hash ?? ''), reloadEvent: (item.reloadEvent as LastReload | null | undefined) ?? null };
+  return {
+    appId: String(item.appId),
+    hash: String(item.hash ?? ''),
+    reloadEvent: (item.reloadEvent as LastReload | null | undefined) ?? null,
+  };
 }
 
 /** DynamoDB Local and dynalite may not report capacity; a put costs 1 WCU per started KB, a delete at least 1. */
-function estimateWriteUnits(batch: { puts: StoredApp[]; deletes: string[] }, left: { puts: StoredApp[]; deletes: string[] }): number {
+function estimateWriteUnits(
+  batch: { puts: StoredApp[]; deletes: string[] },
+  left: { puts: StoredApp[]; deletes: string[] },
+): number {
   const puts = batch.puts.length - left.puts.length;
   const bytes = batch.puts.slice(0, puts).reduce((sum, app) => sum + Buffer.byteLength(JSON.stringify(toItem(app))), 0);
   return Math.max(puts, Math.ceil(bytes / 1024)) + (batch.deletes.length - left.deletes.length);
@@ -177,5 +210,7 @@ export function decodeCursor(cursor: string): string {
   } catch {
     // fall through to the validation error
   }
-  throw new ValidationError([{ field: 'cursor', message: 'The cursor is not one this API returned; start again without it.' }]);
+  throw new ValidationError([
+    { field: 'cursor', message: 'The cursor is not one this API returned; start again without it.' },
+  ]);
 }

@@ -11,8 +11,15 @@ export class LambdaSyncTrigger implements SyncTrigger {
 
   async start(request: Required<SyncRequest>): Promise<void> {
     const payload: SyncInvocation = { kind: 'app-sync', request };
-    const result = await this.client.send(new InvokeCommand({ FunctionName: this.functionName, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify(payload)) }));
+    const result = await this.client.send(
+      new InvokeCommand({
+        FunctionName: this.functionName,
+        InvocationType: 'Event',
+        Payload: Buffer.from(JSON.stringify(payload)),
+      }),
+    );
     // An accepted asynchronous invoke answers 202; anything else means the run will not happen.
-    if (result.StatusCode !== 202) throw new Error(`Lambda did not accept the sync run (status ${result.StatusCode ?? 'none'}).`);
+    if (result.StatusCode !== 202)
+      throw new Error(`Lambda did not accept the sync run (status ${result.StatusCode ?? 'none'}).`);
   }
 }

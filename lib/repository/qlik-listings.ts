@@ -13,10 +13,16 @@ import type { AppListing } from '#lib/repository/app-listing.ts';
 import { cloudConnectionOf, onPremConnectionOf } from '#lib/servers/effective-connection.ts';
 import type { CloudSecret, OnPremSecret, ServerRecord, ServerSecret, ServerState } from '#lib/servers/server-record.ts';
 
-export function qlikListing({ record, secret }: { record: ServerRecord; secret: ServerSecret }, state: ServerState, spaceTypes: SyncSpaceType[]): AppListing {
+export function qlikListing(
+  { record, secret }: { record: ServerRecord; secret: ServerSecret },
+  state: ServerState,
+  spaceTypes: SyncSpaceType[],
+): AppListing {
   if (record.type === 'onprem') {
     const connection = onPremConnectionOf({ settings: record.settings, secret: secret as OnPremSecret }, state);
-    return new OnPremAppListing(createQrsClient(connection, { defaultTimeoutMs: 60_000, connections: DEFAULT_CONCURRENCY }));
+    return new OnPremAppListing(
+      createQrsClient(connection, { defaultTimeoutMs: 60_000, connections: DEFAULT_CONCURRENCY }),
+    );
   }
   const connection = cloudConnectionOf({ settings: record.settings, secret: secret as CloudSecret }, state);
   const client = getCloudClient(connection.url);

@@ -36,5 +36,8 @@ export function inProcessSyncTrigger(): InProcessSyncTrigger | undefined {
 export function repositoryFromEnv(): { routes: ApiRoute[]; appsRemoval: SyncAppsRemoval } {
   const sync = appSyncServiceFromEnv();
   const trigger = syncTriggerFromEnv(sync);
-  return { routes: repositoryRoutes({ catalog: adaptersFromEnv().apps, sync, trigger, audit: adaptersFromEnv().audit }), appsRemoval: new SyncAppsRemoval(sync, trigger) };
+  return {
+    routes: repositoryRoutes({ catalog: adaptersFromEnv().apps, sync, trigger, audit: adaptersFromEnv().audit }),
+    appsRemoval: new SyncAppsRemoval(sync, trigger),
+  };
 }

@@ -18,7 +18,8 @@ import { ServerService } from '#lib/servers/server-service.ts';
  */
 function qlikListings(): ListingFactory {
   const spaceTypes = parseSpaceTypes(serviceEnvironment().QLIK_CLOUD_SYNC_SPACE_TYPES);
-  return async (loaded, state) => (await import('#lib/repository/qlik-listings.ts')).qlikListing(loaded, state, spaceTypes);
+  return async (loaded, state) =>
+    (await import('#lib/repository/qlik-listings.ts')).qlikListing(loaded, state, spaceTypes);
 }
 
 export function appSyncServiceFromEnv(): AppSyncService {

@@ -13,7 +13,12 @@ export function createScheduledSync(service: () => AppSyncService) {
   return async (event: ScheduledSyncEvent): Promise<SyncRunResult[]> => {
     if ('kind' in event && event.kind === 'app-sync') return [await service().run(event.request)];
     const results = await service().runAll();
-    for (const result of results) logger.info('Scheduled app sync', { serverId: result.serverId, status: result.status, ...('reason' in result ? { reason: result.reason } : {}) });
+    for (const result of results)
+      logger.info('Scheduled app sync', {
+        serverId: result.serverId,
+        status: result.status,
+        ...('reason' in result ? { reason: result.reason } : {}),
+      });
     return results;
   };
 }

@@ -39,7 +39,10 @@ export class SyncIndex {
 
   /** The key ranges to stream, in order: up to the first boundary, between boundaries, from the last one. */
   ranges(): { from?: string; to?: string }[] {
-    return this.coveredUpTo.map((_, i) => ({ ...(i > 0 ? { from: this.boundaries[i - 1] } : {}), ...(i < this.boundaries.length ? { to: this.boundaries[i] } : {}) }));
+    return this.coveredUpTo.map((_, i) => ({
+      ...(i > 0 ? { from: this.boundaries[i - 1] } : {}),
+      ...(i < this.boundaries.length ? { to: this.boundaries[i] } : {}),
+    }));
   }
 
   get count(): number {
@@ -90,7 +93,9 @@ export class SyncIndex {
     if (i !== undefined && this.flags[i]! & CHECKED) return true;
     const range = this.rangeOf(appId);
     const covered = this.coveredUpTo[range];
-    return this.rangeComplete[range]! || (covered !== null && covered !== undefined && compareKeys(appId, covered) <= 0);
+    return (
+      this.rangeComplete[range]! || (covered !== null && covered !== undefined && compareKeys(appId, covered) <= 0)
+    );
   }
 
   private rangeOf(appId: string): number {
@@ -113,7 +118,9 @@ export class SyncIndex {
   hasHash(appId: string, hash: string): boolean {
     const i = this.slots.get(appId);
     if (i === undefined || !(this.flags[i]! & STORED) || !(this.flags[i]! & HASH_VALID)) return false;
-    return this.hashHi[i] === Number.parseInt(hash.slice(0, 8), 16) && this.hashLo[i] === Number.parseInt(hash.slice(8), 16);
+    return (
+      this.hashHi[i] === Number.parseInt(hash.slice(0, 8), 16) && this.hashLo[i] === Number.parseInt(hash.slice(8), 16)
+    );
   }
 
   /** The event-reported reload kept with the stored app, if any. */

@@ -45,7 +45,11 @@ export function testedTenantPatch(
   tested: { url: string; tenantId: string | null; webhook: WebhookState | null; at: string },
 ): Partial<ServerState> {
   const origin = originOf(tested.url);
-  const entry: TestedCloudTenant = { id: tested.tenantId, webhook: tested.webhook ?? state.cloudTenants?.[origin]?.webhook ?? null, at: tested.at };
+  const entry: TestedCloudTenant = {
+    id: tested.tenantId,
+    webhook: tested.webhook ?? state.cloudTenants?.[origin]?.webhook ?? null,
+    at: tested.at,
+  };
   const cloudTenants = newestTenants({ ...state.cloudTenants, [origin]: entry });
   const isSavedTenant = saved?.type === 'cloud' ? originOf(saved.settings.url) === origin : !saved;
   if (!isSavedTenant) return { cloudTenants };

@@ -40,5 +40,7 @@ export function fingerprintKeyFrom(secrets: SecretStore): FingerprintKeySource {
 export function fingerprintOf(resolved: ResolvedDraft, key: Buffer): string {
   // Display name and concurrency do not change what a test proves, so editing them keeps the result.
   const { displayName: _name, maxParallelExecutions: _cap, ...connection } = resolved.settings;
-  return createHmac('sha256', key).update(JSON.stringify([connection, resolved.secret])).digest('hex');
+  return createHmac('sha256', key)
+    .update(JSON.stringify([connection, resolved.secret]))
+    .digest('hex');
 }

@@ -3,7 +3,13 @@
  * operational state (`id` = `state#<server id>`), so test and sync results never race an admin's save.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '#lib/errors.ts';
 import type { ServerStore } from '#lib/servers/server-ports.ts';
 import { EMPTY_SERVER_STATE, type ServerRecord, type ServerState } from '#lib/servers/server-record.ts';
@@ -19,7 +25,9 @@ export class DynamoDbServerStore implements ServerStore {
   ) {}
 
   async get(id: ServerId): Promise<ServerRecord | null> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { id }, ConsistentRead: true }));
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { id }, ConsistentRead: true }),
+    );
     return (Item as ServerRecord | undefined) ?? null;
   }
 

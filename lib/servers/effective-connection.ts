@@ -3,7 +3,10 @@ import type { CloudConnection, OnPremConnection } from '#lib/connection-test/con
 import type { ResolvedCloud, ResolvedOnPrem } from '#lib/servers/resolve-draft.ts';
 import type { ServerState } from '#lib/servers/server-record.ts';
 
-export function onPremConnectionOf(resolved: Pick<ResolvedOnPrem, 'settings' | 'secret'>, state: Pick<ServerState, 'virtualProxy'>): OnPremConnection {
+export function onPremConnectionOf(
+  resolved: Pick<ResolvedOnPrem, 'settings' | 'secret'>,
+  state: Pick<ServerState, 'virtualProxy'>,
+): OnPremConnection {
   const { settings, secret } = resolved;
   return {
     url: settings.url,
@@ -23,7 +26,10 @@ export function onPremConnectionOf(resolved: Pick<ResolvedOnPrem, 'settings' | '
   };
 }
 
-export function cloudConnectionOf(resolved: Pick<ResolvedCloud, 'settings' | 'secret'>, state: Pick<ServerState, 'webhook'>): CloudConnection {
+export function cloudConnectionOf(
+  resolved: Pick<ResolvedCloud, 'settings' | 'secret'>,
+  state: Pick<ServerState, 'webhook'>,
+): CloudConnection {
   const { settings, secret } = resolved;
   return {
     url: settings.url,

@@ -20,14 +20,18 @@ export function parseDraft(id: ServerId, body: unknown, mode: 'save' | 'test'): 
     throw new ValidationError([{ field: '', message: 'Send the settings as a JSON object.' }]);
   }
   const result = schema.safeParse(body);
-  if (!result.success) throw new ValidationError(toFieldErrors(result.error.issues, id === 'onprem' ? onPremDraftFields : cloudDraftFields, body));
+  if (!result.success)
+    throw new ValidationError(
+      toFieldErrors(result.error.issues, id === 'onprem' ? onPremDraftFields : cloudDraftFields, body),
+    );
   return result.data;
 }
 
 /** The value at `path` in the body as sent (zod's issues do not carry it). */
 function valueAt(body: object, path: PropertyKey[]): unknown {
   let value: unknown = body;
-  for (const key of path) value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  for (const key of path)
+    value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
   return value;
 }
 
@@ -50,7 +54,12 @@ function toFieldErrors(issues: z.core.$ZodIssue[], fields: Record<string, z.ZodT
       // Absent is "required"; present with the wrong type says which type, so a client bug is not read as a blank field.
       if (valueAt(body, issue.path) === undefined) return [{ field, message: `${title} is required.` }];
       const nullable = issue.path.length === 1 && fields[String(issue.path[0])]?.safeParse(null).success === true;
-      return [{ field, message: `${title} must be ${TYPE_NAMES[issue.expected] ?? issue.expected}${nullable ? ' or null' : ''}.` }];
+      return [
+        {
+          field,
+          message: `${title} must be ${TYPE_NAMES[issue.expected] ?? issue.expected}${nullable ? ' or null' : ''}.`,
+        },
+      ];
     }
     return [{ field, message: issue.message }];
   });

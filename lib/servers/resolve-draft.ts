@@ -53,12 +53,26 @@ export function resolveOnPremDraft(
   const settings: OnPremSettings = {
     displayName: requireField(errors, 'displayName', draft.displayName ?? saved?.displayName, 'Enter a display name.'),
     url: requireField(errors, 'url', draft.url ?? saved?.url, 'Enter the Server URL.'),
-    userDirectory: requireField(errors, 'userDirectory', draft.userDirectory ?? saved?.userDirectory, 'Enter the user directory of the service account.'),
-    serviceAccountUser: requireField(errors, 'serviceAccountUser', draft.serviceAccountUser ?? saved?.serviceAccountUser, 'Enter the service account user.'),
-    maxParallelExecutions: draft.maxParallelExecutions ?? saved?.maxParallelExecutions ?? DEFAULT_MAX_PARALLEL_EXECUTIONS,
+    userDirectory: requireField(
+      errors,
+      'userDirectory',
+      draft.userDirectory ?? saved?.userDirectory,
+      'Enter the user directory of the service account.',
+    ),
+    serviceAccountUser: requireField(
+      errors,
+      'serviceAccountUser',
+      draft.serviceAccountUser ?? saved?.serviceAccountUser,
+      'Enter the service account user.',
+    ),
+    maxParallelExecutions:
+      draft.maxParallelExecutions ?? saved?.maxParallelExecutions ?? DEFAULT_MAX_PARALLEL_EXECUTIONS,
     certificateHostName:
-      draft.certificateHostName !== undefined ? blankToUndefined(draft.certificateHostName) ?? null : saved?.certificateHostName ?? null,
-    allowUntrustedServerCertificate: draft.allowUntrustedServerCertificate ?? saved?.allowUntrustedServerCertificate ?? false,
+      draft.certificateHostName !== undefined
+        ? (blankToUndefined(draft.certificateHostName) ?? null)
+        : (saved?.certificateHostName ?? null),
+    allowUntrustedServerCertificate:
+      draft.allowUntrustedServerCertificate ?? saved?.allowUntrustedServerCertificate ?? false,
     repositoryPort: draft.repositoryPort ?? saved?.repositoryPort ?? 4242,
     enginePort: draft.enginePort ?? saved?.enginePort ?? 4747,
     proxyApiPort: draft.proxyApiPort ?? saved?.proxyApiPort ?? 4243,
@@ -70,7 +84,10 @@ export function resolveOnPremDraft(
   try {
     if (draft.certificate) {
       const content = Buffer.from(draft.certificate.contentBase64, 'base64');
-      const candidates = newPassword !== undefined ? [newPassword] : unique([currentSecret?.certificatePassword ?? undefined, undefined]);
+      const candidates =
+        newPassword !== undefined
+          ? [newPassword]
+          : unique([currentSecret?.certificatePassword ?? undefined, undefined]);
       const { bundle, password } = openPkcs12WithPasswords(content, candidates, options);
       secret = {
         kind: 'onprem',
@@ -85,15 +102,31 @@ export function resolveOnPremDraft(
       certificate = bundle.metadata;
     } else if (currentSecret && newPassword !== undefined) {
       // A new password alone must still open the stored file, or the admin would save a broken configuration.
-      const { bundle } = openPkcs12WithPasswords(Buffer.from(currentSecret.pfxBase64, 'base64'), [newPassword], options);
-      secret = { ...currentSecret, certificatePassword: newPassword, keyPem: bundle.keyPem, certPem: bundle.certPem, caPems: bundle.caPems };
+      const { bundle } = openPkcs12WithPasswords(
+        Buffer.from(currentSecret.pfxBase64, 'base64'),
+        [newPassword],
+        options,
+      );
+      secret = {
+        ...currentSecret,
+        certificatePassword: newPassword,
+        keyPem: bundle.keyPem,
+        certPem: bundle.certPem,
+        caPems: bundle.caPems,
+      };
       certificate = bundle.metadata;
     } else if (!currentSecret) {
-      errors.push({ field: 'certificate', message: 'Upload the client certificate (.pfx or .p12) exported from the QMC.' });
+      errors.push({
+        field: 'certificate',
+        message: 'Upload the client certificate (.pfx or .p12) exported from the QMC.',
+      });
     }
   } catch (error) {
     if (!(error instanceof CertificateError)) throw error;
-    errors.push({ field: error.problem === 'wrong-password' ? 'certificatePassword' : 'certificate', message: error.message });
+    errors.push({
+      field: error.problem === 'wrong-password' ? 'certificatePassword' : 'certificate',
+      message: error.message,
+    });
   }
 
   let rootCertificate = current?.rootCertificate ?? null;
@@ -130,24 +163,45 @@ function sameDestination<T extends object>(saved: T | undefined, effective: T, k
   return saved !== undefined && keys.every((key) => saved[key] === effective[key]);
 }
 
-export function resolveCloudDraft(draft: CloudDraft, current: CloudRecord | null, currentSecret: CloudSecret | null): ResolvedCloud {
+export function resolveCloudDraft(
+  draft: CloudDraft,
+  current: CloudRecord | null,
+  currentSecret: CloudSecret | null,
+): ResolvedCloud {
   const errors: FieldError[] = [];
   const saved = current?.settings;
   const settings: CloudSettings = {
     displayName: requireField(errors, 'displayName', draft.displayName ?? saved?.displayName, 'Enter a display name.'),
     url: requireField(errors, 'url', draft.url ?? saved?.url, 'Enter the Tenant URL.'),
-    oauthClientId: requireField(errors, 'oauthClientId', draft.oauthClientId ?? saved?.oauthClientId, 'Enter the OAuth client ID.'),
-    webIntegrationId: requireField(errors, 'webIntegrationId', draft.webIntegrationId ?? saved?.webIntegrationId, 'Enter the web integration ID.'),
-    maxParallelExecutions: draft.maxParallelExecutions ?? saved?.maxParallelExecutions ?? DEFAULT_MAX_PARALLEL_EXECUTIONS,
+    oauthClientId: requireField(
+      errors,
+      'oauthClientId',
+      draft.oauthClientId ?? saved?.oauthClientId,
+      'Enter the OAuth client ID.',
+    ),
+    webIntegrationId: requireField(
+      errors,
+      'webIntegrationId',
+      draft.webIntegrationId ?? saved?.webIntegrationId,
+      'Enter the web integration ID.',
+    ),
+    maxParallelExecutions:
+      draft.maxParallelExecutions ?? saved?.maxParallelExecutions ?? DEFAULT_MAX_PARALLEL_EXECUTIONS,
   };
   const newSecret = blankToUndefined(draft.oauthClientSecret);
-  const reusesSecretElsewhere = newSecret === undefined && currentSecret !== null && !sameDestination(saved, settings, CLOUD_SECRET_DESTINATION);
+  const reusesSecretElsewhere =
+    newSecret === undefined && currentSecret !== null && !sameDestination(saved, settings, CLOUD_SECRET_DESTINATION);
   if (reusesSecretElsewhere) {
     errors.push({ field: 'oauthClientSecret', message: 'Enter the client secret again to use it with another tenant' });
   }
   const clientSecret = reusesSecretElsewhere
     ? ''
-    : requireField(errors, 'oauthClientSecret', newSecret ?? currentSecret?.clientSecret, 'Enter the OAuth client secret.');
+    : requireField(
+        errors,
+        'oauthClientSecret',
+        newSecret ?? currentSecret?.clientSecret,
+        'Enter the OAuth client secret.',
+      );
   if (errors.length > 0) throw new ValidationError(errors);
   return { type: 'cloud', settings, secret: { kind: 'cloud', clientSecret } };
 }

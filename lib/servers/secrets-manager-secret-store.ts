@@ -67,7 +67,9 @@ export class SecretsManagerSecretStore implements SecretStore {
 
   async promote(name: SecretName, ref: SecretRef): Promise<void> {
     const described = await this.client.send(new DescribeSecretCommand({ SecretId: this.secretId(name) }));
-    const current = Object.entries(described.VersionIdsToStages ?? {}).find(([, stages]) => stages.includes('AWSCURRENT'))?.[0];
+    const current = Object.entries(described.VersionIdsToStages ?? {}).find(([, stages]) =>
+      stages.includes('AWSCURRENT'),
+    )?.[0];
     if (current === ref.versionId) return;
     await this.client.send(
       new UpdateSecretVersionStageCommand({
@@ -80,7 +82,9 @@ export class SecretsManagerSecretStore implements SecretStore {
   }
 
   async read<T extends StoredSecret>(ref: SecretRef): Promise<T> {
-    const { SecretString } = await this.client.send(new GetSecretValueCommand({ SecretId: ref.arn, VersionId: ref.versionId }));
+    const { SecretString } = await this.client.send(
+      new GetSecretValueCommand({ SecretId: ref.arn, VersionId: ref.versionId }),
+    );
     return parseSecret<T>(SecretString);
   }
 
@@ -100,7 +104,9 @@ export class SecretsManagerSecretStore implements SecretStore {
    */
   async delete(name: SecretName): Promise<void> {
     try {
-      await this.client.send(new DeleteSecretCommand({ SecretId: this.secretId(name), RecoveryWindowInDays: SECRET_RECOVERY_WINDOW_DAYS }));
+      await this.client.send(
+        new DeleteSecretCommand({ SecretId: this.secretId(name), RecoveryWindowInDays: SECRET_RECOVERY_WINDOW_DAYS }),
+      );
     } catch (error) {
       if (!(error instanceof ResourceNotFoundException) && !isScheduledForDeletion(error)) throw error;
     }

@@ -13,5 +13,6 @@ export function serverServiceFromEnv(extra: Partial<ServerServiceDeps> = {}): Se
 
 /** `DELETE ?cleanup=true` is rare: the Qlik clients it needs load on its first use, not in every cold start. */
 const lazyQlikSideCleanup: QlikSideCleanup = {
-  remove: async (...args) => (await import('#lib/connection-test/qlik-side-cleanup.ts')).qlikSideCleanup().remove(...args),
+  remove: async (...args) =>
+    (await import('#lib/connection-test/qlik-side-cleanup.ts')).qlikSideCleanup().remove(...args),
 };

@@ -83,7 +83,10 @@ export class ServerService {
 
   async get(id: ServerId): Promise<ServerView> {
     const [record, state] = await Promise.all([this.deps.servers.get(id), this.deps.servers.getState(id)]);
-    const counts = this.deps.executionCounts && record ? await this.deps.executionCounts(id, record.settings.maxParallelExecutions) : undefined;
+    const counts =
+      this.deps.executionCounts && record
+        ? await this.deps.executionCounts(id, record.settings.maxParallelExecutions)
+        : undefined;
     return toServerView(id, record, state, counts);
   }
 
@@ -95,7 +98,11 @@ export class ServerService {
   }
 
   /** Resolves a draft against what is stored, without writing anything. */
-  async resolve(id: ServerId, draft: unknown, mode: 'save' | 'test'): Promise<{ resolved: ResolvedDraft; current: ServerRecord | null; version: number | undefined }> {
+  async resolve(
+    id: ServerId,
+    draft: unknown,
+    mode: 'save' | 'test',
+  ): Promise<{ resolved: ResolvedDraft; current: ServerRecord | null; version: number | undefined }> {
     // Loaded on the first save or test only: validating a draft needs zod, and opening a certificate node-forge,
     // which would otherwise add to the cold start of every request (npm run bench -- cold-start).
     const [{ parseDraft }, { resolveCloudDraft, resolveOnPremDraft }] = await Promise.all([
@@ -114,8 +121,17 @@ export class ServerService {
     try {
       resolved =
         id === 'onprem'
-          ? resolveOnPremDraft(parsed, current?.type === 'onprem' ? current : null, (stored?.secret as OnPremSecret | undefined) ?? null, at)
-          : resolveCloudDraft(parsed, current?.type === 'cloud' ? current : null, (stored?.secret as CloudSecret | undefined) ?? null);
+          ? resolveOnPremDraft(
+              parsed,
+              current?.type === 'onprem' ? current : null,
+              (stored?.secret as OnPremSecret | undefined) ?? null,
+              at,
+            )
+          : resolveCloudDraft(
+              parsed,
+              current?.type === 'cloud' ? current : null,
+              (stored?.secret as CloudSecret | undefined) ?? null,
+            );
     } catch (error) {
       if (error instanceof ValidationError && urlErrors.length > 0) {
         throw new ValidationError([...urlErrors, ...error.errors.filter((e) => e.field !== 'url')], { cause: error });
@@ -135,10 +151,14 @@ export class ServerService {
     const { resolved, current, version } = await this.resolve(id, draft, 'save');
     if (current) {
       if (version === undefined) {
-        throw new ValidationError([{ field: 'version', message: 'Send the version you read, so a concurrent change is not overwritten.' }]);
+        throw new ValidationError([
+          { field: 'version', message: 'Send the version you read, so a concurrent change is not overwritten.' },
+        ]);
       }
       if (version !== current.version) {
-        throw new ConflictError(`The ${id} server settings were changed by someone else (version ${current.version}). Reload them and apply your change again.`);
+        throw new ConflictError(
+          `The ${id} server settings were changed by someone else (version ${current.version}). Reload them and apply your change again.`,
+        );
       }
     }
     // Before anything is written, so a failure to read the fingerprint key leaves nothing behind.
@@ -148,7 +168,14 @@ export class ServerService {
     const secretRef = secretChanged ? await this.deps.secrets.stage(id, resolved.secret) : current!.secret;
 
     const at = this.now().toISOString();
-    const common = { id, version: (current?.version ?? 0) + 1, createdAt: current?.createdAt ?? at, updatedAt: at, secret: secretRef, fingerprint };
+    const common = {
+      id,
+      version: (current?.version ?? 0) + 1,
+      createdAt: current?.createdAt ?? at,
+      updatedAt: at,
+      secret: secretRef,
+      fingerprint,
+    };
     const record: ServerRecord =
       resolved.type === 'onprem'
         ? {
@@ -163,11 +190,19 @@ export class ServerService {
     await this.deps.servers.putSettings(record, current ? current.version : null);
 
     await this.afterSave(id, resolved, fingerprint, secretChanged ? secretRef : null);
-    const changes = settingsChanges(current && storedSecret ? { record: current, secret: storedSecret } : null, { record, secret: resolved.secret });
+    const changes = settingsChanges(current && storedSecret ? { record: current, secret: storedSecret } : null, {
+      record,
+      secret: resolved.secret,
+    });
     return { view: await this.get(id), changes };
   }
 
-  private async afterSave(id: ServerId, resolved: ResolvedDraft, fingerprint: string, stagedSecret: ServerRecord['secret'] | null): Promise<void> {
+  private async afterSave(
+    id: ServerId,
+    resolved: ResolvedDraft,
+    fingerprint: string,
+    stagedSecret: ServerRecord['secret'] | null,
+  ): Promise<void> {
     const tidyUps: Promise<unknown>[] = [];
     if (stagedSecret) tidyUps.push(this.deps.secrets.promote(id, stagedSecret));
     if (this.deps.capacity) tidyUps.push(this.deps.capacity.apply(id, resolved.settings.maxParallelExecutions));
@@ -175,7 +210,11 @@ export class ServerService {
     if (resolved.type === 'cloud') tidyUps.push(this.adoptTestedTenant(resolved.settings.url));
     const results = await Promise.allSettled(tidyUps);
     for (const result of results) {
-      if (result.status === 'rejected') logger.warn('A step after saving server settings failed; it is retried on the next save', { serverId: id, error: result.reason });
+      if (result.status === 'rejected')
+        logger.warn('A step after saving server settings failed; it is retried on the next save', {
+          serverId: id,
+          error: result.reason,
+        });
     }
   }
 
@@ -206,12 +245,20 @@ export class ServerService {
       if (options.cleanup) removedInQlik = await this.cleanupInQlik(id);
       await this.deps.servers.delete(id);
     } catch (error) {
-      await claim?.release().catch((releaseError: unknown) => logger.warn('Could not give up the sync lease; it expires on its own', { serverId: id, error: releaseError }));
+      await claim
+        ?.release()
+        .catch((releaseError: unknown) =>
+          logger.warn('Could not give up the sync lease; it expires on its own', { serverId: id, error: releaseError }),
+        );
       throw error;
     }
     const results = await Promise.allSettled([this.deps.secrets.delete(id), claim?.start()]);
     for (const result of results) {
-      if (result.status === 'rejected') logger.error('A step after deleting server settings failed; the schedule retries the apps, a new save replaces the secret', { serverId: id, error: result.reason });
+      if (result.status === 'rejected')
+        logger.error(
+          'A step after deleting server settings failed; the schedule retries the apps, a new save replaces the secret',
+          { serverId: id, error: result.reason },
+        );
     }
     return { removedInQlik };
   }
@@ -219,7 +266,8 @@ export class ServerService {
   private async cleanupInQlik(id: ServerId): Promise<string[]> {
     const saved = await this.loadWithSecret(id);
     if (!saved) return [];
-    if (!this.deps.qlikCleanup) throw new Error('cleanup=true needs a QlikSideCleanup; this ServerService was built without one.');
+    if (!this.deps.qlikCleanup)
+      throw new Error('cleanup=true needs a QlikSideCleanup; this ServerService was built without one.');
     return this.deps.qlikCleanup.remove(id, saved, await this.deps.servers.getState(id));
   }
 }

@@ -9,7 +9,6 @@ import { UNSAFE_CHARACTERS } from '#lib/text/unsafe-characters.ts';
 // The server ids live apart from the schemas, so code that only names a server does not load zod.
 export type { ServerId } from '#lib/servers/server-id.ts';
 
-
 /** An https origin: no credentials, no path, query or fragment. Returned without a trailing slash. */
 const httpsOrigin = (what: string) =>
   z
@@ -26,7 +25,10 @@ const httpsOrigin = (what: string) =>
         return;
       }
       if (parsed.protocol !== 'https:') {
-        ctx.addIssue({ code: 'custom', message: `The ${what} must use https://; Qlik is never reached over plain http.` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `The ${what} must use https://; Qlik is never reached over plain http.`,
+        });
       } else if (parsed.username || parsed.password) {
         ctx.addIssue({ code: 'custom', message: `Remove the user name and password from the ${what}.` });
       } else if ((parsed.pathname !== '/' && parsed.pathname !== '') || parsed.search || parsed.hash) {
@@ -42,7 +44,10 @@ const httpsOrigin = (what: string) =>
 const plainText = (what: string) =>
   z
     .string()
-    .refine((value) => !UNSAFE_CHARACTERS.test(value), `The ${what} contains control or bidirectional-override characters; type it again without them.`);
+    .refine(
+      (value) => !UNSAFE_CHARACTERS.test(value),
+      `The ${what} contains control or bidirectional-override characters; type it again without them.`,
+    );
 
 const displayName = plainText('display name')
   .trim()
@@ -82,20 +87,24 @@ const uploadedFile = (extensions: string[], what: string) =>
   });
 
 const port = (title: string, fallback: number, purpose = '') =>
-  z.int().min(1).max(65535).meta({ title, default: fallback, description: `${purpose}On the Server URL's host (default ${fallback}).` });
+  z
+    .int()
+    .min(1)
+    .max(65535)
+    .meta({ title, default: fallback, description: `${purpose}On the Server URL's host (default ${fallback}).` });
 
 /** A DNS name as it appears in a certificate: letters, digits, hyphens and dots. */
 const hostName = z
   .string()
   .trim()
   .max(253)
-  .regex(/^$|^[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}))*$/, 'Enter a host name like qlikserver01 or qlikserver01.corp.example.com.');
+  .regex(
+    /^$|^[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}))*$/,
+    'Enter a host name like qlikserver01 or qlikserver01.corp.example.com.',
+  );
 
 const secret = (title: string) =>
-  z
-    .string()
-    .max(1024)
-    .meta({ title, writeOnly: true, description: 'Write-only. Leave blank to keep the stored one.' });
+  z.string().max(1024).meta({ title, writeOnly: true, description: 'Write-only. Leave blank to keep the stored one.' });
 
 export const onPremDraftFields = {
   displayName,
@@ -107,24 +116,25 @@ export const onPremDraftFields = {
     .trim()
     .min(1, 'Enter the user directory of the service account.')
     .max(255)
-    .meta({ title: 'User directory', description: 'The user directory of the service account, like INTERNAL or CORP.' }),
-  serviceAccountUser: plainText('service account user')
-    .trim()
-    .min(1, 'Enter the service account user.')
-    .max(255)
-    .meta({ title: 'Service account user', description: 'The user KPImailer acts as; it must hold the RootAdmin role.' }),
+    .meta({
+      title: 'User directory',
+      description: 'The user directory of the service account, like INTERNAL or CORP.',
+    }),
+  serviceAccountUser: plainText('service account user').trim().min(1, 'Enter the service account user.').max(255).meta({
+    title: 'Service account user',
+    description: 'The user KPImailer acts as; it must hold the RootAdmin role.',
+  }),
   maxParallelExecutions,
   certificate: uploadedFile(['.pfx', '.p12'], 'client certificate').meta({
     title: 'Client certificate',
     description: 'The client.pfx exported from this site in the QMC (Certificates, Windows format, with private key).',
   }),
   certificatePassword: secret('Certificate password'),
-  rootCertificate: uploadedFile(['.cer', '.crt', '.pem', '.der'], 'root certificate')
-    .nullable()
-    .meta({
-      title: 'Root certificate',
-      description: "Qlik's root.cer, when the client certificate file does not include the site's CA. Send null to remove it.",
-    }),
+  rootCertificate: uploadedFile(['.cer', '.crt', '.pem', '.der'], 'root certificate').nullable().meta({
+    title: 'Root certificate',
+    description:
+      "Qlik's root.cer, when the client certificate file does not include the site's CA. Send null to remove it.",
+  }),
   certificateHostName: hostName.nullable().meta({
     title: 'Certificate host name',
     description: "The machine name in Qlik's server certificate, when the Server URL uses another name.",
@@ -136,7 +146,11 @@ export const onPremDraftFields = {
   }),
   repositoryPort: port('Repository (QRS) port', 4242),
   enginePort: port('Engine port', 4747),
-  proxyApiPort: port('Proxy API (QPS) port', 4243, "The Qlik Proxy Service API that issues KPImailer's session tickets, reached with the client certificate. "),
+  proxyApiPort: port(
+    'Proxy API (QPS) port',
+    4243,
+    "The Qlik Proxy Service API that issues KPImailer's session tickets, reached with the client certificate. ",
+  ),
   version,
 };
 
@@ -158,7 +172,10 @@ export const cloudDraftFields = {
     .trim()
     .min(1, 'Enter the web integration ID.')
     .regex(/^[A-Za-z0-9_-]{8,64}$/, 'A web integration ID is 8 to 64 letters, digits, hyphens or underscores.')
-    .meta({ title: 'Web integration ID', description: "From the tenant's Web integrations page, with this page's origin allowed." }),
+    .meta({
+      title: 'Web integration ID',
+      description: "From the tenant's Web integrations page, with this page's origin allowed.",
+    }),
   oauthClientSecret: secret('OAuth client secret'),
   maxParallelExecutions: maxParallelExecutions.meta({
     description:

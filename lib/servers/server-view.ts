@@ -46,7 +46,12 @@ export type ServerView = OnPremView | CloudView;
 
 const DEFAULT_NAMES: Record<ServerId, string> = { onprem: 'Qlik Sense Enterprise', cloud: 'Qlik Cloud' };
 
-export function toServerView(id: ServerId, record: ServerRecord | null, state: ServerState, executions?: ExecutionCounts): ServerView {
+export function toServerView(
+  id: ServerId,
+  record: ServerRecord | null,
+  state: ServerState,
+  executions?: ExecutionCounts,
+): ServerView {
   const maxParallelExecutions = record?.settings.maxParallelExecutions ?? DEFAULT_MAX_PARALLEL_EXECUTIONS;
   const common = {
     id,
@@ -57,7 +62,9 @@ export function toServerView(id: ServerId, record: ServerRecord | null, state: S
     lastTest: state.lastTest,
     lastSync: state.lastSync,
     version: record?.version ?? 0,
-    executions: executions ? { ...executions } : { limit: maxParallelExecutions, appliedAt: null, running: 0, queued: 0 },
+    executions: executions
+      ? { ...executions }
+      : { limit: maxParallelExecutions, appliedAt: null, running: 0, queued: 0 },
   };
   if (id === 'onprem') {
     const r = record?.type === 'onprem' ? record : null;
@@ -68,7 +75,9 @@ export function toServerView(id: ServerId, record: ServerRecord | null, state: S
       serviceAccountUser: r?.settings.serviceAccountUser ?? '',
       hasCertificatePassword: r?.hasCertificatePassword ?? false,
       certificate: r ? { ...r.certificate } : null,
-      rootCertificate: r?.rootCertificate ? { subject: r.rootCertificate.subject, notAfter: r.rootCertificate.notAfter } : null,
+      rootCertificate: r?.rootCertificate
+        ? { subject: r.rootCertificate.subject, notAfter: r.rootCertificate.notAfter }
+        : null,
       certificateHostName: r?.settings.certificateHostName ?? null,
       allowUntrustedServerCertificate: r?.settings.allowUntrustedServerCertificate ?? false,
       repositoryPort: r?.settings.repositoryPort ?? 4242,

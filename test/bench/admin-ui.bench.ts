@@ -20,7 +20,14 @@ export async function run(): Promise<void> {
   try {
     const build = await buildAdminUi(dir);
     console.log(JSON.stringify({ bench: 'admin-ui', metric: 'bundle bytes (js+css)', value: build.bytes }));
-    console.log(JSON.stringify({ bench: 'admin-ui', metric: 'bundle gzip bytes (js+css)', value: build.gzipBytes, budget: 100 * 1024 }));
+    console.log(
+      JSON.stringify({
+        bench: 'admin-ui',
+        metric: 'bundle gzip bytes (js+css)',
+        value: build.gzipBytes,
+        budget: 100 * 1024,
+      }),
+    );
     const api = await startMockAdminApi({ assetsDir: dir });
     const browser = await launchChromium();
     try {
@@ -35,7 +42,14 @@ export async function run(): Promise<void> {
       }
       samples.sort((a, b) => a - b);
       const median = samples[Math.floor(samples.length / 2)]!;
-      console.log(JSON.stringify({ bench: 'admin-ui', metric: 'servers page first render ms (median, cold)', value: Math.round(median), samples: samples.map(Math.round) }));
+      console.log(
+        JSON.stringify({
+          bench: 'admin-ui',
+          metric: 'servers page first render ms (median, cold)',
+          value: Math.round(median),
+          samples: samples.map(Math.round),
+        }),
+      );
     } finally {
       await browser.close();
       await api.close();

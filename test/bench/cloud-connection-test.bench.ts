@@ -16,7 +16,11 @@ import { closeCloudClients, getCloudClient } from '#lib/qlik/cloud/cloud-client.
 import { testCloudConnection } from '#lib/qlik/cloud/cloud-connection-test.ts';
 import { CloudTokenProvider, clearCloudTokenCache } from '#lib/qlik/cloud/token-provider.ts';
 import type { CloudConnection } from '#lib/connection-test/connection-types.ts';
-import { InMemoryWebhookPort, startQlikCloudSimulator, type QlikCloudSimulator } from '#test/simulators/qlik-cloud/index.ts';
+import {
+  InMemoryWebhookPort,
+  startQlikCloudSimulator,
+  type QlikCloudSimulator,
+} from '#test/simulators/qlik-cloud/index.ts';
 
 const LATENCY_MS = 20;
 const REPETITIONS = 5;
@@ -41,7 +45,13 @@ export async function run(): Promise<void> {
 async function connectionTestRoundTrips(sim: QlikCloudSimulator): Promise<void> {
   const webIntegrationId = sim.state.addWebIntegration([PUBLIC_ORIGIN]).id;
   let port = new InMemoryWebhookPort();
-  let connection: CloudConnection = { url: sim.url, oauthClientId: CLIENT.clientId, clientSecret: CLIENT.clientSecret, webIntegrationId, webhook: null };
+  let connection: CloudConnection = {
+    url: sim.url,
+    oauthClientId: CLIENT.clientId,
+    clientSecret: CLIENT.clientSecret,
+    webIntegrationId,
+    webhook: null,
+  };
   const newContainer = async () => {
     clearCloudTokenCache();
     await closeCloudClients();
@@ -55,10 +65,19 @@ async function connectionTestRoundTrips(sim: QlikCloudSimulator): Promise<void> 
   const once = async () => {
     sim.requests.length = 0;
     const started = performance.now();
-    const outcome = await testCloudConnection(connection, { webhook: port, publicOrigin: PUBLIC_ORIGIN, client: { ca: sim.caPem } });
+    const outcome = await testCloudConnection(connection, {
+      webhook: port,
+      publicOrigin: PUBLIC_ORIGIN,
+      client: { ca: sim.caPem },
+    });
     const wallMs = performance.now() - started;
     connection = { ...connection, webhook: outcome.webhook };
-    return { wallMs, outcome, waves: waves(sim), calls: sim.requests.map((r) => `${r.method} ${r.path}${r.query} → ${r.status}`) };
+    return {
+      wallMs,
+      outcome,
+      waves: waves(sim),
+      calls: sim.requests.map((r) => `${r.method} ${r.path}${r.query} → ${r.status}`),
+    };
   };
 
   // Warm-up: module loading and JIT would otherwise land on the first scenario.

@@ -58,7 +58,10 @@ export async function run(): Promise<void> {
     EXECUTIONS_TABLE_NAME: EXECUTIONS_TABLE,
     // Nothing here sends an extraction: the queues point at a closed port, so a send would fail loudly.
     EXTRACTION_QUEUE_URLS: JSON.stringify({ onprem: 'http://127.0.0.1:1/onprem', cloud: 'http://127.0.0.1:1/cloud' }),
-    EXTRACTION_DLQ_URLS: JSON.stringify({ onprem: 'http://127.0.0.1:1/onprem-dlq', cloud: 'http://127.0.0.1:1/cloud-dlq' }),
+    EXTRACTION_DLQ_URLS: JSON.stringify({
+      onprem: 'http://127.0.0.1:1/onprem-dlq',
+      cloud: 'http://127.0.0.1:1/cloud-dlq',
+    }),
     RESULTS_DIR: join(root, 'results'),
     RELOAD_PUBLISHER: 'local',
     SCHEDULED_SYNC_FUNCTION_NAME: 'kpimailer-scheduled-sync',
@@ -66,27 +69,47 @@ export async function run(): Promise<void> {
     ADMIN_UI_DIR: adminUiDir,
   };
   const sender = new WebhookSender(tenant);
-  const webhookId = tenant.webhooks.seed({ name: 'kpimailer', url: 'https://kpimailer.example.com/webhooks/qlik-cloud', secret: SECRET }).id;
+  const webhookId = tenant.webhooks.seed({
+    name: 'kpimailer',
+    url: 'https://kpimailer.example.com/webhooks/qlik-cloud',
+    secret: SECRET,
+  }).id;
   let n = 0;
   const bundles: Array<[name: string, entry: string, nextEvent: () => unknown]> = [
     [BARE, 'test/bench/cold-start/bare-handler.ts', () => apiEvent('GET', '/api/servers/onprem')],
     ['settings-api', 'functions/settings-api/handler.ts', () => apiEvent('GET', '/api/servers')],
-    ['test-connection', 'functions/test-connection/handler.ts', () => apiEvent('POST', '/api/servers/cloud/test', { body: {} })],
+    [
+      'test-connection',
+      'functions/test-connection/handler.ts',
+      () => apiEvent('POST', '/api/servers/cloud/test', { body: {} }),
+    ],
     ['admin-ui', 'functions/admin-ui/handler.ts', () => apiEvent('GET', '/')],
     [
       'webhook-receiver',
       'functions/webhook-receiver/handler.ts',
       () => {
-        const request = sender.signedRequest(webhookId, reloadFinishedEvent(tenant, { appId: appId(n), reloadId: `cold-${n++}` }));
+        const request = sender.signedRequest(
+          webhookId,
+          reloadFinishedEvent(tenant, { appId: appId(n), reloadId: `cold-${n++}` }),
+        );
         return apiEvent('POST', '/webhooks/qlik-cloud', { rawBody: request.body, headers: request.headers });
       },
     ],
-    ['reload-monitor', 'functions/reload-monitor/handler.ts', () => ({ source: 'aws.events', 'detail-type': 'Scheduled Event' })],
-    ['scheduled-sync', 'functions/scheduled-sync/handler.ts', () => ({ source: 'aws.events', 'detail-type': 'Scheduled Event' })],
+    [
+      'reload-monitor',
+      'functions/reload-monitor/handler.ts',
+      () => ({ source: 'aws.events', 'detail-type': 'Scheduled Event' }),
+    ],
+    [
+      'scheduled-sync',
+      'functions/scheduled-sync/handler.ts',
+      () => ({ source: 'aws.events', 'detail-type': 'Scheduled Event' }),
+    ],
   ];
   try {
     const paths = new Map<string, string>();
-    for (const [name, entry] of bundles) paths.set(name, await bundle(entry, bundleDir(root, name.replace(/\W+/g, '-'))));
+    for (const [name, entry] of bundles)
+      paths.set(name, await bundle(entry, bundleDir(root, name.replace(/\W+/g, '-'))));
     // Round-robin: each round runs every bundle once (after its own warm-up process), so a load change on a shared
     // machine hits the bare handler and the functions alike instead of skewing the ratios.
     const figures = new Map<string, BundleFigures>();
@@ -95,7 +118,9 @@ export async function run(): Promise<void> {
         const once = await measure(paths.get(name)!, env, nextEvent, 1);
         const all = figures.get(name);
         if (!all) figures.set(name, once);
-        else for (const key of ['importMs', 'firstResponseMs', 'processWallMs', 'statuses'] as const) (all[key] as unknown[]).push(...once[key]);
+        else
+          for (const key of ['importMs', 'firstResponseMs', 'processWallMs', 'statuses'] as const)
+            (all[key] as unknown[]).push(...once[key]);
       }
     }
     for (const [name, f] of figures) {

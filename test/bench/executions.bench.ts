@@ -29,7 +29,12 @@ export async function run(): Promise<void> {
   const runtime = await startLocalRuntime({
     port: 0,
     dataDir,
-    env: { KPIMAILER_QLIK_CLOUD_HOSTS: '127.0.0.1', APP_SYNC_INTERVAL_SECONDS: '0', RELOAD_MONITOR_INTERVAL_SECONDS: '0', LOG_LEVEL: 'WARN' },
+    env: {
+      KPIMAILER_QLIK_CLOUD_HOSTS: '127.0.0.1',
+      APP_SYNC_INTERVAL_SECONDS: '0',
+      RELOAD_MONITOR_INTERVAL_SECONDS: '0',
+      LOG_LEVEL: 'WARN',
+    },
   });
   const api = async (method: string, path: string, body?: unknown) => {
     const response = await fetch(`${runtime.url}${path}`, {
@@ -51,26 +56,35 @@ export async function run(): Promise<void> {
       maxParallelExecutions: LIMIT,
     });
     // One warm-up extraction: the token, the TLS pool and the poll timing are learned once per container in AWS too.
-    const warmUp = (await api('POST', '/api/servers/cloud/executions', { appId: 'bench-app', kind: 'data', objectId: 'warm-up' })).executionId as string;
-    while ((await api('GET', `/api/executions/${warmUp}`)).status !== 'succeeded') await new Promise((resolve) => setTimeout(resolve, 50));
+    const warmUp = (
+      await api('POST', '/api/servers/cloud/executions', { appId: 'bench-app', kind: 'data', objectId: 'warm-up' })
+    ).executionId as string;
+    while ((await api('GET', `/api/executions/${warmUp}`)).status !== 'succeeded')
+      await new Promise((resolve) => setTimeout(resolve, 50));
     reports.resetPeak();
     const before = reports.downloaded;
 
     const ids: string[] = [];
     for (let i = 0; i < COUNT; i += 25) {
-      const batch = Array.from({ length: Math.min(25, COUNT - i) }, (_, j) => api('POST', '/api/servers/cloud/executions', { appId: 'bench-app', kind: 'data', objectId: `obj-${i + j}` }));
+      const batch = Array.from({ length: Math.min(25, COUNT - i) }, (_, j) =>
+        api('POST', '/api/servers/cloud/executions', { appId: 'bench-app', kind: 'data', objectId: `obj-${i + j}` }),
+      );
       ids.push(...(await Promise.all(batch)).map((r) => r.executionId as string));
     }
     while (reports.downloaded - before < COUNT) await new Promise((resolve) => setTimeout(resolve, 100));
     const views = [];
-    for (let i = 0; i < ids.length; i += 50) views.push(...(await Promise.all(ids.slice(i, i + 50).map((id) => api('GET', `/api/executions/${id}`)))));
+    for (let i = 0; i < ids.length; i += 50)
+      views.push(...(await Promise.all(ids.slice(i, i + 50).map((id) => api('GET', `/api/executions/${id}`)))));
     while (views.some((v) => v.status !== 'succeeded')) {
       await new Promise((resolve) => setTimeout(resolve, 100));
-      for (const [i, v] of views.entries()) if (v.status !== 'succeeded') views[i] = await api('GET', `/api/executions/${v.executionId as string}`);
+      for (const [i, v] of views.entries())
+        if (v.status !== 'succeeded') views[i] = await api('GET', `/api/executions/${v.executionId as string}`);
     }
     const first = Math.min(...views.map((v) => Date.parse(v.queuedAt as string)));
     const last = Math.max(...views.map((v) => Date.parse(v.finishedAt as string)));
-    const waits = views.map((v) => Date.parse(v.startedAt as string) - Date.parse(v.queuedAt as string)).sort((a, b) => a - b);
+    const waits = views
+      .map((v) => Date.parse(v.startedAt as string) - Date.parse(v.queuedAt as string))
+      .sort((a, b) => a - b);
     const idealMs = (COUNT * QLIK_MS) / LIMIT;
     const wallMs = last - first;
     console.log(
@@ -84,7 +98,11 @@ export async function run(): Promise<void> {
         ratio: Number((wallMs / idealMs).toFixed(3)),
         target: 1.1,
         peakInFlight: reports.peakInFlight,
-        queueWaitMs: { p50: waits[Math.floor(waits.length * 0.5)], p99: waits[Math.floor(waits.length * 0.99)], max: waits.at(-1) },
+        queueWaitMs: {
+          p50: waits[Math.floor(waits.length * 0.5)],
+          p99: waits[Math.floor(waits.length * 0.99)],
+          max: waits.at(-1),
+        },
         attempts: views.reduce((sum, v) => sum + (v.attempts as number), 0),
       }),
     );

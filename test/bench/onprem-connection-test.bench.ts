@@ -43,7 +43,10 @@ async function measure(sim: QlikSenseSimulator): Promise<Sample> {
   let qrs: QrsClient | undefined;
   let sessions: ProxySessions | undefined;
   const started = performance.now();
-  const { result } = await testOnPremConnection(sim.connection(), { onClient: (client) => (qrs = client), onSessions: (s) => (sessions = s) });
+  const { result } = await testOnPremConnection(sim.connection(), {
+    onClient: (client) => (qrs = client),
+    onSessions: (s) => (sessions = s),
+  });
   const wallMs = performance.now() - started;
   // All three handshakes start together (the proxy's is opened while the ticket is requested): the longest counts.
   const sessionChain = Math.max(sessions!.qps.tls.lastHandshakeMs ?? 0, sessions!.proxyTls.lastHandshakeMs ?? 0);
@@ -69,12 +72,22 @@ function report(site: string, samples: Sample[]): void {
   const handshake = median(samples.map((s) => s.handshakeMs));
   line('wall ms (median)', Math.round(wall), { samples: samples.map((s) => Math.round(s.wallMs)) });
   line('QRS requests made', samples[0]!.requests, { calls: samples[0]!.calls });
-  line('proxy service requests made', samples[0]!.proxyServiceRequests.length, { calls: samples[0]!.proxyServiceRequests });
-  line('TLS handshake ms, longest of QRS / Proxy Service API / proxy (median, client side)', round1(handshake));
-  line('round trips beyond the TLS handshakes', round1((wall - handshake) / LATENCY_MS), site === 'provisioned' ? { budget: ROUND_TRIP_BUDGET } : {});
-  line('TLS handshakes per test (simulator secureConnection events)', Math.max(...samples.map((s) => s.serverHandshakes)), {
-    clientSide: Math.max(...samples.map((s) => s.clientHandshakes)),
+  line('proxy service requests made', samples[0]!.proxyServiceRequests.length, {
+    calls: samples[0]!.proxyServiceRequests,
   });
+  line('TLS handshake ms, longest of QRS / Proxy Service API / proxy (median, client side)', round1(handshake));
+  line(
+    'round trips beyond the TLS handshakes',
+    round1((wall - handshake) / LATENCY_MS),
+    site === 'provisioned' ? { budget: ROUND_TRIP_BUDGET } : {},
+  );
+  line(
+    'TLS handshakes per test (simulator secureConnection events)',
+    Math.max(...samples.map((s) => s.serverHandshakes)),
+    {
+      clientSide: Math.max(...samples.map((s) => s.clientHandshakes)),
+    },
+  );
   line('all checks passed', samples.every((s) => s.ok) ? 1 : 0);
 }
 

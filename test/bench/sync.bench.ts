@@ -91,12 +91,21 @@ export async function run(): Promise<void> {
           flavour,
           endpoint: store.endpoint,
           table,
-          ...(flavour === 'onprem' ? { onprem: onprem.connection() } : { cloud: { url: cloud.url, caPem: cloud.caPem, ...CLIENT } }),
+          ...(flavour === 'onprem'
+            ? { onprem: onprem.connection() }
+            : { cloud: { url: cloud.url, caPem: cloud.caPem, ...CLIENT } }),
         });
         setLatency(onprem, cloud, LATENCY_MS);
         // The floor: the same listing with no diff and no storage, in the same process.
         const listOnly = await worker.phase('list-only');
-        print({ simulator: flavour, apps: size, phase: 'list-only', wallMs: listOnly.wallMs, pages: listOnly.pages, wallToPagesLatency: round(listOnly.wallMs / (listOnly.pages * LATENCY_MS)) });
+        print({
+          simulator: flavour,
+          apps: size,
+          phase: 'list-only',
+          wallMs: listOnly.wallMs,
+          pages: listOnly.pages,
+          wallToPagesLatency: round(listOnly.wallMs / (listOnly.pages * LATENCY_MS)),
+        });
         for (const phase of ['first', 'resync-unchanged', 'resync-changed'] as const) {
           if (phase === 'resync-changed' && flavour === 'onprem') site.change(CHANGE);
           if (phase === 'resync-changed' && flavour === 'cloud') cloudApps.change(CHANGE);
@@ -106,7 +115,17 @@ export async function run(): Promise<void> {
           const target = result.wallMs / (result.pages * LATENCY_MS);
           results[`${flavour}:${size}:${phase}`] = result;
           rss[flavour][size] = Math.max(rss[flavour][size] ?? 0, result.peakRssMb);
-          print({ simulator: flavour, apps: size, ...result, requests: made, pagesTimesLatencyMs: result.pages * LATENCY_MS, wallToPagesLatency: round(target), target: 1.15, meets: target <= 1.15, wallToListOnly: round(result.wallMs / listOnly.wallMs) });
+          print({
+            simulator: flavour,
+            apps: size,
+            ...result,
+            requests: made,
+            pagesTimesLatencyMs: result.pages * LATENCY_MS,
+            wallToPagesLatency: round(target),
+            target: 1.15,
+            meets: target <= 1.15,
+            wallToListOnly: round(result.wallMs / listOnly.wallMs),
+          });
         }
         await worker.stop();
         setLatency(onprem, cloud, 0);
@@ -118,21 +137,51 @@ export async function run(): Promise<void> {
       const qlikApi = await listWithQlikApi(cloud);
       const qlikApiMade = qlikApiRequests();
       const byPath = new Map<string, number>();
-      for (const r of cloud.requests) byPath.set(`${r.method} ${r.path}`, (byPath.get(`${r.method} ${r.path}`) ?? 0) + 1);
+      for (const r of cloud.requests)
+        byPath.set(`${r.method} ${r.path}`, (byPath.get(`${r.method} ${r.path}`) ?? 0) + 1);
       const qlikApiPaths = [...byPath].map(([path, n]) => `${path} x${n}`);
       setLatency(onprem, cloud, 0);
       for (const phase of ['first', 'resync-changed'] as const) {
         const ours = results[`cloud:${size}:${phase}`]!;
         const ratio = ours.wallMs / qlikApi.wallMs;
-        print({ metric: `cloud full sync (${phase}) vs @qlik/api listing only`, apps: size, oursMs: ours.wallMs, qlikApiMs: qlikApi.wallMs, qlikApiItems: qlikApi.items, qlikApiRequests: qlikApiMade, qlikApiPaths, ratio: round(ratio), target: 1.1, meets: ratio <= 1.1 });
+        print({
+          metric: `cloud full sync (${phase}) vs @qlik/api listing only`,
+          apps: size,
+          oursMs: ours.wallMs,
+          qlikApiMs: qlikApi.wallMs,
+          qlikApiItems: qlikApi.items,
+          qlikApiRequests: qlikApiMade,
+          qlikApiPaths,
+          ratio: round(ratio),
+          target: 1.1,
+          meets: ratio <= 1.1,
+        });
       }
     }
     const [small, large] = [SIZES[0]!, SIZES[SIZES.length - 1]!];
     for (const flavour of FLAVOURS) {
       const ratio = rss[flavour][large]! / rss[flavour][small]!;
-      print({ metric: 'peak RSS ratio', simulator: flavour, largeApps: large, largeMb: rss[flavour][large], smallApps: small, smallMb: rss[flavour][small], ratio: round(ratio), target: 1.5, meets: ratio < 1.5 });
+      print({
+        metric: 'peak RSS ratio',
+        simulator: flavour,
+        largeApps: large,
+        largeMb: rss[flavour][large],
+        smallApps: small,
+        smallMb: rss[flavour][small],
+        ratio: round(ratio),
+        target: 1.5,
+        meets: ratio < 1.5,
+      });
       const unchanged = results[`${flavour}:${large}:resync-unchanged`]!;
-      print({ metric: 'unchanged re-sync item writes', simulator: flavour, apps: large, value: unchanged.itemWrites, batchWriteCalls: unchanged.batchWriteCalls, target: 0, meets: unchanged.itemWrites === 0 });
+      print({
+        metric: 'unchanged re-sync item writes',
+        simulator: flavour,
+        apps: large,
+        value: unchanged.itemWrites,
+        batchWriteCalls: unchanged.batchWriteCalls,
+        target: 0,
+        meets: unchanged.itemWrites === 0,
+      });
     }
   } finally {
     await Promise.all([onprem.close(), cloud.close(), store.close()]);
@@ -147,7 +196,8 @@ function grow(site: SiteApps, tenant: TenantApps, size: number): void {
     for (let i = site.publishedIds().length; i < size; i++) site.add();
     site.refresh();
   }
-  while (tenant.synced().length < size) for (let i = tenant.synced().length; i < size; i++) tenant.add({ space: tenant.spaces[i % 15]! });
+  while (tenant.synced().length < size)
+    for (let i = tenant.synced().length; i < size; i++) tenant.add({ space: tenant.spaces[i % 15]! });
 }
 
 function setLatency(onprem: QlikSenseSimulator, cloud: QlikCloudSimulator, ms: number): void {
@@ -169,7 +219,10 @@ interface Dynalite {
 
 /** dynalite in a child process, so its CPU time and memory stay out of the simulators' and the sync's. */
 async function startDynalite(): Promise<Dynalite> {
-  const child = fork(FILE, ['--dynalite'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const child = fork(FILE, ['--dynalite'], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
   const port = await new Promise<number>((resolve, reject) => {
     child.once('message', (m) => resolve((m as { port: number }).port));
     child.once('exit', (code) => reject(new Error(`dynalite exited with ${code}`)));
@@ -183,7 +236,11 @@ async function startDynalite(): Promise<Dynalite> {
 }
 
 function startWorker(config: WorkerConfig) {
-  const child: ChildProcess = fork(FILE, ['--sync-worker'], { execArgv: [...SYNC_WORKER_V8_FLAGS, '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'ERROR' } });
+  const child: ChildProcess = fork(FILE, ['--sync-worker'], {
+    execArgv: [...SYNC_WORKER_V8_FLAGS, '--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'ERROR' },
+  });
   child.send({ config });
   let exited: Error | null = null;
   child.once('exit', (code) => (exited = new Error(`the ${config.flavour} sync worker exited with ${code}`)));
@@ -191,8 +248,14 @@ function startWorker(config: WorkerConfig) {
     phase: (phase: Phase) =>
       new Promise<PhaseResult>((resolve, reject) => {
         if (exited) return reject(exited);
-        child.once('exit', (code) => reject(new Error(`the ${config.flavour} sync worker exited with ${code} during ${phase}`)));
-        child.once('message', (m) => ((m as { error?: string }).error ? reject(new Error((m as { error: string }).error)) : resolve(m as PhaseResult)));
+        child.once('exit', (code) =>
+          reject(new Error(`the ${config.flavour} sync worker exited with ${code} during ${phase}`)),
+        );
+        child.once('message', (m) =>
+          (m as { error?: string }).error
+            ? reject(new Error((m as { error: string }).error))
+            : resolve(m as PhaseResult),
+        );
         child.send({ phase });
       }),
     stop: async () => {
@@ -203,9 +266,15 @@ function startWorker(config: WorkerConfig) {
 }
 
 async function listWithQlikApi(cloud: QlikCloudSimulator): Promise<{ wallMs: number; items: number }> {
-  const child = fork(FILE, ['--qlik-api-worker'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, NODE_EXTRA_CA_CERTS: cloud.caFile } });
+  const child = fork(FILE, ['--qlik-api-worker'], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: cloud.caFile },
+  });
   child.send({ url: cloud.url, ...CLIENT });
-  const result = await new Promise<{ wallMs: number; items: number; error?: string }>((resolve) => child.once('message', (m) => resolve(m as never)));
+  const result = await new Promise<{ wallMs: number; items: number; error?: string }>((resolve) =>
+    child.once('message', (m) => resolve(m as never)),
+  );
   if (result.error) throw new Error(`@qlik/api listing failed: ${result.error}`);
   await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)));
   return result;
@@ -247,10 +316,15 @@ async function syncWorkerMain(): Promise<void> {
   const { createQrsClient } = await import('#lib/qlik/onprem/qrs-client.ts');
 
   const config = (await next()).config!;
-  const client = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: config.endpoint, region: 'us-east-1', credentials }), { marshallOptions: { removeUndefinedValues: true } });
+  const client = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ endpoint: config.endpoint, region: 'us-east-1', credentials }),
+    { marshallOptions: { removeUndefinedValues: true } },
+  );
   const catalog = new DynamoDbAppCatalog(client, config.table);
   const cloudClient = config.cloud ? getCloudClient(config.cloud.url, { ca: config.cloud.caPem }) : null;
-  const tokens = config.cloud ? cloudTokenProvider(cloudClient!, config.cloud.clientId, config.cloud.clientSecret) : null;
+  const tokens = config.cloud
+    ? cloudTokenProvider(cloudClient!, config.cloud.clientId, config.cloud.clientSecret)
+    : null;
 
   for (;;) {
     const message = await next();
@@ -262,7 +336,10 @@ async function syncWorkerMain(): Promise<void> {
         : new CloudAppListing(new QlikCloudApi(cloudClient!, tokens!, SYNC_RATE_LIMIT));
       const hadToken = tokens?.tokenRequests ?? 0;
       const started = performance.now();
-      const outcome = message.phase === 'list-only' ? await listOnly(listing) : await syncAppCatalog({ catalog, serverId: config.flavour, listing });
+      const outcome =
+        message.phase === 'list-only'
+          ? await listOnly(listing)
+          : await syncAppCatalog({ catalog, serverId: config.flavour, listing });
       const wallMs = Math.round(performance.now() - started);
       await listing.close();
       // Pages on the critical path: every listing page (the on-prem count and the cloud spaces page run beside the
@@ -301,12 +378,25 @@ async function listOnly(listing: { pages(signal: AbortSignal): AsyncIterable<unk
 }
 
 async function qlikApiWorkerMain(): Promise<void> {
-  const target = await new Promise<{ url: string; clientId: string; clientSecret: string }>((resolve) => process.once('message', (m) => resolve(m as never)));
+  const target = await new Promise<{ url: string; clientId: string; clientSecret: string }>((resolve) =>
+    process.once('message', (m) => resolve(m as never)),
+  );
   try {
     const { auth, items } = await import('@qlik/api');
-    auth.setDefaultHostConfig({ authType: 'oauth2', host: target.url, clientId: target.clientId, clientSecret: target.clientSecret, scope: 'user_default admin.apps:read' });
+    auth.setDefaultHostConfig({
+      authType: 'oauth2',
+      host: target.url,
+      clientId: target.clientId,
+      clientSecret: target.clientSecret,
+      scope: 'user_default admin.apps:read',
+    });
     const started = performance.now();
-    let page = await items.getItems({ resourceType: 'app', limit: 100, spaceType: 'shared,managed' as 'shared', noActions: true });
+    let page = await items.getItems({
+      resourceType: 'app',
+      limit: 100,
+      spaceType: 'shared,managed' as 'shared',
+      noActions: true,
+    });
     let count = page.data.data?.length ?? 0;
     while (page.next) {
       page = await page.next();

@@ -65,16 +65,36 @@ export async function prepareStore(dataDir: string, tenantId = 'bench-tenant'): 
   await ensureTables(raw, [serversTable(TABLES.servers), appsTable(TABLES.apps), reloadEventsTable(TABLES.events)]);
   const doc = createDocumentClient({ endpoint: ddb.endpoint, region: 'us-east-1', credentials });
   for (let i = 0; i < APPS; i++) {
-    await doc.send(new PutCommand({ TableName: TABLES.apps, Item: { serverId: 'cloud', appId: appId(i), name: `App ${i}`, nameLower: `app ${i}`, hash: 'bench', lastReload: null } }));
+    await doc.send(
+      new PutCommand({
+        TableName: TABLES.apps,
+        Item: {
+          serverId: 'cloud',
+          appId: appId(i),
+          name: `App ${i}`,
+          nameLower: `app ${i}`,
+          hash: 'bench',
+          lastReload: null,
+        },
+      }),
+    );
   }
-  await new DynamoDbServerStore(doc, TABLES.servers).updateState('cloud', { tenant: { id: tenantId, url: 'https://tenant.example.com' } });
+  await new DynamoDbServerStore(doc, TABLES.servers).updateState('cloud', {
+    tenant: { id: tenantId, url: 'https://tenant.example.com' },
+  });
   doc.destroy();
   raw.destroy();
   await ddb.close();
   const secretsDir = join(dataDir, 'secrets');
   const sm = await startLocalSecretsManager({ dataDir: secretsDir });
-  const store = new SecretsManagerSecretStore(new SecretsManagerClient({ endpoint: sm.endpoint, region: 'us-east-1', credentials: sm.credentials }), { namePrefix: SECRET_PREFIX });
-  await store.promote('cloud-webhook', await store.stage('cloud-webhook', { kind: 'webhook', secret: SECRET, previous: null, previousUntil: null }));
+  const store = new SecretsManagerSecretStore(
+    new SecretsManagerClient({ endpoint: sm.endpoint, region: 'us-east-1', credentials: sm.credentials }),
+    { namePrefix: SECRET_PREFIX },
+  );
+  await store.promote(
+    'cloud-webhook',
+    await store.stage('cloud-webhook', { kind: 'webhook', secret: SECRET, previous: null, previousUntil: null }),
+  );
   await sm.close();
 }
 
@@ -85,7 +105,11 @@ async function throughput(root: string): Promise<void> {
   const tenant = new QlikCloudState();
   await prepareStore(dataDir, tenant.tenantId);
   const sender = new WebhookSender(tenant);
-  const webhookId = tenant.webhooks.seed({ name: 'kpimailer', url: 'https://kpimailer.example.com/webhooks/qlik-cloud', secret: SECRET }).id;
+  const webhookId = tenant.webhooks.seed({
+    name: 'kpimailer',
+    url: 'https://kpimailer.example.com/webhooks/qlik-cloud',
+    secret: SECRET,
+  }).id;
   const service = await startNpmStart({ KPIMAILER_DATA_DIR: dataDir, RELOAD_MONITOR_INTERVAL_SECONDS: '0' });
   const url = `${service.url}/webhooks/qlik-cloud`;
 
@@ -140,7 +164,10 @@ async function verifyStore(dataDir: string, expected: number): Promise<void> {
     const count = (ids: string[]) => ids.reduce((m, id) => m.set(id, (m.get(id) ?? 0) + 1), new Map<string, number>());
     const historyCounts = count(history.map((h) => h.reloadId));
     const publishCounts = count(published.map((p) => p.detail.reloadId));
-    const sentIds = [...Array.from({ length: WARM_UP }, (_, i) => `warm-${i}`), ...Array.from({ length: EVENTS }, (_, i) => `bench-${i}`)];
+    const sentIds = [
+      ...Array.from({ length: WARM_UP }, (_, i) => `warm-${i}`),
+      ...Array.from({ length: EVENTS }, (_, i) => `bench-${i}`),
+    ];
     print({
       measure: 'store',
       expected,
@@ -177,16 +204,34 @@ async function coldStart(root: string): Promise<void> {
     POWERTOOLS_SERVICE_NAME: 'kpimailer-qlik',
   };
   const sender = new WebhookSender(tenant);
-  const webhookId = tenant.webhooks.seed({ name: 'kpimailer', url: 'https://kpimailer.example.com/webhooks/qlik-cloud', secret: SECRET }).id;
+  const webhookId = tenant.webhooks.seed({
+    name: 'kpimailer',
+    url: 'https://kpimailer.example.com/webhooks/qlik-cloud',
+    secret: SECRET,
+  }).id;
   let n = 0;
   const signedEvent = () => {
-    const request = sender.signedRequest(webhookId, reloadFinishedEvent(tenant, { appId: appId(n), reloadId: `cold-${n++}` }));
+    const request = sender.signedRequest(
+      webhookId,
+      reloadFinishedEvent(tenant, { appId: appId(n), reloadId: `cold-${n++}` }),
+    );
     return apiEvent('POST', '/webhooks/qlik-cloud', { rawBody: request.body, headers: request.headers });
   };
   try {
-    const receiver = await measure(await bundle('functions/webhook-receiver/handler.ts', bundleDir(root, 'receiver')), env, signedEvent);
-    const bare = await measure(await bundle('test/bench/webhooks/bare-receiver.ts', bundleDir(root, 'bare')), env, signedEvent);
-    for (const [name, f] of [['webhook-receiver', receiver], ['bare HMAC receiver', bare]] as const) {
+    const receiver = await measure(
+      await bundle('functions/webhook-receiver/handler.ts', bundleDir(root, 'receiver')),
+      env,
+      signedEvent,
+    );
+    const bare = await measure(
+      await bundle('test/bench/webhooks/bare-receiver.ts', bundleDir(root, 'bare')),
+      env,
+      signedEvent,
+    );
+    for (const [name, f] of [
+      ['webhook-receiver', receiver],
+      ['bare HMAC receiver', bare],
+    ] as const) {
       print({
         measure: 'cold-start',
         bundle: name,
@@ -206,7 +251,8 @@ async function coldStart(root: string): Promise<void> {
       bytes: round(receiver.bytes / bare.bytes, 2),
       importTime: round(median(receiver.importMs) / median(bare.importMs), 2),
       importPlusFirstResponse: round(
-        (median(receiver.importMs) + median(receiver.firstResponseMs)) / (median(bare.importMs) + median(bare.firstResponseMs)),
+        (median(receiver.importMs) + median(receiver.firstResponseMs)) /
+          (median(bare.importMs) + median(bare.firstResponseMs)),
         2,
       ),
     });

@@ -46,7 +46,9 @@ describe('admin page behaviour (mock API)', () => {
     await page.getByLabel('Server URL').fill('https://qlik.example.com');
     await page.getByLabel('User directory').fill('INTERNAL');
     await page.getByLabel('Service account user').fill('sa_kpimailer');
-    await page.getByLabel('Client certificate').setInputFiles({ name: 'client.pfx', mimeType: 'application/x-pkcs12', buffer: Buffer.from('not really a pfx') });
+    await page
+      .getByLabel('Client certificate')
+      .setInputFiles({ name: 'client.pfx', mimeType: 'application/x-pkcs12', buffer: Buffer.from('not really a pfx') });
     await page.getByLabel('Certificate password').fill(MOCK_CERTIFICATE_PASSWORD);
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByTestId('saved').waitFor();
@@ -78,7 +80,9 @@ describe('admin page behaviour (mock API)', () => {
     await card.getByRole('button', { name: 'Syncing…' }).click();
     // Assess
     await expect.poll(() => card.getByTestId('sync-notice').textContent()).toMatch(/already running/);
-    await expect.poll(() => card.getByTestId('sync-result').textContent(), { timeout: 10_000 }).toMatch(/60 apps \(60 added/);
+    await expect
+      .poll(() => card.getByTestId('sync-result').textContent(), { timeout: 10_000 })
+      .toMatch(/60 apps \(60 added/);
     // The announcer clears and re-sets its text after 50 ms so a repeated message is read again: poll for it.
     await expect.poll(() => page.getByTestId('announcer').textContent()).toMatch(/Sync finished/);
   });
@@ -90,15 +94,21 @@ describe('admin page behaviour (mock API)', () => {
     await page.getByRole('button', { name: 'Sync apps' }).click();
     await page.getByTestId('sync-result').waitFor({ timeout: 10_000 });
     // Act + Assess
-    await expect.poll(() => page.getByTestId('results-status').textContent()).toMatch(/25 apps on page 1; more on the next page/);
-    expect(await page.locator('.app-group__title').allTextContents()).toEqual(expect.arrayContaining([expect.stringMatching(/^Finance/), expect.stringMatching(/^Not published/)]));
+    await expect
+      .poll(() => page.getByTestId('results-status').textContent())
+      .toMatch(/25 apps on page 1; more on the next page/);
+    expect(await page.locator('.app-group__title').allTextContents()).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^Finance/), expect.stringMatching(/^Not published/)]),
+    );
     await screenshot(page, 'mock-repository');
     await page.getByRole('button', { name: 'Next page' }).click();
     await expect.poll(() => page.getByTestId('results-status').textContent()).toMatch(/on page 2/);
     await page.getByLabel('Search apps by name').fill('Margin dashboard 2');
     await page.keyboard.press('Enter');
     await expect.poll(() => page.getByTestId('results-status').textContent()).toMatch(/matching “Margin dashboard 2”/);
-    expect(await page.locator('.app-row__name').allTextContents()).toEqual(expect.arrayContaining(['Margin dashboard 2', 'Margin dashboard 26']));
+    expect(await page.locator('.app-row__name').allTextContents()).toEqual(
+      expect.arrayContaining(['Margin dashboard 2', 'Margin dashboard 26']),
+    );
   });
 
   it('shows every check as pending while the test runs, then each outcome with its message', async () => {
@@ -113,12 +123,20 @@ describe('admin page behaviour (mock API)', () => {
     await expect.poll(() => page.locator('li.check[data-status="pending"]').count()).toBe(5);
     expect(await page.getByRole('button', { name: 'Testing…' }).isDisabled()).toBe(true);
     await page.getByTestId('test-outcome').waitFor();
-    const statuses = await page.locator('li.check').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-status')));
+    const statuses = await page
+      .locator('li.check')
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-status')));
     expect(statuses).toEqual(['passed', 'failed', 'skipped', 'skipped', 'skipped']);
-    expect(await page.locator('li.check[data-check="Authentication"] .check__message').textContent()).toMatch(/Upload the client certificate/);
-    await expect.poll(() => page.getByTestId('announcer').textContent()).toMatch(/Connection test failed at Authentication/);
+    expect(await page.locator('li.check[data-check="Authentication"] .check__message').textContent()).toMatch(
+      /Upload the client certificate/,
+    );
+    await expect
+      .poll(() => page.getByTestId('announcer').textContent())
+      .toMatch(/Connection test failed at Authentication/);
     // The test ran on the unsaved values.
-    expect(api.bodies.find((b) => b.path === '/api/servers/onprem/test')?.body).toMatchObject({ serviceAccountUser: 'someone' });
+    expect(api.bodies.find((b) => b.path === '/api/servers/onprem/test')?.body).toMatchObject({
+      serviceAccountUser: 'someone',
+    });
   });
 
   it('badges a certificate from 30 days before expiry and once expired, and says why a webhook is disabled', async () => {
@@ -133,10 +151,16 @@ describe('admin page behaviour (mock API)', () => {
     expect(await card.locator('.badge--warning').textContent()).toMatch(/Expires in 20 days/);
     expect(await page.locator('[data-server="cloud"]').textContent()).toMatch(/Disabled.*5 failed deliveries/);
     await screenshot(page, 'mock-servers-expiry-warning-webhook-disabled');
-    api.state.onprem.certificate = { ...api.state.onprem.certificate, notAfter: new Date(Date.now() - 86_400_000).toISOString() };
+    api.state.onprem.certificate = {
+      ...api.state.onprem.certificate,
+      notAfter: new Date(Date.now() - 86_400_000).toISOString(),
+    };
     await page.reload();
     expect(await card.locator('.badge--error').textContent()).toMatch(/Expired on/);
-    api.state.onprem.certificate = { ...api.state.onprem.certificate, notAfter: new Date(Date.now() + 90 * 86_400_000).toISOString() };
+    api.state.onprem.certificate = {
+      ...api.state.onprem.certificate,
+      notAfter: new Date(Date.now() + 90 * 86_400_000).toISOString(),
+    };
     await page.reload();
     expect(await card.locator('.card__facts .badge--ok').textContent()).toMatch(/Valid until/);
   });
@@ -146,7 +170,16 @@ describe('admin page behaviour (mock API)', () => {
     await configureOnPrem();
     const at = new Date().toISOString();
     const warning = "Qlik's app list changed during the sync, so no apps were removed; the next sync removes them.";
-    api.state.onprem.lastSync = { at, status: 'succeeded', added: 3, updated: 0, removed: 0, total: 3, error: null, warning };
+    api.state.onprem.lastSync = {
+      at,
+      status: 'succeeded',
+      added: 3,
+      updated: 0,
+      removed: 0,
+      total: 3,
+      error: null,
+      warning,
+    };
     // Act
     await page.goto(`${api.url}/#/servers`);
     await page.reload();
@@ -158,13 +191,19 @@ describe('admin page behaviour (mock API)', () => {
     // Prepare
     await configureOnPrem();
     await page.setViewportSize({ width: 375, height: 800 });
-    for (const [hash, name] of [['#/servers', 'mock-servers-375'], ['#/servers/onprem', 'mock-edit-375'], ['#/setup', 'mock-wizard-375']] as const) {
+    for (const [hash, name] of [
+      ['#/servers', 'mock-servers-375'],
+      ['#/servers/onprem', 'mock-edit-375'],
+      ['#/setup', 'mock-wizard-375'],
+    ] as const) {
       // Act
       await page.goto(`${api.url}/${hash}`);
       await page.locator('#page-title').waitFor();
       await page.waitForLoadState('networkidle');
       // Assess
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      const overflow = await page.evaluate(
+        () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      );
       expect(overflow, hash).toBeLessThanOrEqual(0);
       await screenshot(page, name);
     }

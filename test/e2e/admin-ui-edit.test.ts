@@ -4,14 +4,20 @@
  */
 import { describe, expect, it } from 'vitest';
 import { useE2eSession } from '#test/e2e/support/e2e-session.ts';
-import { ALL_PASSED_ONPREM, checkMessage, expectNoSecret, fillCloudForm, fillOnPremForm, testConnection } from '#test/e2e/support/admin-page.ts';
+import {
+  ALL_PASSED_ONPREM,
+  checkMessage,
+  expectNoSecret,
+  fillCloudForm,
+  fillOnPremForm,
+  testConnection,
+} from '#test/e2e/support/admin-page.ts';
 import { screenshot } from '#test/e2e/support/browser.ts';
 import { CLIENT_SECRET, PFX_PASSWORD } from '#test/e2e/support/e2e-stack.ts';
 import { syncAndBrowseRepository } from '#test/e2e/support/sync-scenario.ts';
 
 describe('editing a Qlik server (local runtime + Qlik simulators)', () => {
   const s = useE2eSession();
-
 
   const openEdit = async (id: 'onprem' | 'cloud') => {
     await s.page.goto(`${s.stack.runtime.url}/#/servers/${id}`);
@@ -25,7 +31,13 @@ describe('editing a Qlik server (local runtime + Qlik simulators)', () => {
     // Act
     const failed = await testConnection(s.page);
     // Assess
-    expect(failed).toEqual({ 'Server reachable': 'passed', Authentication: 'passed', 'User exists': 'failed', RootAdmin: 'skipped', 'Virtual proxy ready': 'skipped' });
+    expect(failed).toEqual({
+      'Server reachable': 'passed',
+      Authentication: 'passed',
+      'User exists': 'failed',
+      RootAdmin: 'skipped',
+      'Virtual proxy ready': 'skipped',
+    });
     expect(await checkMessage(s.page, 'User exists')).toMatch(/nobody/);
     await screenshot(s.page, 'edit-onprem-check-failed');
     await s.page.getByLabel('Service account user').fill('sa_kpimailer');
@@ -35,7 +47,9 @@ describe('editing a Qlik server (local runtime + Qlik simulators)', () => {
     // The stored certificate's subject and expiry come back from the service, not from the file chosen.
     expect(await s.page.getByTestId('stored-certificate').textContent()).toMatch(/CN=QlikClient.*Valid until/);
     expect(await s.page.getByLabel('Certificate password').inputValue()).toBe('');
-    expect(await s.page.locator('[data-field="certificatePassword"] .field__hint').textContent()).toMatch(/Leave blank to keep the current one/);
+    expect(await s.page.locator('[data-field="certificatePassword"] .field__hint').textContent()).toMatch(
+      /Leave blank to keep the current one/,
+    );
     await screenshot(s.page, 'edit-onprem-saved');
   });
 
@@ -65,7 +79,9 @@ describe('editing a Qlik server (local runtime + Qlik simulators)', () => {
     await s.page.reload();
     await s.page.locator('form.server-form').waitFor();
     await expectNoSecret(s.page, CLIENT_SECRET, 'after reloading cloud');
-    expect(await s.page.locator('[data-field="oauthClientSecret"] .field__hint').textContent()).toMatch(/Leave blank to keep the current one/);
+    expect(await s.page.locator('[data-field="oauthClientSecret"] .field__hint').textContent()).toMatch(
+      /Leave blank to keep the current one/,
+    );
     await screenshot(s.page, 'edit-cloud-saved');
   });
 
@@ -81,7 +97,9 @@ describe('editing a Qlik server (local runtime + Qlik simulators)', () => {
     await fieldError.waitFor();
     expect(await fieldError.textContent()).toMatch(/password/i);
     expect(await s.page.getByLabel('Certificate password').getAttribute('aria-invalid')).toBe('true');
-    expect(await s.page.getByLabel('Certificate password').getAttribute('aria-describedby')).toContain('certificatePassword-error');
+    expect(await s.page.getByLabel('Certificate password').getAttribute('aria-describedby')).toContain(
+      'certificatePassword-error',
+    );
     expect(await s.page.getByTestId('error-summary').getAttribute('role')).toBe('alert');
     expect(await s.page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('error-summary');
     expect(await s.page.getByLabel('Display name').inputValue()).toBe('Renamed but not saved');
@@ -92,7 +110,9 @@ describe('editing a Qlik server (local runtime + Qlik simulators)', () => {
     // Prepare
     await openEdit('onprem');
     const unlabelled = await s.page.evaluate(() =>
-      [...document.querySelectorAll<HTMLInputElement>('form.server-form input')].filter((i) => !i.labels?.length).map((i) => i.name),
+      [...document.querySelectorAll<HTMLInputElement>('form.server-form input')]
+        .filter((i) => !i.labels?.length)
+        .map((i) => i.name),
     );
     expect(unlabelled).toEqual([]);
     await s.page.locator('#page-title').focus();
@@ -103,14 +123,30 @@ describe('editing a Qlik server (local runtime + Qlik simulators)', () => {
       const focused = await s.page.evaluate(() => {
         const el = document.activeElement as HTMLElement;
         const ring = getComputedStyle(el).boxShadow !== 'none' || getComputedStyle(el).outlineStyle !== 'none';
-        const name = el.getAttribute('name') ?? (el.tagName === 'SUMMARY' ? 'summary' : `${el.tagName.toLowerCase()}:${el.textContent?.trim()}`);
+        const name =
+          el.getAttribute('name') ??
+          (el.tagName === 'SUMMARY' ? 'summary' : `${el.tagName.toLowerCase()}:${el.textContent?.trim()}`);
         return { name, ring };
       });
       expect(focused.ring, `${focused.name} shows focus`).toBe(true);
       visited.push(focused.name);
     }
     // Assess
-    const order = ['displayName', 'url', 'userDirectory', 'serviceAccountUser', 'maxParallelExecutions', 'certificate', 'certificatePassword', 'rootCertificate', 'certificateHostName', 'allowUntrustedServerCertificate', 'summary', 'button:Test connection', 'button:Save'];
+    const order = [
+      'displayName',
+      'url',
+      'userDirectory',
+      'serviceAccountUser',
+      'maxParallelExecutions',
+      'certificate',
+      'certificatePassword',
+      'rootCertificate',
+      'certificateHostName',
+      'allowUntrustedServerCertificate',
+      'summary',
+      'button:Test connection',
+      'button:Save',
+    ];
     expect(visited.filter((name) => order.includes(name))).toEqual(order);
     // Change a value, open the advanced ports and save, all from the keyboard.
     await s.page.getByLabel('Display name').focus();
@@ -127,5 +163,6 @@ describe('editing a Qlik server (local runtime + Qlik simulators)', () => {
     await screenshot(s.page, 'edit-onprem-keyboard');
   });
 
-  it('Sync apps shows the result and the Qlik Repository lists the apps by stream', () => syncAndBrowseRepository(s.page, s.stack));
+  it('Sync apps shows the result and the Qlik Repository lists the apps by stream', () =>
+    syncAndBrowseRepository(s.page, s.stack));
 });

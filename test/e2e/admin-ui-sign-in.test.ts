@@ -36,19 +36,27 @@ beforeAll(async () => {
       token.payload.token_use = 'id';
       return;
     }
-    Object.assign(token.payload, { token_use: 'access', client_id: PAGE_CLIENT_ID, username: ADMIN.sub, scope: 'openid email' });
+    Object.assign(token.payload, {
+      token_use: 'access',
+      client_id: PAGE_CLIENT_ID,
+      username: ADMIN.sub,
+      scope: 'openid email',
+    });
     if (issuerBehaviour.expireNextAccessToken) {
       issuerBehaviour.expireNextAccessToken = false;
       token.payload.exp = Math.floor(Date.now() / 1000) - 60;
     }
   });
-  issuer.service.on('beforeResponse', (response: { statusCode: number; body: unknown }, req: { body: Record<string, string> }) => {
-    grants.push(req.body.grant_type ?? '');
-    if (req.body.grant_type === 'refresh_token' && issuerBehaviour.refuseRefresh) {
-      response.statusCode = 400;
-      response.body = { error: 'invalid_grant', error_description: 'Refresh token has been revoked' };
-    }
-  });
+  issuer.service.on(
+    'beforeResponse',
+    (response: { statusCode: number; body: unknown }, req: { body: Record<string, string> }) => {
+      grants.push(req.body.grant_type ?? '');
+      if (req.body.grant_type === 'refresh_token' && issuerBehaviour.refuseRefresh) {
+        response.statusCode = 400;
+        response.body = { error: 'invalid_grant', error_description: 'Refresh token has been revoked' };
+      }
+    },
+  );
   stack = await startE2eStack({ oidc: { issuer: issuer.issuer.url!, clientId: PAGE_CLIENT_ID } });
   browser = await launchChromium();
 });
@@ -92,7 +100,9 @@ describe('signing in to the admin page', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
 
     // Assess: signed in, on the screen the admin started from, with the servers
-    await expect.poll(() => page.getByTestId('account').textContent(), { timeout: 20_000 }).toContain(`Signed in as ${ADMIN.email}`);
+    await expect
+      .poll(() => page.getByTestId('account').textContent(), { timeout: 20_000 })
+      .toContain(`Signed in as ${ADMIN.email}`);
     expect(new URL(page.url()).hash).toBe('#/servers');
     expect(new URL(page.url()).search).toBe('');
     await page.getByRole('heading', { name: 'Qlik servers' }).waitFor();
@@ -156,10 +166,14 @@ describe('signing in to the admin page', () => {
     await page.getByRole('button', { name: 'Save' }).click();
 
     // Assess: the refresh was refused, the admin went through sign-in and is back on the same form
-    await expect.poll(() => grants, { timeout: 20_000 }).toEqual(['authorization_code', 'refresh_token', 'authorization_code']);
+    await expect
+      .poll(() => grants, { timeout: 20_000 })
+      .toEqual(['authorization_code', 'refresh_token', 'authorization_code']);
     await page.getByTestId('account').waitFor();
     expect(new URL(page.url()).hash).toBe('#/servers/cloud');
-    await expect.poll(() => page.getByLabel('Display name').inputValue(), { timeout: 20_000 }).toBe('Qlik Cloud (renamed, not saved)');
+    await expect
+      .poll(() => page.getByLabel('Display name').inputValue(), { timeout: 20_000 })
+      .toBe('Qlik Cloud (renamed, not saved)');
     expect(await page.getByLabel('OAuth client secret').inputValue()).toBe('');
     await expectNoSecret(page, 'typed-secret-that-must-not-survive', 'after the sign-in trip');
     expect(await page.evaluate(() => sessionStorage.getItem('kpimailer.unsaved-forms'))).toBeNull();

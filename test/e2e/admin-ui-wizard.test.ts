@@ -4,13 +4,18 @@
  */
 import { describe, expect, it } from 'vitest';
 import { useE2eSession } from '#test/e2e/support/e2e-session.ts';
-import { ALL_PASSED_CLOUD, ALL_PASSED_ONPREM, fillCloudForm, fillOnPremForm, testConnection } from '#test/e2e/support/admin-page.ts';
+import {
+  ALL_PASSED_CLOUD,
+  ALL_PASSED_ONPREM,
+  fillCloudForm,
+  fillOnPremForm,
+  testConnection,
+} from '#test/e2e/support/admin-page.ts';
 import { screenshot, serversFirstRenderMs } from '#test/e2e/support/browser.ts';
 import { expectFirstSyncDone } from '#test/e2e/support/sync-scenario.ts';
 
 describe('first-run wizard (local runtime + Qlik simulators)', () => {
   const s = useE2eSession();
-
 
   // A whole wizard run in a real browser, with a connection test and a first sync: slow on a busy 2-core box.
   it('sets up Qlik Sense Enterprise on Windows: type, preparation, fields, test, save, first sync', async () => {
@@ -35,7 +40,12 @@ describe('first-run wizard (local runtime + Qlik simulators)', () => {
     // Assess
     await s.page.getByRole('heading', { name: 'Reading the app list from Qlik' }).waitFor();
     const saved = (await (await fetch(`${s.stack.runtime.url}/api/servers/onprem`)).json()) as Record<string, unknown>;
-    expect(saved).toMatchObject({ configured: true, displayName: 'Qlik Sense production', repositoryPort: s.stack.qse.port, certificateHostName: s.stack.qse.machineName });
+    expect(saved).toMatchObject({
+      configured: true,
+      displayName: 'Qlik Sense production',
+      repositoryPort: s.stack.qse.port,
+      certificateHostName: s.stack.qse.machineName,
+    });
     await expectFirstSyncDone(s.page);
     await screenshot(s.page, 'wizard-4-first-sync-onprem');
   }, 120_000);
@@ -50,7 +60,9 @@ describe('first-run wizard (local runtime + Qlik simulators)', () => {
     await s.page.getByRole('heading', { name: 'Set its consent method to Trusted' }).waitFor();
     // Assess: the web integration must allow exactly the origin the admin is looking at.
     expect(await s.page.getByTestId('page-origin').textContent()).toBe(s.stack.runtime.url);
-    expect(await s.page.locator('.prepare-list').textContent()).toMatch(/Machine-to-machine.*admin\.apps:read.*webhooks/s);
+    expect(await s.page.locator('.prepare-list').textContent()).toMatch(
+      /Machine-to-machine.*admin\.apps:read.*webhooks/s,
+    );
     await screenshot(s.page, 'wizard-2-prepare-cloud');
     await s.page.getByRole('button', { name: 'I have these ready' }).click();
     await fillCloudForm(s.page, s.stack);
@@ -59,7 +71,12 @@ describe('first-run wizard (local runtime + Qlik simulators)', () => {
     await s.page.getByRole('button', { name: 'Save and sync apps' }).click();
     await s.page.getByRole('heading', { name: 'Reading the app list from Qlik' }).waitFor();
     const saved = (await (await fetch(`${s.stack.runtime.url}/api/servers/cloud`)).json()) as Record<string, unknown>;
-    expect(saved).toMatchObject({ configured: true, displayName: 'Qlik Cloud EU', hasClientSecret: true, webIntegrationId: s.stack.webIntegrationId });
+    expect(saved).toMatchObject({
+      configured: true,
+      displayName: 'Qlik Cloud EU',
+      hasClientSecret: true,
+      webIntegrationId: s.stack.webIntegrationId,
+    });
     await expectFirstSyncDone(s.page);
     await screenshot(s.page, 'wizard-4-first-sync-cloud');
   });

@@ -51,7 +51,9 @@ describe('admin HTTP API routes', () => {
 
     // Assess
     expect(keys.sort()).toEqual([...ADMIN_ROUTES, ...PUBLIC_ROUTES].sort());
-    expect(keys).toEqual(expect.arrayContaining(['GET /api/servers', 'PUT /api/servers/{id}', 'POST /api/servers/{id}/test', 'GET /']));
+    expect(keys).toEqual(
+      expect.arrayContaining(['GET /api/servers', 'PUT /api/servers/{id}', 'POST /api/servers/{id}/test', 'GET /']),
+    );
   });
 
   it('requires the Cognito JWT authorizer on every /api route', () => {
@@ -91,7 +93,9 @@ describe('admin HTTP API routes', () => {
       'test-connection': stack.testConnection.function,
       'admin-ui': stack.adminUi.function,
     };
-    const expected = new Map<string, string>(gatewayRoutes.map((route) => [routeKey(route), logicalIdOf(functions[route.function]!)]));
+    const expected = new Map<string, string>(
+      gatewayRoutes.map((route) => [routeKey(route), logicalIdOf(functions[route.function]!)]),
+    );
 
     // Assess
     for (const route of routes()) expect(functionBehind(route.target), route.key).toBe(expected.get(route.key));
@@ -178,7 +182,9 @@ describe('admin user pool', () => {
   });
 
   it('also returns admins to a custom domain given as context', () => {
-    const app = new App({ context: { ...CDK_JSON_CONTEXT, ...SKIP_BUNDLING, adminDomainName: 'qlik-admin.example.com' } });
+    const app = new App({
+      context: { ...CDK_JSON_CONTEXT, ...SKIP_BUNDLING, adminDomainName: 'qlik-admin.example.com' },
+    });
     const client = Template.fromStack(buildStack(app)).findResources('AWS::Cognito::UserPoolClient');
     const [properties] = Object.values(client).map((resource) => (resource as CfnResourceJson).Properties);
     expect((properties?.CallbackURLs as unknown[]).map(flatten)).toContain('https://qlik-admin.example.com/');

@@ -115,16 +115,34 @@ describe('the CDK app, as `cdk synth` builds it', () => {
       Resources: Record<string, { Type: string; Properties: { Code?: { S3Key?: unknown } } }>;
     };
     const maps = Object.values(template.Resources)
-      .filter((resource) => resource.Type === 'AWS::Lambda::Function' && typeof resource.Properties.Code?.S3Key === 'string')
-      .map((resource) => join(assembly.directory, `asset.${String(resource.Properties.Code!.S3Key).replace(/\.zip$/, '')}`, 'index.mjs.map'))
+      .filter(
+        (resource) => resource.Type === 'AWS::Lambda::Function' && typeof resource.Properties.Code?.S3Key === 'string',
+      )
+      .map((resource) =>
+        join(
+          assembly.directory,
+          `asset.${String(resource.Properties.Code!.S3Key).replace(/\.zip$/, '')}`,
+          'index.mjs.map',
+        ),
+      )
       .filter((map) => existsSync(map));
 
     // Act
-    const bundles = maps.map((map) => (JSON.parse(readFileSync(map, 'utf8')) as { sources: string[] }).sources.filter((source) => !source.includes('node_modules/')));
+    const bundles = maps.map((map) =>
+      (JSON.parse(readFileSync(map, 'utf8')) as { sources: string[] }).sources.filter(
+        (source) => !source.includes('node_modules/'),
+      ),
+    );
 
     // Assess: one bundle per function folder, each built from its own handler, none from test/.
-    const entries = bundles.map((sources) => sources.find((source) => /(^|\/)functions\/[^/]+\/handler\.ts$/.test(source))?.replace(/^.*functions\//, ''));
-    expect(entries.sort()).toEqual(readdirSync(join(PROJECT_ROOT, 'functions')).map((name) => `${name}/handler.ts`).sort());
+    const entries = bundles.map((sources) =>
+      sources.find((source) => /(^|\/)functions\/[^/]+\/handler\.ts$/.test(source))?.replace(/^.*functions\//, ''),
+    );
+    expect(entries.sort()).toEqual(
+      readdirSync(join(PROJECT_ROOT, 'functions'))
+        .map((name) => `${name}/handler.ts`)
+        .sort(),
+    );
     expect(bundles.flat().filter((source) => /(^|\/)test\//.test(source))).toEqual([]);
   });
 

@@ -43,7 +43,9 @@ const SERVER_STATE_WRITES = ['state#onprem', 'state#cloud'];
 
 /** The statements of a role that allow any of `actions`. */
 function statementsWith(role: string, actions: string[]) {
-  return policyStatements(synthesized.resources, role).filter((statement) => asArray(statement.Action).some((action) => actions.includes(action)));
+  return policyStatements(synthesized.resources, role).filter((statement) =>
+    asArray(statement.Action).some((action) => actions.includes(action)),
+  );
 }
 
 function roleOf(fn: 'settingsApi' | 'testConnection' | 'adminUi'): string {
@@ -170,16 +172,24 @@ describe('IAM least privilege', () => {
     for (const action of [...SECRET_READ, ...SECRET_WRITE, ...SECRET_DELETE]) {
       expect(resourcesFor(role, action), action).not.toContain(secretArn('cloud-webhook'));
     }
-    for (const action of TABLE_READ_WRITE) expect(resourcesFor(role, action).filter((arn) => arn !== reloadEvents && notAudit(arn) && !ofExecutions(arn)), action).toEqual(tables.sort());
+    for (const action of TABLE_READ_WRITE)
+      expect(
+        resourcesFor(role, action).filter((arn) => arn !== reloadEvents && notAudit(arn) && !ofExecutions(arn)),
+        action,
+      ).toEqual(tables.sort());
     // The audit trail: append and read (table and all-servers index), never update or delete.
     expect(resourcesFor(role, 'dynamodb:PutItem')).toContain(audit);
     expect(resourcesFor(role, 'dynamodb:Query')).toEqual(expect.arrayContaining([audit, `${audit}/index/all-servers`]));
     for (const action of TABLE_READ_WRITE.filter((a) => !['dynamodb:Query', 'dynamodb:PutItem'].includes(a))) {
-      expect(resourcesFor(role, action).filter((arn) => !notAudit(arn)), action).toEqual([]);
+      expect(
+        resourcesFor(role, action).filter((arn) => !notAudit(arn)),
+        action,
+      ).toEqual([]);
     }
     // Plus reading the reload history (GET /api/servers/{id}/reloads), and nothing else on that table.
     expect(resourcesFor(role, 'dynamodb:Query')).toContain(reloadEvents);
-    for (const action of TABLE_READ_WRITE.filter((a) => a !== 'dynamodb:Query')) expect(resourcesFor(role, action), action).not.toContain(reloadEvents);
+    for (const action of TABLE_READ_WRITE.filter((a) => a !== 'dynamodb:Query'))
+      expect(resourcesFor(role, action), action).not.toContain(reloadEvents);
   });
 
   it('lets the connection test read the credentials, write only the webhook secrets and the fingerprint key, and write only state items and its lease', () => {
@@ -191,22 +201,37 @@ describe('IAM least privilege', () => {
 
     // Assess
     for (const action of SECRET_READ) {
-      expect(resourcesFor(role, action), action).toEqual(['cloud', 'cloud-webhook', 'fingerprint-key', 'onprem'].map(secretArn).sort());
+      expect(resourcesFor(role, action), action).toEqual(
+        ['cloud', 'cloud-webhook', 'fingerprint-key', 'onprem'].map(secretArn).sort(),
+      );
     }
-    for (const action of SECRET_WRITE) expect(resourcesFor(role, action), action).toEqual(['cloud-webhook', 'fingerprint-key'].map(secretArn));
+    for (const action of SECRET_WRITE)
+      expect(resourcesFor(role, action), action).toEqual(['cloud-webhook', 'fingerprint-key'].map(secretArn));
     for (const action of SECRET_DELETE) expect(resourcesFor(role, action), action).toEqual([]);
     for (const action of TABLE_READ_WRITE) {
-      expect(resourcesFor(role, action).filter((arn) => !arn.startsWith(audit)), action).toEqual([servers]);
+      expect(
+        resourcesFor(role, action).filter((arn) => !arn.startsWith(audit)),
+        action,
+      ).toEqual([servers]);
     }
     // Tests and webhook provisioning are appended to the audit trail; nothing else touches it.
-    expect(resourcesFor(role, 'dynamodb:PutItem').filter((arn) => arn.startsWith(audit))).toEqual(expect.arrayContaining([audit]));
+    expect(resourcesFor(role, 'dynamodb:PutItem').filter((arn) => arn.startsWith(audit))).toEqual(
+      expect.arrayContaining([audit]),
+    );
     for (const action of TABLE_READ_WRITE.filter((a) => a !== 'dynamodb:PutItem')) {
-      expect(resourcesFor(role, action).filter((arn) => arn.startsWith(audit)), action).toEqual([]);
+      expect(
+        resourcesFor(role, action).filter((arn) => arn.startsWith(audit)),
+        action,
+      ).toEqual([]);
     }
-    const writes = statementsWith(role, itemWrites).filter((statement) => asArray(statement.Resource).map(flatten).includes(servers));
+    const writes = statementsWith(role, itemWrites).filter((statement) =>
+      asArray(statement.Resource).map(flatten).includes(servers),
+    );
     expect(writes).toHaveLength(1);
     expect(writes[0]!.Condition).toEqual({
-      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...SERVER_STATE_WRITES, 'lease#cloud-webhook-provisioning'] },
+      'ForAllValues:StringLike': {
+        'dynamodb:LeadingKeys': [...SERVER_STATE_WRITES, 'lease#cloud-webhook-provisioning'],
+      },
     });
   });
 
@@ -222,7 +247,9 @@ describe('IAM least privilege', () => {
     const servers = `<${logicalIdOf(synthesized.stack.tables.servers)}.Arn>`;
     const writes = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
     const leadingKeys = (statement: { Condition?: Record<string, Record<string, unknown>> }) =>
-      asArray(statement.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'] as string | string[] | undefined);
+      asArray(
+        statement.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'] as string | string[] | undefined,
+      );
 
     // Assess: no function but the settings API may write a settings item (`onprem`, `cloud`) of the servers table
     for (const [name, role] of Object.entries(roles)) {
@@ -235,12 +262,16 @@ describe('IAM least privilege', () => {
     // The receiver touches only Qlik Cloud's items, in every table.
     for (const statement of statementsWith(roles.receiver, [...writes, 'dynamodb:GetItem'])) {
       expect(leadingKeys(statement).length, JSON.stringify(statement.Resource)).toBeGreaterThan(0);
-      for (const key of leadingKeys(statement)) expect(key).toMatch(/^(cloud|state#cloud|event#cloud#\*|reloads#cloud)$/);
-    }    // The monitor appends the webhooks it re-creates or repairs to the audit trail, and does nothing else there.
+      for (const key of leadingKeys(statement))
+        expect(key).toMatch(/^(cloud|state#cloud|event#cloud#\*|reloads#cloud)$/);
+    } // The monitor appends the webhooks it re-creates or repairs to the audit trail, and does nothing else there.
     const audit = `<${logicalIdOf(synthesized.stack.tables.audit)}.Arn>`;
     expect(resourcesFor(roles.monitor, 'dynamodb:PutItem')).toContain(audit);
     for (const action of TABLE_READ_WRITE.filter((a) => a !== 'dynamodb:PutItem')) {
-      expect(resourcesFor(roles.monitor, action).filter((arn) => arn.startsWith(audit)), action).toEqual([]);
+      expect(
+        resourcesFor(roles.monitor, action).filter((arn) => arn.startsWith(audit)),
+        action,
+      ).toEqual([]);
     }
   });
 
@@ -256,7 +287,12 @@ describe('IAM least privilege', () => {
     });
     const auditArn = `<${logicalIdOf(synthesized.stack.tables.audit)}.Arn>`;
     for (const statement of policyStatements(synthesized.resources)) {
-      if (!asArray(statement.Resource).map(flatten).some((arn) => arn.startsWith(auditArn))) continue;
+      if (
+        !asArray(statement.Resource)
+          .map(flatten)
+          .some((arn) => arn.startsWith(auditArn))
+      )
+        continue;
       for (const action of asArray(statement.Action)) expect(['dynamodb:PutItem', 'dynamodb:Query']).toContain(action);
     }
   });

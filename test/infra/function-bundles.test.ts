@@ -16,7 +16,12 @@ function packageOf(file: string): string | null {
 
 async function coldStartPackages(name: string): Promise<Set<string>> {
   const entry = `functions/${name}/handler.ts`;
-  const { metafile } = await build({ ...esbuildOptionsFor(entry, `/nonexistent/${name}/index.mjs`), write: false, metafile: true, logLevel: 'silent' });
+  const { metafile } = await build({
+    ...esbuildOptionsFor(entry, `/nonexistent/${name}/index.mjs`),
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+  });
   const inputs: Metafile['inputs'] = metafile.inputs;
   const seen = new Set([entry]);
   const queue = [entry];
@@ -36,31 +41,54 @@ async function coldStartPackages(name: string): Promise<Set<string>> {
 const BUNDLING = 120_000;
 
 describe('function bundles: what a cold start evaluates', () => {
-  it('keeps Qlik clients (undici), certificates (node-forge), the zod schemas and the extraction clients out of the webhook receiver', async () => {
-    const packages = await coldStartPackages('webhook-receiver');
-    expect(packages).toContain('@aws-sdk/client-dynamodb');
-    for (const heavy of ['undici', 'node-forge', 'zod/v4/classic', '@aws-sdk/client-s3', '@aws-sdk/client-sqs', '@aws-sdk/client-lambda']) {
-      expect(packages, heavy).not.toContain(heavy);
-    }
-  }, BUNDLING);
+  it(
+    'keeps Qlik clients (undici), certificates (node-forge), the zod schemas and the extraction clients out of the webhook receiver',
+    async () => {
+      const packages = await coldStartPackages('webhook-receiver');
+      expect(packages).toContain('@aws-sdk/client-dynamodb');
+      for (const heavy of [
+        'undici',
+        'node-forge',
+        'zod/v4/classic',
+        '@aws-sdk/client-s3',
+        '@aws-sdk/client-sqs',
+        '@aws-sdk/client-lambda',
+      ]) {
+        expect(packages, heavy).not.toContain(heavy);
+      }
+    },
+    BUNDLING,
+  );
 
-  it('loads node-forge and undici in the settings API only on the paths that need them', async () => {
-    const packages = await coldStartPackages('settings-api');
-    expect(packages).toContain('@aws-sdk/client-dynamodb');
-    expect(packages).not.toContain('node-forge');
-    expect(packages).not.toContain('undici');
-  }, BUNDLING);
+  it(
+    'loads node-forge and undici in the settings API only on the paths that need them',
+    async () => {
+      const packages = await coldStartPackages('settings-api');
+      expect(packages).toContain('@aws-sdk/client-dynamodb');
+      expect(packages).not.toContain('node-forge');
+      expect(packages).not.toContain('undici');
+    },
+    BUNDLING,
+  );
 
-  it('loads Qlik clients, certificates and schemas in the scheduled sync only once a server is synced', async () => {
-    const packages = await coldStartPackages('scheduled-sync');
-    for (const heavy of ['undici', 'node-forge', 'zod/v4/classic', '@aws-sdk/client-lambda', '@aws-sdk/client-sqs']) {
-      expect(packages, heavy).not.toContain(heavy);
-    }
-  }, BUNDLING);
+  it(
+    'loads Qlik clients, certificates and schemas in the scheduled sync only once a server is synced',
+    async () => {
+      const packages = await coldStartPackages('scheduled-sync');
+      for (const heavy of ['undici', 'node-forge', 'zod/v4/classic', '@aws-sdk/client-lambda', '@aws-sdk/client-sqs']) {
+        expect(packages, heavy).not.toContain(heavy);
+      }
+    },
+    BUNDLING,
+  );
 
-  it('opens certificates in the connection test and the reload monitor only when a draft is resolved', async () => {
-    for (const name of ['test-connection', 'reload-monitor']) {
-      expect(await coldStartPackages(name), name).not.toContain('node-forge');
-    }
-  }, BUNDLING);
+  it(
+    'opens certificates in the connection test and the reload monitor only when a draft is resolved',
+    async () => {
+      for (const name of ['test-connection', 'reload-monitor']) {
+        expect(await coldStartPackages(name), name).not.toContain('node-forge');
+      }
+    },
+    BUNDLING,
+  );
 });

@@ -24,7 +24,9 @@ describe('Lambda functions', () => {
     // The only function URL is the webhook receiver's: auth NONE, because the Qlik-Signature HMAC authenticates each
     // delivery (test/infra/reload-events.test.ts).
     expect(functions()).toHaveLength(8);
-    expect(resourcesOfType(synthesized.resources, 'AWS::Lambda::Url').map(([, url]) => url.Properties?.AuthType)).toEqual(['NONE']);
+    expect(
+      resourcesOfType(synthesized.resources, 'AWS::Lambda::Url').map(([, url]) => url.Properties?.AuthType),
+    ).toEqual(['NONE']);
   });
 
   it('runs every function on Node.js 24 on arm64 with active tracing', () => {
@@ -57,8 +59,12 @@ describe('Lambda functions', () => {
   it('keeps every function timeout under the 30 s API Gateway integration limit', () => {
     // The scheduled sync runs behind EventBridge and asynchronous invokes, the extraction worker behind SQS: never
     // behind the API (scheduled-sync.test.ts, extractions.test.ts).
-    const offline = [logicalIdOf(synthesized.stack.scheduledSync.sync.function), logicalIdOf(synthesized.stack.extractions.worker.function)];
-    for (const [id, fn] of functions()) if (!offline.includes(id)) expect(fn.Properties?.Timeout as number, id).toBeLessThan(30);
+    const offline = [
+      logicalIdOf(synthesized.stack.scheduledSync.sync.function),
+      logicalIdOf(synthesized.stack.extractions.worker.function),
+    ];
+    for (const [id, fn] of functions())
+      if (!offline.includes(id)) expect(fn.Properties?.Timeout as number, id).toBeLessThan(30);
   });
 
   it('tells the state-owning functions where the tables and secrets are', () => {
@@ -119,9 +125,14 @@ describe('Lambda functions', () => {
   it("lets the page's CSP reach exactly the managed login domain", () => {
     // Prepare: the admin-ui function builds its CSP from what the stack tells it; CloudFormation references become
     // host names here (`<Domain>` -> `domain`) so the values parse as URLs.
-    const asHost = (value: string) => value.replace(/<([^>]+)>/g, (_, id: string) => id.toLowerCase().replace(/[^a-z0-9]/g, ''));
-    const environment = Object.fromEntries(Object.entries(environmentOf('adminUi')).map(([name, value]) => [name, asHost(value)]));
-    const domain = asHost(`https://<${logicalIdOf(synthesized.stack.auth.domain)}>.auth.<AWS::Region>.amazoncognito.com`);
+    const asHost = (value: string) =>
+      value.replace(/<([^>]+)>/g, (_, id: string) => id.toLowerCase().replace(/[^a-z0-9]/g, ''));
+    const environment = Object.fromEntries(
+      Object.entries(environmentOf('adminUi')).map(([name, value]) => [name, asHost(value)]),
+    );
+    const domain = asHost(
+      `https://<${logicalIdOf(synthesized.stack.auth.domain)}>.auth.<AWS::Region>.amazoncognito.com`,
+    );
 
     // Act
     const csp = contentSecurityPolicy(signInOrigin(signInConfigFromEnv(environment)));

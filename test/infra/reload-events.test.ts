@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type SynthesizedStack, flatten, grantsOf, logicalIdOf, onlyResourceOfType, resourcesOfType, synthesizeStack } from './synthesized-stack.ts';
+import {
+  type SynthesizedStack,
+  flatten,
+  grantsOf,
+  logicalIdOf,
+  onlyResourceOfType,
+  resourcesOfType,
+  synthesizeStack,
+} from './synthesized-stack.ts';
 
 let synthesized: SynthesizedStack;
 beforeAll(() => {
@@ -13,11 +21,15 @@ const arnOf = (construct: Parameters<typeof logicalIdOf>[0]) => `<${logicalIdOf(
 
 function grants(fn: 'receiver' | 'monitor'): Map<string, string[]> {
   const role = logicalIdOf(synthesized.stack.reloadEvents[fn].role);
-  return new Map([...grantsOf(synthesized.resources, role)].map(([action, resources]) => [action, [...resources].sort()]));
+  return new Map(
+    [...grantsOf(synthesized.resources, role)].map(([action, resources]) => [action, [...resources].sort()]),
+  );
 }
 
 function environmentOf(construct: Parameters<typeof logicalIdOf>[0]): Record<string, string> {
-  const variables = (synthesized.resources[logicalIdOf(construct)]?.Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
+  const variables = (
+    synthesized.resources[logicalIdOf(construct)]?.Properties?.Environment as { Variables: Record<string, unknown> }
+  ).Variables;
   return Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, flatten(value)]));
 }
 
@@ -32,12 +44,16 @@ describe('reload events infrastructure', () => {
     const receiver = synthesized.resources[logicalIdOf(synthesized.stack.reloadEvents.receiver.function)];
     expect(receiver?.Properties?.ReservedConcurrentExecutions).toBe(10);
     // Nothing else reserves any: the admin API keeps the account's unreserved pool.
-    const reserving = resourcesOfType(synthesized.resources, 'AWS::Lambda::Function').filter(([, fn]) => fn.Properties?.ReservedConcurrentExecutions !== undefined);
+    const reserving = resourcesOfType(synthesized.resources, 'AWS::Lambda::Function').filter(
+      ([, fn]) => fn.Properties?.ReservedConcurrentExecutions !== undefined,
+    );
     expect(reserving).toHaveLength(1);
   });
 
   it('runs the reload monitor every minute, without retries that would overlap the next run', () => {
-    const [, rule] = resourcesOfType(synthesized.resources, 'AWS::Events::Rule').find(([, r]) => r.Properties?.Description === 'Runs the reload monitor')!;
+    const [, rule] = resourcesOfType(synthesized.resources, 'AWS::Events::Rule').find(
+      ([, r]) => r.Properties?.Description === 'Runs the reload monitor',
+    )!;
     expect(rule.Properties).toMatchObject({ ScheduleExpression: 'rate(1 minute)', State: 'ENABLED' });
     const [target] = rule.Properties?.Targets as Array<Record<string, unknown>>;
     expect(flatten(target!.Arn)).toBe(arnOf(synthesized.stack.reloadEvents.monitor.function));
@@ -77,8 +93,13 @@ describe('reload events infrastructure', () => {
 
   it('lets the monitor read the credentials and re-key only the webhook secret', () => {
     const actual = grants('monitor');
-    expect(actual.get('secretsmanager:GetSecretValue')).toEqual(['cloud', 'cloud-webhook', 'onprem'].map(secretArn).sort());
-    expect(actual.has('secretsmanager:PutSecretValue') && actual.get('secretsmanager:PutSecretValue')!.includes(secretArn('fingerprint-key'))).toBe(false);
+    expect(actual.get('secretsmanager:GetSecretValue')).toEqual(
+      ['cloud', 'cloud-webhook', 'onprem'].map(secretArn).sort(),
+    );
+    expect(
+      actual.has('secretsmanager:PutSecretValue') &&
+        actual.get('secretsmanager:PutSecretValue')!.includes(secretArn('fingerprint-key')),
+    ).toBe(false);
     expect(actual.get('secretsmanager:PutSecretValue')).toEqual([secretArn('cloud-webhook')]);
     expect(actual.has('secretsmanager:DeleteSecret')).toBe(false);
     expect(actual.get('events:PutEvents')).toEqual([arnOf(synthesized.stack.reloadEvents.bus)]);

@@ -54,7 +54,10 @@ export interface ApiResponse {
 type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
 
 export async function callApi(handler: unknown, method: string, path: string, call?: ApiCall): Promise<ApiResponse> {
-  const result = (await (handler as Handler)(apiEvent(method, path, call), lambdaContext('test', call?.remainingMs))) as {
+  const result = (await (handler as Handler)(
+    apiEvent(method, path, call),
+    lambdaContext('test', call?.remainingMs),
+  )) as {
     statusCode: number;
     headers?: Record<string, string>;
     body?: string;

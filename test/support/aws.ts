@@ -39,7 +39,12 @@ export async function startTestAws(options: { secretsDataDir?: string } = {}): P
   const auditTableName = `audit-${suffix}`;
   const executionsTableName = `executions-${suffix}`;
   const raw = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials });
-  await ensureTables(raw, [serversTable(serversTableName), appsTable(appsTableName), auditTable(auditTableName), executionsTable(executionsTableName)]);
+  await ensureTables(raw, [
+    serversTable(serversTableName),
+    appsTable(appsTableName),
+    auditTable(auditTableName),
+    executionsTable(executionsTableName),
+  ]);
   raw.destroy();
   const secretsManager = await startLocalSecretsManager({ dataDir: options.secretsDataDir });
   // The stand-in accepts only the credentials it generated; DynamoDB Local accepts any.
@@ -53,7 +58,11 @@ export async function startTestAws(options: { secretsDataDir?: string } = {}): P
     executionsTableName,
     documentClient: createDocumentClient({ endpoint, region: 'us-east-1', credentials }),
     secretsManager,
-    secretsClient: new SecretsManagerClient({ endpoint: secretsManager.endpoint, region: 'us-east-1', credentials: secretsCredentials }),
+    secretsClient: new SecretsManagerClient({
+      endpoint: secretsManager.endpoint,
+      region: 'us-east-1',
+      credentials: secretsCredentials,
+    }),
     secretNamePrefix,
     env: {
       AWS_REGION: 'us-east-1',
@@ -70,7 +79,10 @@ export async function startTestAws(options: { secretsDataDir?: string } = {}): P
       // so they point at a closed port and a send would fail loudly.
       EXECUTIONS_TABLE_NAME: executionsTableName,
       EXTRACTION_QUEUE_URLS: JSON.stringify({ onprem: 'http://127.0.0.1:1/onprem', cloud: 'http://127.0.0.1:1/cloud' }),
-      EXTRACTION_DLQ_URLS: JSON.stringify({ onprem: 'http://127.0.0.1:1/onprem-dlq', cloud: 'http://127.0.0.1:1/cloud-dlq' }),
+      EXTRACTION_DLQ_URLS: JSON.stringify({
+        onprem: 'http://127.0.0.1:1/onprem-dlq',
+        cloud: 'http://127.0.0.1:1/cloud-dlq',
+      }),
       RESULTS_DIR: mkdtempSync(join(tmpdir(), 'kpimailer-results-')),
     },
     close: async () => {

@@ -17,7 +17,11 @@ declare module 'vitest' {
 }
 
 async function waitUntilReady(endpoint: string, child: ChildProcess, output: () => string): Promise<void> {
-  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
   const giveUpAt = Date.now() + 60_000;
   try {
     for (;;) {
@@ -26,7 +30,8 @@ async function waitUntilReady(endpoint: string, child: ChildProcess, output: () 
         await client.send(new ListTablesCommand({}));
         return;
       } catch (error) {
-        if (Date.now() > giveUpAt) throw new Error(`DynamoDB Local did not start within 60 s\n${output()}`, { cause: error });
+        if (Date.now() > giveUpAt)
+          throw new Error(`DynamoDB Local did not start within 60 s\n${output()}`, { cause: error });
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
     }

@@ -9,7 +9,10 @@ let pki: TestPki | undefined;
 export const testPki = () => (pki ??= createTestPki({ extraServerNames: ['localhost', '127.0.0.1'] }));
 
 export function pfxUpload(variant: Parameters<typeof createClientPfx>[1] = 'modern', password = PFX_PASSWORD) {
-  return { fileName: 'client.pfx', contentBase64: createClientPfx(testPki(), variant, { password }).toString('base64') };
+  return {
+    fileName: 'client.pfx',
+    contentBase64: createClientPfx(testPki(), variant, { password }).toString('base64'),
+  };
 }
 
 export function onPremDraft(overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -50,7 +53,10 @@ export function simulatedSiteDraft(
     certificateHostName: sim.machineName,
     userDirectory: 'INTERNAL',
     serviceAccountUser: 'sa_kpimailer',
-    certificate: { fileName: 'client.pfx', contentBase64: createClientPfx(sim.pki, pfx.variant ?? 'modern', { password: pfx.password }).toString('base64') },
+    certificate: {
+      fileName: 'client.pfx',
+      contentBase64: createClientPfx(sim.pki, pfx.variant ?? 'modern', { password: pfx.password }).toString('base64'),
+    },
     certificatePassword: pfx.password,
     ...overrides,
   };

@@ -7,7 +7,8 @@ import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
-const IMPORT = /(?:^|\n)\s*(?:import|export)\s+(?!type\b)(?:[^'"]*?\sfrom\s+)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+const IMPORT =
+  /(?:^|\n)\s*(?:import|export)\s+(?!type\b)(?:[^'"]*?\sfrom\s+)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((entry) => {
@@ -54,7 +55,12 @@ describe('the module graph of lib, functions and infra', () => {
   });
 
   it('lets only the local runtime import functions/', () => {
-    const offenders = files.filter((file) => file.startsWith('lib/') && !file.startsWith('lib/local/') && graph.get(file)!.some((target) => target.startsWith('functions/')));
+    const offenders = files.filter(
+      (file) =>
+        file.startsWith('lib/') &&
+        !file.startsWith('lib/local/') &&
+        graph.get(file)!.some((target) => target.startsWith('functions/')),
+    );
     expect(offenders).toEqual([]);
     expect(graph.get('lib/local/local-routes.ts')).toContain('functions/settings-api/handler.ts');
   });

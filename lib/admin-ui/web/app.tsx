@@ -34,7 +34,9 @@ function LoadFailed({ message, retry }: { message: string; retry: () => void }):
   return (
     <div class="callout callout--error" role="alert">
       <p>{message}</p>
-      <button type="button" class="button button--secondary" onClick={retry}>Try again</button>
+      <button type="button" class="button button--secondary" onClick={retry}>
+        Try again
+      </button>
     </div>
   );
 }
@@ -45,7 +47,9 @@ function pageTitle(route: Route, servers: ServerView[] | null): string {
   if (route.page === 'repository') return 'Qlik Repository';
   if (route.page === 'activity') return 'Activity';
   const server = servers?.find((s) => s.id === route.id);
-  return server?.configured && server.displayName ? `Edit ${server.displayName}` : `Set up ${SERVER_TYPE_NAMES[route.id]}`;
+  return server?.configured && server.displayName
+    ? `Edit ${server.displayName}`
+    : `Set up ${SERVER_TYPE_NAMES[route.id]}`;
 }
 
 function crumbsFor(route: Route): Crumb[] {
@@ -70,14 +74,19 @@ export function App({ account }: { account?: ComponentChildren }): JSX.Element {
     setSchemaError(null);
     serversApi.list().then(setServers, (e: unknown) => setError(errorText(e)));
     serversApi.openApi().then(
-      (doc) => setSchemas({ onprem: readDraftSchema(doc, DRAFT_SCHEMA_NAMES.onprem), cloud: readDraftSchema(doc, DRAFT_SCHEMA_NAMES.cloud) }),
+      (doc) =>
+        setSchemas({
+          onprem: readDraftSchema(doc, DRAFT_SCHEMA_NAMES.onprem),
+          cloud: readDraftSchema(doc, DRAFT_SCHEMA_NAMES.cloud),
+        }),
       (e: unknown) => setSchemaError(`The settings form could not be loaded: ${errorText(e)}`),
     );
   }, []);
   useEffect(load, [load]);
 
   useEffect(() => {
-    if (route === null && servers) navigate(servers.every((s) => !s.configured) ? { page: 'setup' } : { page: 'servers' });
+    if (route === null && servers)
+      navigate(servers.every((s) => !s.configured) ? { page: 'setup' } : { page: 'servers' });
   }, [route, servers]);
 
   const onServer = useCallback((view: ServerView) => {
@@ -86,11 +95,34 @@ export function App({ account }: { account?: ComponentChildren }): JSX.Element {
 
   const current: Route = route ?? { page: 'servers' };
   const firstConfigured = servers?.find((s) => s.configured)?.id ?? 'onprem';
-  const repositoryHref = routeHref({ page: 'repository', id: current.page === 'repository' ? current.id : firstConfigured });
+  const repositoryHref = routeHref({
+    page: 'repository',
+    id: current.page === 'repository' ? current.id : firstConfigured,
+  });
   const nav = current.page === 'repository' || current.page === 'activity' ? current.page : 'servers';
   return (
-    <Layout title={pageTitle(current, servers)} pageKey={routeHref(current)} crumbs={crumbsFor(current)} nav={nav} repositoryHref={repositoryHref} account={account}>
-      {error ? <LoadFailed message={error} retry={load} /> : !servers ? <Loading what="servers" /> : <Page route={current} servers={servers} schemas={schemas} schemaError={schemaError} onServer={onServer} retry={load} />}
+    <Layout
+      title={pageTitle(current, servers)}
+      pageKey={routeHref(current)}
+      crumbs={crumbsFor(current)}
+      nav={nav}
+      repositoryHref={repositoryHref}
+      account={account}
+    >
+      {error ? (
+        <LoadFailed message={error} retry={load} />
+      ) : !servers ? (
+        <Loading what="servers" />
+      ) : (
+        <Page
+          route={current}
+          servers={servers}
+          schemas={schemas}
+          schemaError={schemaError}
+          onServer={onServer}
+          retry={load}
+        />
+      )}
     </Layout>
   );
 }

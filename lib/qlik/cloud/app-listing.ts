@@ -33,7 +33,13 @@ export interface QlikItem {
   resourceUpdatedAt?: string;
   resourceReloadEndTime?: string;
   resourceReloadStatus?: string;
-  resourceAttributes?: { published?: boolean; publishTime?: string; lastReloadTime?: string; owner?: string; [key: string]: unknown };
+  resourceAttributes?: {
+    published?: boolean;
+    publishTime?: string;
+    lastReloadTime?: string;
+    owner?: string;
+    [key: string]: unknown;
+  };
 }
 
 interface QlikSpace {
@@ -84,11 +90,18 @@ export class CloudAppListing implements AppListing {
     // One cursor chain per space type, side by side: a chain can only ask for its next page once the previous
     // one has answered, so two chains halve the time a large tenant takes.
     const chains = this.spaceTypes.map((spaceType) =>
-      this.follow<QlikItem>('/api/v1/items', { resourceType: 'app', limit: 100, spaceType, noActions: true }, 'items.list', signal),
+      this.follow<QlikItem>(
+        '/api/v1/items',
+        { resourceType: 'app', limit: 100, spaceType, noActions: true },
+        'items.list',
+        signal,
+      ),
     );
     for await (const items of mergePages(chains)) {
       const names = await spaces;
-      yield items.filter((item) => (item.resourceType ?? 'app') === 'app' && item.resourceId).map((item) => toCatalogApp(item, names));
+      yield items
+        .filter((item) => (item.resourceType ?? 'app') === 'app' && item.resourceId)
+        .map((item) => toCatalogApp(item, names));
     }
   }
 
@@ -107,18 +120,32 @@ export class CloudAppListing implements AppListing {
   }
 
   /** One request per page, each try inside the budget; stops at the last page or at a link seen before (a loop). */
-  private async *follow<T>(path: string, query: Record<string, string | number | boolean>, operation: 'items.list' | 'spaces.list', signal: AbortSignal) {
+  private async *follow<T>(
+    path: string,
+    query: Record<string, string | number | boolean>,
+    operation: 'items.list' | 'spaces.list',
+    signal: AbortSignal,
+  ) {
     let next: string | null = path;
     let params: Record<string, string | number | boolean> | undefined = query;
     const seen = new Set<string>();
     while (next) {
       this.requests++;
-      const page: Page<T> | undefined = await this.api.get<Page<T> | undefined>(next, { operation, query: params, signal, budget: this.budget, meter: this.meter });
+      const page: Page<T> | undefined = await this.api.get<Page<T> | undefined>(next, {
+        operation,
+        query: params,
+        signal,
+        budget: this.budget,
+        meter: this.meter,
+      });
       yield page?.data ?? [];
       const href: string | undefined = page?.links?.next?.href;
       next = href ? pathOfLink(this.api.client, href) : null;
       params = undefined;
-      if (next && seen.has(next)) throw new Error(`Qlik Cloud returned the same ${operation === 'items.list' ? 'items' : 'spaces'} page link twice; the listing would never end.`);
+      if (next && seen.has(next))
+        throw new Error(
+          `Qlik Cloud returned the same ${operation === 'items.list' ? 'items' : 'spaces'} page link twice; the listing would never end.`,
+        );
       if (next) seen.add(next);
     }
   }

@@ -2,7 +2,14 @@
  * Authenticated Qlik Cloud REST calls: the client's transport plus a bearer token from the token provider, with
  * the provider's "401 → fresh token → retry once" around every call, and cursor paging over `links.next.href`.
  */
-import { pathOfLink, type CloudRequest, type CloudResponse, type QlikCloudClient, type QueryValue, type RateLimitPolicy } from '#lib/qlik/cloud/cloud-client.ts';
+import {
+  pathOfLink,
+  type CloudRequest,
+  type CloudResponse,
+  type QlikCloudClient,
+  type QueryValue,
+  type RateLimitPolicy,
+} from '#lib/qlik/cloud/cloud-client.ts';
 import type { QlikCloudOperation } from '#lib/qlik/cloud/permission-errors.ts';
 import type { RateLimitMeter, RateTier } from '#lib/qlik/cloud/rate-tier-pause.ts';
 import type { CloudTokenProvider } from '#lib/qlik/cloud/token-provider.ts';
@@ -34,7 +41,9 @@ export class QlikCloudApi {
   ) {}
 
   async request<T>(req: Omit<CloudRequest, 'bearer'>): Promise<CloudResponse<T>> {
-    return this.tokens.withToken((bearer) => this.client.request<T>({ rateLimit: this.rateLimit, meter: this.meter, ...req, bearer }));
+    return this.tokens.withToken((bearer) =>
+      this.client.request<T>({ rateLimit: this.rateLimit, meter: this.meter, ...req, bearer }),
+    );
   }
 
   /** A binary download (report outputs) with the same token handling as every other call. */

@@ -142,7 +142,12 @@ export class QlikCloudClient {
     return (await this.request<T>({ ...init, method: 'GET', path })).body;
   }
 
-  async sendJson<T>(method: CloudRequest['method'], path: string, json: unknown, init: Omit<CloudRequest, 'method' | 'path' | 'json'> = {}): Promise<T> {
+  async sendJson<T>(
+    method: CloudRequest['method'],
+    path: string,
+    json: unknown,
+    init: Omit<CloudRequest, 'method' | 'path' | 'json'> = {},
+  ): Promise<T> {
     return (await this.request<T>({ ...init, method, path, json })).body;
   }
 
@@ -161,7 +166,13 @@ export class QlikCloudClient {
       } catch (error) {
         if (!(error instanceof TierPausedTooLong)) throw error;
         const init = limited ? this.errorInit(req, path, limited.answer) : this.pausedErrorInit(req, path);
-        throw new QlikCloudRateLimitError(init, attempts, Math.round(waitedMs + error.waitedMs), limited?.retryAfterMs ?? Math.ceil(error.remainingMs), 'wait');
+        throw new QlikCloudRateLimitError(
+          init,
+          attempts,
+          Math.round(waitedMs + error.waitedMs),
+          limited?.retryAfterMs ?? Math.ceil(error.remainingMs),
+          'wait',
+        );
       }
       attempts++;
       const answer = await this.send(req, path, tier);
@@ -174,7 +185,13 @@ export class QlikCloudClient {
         // `send` has paused the tier already; the next try waits for it in `admit`, with every other caller's.
         limited = { answer, retryAfterMs: parseRetryAfter(headers['retry-after']) };
         if (attempts >= policy.maxAttempts) {
-          throw new QlikCloudRateLimitError(this.errorInit(req, path, answer), attempts, Math.round(waitedMs), limited.retryAfterMs, 'attempts');
+          throw new QlikCloudRateLimitError(
+            this.errorInit(req, path, answer),
+            attempts,
+            Math.round(waitedMs),
+            limited.retryAfterMs,
+            'attempts',
+          );
         }
         continue;
       }
@@ -195,7 +212,11 @@ export class QlikCloudClient {
    * GETs a binary body (a report's `temp-contents` download) with the bearer token. Same-origin only, like every
    * call of this client; an error status throws the same typed error as JSON calls.
    */
-  async download(path: string, bearer: string, options: { signal?: AbortSignal; operation?: QlikCloudOperation } = {}): Promise<{ contentType: string | null; bytes: Buffer }> {
+  async download(
+    path: string,
+    bearer: string,
+    options: { signal?: AbortSignal; operation?: QlikCloudOperation } = {},
+  ): Promise<{ contentType: string | null; bytes: Buffer }> {
     let response: Dispatcher.ResponseData;
     try {
       response = await this.dispatcher.request({
@@ -218,11 +239,24 @@ export class QlikCloudClient {
       bytes = await readCappedBytes(response, cloudResponseLimit(options.operation));
     } catch (error) {
       if (!(error instanceof ResponseTooLargeError)) throw error;
-      throw new QlikCloudResponseError('GET', stripQuery(path), response.statusCode, headers['content-type'] ?? null, error.message);
+      throw new QlikCloudResponseError(
+        'GET',
+        stripQuery(path),
+        response.statusCode,
+        headers['content-type'] ?? null,
+        error.message,
+      );
     }
     const contentType = headers['content-type'] ?? null;
     if (response.statusCode >= 300) {
-      const answer = { status: response.statusCode, headers, contentType, body: undefined, text: bytes.toString('utf8'), path };
+      const answer = {
+        status: response.statusCode,
+        headers,
+        contentType,
+        body: undefined,
+        text: bytes.toString('utf8'),
+        path,
+      };
       throw new QlikCloudApiError(this.errorInit({ method: 'GET', path, operation: options.operation }, path, answer));
     }
     return { contentType, bytes };
@@ -263,7 +297,9 @@ export class QlikCloudClient {
       });
     } catch (error) {
       if (req.signal?.aborted) throw error;
-      throw new QlikCloudNetworkError(req.method, stripQuery(path), this.host, networkErrorCode(error), { cause: error });
+      throw new QlikCloudNetworkError(req.method, stripQuery(path), this.host, networkErrorCode(error), {
+        cause: error,
+      });
     }
     const flat = flattenHeaders(response.headers);
     // Pause the tier the moment the status line is in, before the body is read: a request another caller would
@@ -291,20 +327,54 @@ export class QlikCloudClient {
     return { status: response.statusCode, headers: flat, contentType, body: parsed, text: isJson ? null : text, path };
   }
 
-  private redirectTarget(req: CloudRequest, from: string, location: string | undefined, count: number, answer: CloudResponse<unknown>): string {
-    if (!location) throw new QlikCloudResponseError(req.method, stripQuery(from), answer.status, answer.contentType, 'a redirect without a Location header');
-    if (count > MAX_REDIRECTS) throw new QlikCloudResponseError(req.method, stripQuery(from), answer.status, answer.contentType, 'too many redirects');
+  private redirectTarget(
+    req: CloudRequest,
+    from: string,
+    location: string | undefined,
+    count: number,
+    answer: CloudResponse<unknown>,
+  ): string {
+    if (!location)
+      throw new QlikCloudResponseError(
+        req.method,
+        stripQuery(from),
+        answer.status,
+        answer.contentType,
+        'a redirect without a Location header',
+      );
+    if (count > MAX_REDIRECTS)
+      throw new QlikCloudResponseError(
+        req.method,
+        stripQuery(from),
+        answer.status,
+        answer.contentType,
+        'too many redirects',
+      );
     const target = new URL(location, this.origin + from);
     // The bearer token goes with the request: never follow a redirect to another origin.
     if (normalizeOrigin(target) !== this.origin) {
-      throw new QlikCloudResponseError(req.method, stripQuery(from), answer.status, answer.contentType, 'a redirect to another host');
+      throw new QlikCloudResponseError(
+        req.method,
+        stripQuery(from),
+        answer.status,
+        answer.contentType,
+        'a redirect to another host',
+      );
     }
     return target.pathname + target.search;
   }
 
   /** A call refused before sending because another caller's 429 paused its tier: no answer of its own to quote. */
   private pausedErrorInit(req: CloudRequest, path: string) {
-    return { method: req.method, path: stripQuery(path), status: 429, errors: [], traceId: null, contentType: null, operation: req.operation ?? null };
+    return {
+      method: req.method,
+      path: stripQuery(path),
+      status: 429,
+      errors: [],
+      traceId: null,
+      contentType: null,
+      operation: req.operation ?? null,
+    };
   }
 
   private errorInit(req: CloudRequest, path: string, answer: CloudResponse<unknown>) {
@@ -412,7 +482,8 @@ export function normalizeOrigin(url: URL): string {
 function withQuery(path: string, query: Record<string, QueryValue> | undefined): string {
   if (!query) return path;
   const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(query)) if (value !== undefined && value !== null) params.set(key, String(value));
+  for (const [key, value] of Object.entries(query))
+    if (value !== undefined && value !== null) params.set(key, String(value));
   const qs = params.toString();
   if (!qs) return path;
   return path + (path.includes('?') ? '&' : '?') + qs;
@@ -430,6 +501,7 @@ function isRetryable(req: CloudRequest): boolean {
 
 function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(headers)) if (value !== undefined) out[key.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  for (const [key, value] of Object.entries(headers))
+    if (value !== undefined) out[key.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
   return out;
 }

@@ -28,7 +28,12 @@ import { cloudTokenProvider } from '#lib/qlik/cloud/token-provider.ts';
 import { webIntegrationWarnings } from '#lib/qlik/cloud/web-integration.ts';
 import type { TenantWebhookPorts } from '#lib/qlik/cloud/webhook-ports.ts';
 import { tenantKeyOf } from '#lib/reloads/webhook-signing-secrets.ts';
-import { lookupReloadWebhooks, provisionReloadWebhook, type WebhookLookup, type WebhookOutcome } from '#lib/qlik/cloud/webhook-subscription.ts';
+import {
+  lookupReloadWebhooks,
+  provisionReloadWebhook,
+  type WebhookLookup,
+  type WebhookOutcome,
+} from '#lib/qlik/cloud/webhook-subscription.ts';
 import type { CheckResult, TestResult, WebhookState } from '#lib/servers/server-record.ts';
 
 export interface CloudConnectionTestOptions {
@@ -73,13 +78,21 @@ interface QlikUser {
  * @example
  *   const { result, webhook, warnings } = await testCloudConnection(connection, { webhook: port, publicOrigin });
  */
-export async function testCloudConnection(connection: CloudConnection, options: CloudConnectionTestOptions): Promise<CloudConnectionTestOutcome> {
+export async function testCloudConnection(
+  connection: CloudConnection,
+  options: CloudConnectionTestOptions,
+): Promise<CloudConnectionTestOutcome> {
   registerSecretValue(connection.clientSecret);
   const client = getCloudClient(connection.url, options.client);
   const tokens = cloudTokenProvider(client, connection.oauthClientId, connection.clientSecret);
   const meter = new RateLimitMeter(client.pauses);
   const api = new QlikCloudApi(client, tokens, TEST_RATE_LIMIT, meter);
-  const outcome: Omit<CloudConnectionTestOutcome, 'result' | 'rateLimits'> = { webhook: null, provisioning: null, warnings: [], tenantId: null };
+  const outcome: Omit<CloudConnectionTestOutcome, 'result' | 'rateLimits'> = {
+    webhook: null,
+    provisioning: null,
+    warnings: [],
+    tenantId: null,
+  };
 
   const checks: Check<null>[] = [
     {
@@ -106,7 +119,10 @@ export async function testCloudConnection(connection: CloudConnection, options: 
       },
     },
   ];
-  const result = await runCheckLadder(checks, null, { deadlineMs: options.deadlineMs ?? DEFAULT_DEADLINE_MS, onProgress: options.onProgress }).finally(() => meter.stop());
+  const result = await runCheckLadder(checks, null, {
+    deadlineMs: options.deadlineMs ?? DEFAULT_DEADLINE_MS,
+    onProgress: options.onProgress,
+  }).finally(() => meter.stop());
   const rateLimits = meter.metrics();
   logger.info('Qlik Cloud connection test finished', { host: client.host, ok: result.ok, rateLimits });
   return {
@@ -119,9 +135,15 @@ export async function testCloudConnection(connection: CloudConnection, options: 
   };
 }
 
-async function authenticateAndProvision(api: QlikCloudApi, connection: CloudConnection, options: CloudConnectionTestOptions, signal: AbortSignal) {
+async function authenticateAndProvision(
+  api: QlikCloudApi,
+  connection: CloudConnection,
+  options: CloudConnectionTestOptions,
+  signal: AbortSignal,
+) {
   const port = options.webhook;
-  const fail = (prefix: string, error: unknown) => new CheckFailedError(`${prefix}${describeQlikCloudError(error)}`, { cause: error });
+  const fail = (prefix: string, error: unknown) =>
+    new CheckFailedError(`${prefix}${describeQlikCloudError(error)}`, { cause: error });
   try {
     await api.tokens.getToken();
   } catch (error) {
@@ -151,19 +173,35 @@ async function authenticateAndProvision(api: QlikCloudApi, connection: CloudConn
     // The connection itself works; what is missing is a public https URL for this deployment (only a local run lacks
     // one, and Qlik Cloud could not reach a loopback address anyway). Say so without failing the admin's credentials.
     const warnings = [targetProblem ?? 'The reload webhook was not set up.', ...(await originWarnings)];
-    return { message: `${signedIn} Reload webhook not set up (see the warning).`, webhook: null, provisioning: null, warnings, tenantId: user?.tenantId ?? null };
+    return {
+      message: `${signedIn} Reload webhook not set up (see the warning).`,
+      webhook: null,
+      provisioning: null,
+      warnings,
+      tenantId: user?.tenantId ?? null,
+    };
   }
   // The tenant is known only now; its webhook's signing secret is its own, whichever tenant is saved.
   const tenantPort = port.forTenant(tenantKeyOf(user?.tenantId, connection.url));
   let provisioned;
   try {
-    provisioned = await provisionReloadWebhook(api, tenantPort, { knownWebhookId: connection.webhook?.id ?? null, prefetched: lookup, signal });
+    provisioned = await provisionReloadWebhook(api, tenantPort, {
+      knownWebhookId: connection.webhook?.id ?? null,
+      prefetched: lookup,
+      signal,
+    });
   } catch (error) {
     throw fail(`${signedIn} The reload webhook could not be set up: `, error);
   }
   const warnings = [...provisioned.warnings, ...(await originWarnings)];
   const provisioning = { outcome: provisioned.outcome, reasons: provisioned.reasons };
-  return { message: `${signedIn} ${provisioned.summary}`, webhook: provisioned.webhook, provisioning, warnings, tenantId: user?.tenantId ?? null };
+  return {
+    message: `${signedIn} ${provisioned.summary}`,
+    webhook: provisioned.webhook,
+    provisioning,
+    warnings,
+    tenantId: user?.tenantId ?? null,
+  };
 }
 
 /** Qlik only delivers to https URLs with a host name; saying so here beats Qlik's generic 400. */

@@ -43,16 +43,19 @@ export interface PermissionRequirement {
 const WEBHOOKS_REMEDY =
   'Add the `webhooks` scope to the OAuth client ("Create and update webhooks using the webhooks API"). Qlik requires the ' +
   'TenantAdmin role to create the tenant-level webhook KPImailer uses, and the "Use webhooks" permission to manage ' +
-  'webhooks: give both to the client\'s bot user.';
+  "webhooks: give both to the client's bot user.";
 
 const REPORTS_REMEDY =
-  'Add the `apps.report:export` scope to the OAuth client and add its bot user as a member of the app\'s space: Qlik ' +
+  "Add the `apps.report:export` scope to the OAuth client and add its bot user as a member of the app's space: Qlik " +
   'documents that admin scopes do not let a bot user open apps. The tenant may also need report export enabled.';
 
 /** What each call we make needs, as documented (see above); undocumented needs say "may need". */
-export const PERMISSION_REQUIREMENTS: Record<Exclude<QlikCloudOperation, 'oauth.token' | 'probe'>, PermissionRequirement> = {
+export const PERMISSION_REQUIREMENTS: Record<
+  Exclude<QlikCloudOperation, 'oauth.token' | 'probe'>,
+  PermissionRequirement
+> = {
   'users.me': {
-    action: 'read the OAuth client\'s own user (/api/v1/users/me)',
+    action: "read the OAuth client's own user (/api/v1/users/me)",
     // Qlik documents no scope for /users/me; `user_default` is what Qlik's own client library asks for by default.
     remedy:
       'Qlik does not document a scope for this call; the OAuth client may need the `user_default` scope. Also check that ' +
@@ -67,26 +70,28 @@ export const PERMISSION_REQUIREMENTS: Record<Exclude<QlikCloudOperation, 'oauth.
     action: 'read the web integration',
     // No scope or role is documented for reading web integrations.
     remedy:
-      'Qlik does not document what reading web integrations requires; the client\'s bot user may need the TenantAdmin role. ' +
+      "Qlik does not document what reading web integrations requires; the client's bot user may need the TenantAdmin role. " +
       'You can also check the ID under Web in the Management Console yourself.',
   },
   'items.list': {
     action: "list the tenant's apps",
-    remedy: 'Add the `admin.apps:read` scope to the OAuth client ("Read all apps in the tenant"); without it Qlik lists only the items its bot user has access to.',
+    remedy:
+      'Add the `admin.apps:read` scope to the OAuth client ("Read all apps in the tenant"); without it Qlik lists only the items its bot user has access to.',
   },
   'spaces.list': {
     action: "list the tenant's spaces",
     remedy: 'Add the `admin.spaces:read` scope to the OAuth client ("Read all spaces in the tenant").',
   },
   'reports.export': { action: 'export a report', remedy: REPORTS_REMEDY },
-  'reports.status': { action: 'read a report export\'s status', remedy: REPORTS_REMEDY },
-  'reports.outputs': { action: 'read a report export\'s outputs', remedy: REPORTS_REMEDY },
+  'reports.status': { action: "read a report export's status", remedy: REPORTS_REMEDY },
+  'reports.outputs': { action: "read a report export's outputs", remedy: REPORTS_REMEDY },
   'reports.download': { action: 'download a report export', remedy: REPORTS_REMEDY },
 };
 
 /** The sentence for a 403 on a known call, or null when the error is something else. */
 export function permissionMessage(error: QlikCloudApiError): string | null {
-  if (error.status !== 403 || !error.operation || error.operation === 'oauth.token' || error.operation === 'probe') return null;
+  if (error.status !== 403 || !error.operation || error.operation === 'oauth.token' || error.operation === 'probe')
+    return null;
   const need = PERMISSION_REQUIREMENTS[error.operation];
   return `Qlik Cloud refused to ${need.action} (403${error.code ? ` ${error.code}` : ''}). ${need.remedy}${traceNote(error)}`;
 }
@@ -102,7 +107,8 @@ const CONSENT_REMEDY =
 export function tokenErrorMessage(error: QlikCloudApiError): string {
   const text = error.qlikText.toLowerCase();
   const trace = traceNote(error);
-  if (text.includes('consent')) return `Qlik Cloud would not issue a token because the client needs consent. ${CONSENT_REMEDY}${trace}`;
+  if (text.includes('consent'))
+    return `Qlik Cloud would not issue a token because the client needs consent. ${CONSENT_REMEDY}${trace}`;
   if (error.status === 401) {
     // OAuth servers answer the same for an unknown client and a wrong secret, so name one only if Qlik did.
     if (/secret/.test(text) && !/client[_ ]?id|unknown client|client not found/.test(text)) {

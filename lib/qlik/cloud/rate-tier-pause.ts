@@ -192,12 +192,16 @@ export class RateTierPauses {
    * `maxWaitMs`: when the pause would outlast it, throws `TierPausedTooLong` at once instead of waiting.
    * Returns how long it waited.
    */
-  async wait(tier: RateTier, options: { signal?: AbortSignal; maxWaitMs?: number; meter?: RateLimitMeter } = {}): Promise<number> {
+  async wait(
+    tier: RateTier,
+    options: { signal?: AbortSignal; maxWaitMs?: number; meter?: RateLimitMeter } = {},
+  ): Promise<number> {
     const started = this.now();
     let paused = false;
     for (let remaining = this.remainingMs(tier); remaining > 0; remaining = this.remainingMs(tier)) {
       const waited = this.now() - started;
-      if (options.maxWaitMs !== undefined && waited + remaining > options.maxWaitMs) throw new TierPausedTooLong(tier, remaining, waited);
+      if (options.maxWaitMs !== undefined && waited + remaining > options.maxWaitMs)
+        throw new TierPausedTooLong(tier, remaining, waited);
       paused = true;
       await sleep(Math.ceil(remaining), options.signal);
     }

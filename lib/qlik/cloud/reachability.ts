@@ -22,7 +22,10 @@ const TLS_TRUST_CODES = new Set([
  * any HTTP answer arrived over verified TLS. Throws the client's typed errors (network, TLS, rate limit) for the
  * caller to describe.
  */
-export async function probeTenant(client: QlikCloudClient, options: Pick<CloudRequest, 'signal' | 'rateLimit' | 'meter'> = {}): Promise<string> {
+export async function probeTenant(
+  client: QlikCloudClient,
+  options: Pick<CloudRequest, 'signal' | 'rateLimit' | 'meter'> = {},
+): Promise<string> {
   const started = performance.now();
   const answer = await client.request<unknown>({
     method: 'GET',

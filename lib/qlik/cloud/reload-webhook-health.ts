@@ -39,20 +39,32 @@ export interface ReloadWebhookCheck {
 export async function checkReloadWebhook(
   api: QlikCloudApi,
   port: WebhookProvisioningPort,
-  options: { knownWebhookId: string | null; signal?: AbortSignal; onBeforeRepair?: (condition: ReloadWebhookCondition) => Promise<void> },
+  options: {
+    knownWebhookId: string | null;
+    signal?: AbortSignal;
+    onBeforeRepair?: (condition: ReloadWebhookCondition) => Promise<void>;
+  },
 ): Promise<ReloadWebhookCheck> {
   const lookup = lookupReloadWebhooks(api, port.targetUrl, options.knownWebhookId, options.signal);
   const found = await lookup;
-  const current = found.known ?? [...found.matching].sort((a, b) => (a.createdAt ?? '').localeCompare(b.createdAt ?? ''))[0] ?? null;
+  const current =
+    found.known ?? [...found.matching].sort((a, b) => (a.createdAt ?? '').localeCompare(b.createdAt ?? ''))[0] ?? null;
   const condition = await conditionOf(current, port);
   const duplicates = found.matching.filter((w) => w.id !== current?.id).length;
   if (condition.kind === 'healthy' && duplicates === 0) return { condition, repair: null };
   await options.onBeforeRepair?.(condition);
-  const repair = await provisionReloadWebhook(api, port, { knownWebhookId: options.knownWebhookId, prefetched: lookup, signal: options.signal });
+  const repair = await provisionReloadWebhook(api, port, {
+    knownWebhookId: options.knownWebhookId,
+    prefetched: lookup,
+    signal: options.signal,
+  });
   return { condition, repair };
 }
 
-async function conditionOf(webhook: QlikWebhook | null, port: WebhookProvisioningPort): Promise<ReloadWebhookCondition> {
+async function conditionOf(
+  webhook: QlikWebhook | null,
+  port: WebhookProvisioningPort,
+): Promise<ReloadWebhookCondition> {
   if (!webhook) return { kind: 'missing' };
   if (webhook.enabled !== true) {
     // Stored and shown: Qlik's words, kept to one short line of plain text (foreign-text.ts).
@@ -60,7 +72,8 @@ async function conditionOf(webhook: QlikWebhook | null, port: WebhookProvisionin
     return { kind: 'disabled', webhook, disabledReason: reason || 'Disabled in Qlik Cloud (no reason given).' };
   }
   const plan = planWebhookRepair(webhook, port.targetUrl, (await port.currentSigningSecret()) !== null);
-  if (plan.recreate || plan.needsSecret || plan.operations.length > 0) return { kind: 'drifted', webhook, reasons: plan.reasons };
+  if (plan.recreate || plan.needsSecret || plan.operations.length > 0)
+    return { kind: 'drifted', webhook, reasons: plan.reasons };
   return { kind: 'healthy', webhook };
 }
 

@@ -40,17 +40,29 @@ interface ReportStatus {
 }
 
 interface OutputList {
-  data?: Array<{ outputId?: string; status?: string; location?: string; sizeBytes?: number; exportErrors?: Array<{ code?: string; title?: string }> }>;
+  data?: Array<{
+    outputId?: string;
+    status?: string;
+    location?: string;
+    sizeBytes?: number;
+    exportErrors?: Array<{ code?: string; title?: string }>;
+  }>;
 }
 
 /** The Reports API request body of an extraction. */
-export function reportRequestOf(execution: Pick<ExecutionRecord, 'kind' | 'appId' | 'objectId' | 'sheetId' | 'selections'>): Record<string, unknown> {
+export function reportRequestOf(
+  execution: Pick<ExecutionRecord, 'kind' | 'appId' | 'objectId' | 'sheetId' | 'selections'>,
+): Record<string, unknown> {
   const selection = selectionsOf(execution.selections);
   switch (execution.kind) {
     case 'image':
       return {
         type: 'sense-image-1.0',
-        senseImageTemplate: { appId: execution.appId, visualization: { id: execution.objectId, widthPx: 1280, heightPx: 720 }, ...selection },
+        senseImageTemplate: {
+          appId: execution.appId,
+          visualization: { id: execution.objectId, widthPx: 1280, heightPx: 720 },
+          ...selection,
+        },
         output: { outputId: 'image', type: 'image', imageOutput: { outFormat: 'png', outDpi: 96 } },
       };
     case 'pdf':
@@ -74,7 +86,11 @@ function selectionsOf(selections: Selection[]): Record<string, unknown> {
   return {
     selectionType: 'selectionsByState',
     selectionsByState: {
-      $: selections.map((s) => ({ fieldName: s.field, defaultIsNumeric: false, values: s.values.map((text) => ({ text, isNumeric: false })) })),
+      $: selections.map((s) => ({
+        fieldName: s.field,
+        defaultIsNumeric: false,
+        values: s.values.map((text) => ({ text, isNumeric: false })),
+      })),
     },
   };
 }
@@ -93,12 +109,28 @@ export class ReportExport implements Extractor {
       const outputs = await this.api.get<OutputList>(`${reportPath}/outputs`, { operation: 'reports.outputs', signal });
       const output = outputs?.data?.find((o) => o.location) ?? outputs?.data?.[0];
       if (status.status !== 'done' || !output?.location || output.status === 'failed') {
-        throw exportFailed([...(status.requestErrors ?? []), ...(output?.exportErrors ?? []), ...(status.reasons ?? []).flatMap((r) => r.exportErrors ?? [])], status.status);
+        throw exportFailed(
+          [
+            ...(status.requestErrors ?? []),
+            ...(output?.exportErrors ?? []),
+            ...(status.reasons ?? []).flatMap((r) => r.exportErrors ?? []),
+          ],
+          status.status,
+        );
       }
-      const downloaded = await this.api.download(pathOfLink(this.api.client, output.location), { operation: 'reports.download', signal });
+      const downloaded = await this.api.download(pathOfLink(this.api.client, output.location), {
+        operation: 'reports.download',
+        signal,
+      });
       return { contentType: CONTENT_TYPES[execution.kind], bytes: downloaded.bytes };
     } catch (error) {
-      if (signal.aborted) throw new ExtractionError('EXTRACTION-TIMEOUT', 'Qlik Cloud did not finish the export within the extraction time limit; it is tried again.', true, { cause: error });
+      if (signal.aborted)
+        throw new ExtractionError(
+          'EXTRACTION-TIMEOUT',
+          'Qlik Cloud did not finish the export within the extraction time limit; it is tried again.',
+          true,
+          { cause: error },
+        );
       throw reportCallFailed(error);
     }
   }
@@ -116,7 +148,11 @@ export class ReportExport implements Extractor {
     const location = response.headers.location;
     if (location) return pathOfLink(this.api.client, location);
     if (response.body?.requestId) return `/api/v1/reports/${encodeURIComponent(response.body.requestId)}/status`;
-    throw new ExtractionError('REPORT-NO-LOCATION', 'Qlik Cloud accepted the export but said neither where its status is nor its request ID.', true);
+    throw new ExtractionError(
+      'REPORT-NO-LOCATION',
+      'Qlik Cloud accepted the export but said neither where its status is nor its request ID.',
+      true,
+    );
   }
 
   /**
@@ -154,7 +190,10 @@ export class ReportExport implements Extractor {
 
   private learn(durationMs: number): void {
     const previous = expectedDurationMs.get(this.api.client.origin);
-    expectedDurationMs.set(this.api.client.origin, previous === undefined ? durationMs : previous * 0.7 + durationMs * 0.3);
+    expectedDurationMs.set(
+      this.api.client.origin,
+      previous === undefined ? durationMs : previous * 0.7 + durationMs * 0.3,
+    );
   }
 }
 

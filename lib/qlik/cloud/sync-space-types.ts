@@ -4,8 +4,14 @@ export const DEFAULT_SYNC_SPACE_TYPES: SyncSpaceType[] = ['shared', 'managed'];
 
 export function parseSpaceTypes(value: string | undefined): SyncSpaceType[] {
   if (!value) return DEFAULT_SYNC_SPACE_TYPES;
-  const types = value.split(',').map((t) => t.trim()).filter(Boolean);
+  const types = value
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
   const unknown = types.filter((t) => !['shared', 'managed', 'personal'].includes(t));
-  if (unknown.length) throw new Error(`QLIK_CLOUD_SYNC_SPACE_TYPES may list shared, managed and personal; "${unknown.join(', ')}" is not one of them.`);
+  if (unknown.length)
+    throw new Error(
+      `QLIK_CLOUD_SYNC_SPACE_TYPES may list shared, managed and personal; "${unknown.join(', ')}" is not one of them.`,
+    );
   return types as SyncSpaceType[];
 }

@@ -112,11 +112,14 @@ export class CloudTokenProvider {
       rateLimit: TOKEN_RATE_LIMIT,
     });
     const data = response.body ?? {};
-    const fail = (problem: string) => new QlikCloudResponseError('POST', '/oauth/token', response.status, response.contentType, problem);
-    if (typeof data.access_token !== 'string' || data.access_token === '') throw fail('no access_token in the token response');
+    const fail = (problem: string) =>
+      new QlikCloudResponseError('POST', '/oauth/token', response.status, response.contentType, problem);
+    if (typeof data.access_token !== 'string' || data.access_token === '')
+      throw fail('no access_token in the token response');
     registerSecretValue(data.access_token);
     // Qlik's docs show both "bearer" and "Bearer".
-    if (typeof data.token_type !== 'string' || data.token_type.toLowerCase() !== 'bearer') throw fail('the token is not a bearer token');
+    if (typeof data.token_type !== 'string' || data.token_type.toLowerCase() !== 'bearer')
+      throw fail('the token is not a bearer token');
     const lifetimeMs = lifetimeOf(data, requestedAt);
     const margin = Math.min(MAX_REFRESH_MARGIN_MS, lifetimeMs / 10);
     // Measured from when we asked, not when the answer came, so network time only makes us refresh earlier.
@@ -144,7 +147,12 @@ let providers = new WeakMap<QlikCloudClient, Map<string, CloudTokenProvider>>();
  * The container-wide token provider for a tenant and OAuth client. The key also holds a hash of the secret, so a
  * test of a draft with a new secret never reuses a token that the old secret earned.
  */
-export function cloudTokenProvider(client: QlikCloudClient, clientId: string, clientSecret: string, options: TokenProviderOptions = {}): CloudTokenProvider {
+export function cloudTokenProvider(
+  client: QlikCloudClient,
+  clientId: string,
+  clientSecret: string,
+  options: TokenProviderOptions = {},
+): CloudTokenProvider {
   const secretHash = createHash('sha256').update(clientSecret).digest('hex').slice(0, 16);
   const key = `${clientId}|${secretHash}|${options.scope ?? ''}`;
   let perClient = providers.get(client);

@@ -18,7 +18,12 @@ interface WebIntegration {
  *
  * @param publicOrigin this deployment's browser origin, e.g. https://kpimailer.example.com
  */
-export async function webIntegrationWarnings(api: QlikCloudApi, webIntegrationId: string, publicOrigin: string, signal?: AbortSignal): Promise<string[]> {
+export async function webIntegrationWarnings(
+  api: QlikCloudApi,
+  webIntegrationId: string,
+  publicOrigin: string,
+  signal?: AbortSignal,
+): Promise<string[]> {
   let integration: WebIntegration;
   try {
     integration = await api.get<WebIntegration>(`/api/v1/web-integrations/${encodeURIComponent(webIntegrationId)}`, {
@@ -27,7 +32,9 @@ export async function webIntegrationWarnings(api: QlikCloudApi, webIntegrationId
     });
   } catch (error) {
     if (error instanceof QlikCloudApiError && error.status === 404) {
-      return [`Web integration ${webIntegrationId} does not exist in this tenant. Copy the ID from Management Console > Web.`];
+      return [
+        `Web integration ${webIntegrationId} does not exist in this tenant. Copy the ID from Management Console > Web.`,
+      ];
     }
     return [`Could not check web integration ${webIntegrationId}: ${describeQlikCloudError(error)}`];
   }

@@ -20,7 +20,8 @@ import type { WebhookState } from '#lib/servers/server-record.ts';
 export const RELOAD_WEBHOOK_NAME = 'kpimailer';
 /** Fires once per reload with its final outcome, after the app is saved (the `app.reload.finished` event fires before). */
 export const RELOAD_EVENT_TYPE = 'com.qlik.v1.reload.finished';
-const DESCRIPTION = 'Managed by KPImailer: reload-finished events trigger reports. KPImailer repairs changes on each connection test.';
+const DESCRIPTION =
+  'Managed by KPImailer: reload-finished events trigger reports. KPImailer repairs changes on each connection test.';
 
 /** The fields of Qlik's WebhookResponse that provisioning reads. */
 export interface QlikWebhook {
@@ -72,11 +73,19 @@ export interface ProvisionOptions {
 }
 
 /** Reads the `kpimailer` webhooks posting to `targetUrl`, and the webhook whose ID we stored. */
-export async function lookupReloadWebhooks(api: QlikCloudApi, targetUrl: string, knownId: string | null, signal?: AbortSignal): Promise<WebhookLookup> {
+export async function lookupReloadWebhooks(
+  api: QlikCloudApi,
+  targetUrl: string,
+  knownId: string | null,
+  signal?: AbortSignal,
+): Promise<WebhookLookup> {
   const readKnown = async (): Promise<QlikWebhook | null> => {
     if (!knownId) return null;
     try {
-      return await api.get<QlikWebhook>(`/api/v1/webhooks/${encodeURIComponent(knownId)}`, { operation: 'webhooks.read', signal });
+      return await api.get<QlikWebhook>(`/api/v1/webhooks/${encodeURIComponent(knownId)}`, {
+        operation: 'webhooks.read',
+        signal,
+      });
     } catch (error) {
       if (error instanceof QlikCloudApiError && error.status === 404) return null;
       throw error;
@@ -86,7 +95,11 @@ export async function lookupReloadWebhooks(api: QlikCloudApi, targetUrl: string,
     const found: QlikWebhook[] = [];
     // Qlik's name filter is a case-insensitive wildcard match, so the exact name and URL are checked here.
     const query = { name: RELOAD_WEBHOOK_NAME, limit: 100 };
-    for await (const page of api.pages<QlikWebhook>('/api/v1/webhooks', { operation: 'webhooks.list', query, signal })) {
+    for await (const page of api.pages<QlikWebhook>('/api/v1/webhooks', {
+      operation: 'webhooks.list',
+      query,
+      signal,
+    })) {
       found.push(...page.filter((w) => w.name.toLowerCase() === RELOAD_WEBHOOK_NAME && sameUrl(w.url, targetUrl)));
     }
     return found;
@@ -108,7 +121,9 @@ export function planWebhookRepair(webhook: QlikWebhook, targetUrl: string, secre
   const reasons: string[] = [];
   if (webhook.enabled !== true) {
     operations.push({ op: 'replace', path: '/enabled', value: true });
-    reasons.push(webhook.disabledReason ? `re-enabled (Qlik had disabled it: ${webhook.disabledReason})` : 're-enabled');
+    reasons.push(
+      webhook.disabledReason ? `re-enabled (Qlik had disabled it: ${webhook.disabledReason})` : 're-enabled',
+    );
   }
   const events = webhook.eventTypes ?? [];
   if (events.length !== 1 || events[0] !== RELOAD_EVENT_TYPE) {
@@ -134,14 +149,19 @@ export function planWebhookRepair(webhook: QlikWebhook, targetUrl: string, secre
  * @example
  *   const { outcome, webhook } = await provisionReloadWebhook(api, port, { knownWebhookId: state.webhook?.id ?? null });
  */
-export async function provisionReloadWebhook(api: QlikCloudApi, port: WebhookProvisioningPort, options: ProvisionOptions): Promise<WebhookProvisioning> {
+export async function provisionReloadWebhook(
+  api: QlikCloudApi,
+  port: WebhookProvisioningPort,
+  options: ProvisionOptions,
+): Promise<WebhookProvisioning> {
   const { knownWebhookId, signal } = options;
   const lookup = await (options.prefetched ?? lookupReloadWebhooks(api, port.targetUrl, knownWebhookId, signal));
   const secretKnown = (await port.currentSigningSecret()) !== null;
   const first = choose(lookup);
   if (first.chosen && first.duplicates.length === 0) {
     const plan = planWebhookRepair(first.chosen, port.targetUrl, secretKnown);
-    if (!plan.recreate && !plan.needsSecret && plan.operations.length === 0) return finish('reused', first.chosen.id, port.targetUrl, []);
+    if (!plan.recreate && !plan.needsSecret && plan.operations.length === 0)
+      return finish('reused', first.chosen.id, port.targetUrl, []);
   }
   return port.withLock(async () => {
     const fresh = await lookupReloadWebhooks(api, port.targetUrl, knownWebhookId, signal);
@@ -155,10 +175,16 @@ export async function provisionReloadWebhook(api: QlikCloudApi, port: WebhookPro
     } else if (plan.operations.length > 0 || plan.needsSecret) {
       const operations = [...plan.operations];
       if (plan.needsSecret) operations.push({ op: 'replace', path: '/secret', value: await newSecret(port) });
-      await api.patch(`/api/v1/webhooks/${encodeURIComponent(chosen.id)}`, operations, { operation: 'webhooks.update', signal });
+      await api.patch(`/api/v1/webhooks/${encodeURIComponent(chosen.id)}`, operations, {
+        operation: 'webhooks.update',
+        signal,
+      });
     }
     for (const duplicate of duplicates) {
-      await api.delete(`/api/v1/webhooks/${encodeURIComponent(duplicate.id)}`, { operation: 'webhooks.delete', signal });
+      await api.delete(`/api/v1/webhooks/${encodeURIComponent(duplicate.id)}`, {
+        operation: 'webhooks.delete',
+        signal,
+      });
     }
     const reasons = [...plan.reasons];
     if (duplicates.length) reasons.push(`${duplicates.length} duplicate${duplicates.length === 1 ? '' : 's'} removed`);
@@ -174,7 +200,11 @@ function choose(lookup: WebhookLookup): { chosen: QlikWebhook | null; duplicates
   return { chosen, duplicates: byAge.filter((w) => w.id !== chosen?.id) };
 }
 
-async function create(api: QlikCloudApi, port: WebhookProvisioningPort, signal: AbortSignal | undefined): Promise<string> {
+async function create(
+  api: QlikCloudApi,
+  port: WebhookProvisioningPort,
+  signal: AbortSignal | undefined,
+): Promise<string> {
   const secret = await newSecret(port);
   const created = await api.post<QlikWebhook>(
     '/api/v1/webhooks',
@@ -201,7 +231,13 @@ async function newSecret(port: WebhookProvisioningPort): Promise<string> {
   return secret;
 }
 
-function finish(outcome: WebhookOutcome, id: string, url: string, reasons: string[], warnings: string[] = []): WebhookProvisioning {
+function finish(
+  outcome: WebhookOutcome,
+  id: string,
+  url: string,
+  reasons: string[],
+  warnings: string[] = [],
+): WebhookProvisioning {
   logger.info('Qlik Cloud reload webhook provisioned', { outcome, webhookId: id, changes: reasons });
   const summary =
     outcome === 'created'

@@ -78,7 +78,10 @@ export class OnPremAppListing implements AppListing {
   }
 
   async expected(signal: AbortSignal): Promise<number | null> {
-    const count = await this.qrs.get<number | { value?: number }>('/qrs/app/count', { filter: PUBLISHED_FILTER, signal });
+    const count = await this.qrs.get<number | { value?: number }>('/qrs/app/count', {
+      filter: PUBLISHED_FILTER,
+      signal,
+    });
     const value = typeof count === 'number' ? count : count?.value;
     return typeof value === 'number' ? value : null;
   }

@@ -33,7 +33,13 @@ export interface FailedCall {
 }
 
 /** The parts of a failed call that come from where it went (`qlikTarget`). */
-export const targetOfCall = (target: { host: string; port: number; checkedName: string; checkedNameSource: FailedCall['checkedNameSource']; servername: string | undefined }) => ({
+export const targetOfCall = (target: {
+  host: string;
+  port: number;
+  checkedName: string;
+  checkedNameSource: FailedCall['checkedNameSource'];
+  servername: string | undefined;
+}) => ({
   host: target.host,
   port: target.port,
   checkedName: target.checkedName,
@@ -93,7 +99,12 @@ function problemOf(error: unknown, call: FailedCall, code: string | undefined): 
   // Under TLS 1.3 a server that refuses the client certificate may just close the connection after the
   // handshake, so the alert never surfaces: a verified handshake followed by a close with no byte of answer.
   if (RESET.has(code)) return call.connected && socketBytesRead(error) === 0 ? 'client-certificate-rejected' : 'reset';
-  if (code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_') || code === 'EPROTO' || /CERT|SIGNATURE|PURPOSE/.test(code)) {
+  if (
+    code.startsWith('ERR_SSL_') ||
+    code.startsWith('ERR_TLS_') ||
+    code === 'EPROTO' ||
+    /CERT|SIGNATURE|PURPOSE/.test(code)
+  ) {
     return 'tls-other';
   }
   return 'reset';
@@ -121,7 +132,9 @@ export async function toConnectionError(error: unknown, call: FailedCall): Promi
     });
   }
   const names = listNames(serverCertificate);
-  const issuedTo = serverCertificate ? `issued to ${names} by ${serverCertificate.issuer || 'an unnamed issuer'}` : 'its names could not be read';
+  const issuedTo = serverCertificate
+    ? `issued to ${names} by ${serverCertificate.issuer || 'an unnamed issuer'}`
+    : 'its names could not be read';
   const settingHint =
     call.checkedNameSource === 'url'
       ? `not to ${call.checkedName} (the Server URL's host). Qlik issues this certificate to the machine name the node was installed with: set Certificate host name to one of: ${names}.`

@@ -55,10 +55,17 @@ interface ObjectLayout {
 }
 interface EngineObject {
   getLayout(): Promise<ObjectLayout>;
-  getHyperCubeData(path: string, pages: Array<{ qTop: number; qLeft: number; qWidth: number; qHeight: number }>): Promise<NxDataPage[]>;
+  getHyperCubeData(
+    path: string,
+    pages: Array<{ qTop: number; qLeft: number; qWidth: number; qHeight: number }>,
+  ): Promise<NxDataPage[]>;
 }
 interface EngineField {
-  selectValues(values: Array<{ qText: string; qIsNumeric: boolean }>, toggleMode: boolean, softLock: boolean): Promise<boolean>;
+  selectValues(
+    values: Array<{ qText: string; qIsNumeric: boolean }>,
+    toggleMode: boolean,
+    softLock: boolean,
+  ): Promise<boolean>;
 }
 interface EngineDoc {
   getObject(id: string): Promise<EngineObject>;
@@ -83,7 +90,11 @@ export class EngineDataExtraction implements Extractor {
 
   async extract(execution: ExecutionRecord, signal: AbortSignal): Promise<ExtractionOutput> {
     if (execution.kind !== 'data' || !execution.objectId) {
-      throw new ExtractionError('NOT-AVAILABLE', `Qlik Sense Enterprise ${execution.kind} extractions are not available yet.`, false);
+      throw new ExtractionError(
+        'NOT-AVAILABLE',
+        `Qlik Sense Enterprise ${execution.kind} extractions are not available yet.`,
+        false,
+      );
     }
     const at: EngineStep = {
       step: 'open-app',
@@ -97,7 +108,10 @@ export class EngineDataExtraction implements Extractor {
     signal.addEventListener('abort', closeSocket, { once: true });
     try {
       signal.throwIfAborted();
-      proxy = await (this.options.openSession ?? ((c, s) => openProxySession(c, { signal: s })))(this.connection, signal);
+      proxy = await (this.options.openSession ?? ((c, s) => openProxySession(c, { signal: s })))(
+        this.connection,
+        signal,
+      );
       signal.throwIfAborted();
       engine = this.engineSession(proxy, execution.appId);
       const global = await engine.open<EngineGlobal & EnigmaJS.QixObject>();
@@ -167,10 +181,16 @@ async function select(doc: EngineDoc, selection: Selection, appId: string): Prom
 }
 
 /** The object's straight-table hypercube as CSV: a header row of dimension and measure labels, then every row. */
-async function tableAsCsv(object: EngineObject, layout: ObjectLayout, execution: ExecutionRecord, signal: AbortSignal): Promise<Uint8Array> {
+async function tableAsCsv(
+  object: EngineObject,
+  layout: ObjectLayout,
+  execution: ExecutionRecord,
+  signal: AbortSignal,
+): Promise<Uint8Array> {
   const cube = layout.qHyperCube;
   const errorCode = layout.qError?.qErrorCode ?? cube?.qError?.qErrorCode;
-  if (errorCode !== undefined) throw Object.assign(new Error('The object reports a calculation error'), { code: errorCode });
+  if (errorCode !== undefined)
+    throw Object.assign(new Error('The object reports a calculation error'), { code: errorCode });
   if (!cube) {
     throw new ExtractionError(
       'ENGINE-NO-DATA-TABLE',
@@ -179,7 +199,11 @@ async function tableAsCsv(object: EngineObject, layout: ObjectLayout, execution:
     );
   }
   if (cube.qMode !== undefined && cube.qMode !== 'S') {
-    throw new ExtractionError('ENGINE-PIVOT-TABLE', `The object ${execution.objectId} is a pivot table; only straight tables and charts can be extracted as data for now.`, false);
+    throw new ExtractionError(
+      'ENGINE-PIVOT-TABLE',
+      `The object ${execution.objectId} is a pivot table; only straight tables and charts can be extracted as data for now.`,
+      false,
+    );
   }
   const width = cube.qSize.qcx;
   const labels = [...cube.qDimensionInfo, ...cube.qMeasureInfo].map((info) => info.qFallbackTitle ?? '');
@@ -188,12 +212,20 @@ async function tableAsCsv(object: EngineObject, layout: ObjectLayout, execution:
   const pageRows = Math.max(1, Math.floor(ENGINE_PAGE_CELLS / Math.max(1, width)));
   for (let top = 0; top < cube.qSize.qcy && width > 0; top += pageRows) {
     signal.throwIfAborted();
-    const [page] = await object.getHyperCubeData('/qHyperCubeDef', [{ qTop: top, qLeft: 0, qWidth: width, qHeight: Math.min(pageRows, cube.qSize.qcy - top) }]);
-    const text = (page?.qMatrix ?? []).map((row) => csvRecord(row.map((cell) => (cell.qIsNull ? null : (cell.qText ?? null))))).join('');
+    const [page] = await object.getHyperCubeData('/qHyperCubeDef', [
+      { qTop: top, qLeft: 0, qWidth: width, qHeight: Math.min(pageRows, cube.qSize.qcy - top) },
+    ]);
+    const text = (page?.qMatrix ?? [])
+      .map((row) => csvRecord(row.map((cell) => (cell.qIsNull ? null : (cell.qText ?? null)))))
+      .join('');
     const chunk = Buffer.from(text);
     size += chunk.length;
     if (size > MAX_CSV_BYTES) {
-      throw new ExtractionError('RESULT-TOO-LARGE', `The data of ${execution.objectId} exceeds ${MAX_CSV_BYTES / 1024 / 1024} MiB as CSV. Narrow it down with selections.`, false);
+      throw new ExtractionError(
+        'RESULT-TOO-LARGE',
+        `The data of ${execution.objectId} exceeds ${MAX_CSV_BYTES / 1024 / 1024} MiB as CSV. Narrow it down with selections.`,
+        false,
+      );
     }
     chunks.push(chunk);
   }

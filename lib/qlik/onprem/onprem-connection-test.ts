@@ -26,7 +26,13 @@ import type { ProvisionedVirtualProxy } from '#lib/servers/server-record.ts';
 export const ONPREM_TEST_DEADLINE_MS = 25_000;
 export const UNVERIFIED_NOTE = 'Server certificate not verified (allowUntrustedServerCertificate is on)';
 
-export const ONPREM_CHECKS: Check<OnPremTestContext>[] = [serverReachable, authentication, userExists, rootAdmin, virtualProxyReady];
+export const ONPREM_CHECKS: Check<OnPremTestContext>[] = [
+  serverReachable,
+  authentication,
+  userExists,
+  rootAdmin,
+  virtualProxyReady,
+];
 
 export interface OnPremTestOptions {
   /** Capped at 25 s. */
@@ -54,7 +60,10 @@ export interface OnPremTestOutcome {
  * @example
  * const { result, virtualProxy } = await testOnPremConnection(connection, { onProgress: (checks) => push(checks) });
  */
-export async function testOnPremConnection(connection: OnPremConnection, options: OnPremTestOptions = {}): Promise<OnPremTestOutcome> {
+export async function testOnPremConnection(
+  connection: OnPremConnection,
+  options: OnPremTestOptions = {},
+): Promise<OnPremTestOutcome> {
   const qrs = createQrsClient(connection, options.client);
   const sessions = new ProxySessions(connection, options.session);
   const closing: Promise<void>[] = [];
@@ -63,7 +72,12 @@ export async function testOnPremConnection(connection: OnPremConnection, options
   const context: OnPremTestContext = {
     connection,
     qrs,
-    session: { sessions, closing, early: attemptSession(sessions, closing, early.signal), applyWaitMs: options.applyWaitMs },
+    session: {
+      sessions,
+      closing,
+      early: attemptSession(sessions, closing, early.signal),
+      applyWaitMs: options.applyWaitMs,
+    },
   };
   // Every line says so when nothing about the server was verified: a passing test must not look like a secure one.
   const annotate = (checks: CheckResult[]) =>

@@ -21,7 +21,9 @@ const isLinked = (service: QrsProxyService, virtualProxyId: string) =>
 export async function readProxyServices(qrs: QrsClient, signal?: AbortSignal): Promise<QrsProxyService[]> {
   const services = await qrs.get<QrsProxyService[]>('/qrs/proxyservice/full', { signal });
   if (services.length === 0) {
-    throw new VirtualProxyError('This Qlik Sense site has no proxy service to link the virtual proxy to. Enable the proxy on a node (QMC → Nodes).');
+    throw new VirtualProxyError(
+      'This Qlik Sense site has no proxy service to link the virtual proxy to. Enable the proxy on a node (QMC → Nodes).',
+    );
   }
   return services;
 }
@@ -42,13 +44,21 @@ export async function linkToProxyServices(
 }
 
 /** Resolves true when this call added the link, false when it was there already (or someone else added it). */
-async function linkOne(qrs: QrsClient, service: QrsProxyService, virtualProxyId: string, signal?: AbortSignal): Promise<boolean> {
+async function linkOne(
+  qrs: QrsClient,
+  service: QrsProxyService,
+  virtualProxyId: string,
+  signal?: AbortSignal,
+): Promise<boolean> {
   let current = service;
   for (let attempt = 1; ; attempt += 1) {
     if (isLinked(current, virtualProxyId)) return false;
     const body: QrsProxyService = {
       ...current,
-      settings: { ...current.settings, virtualProxies: [...(current.settings.virtualProxies ?? []), { id: virtualProxyId }] },
+      settings: {
+        ...current.settings,
+        virtualProxies: [...(current.settings.virtualProxies ?? []), { id: virtualProxyId }],
+      },
     };
     try {
       await qrs.put(`/qrs/proxyservice/${current.id}`, body, { signal });

@@ -53,11 +53,15 @@ const REASONS: Record<string, string> = {
 };
 
 /** A failed `POST /qps/<prefix>/ticket`. */
-export function ticketError(error: unknown, at: { connection: OnPremConnection; prefix: string; port: number }): ProxySessionError {
+export function ticketError(
+  error: unknown,
+  at: { connection: OnPremConnection; prefix: string; port: number },
+): ProxySessionError {
   const { connection, prefix, port } = at;
   const where = `the Qlik Proxy Service API (port ${port}, the proxyApiPort setting)`;
   if (error instanceof QrsConnectionError) {
-    if (error.problem === 'aborted') return new ProxySessionError('aborted', `Asking ${where} for a ticket was cancelled.`, { cause: error });
+    if (error.problem === 'aborted')
+      return new ProxySessionError('aborted', `Asking ${where} for a ticket was cancelled.`, { cause: error });
     if (UNREACHABLE.has(error.problem)) {
       return new ProxySessionError(
         'proxy-api-unreachable',
@@ -66,7 +70,11 @@ export function ticketError(error: unknown, at: { connection: OnPremConnection; 
       );
     }
     if (error.problem === 'client-certificate-rejected') {
-      return new ProxySessionError('certificate-refused', `${capital(where)} refused the client certificate during the TLS handshake. ${EXPORT_HINT}`, { cause: error });
+      return new ProxySessionError(
+        'certificate-refused',
+        `${capital(where)} refused the client certificate during the TLS handshake. ${EXPORT_HINT}`,
+        { cause: error },
+      );
     }
     return new ProxySessionError('proxy-api-tls', `${capital(where)}: ${error.message}`, { cause: error });
   }
@@ -92,9 +100,17 @@ export function ticketError(error: unknown, at: { connection: OnPremConnection; 
         { cause: error },
       );
     }
-    return new ProxySessionError('unexpected', `${capital(where)} answered HTTP ${error.status} to a ticket request for ${account(connection)}.`, { cause: error });
+    return new ProxySessionError(
+      'unexpected',
+      `${capital(where)} answered HTTP ${error.status} to a ticket request for ${account(connection)}.`,
+      { cause: error },
+    );
   }
-  return new ProxySessionError('unexpected', `Asking ${where} for a ticket failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  return new ProxySessionError(
+    'unexpected',
+    `Asking ${where} for a ticket failed: ${error instanceof Error ? error.message : String(error)}`,
+    { cause: error },
+  );
 }
 
 export type ProxyAnswer =
@@ -105,16 +121,22 @@ export type ProxyAnswer =
   | { kind: 'wrong-user' };
 
 /** What went wrong redeeming the ticket at `<Server URL>/<prefix>/` or proving the session. */
-export function proxyAnswerError(answer: ProxyAnswer, at: { connection: OnPremConnection; prefix: string; origin: string }): ProxySessionError {
+export function proxyAnswerError(
+  answer: ProxyAnswer,
+  at: { connection: OnPremConnection; prefix: string; origin: string },
+): ProxySessionError {
   const door = `Qlik's proxy at ${at.origin}/${at.prefix}/`;
   switch (answer.kind) {
     case 'connection': {
       const { error } = answer;
-      if (error.problem === 'aborted') return new ProxySessionError('aborted', `Opening a session through ${door} was cancelled.`, { cause: error });
+      if (error.problem === 'aborted')
+        return new ProxySessionError('aborted', `Opening a session through ${door} was cancelled.`, { cause: error });
       const reason = UNREACHABLE.has(error.problem)
         ? `${REASONS[error.problem]}. Check the Server URL and that the Qlik admin opened port ${error.details.port} from KPImailer to the proxy`
         : error.message;
-      return new ProxySessionError('proxy-unreachable', `Could not reach ${door}: ${reason}`.replace(/\.?$/, '.'), { cause: error });
+      return new ProxySessionError('proxy-unreachable', `Could not reach ${door}: ${reason}`.replace(/\.?$/, '.'), {
+        cause: error,
+      });
     }
     case 'status':
       return new ProxySessionError(

@@ -123,7 +123,8 @@ export class ProxySessions {
 
   /** Switches to the virtual proxy as provisioned (its cookie name may differ); resolves true when it changed. */
   useVirtualProxy(door: ProxyDoor): boolean {
-    const changed = door.prefix !== this.door.prefix || door.sessionCookieHeaderName !== this.door.sessionCookieHeaderName;
+    const changed =
+      door.prefix !== this.door.prefix || door.sessionCookieHeaderName !== this.door.sessionCookieHeaderName;
     this.door = { ...door };
     return changed;
   }
@@ -133,7 +134,8 @@ export class ProxySessions {
     const { prefix } = this.door;
     // The proxy's TLS handshake need not wait for the ticket: a first, unauthenticated `GET /<prefix>/qps/user`
     // (documented to answer `{session: "inactive"}`) opens the kept-alive connection the redemption then uses.
-    const warmed = this.proxyTls.handshakes === 0 ? this.get(this.userUrl(), undefined, signal).catch(() => undefined) : undefined;
+    const warmed =
+      this.proxyTls.handshakes === 0 ? this.get(this.userUrl(), undefined, signal).catch(() => undefined) : undefined;
     let ticket: string;
     try {
       ticket = await this.qps.requestTicket(prefix, this.account, signal);
@@ -184,14 +186,19 @@ export class ProxySessions {
 
   private proveIdentity(body: unknown): void {
     const user = (body ?? {}) as { userDirectory?: unknown; userId?: unknown; session?: unknown };
-    if (typeof user.userDirectory !== 'string' || typeof user.userId !== 'string') throw proxyAnswerError({ kind: 'no-session' }, this.describe());
+    if (typeof user.userDirectory !== 'string' || typeof user.userId !== 'string')
+      throw proxyAnswerError({ kind: 'no-session' }, this.describe());
     const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
     if (!same(user.userDirectory, this.account.userDirectory) || !same(user.userId, this.account.userId)) {
       throw proxyAnswerError({ kind: 'wrong-user' }, this.describe());
     }
   }
 
-  private async get(url: URL, cookie: string | undefined, signal?: AbortSignal): Promise<{ status: number; headers: Dispatcher.ResponseData['headers']; body: unknown }> {
+  private async get(
+    url: URL,
+    cookie: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<{ status: number; headers: Dispatcher.ResponseData['headers']; body: unknown }> {
     const timeout = AbortSignal.timeout(this.timeoutMs);
     try {
       const response = await request(url, {
@@ -241,7 +248,8 @@ export class ProxySessions {
       prefix,
       user: { ...this.account },
       cookieHeader,
-      engineUrl: (appId) => `${origin.replace(/^https:/, 'wss:')}/${encodeURIComponent(prefix)}/app/${encodeURIComponent(appId)}`,
+      engineUrl: (appId) =>
+        `${origin.replace(/^https:/, 'wss:')}/${encodeURIComponent(prefix)}/app/${encodeURIComponent(appId)}`,
       webSocketOptions: () => {
         const socket = qlikSocketOptions(this.connection, this.proxyTarget);
         return {
@@ -256,7 +264,10 @@ export class ProxySessions {
       close: () =>
         (closing ??= this.qps.deleteSession(prefix, sessionId).catch((error: unknown) => {
           // It ends by itself after the virtual proxy's inactivity timeout; nothing for the caller to do.
-          logger.warn('Could not end the Qlik proxy session; it will expire', { prefix, error: error instanceof Error ? error.message : String(error) });
+          logger.warn('Could not end the Qlik proxy session; it will expire', {
+            prefix,
+            error: error instanceof Error ? error.message : String(error),
+          });
         })),
     };
   }
@@ -269,7 +280,10 @@ export class ProxySessions {
  * const session = await openProxySession(connection);
  * await session.close();
  */
-export async function openProxySession(connection: OnPremConnection, options: ProxySessionOptions & { signal?: AbortSignal } = {}): Promise<ProxySession> {
+export async function openProxySession(
+  connection: OnPremConnection,
+  options: ProxySessionOptions & { signal?: AbortSignal } = {},
+): Promise<ProxySession> {
   const sessions = new ProxySessions(connection, options);
   try {
     const session = await sessions.open(options.signal);

@@ -33,7 +33,9 @@ export interface QlikAgentOptions {
 }
 
 export function createQlikAgent(options: QlikAgentOptions): Agent {
-  const tls = options.clientCertificate ? tlsConnectOptions(options.connection) : serverTrustOptions(options.connection);
+  const tls = options.clientCertificate
+    ? tlsConnectOptions(options.connection)
+    : serverTrustOptions(options.connection);
   // Every connection goes through the destination policy, which pins the address it checked.
   const connector = pinnedConnector('onprem', { ...tls, timeout: options.connectTimeoutMs });
   return new Agent({
@@ -58,6 +60,13 @@ export function createQlikAgent(options: QlikAgentOptions): Agent {
  * server trust as the proxy's Agent (no client certificate) and the destination policy's pinned lookup. Throws
  * `DestinationRefusedError` at once for a refused literal address.
  */
-export function qlikSocketOptions(connection: OnPremConnection, target: QrsTarget): ConnectionOptions & { lookup: PinnedLookup } {
-  return { ...serverTrustOptions(connection), servername: target.servername, ...pinnedConnectOptions('onprem', target.host, target.port) };
+export function qlikSocketOptions(
+  connection: OnPremConnection,
+  target: QrsTarget,
+): ConnectionOptions & { lookup: PinnedLookup } {
+  return {
+    ...serverTrustOptions(connection),
+    servername: target.servername,
+    ...pinnedConnectOptions('onprem', target.host, target.port),
+  };
 }

@@ -67,7 +67,12 @@ export class QpsClient {
 
   /** A one-time ticket for `user` on the virtual proxy `prefix`. */
   async requestTicket(prefix: string, user: QlikUserRef, signal?: AbortSignal): Promise<string> {
-    const answer = await this.call<{ Ticket?: unknown }>('POST', `/qps/${encodeURIComponent(prefix)}/ticket`, { UserDirectory: user.userDirectory, UserId: user.userId }, signal);
+    const answer = await this.call<{ Ticket?: unknown }>(
+      'POST',
+      `/qps/${encodeURIComponent(prefix)}/ticket`,
+      { UserDirectory: user.userDirectory, UserId: user.userId },
+      signal,
+    );
     if (typeof answer?.Ticket !== 'string' || !answer.Ticket) {
       throw new QrsRequestError('POST', `/qps/${prefix}/ticket`, 200, 'the answer carries no Ticket');
     }
@@ -76,7 +81,12 @@ export class QpsClient {
 
   /** Ends the proxy session (and its Engine connections). */
   async deleteSession(prefix: string, sessionId: string, signal?: AbortSignal): Promise<void> {
-    await this.call('DELETE', `/qps/${encodeURIComponent(prefix)}/session/${encodeURIComponent(sessionId)}`, undefined, signal);
+    await this.call(
+      'DELETE',
+      `/qps/${encodeURIComponent(prefix)}/session/${encodeURIComponent(sessionId)}`,
+      undefined,
+      signal,
+    );
   }
 
   async close(): Promise<void> {

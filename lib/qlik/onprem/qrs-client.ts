@@ -92,7 +92,13 @@ export interface QrsTlsState {
 
 export class QrsClient {
   readonly target: QrsTarget;
-  readonly tls: QrsTlsState = { handshakes: 0, lastHandshakeMs: null, protocol: null, serverCertificate: undefined, verified: false };
+  readonly tls: QrsTlsState = {
+    handshakes: 0,
+    lastHandshakeMs: null,
+    protocol: null,
+    serverCertificate: undefined,
+    verified: false,
+  };
   /** Requests sent (answered or not); the benchmark and tests read it. */
   requestCount = 0;
   private readonly dispatcher: Dispatcher;
@@ -136,17 +142,34 @@ export class QrsClient {
    * `QrsRequestError` on any other status and `QrsConnectionError` when there was no HTTP answer. A read
    * (GET, or a POST marked `read`) is tried again on 5xx and dropped connections; nothing else ever is.
    */
-  async request<T>(method: string, path: string, body: unknown, options: QrsCallOptions = {}): Promise<{ status: number; body: T }> {
+  async request<T>(
+    method: string,
+    path: string,
+    body: unknown,
+    options: QrsCallOptions = {},
+  ): Promise<{ status: number; body: T }> {
     if (!path.startsWith('/qrs/')) throw new Error(`QRS paths start with /qrs/: ${path}`);
     const read = method === 'GET' || (method === 'POST' && options.read === true);
     if (!read) return this.send<T>(method, path, body, options);
-    return withQrsRetry(this.retry, options.signal, () => this.send<T>(method, path, body, options), (error) => {
-      this.retries += 1;
-      logger.warn('QRS read failed; trying again', { qrs: { method, path, error: error instanceof Error ? error.message : String(error) } });
-    });
+    return withQrsRetry(
+      this.retry,
+      options.signal,
+      () => this.send<T>(method, path, body, options),
+      (error) => {
+        this.retries += 1;
+        logger.warn('QRS read failed; trying again', {
+          qrs: { method, path, error: error instanceof Error ? error.message : String(error) },
+        });
+      },
+    );
   }
 
-  private async send<T>(method: string, path: string, body: unknown, options: QrsCallOptions): Promise<{ status: number; body: T }> {
+  private async send<T>(
+    method: string,
+    path: string,
+    body: unknown,
+    options: QrsCallOptions,
+  ): Promise<{ status: number; body: T }> {
     const xrfkey = newXrfkey();
     const query = { ...options.query, ...(options.filter !== undefined ? { filter: options.filter } : {}) };
     const shownPath = describeRequestPath(path, query);
@@ -177,10 +200,16 @@ export class QrsClient {
       });
       const limit = options.maxResponseBytes ?? qrsResponseLimit(path);
       const text = await readCappedText(response, limit).catch((error: unknown) => {
-        if (error instanceof ResponseTooLargeError) throw new QrsRequestError(method, shownPath, response.statusCode, '', { cause: error, problem: error.message });
+        if (error instanceof ResponseTooLargeError)
+          throw new QrsRequestError(method, shownPath, response.statusCode, '', {
+            cause: error,
+            problem: error.message,
+          });
         throw error;
       });
-      logger.debug('QRS call', { qrs: { method, path: shownPath, status: response.statusCode, ms: Math.round(performance.now() - started) } });
+      logger.debug('QRS call', {
+        qrs: { method, path: shownPath, status: response.statusCode, ms: Math.round(performance.now() - started) },
+      });
       if (response.statusCode < 200 || response.statusCode > 299) {
         throw new QrsRequestError(method, shownPath, response.statusCode, qlikErrorMessage(text));
       }

@@ -31,7 +31,12 @@ export function retryDelay(policy: QrsRetryPolicy, attempt: number): number {
 }
 
 /** Runs `attempt` until it succeeds, fails in a way that is not retried, or the tries run out. */
-export async function withQrsRetry<T>(policy: QrsRetryPolicy, signal: AbortSignal | undefined, attempt: (n: number) => Promise<T>, onRetry?: (error: unknown, n: number) => void): Promise<T> {
+export async function withQrsRetry<T>(
+  policy: QrsRetryPolicy,
+  signal: AbortSignal | undefined,
+  attempt: (n: number) => Promise<T>,
+  onRetry?: (error: unknown, n: number) => void,
+): Promise<T> {
   for (let n = 1; ; n++) {
     try {
       return await attempt(n);

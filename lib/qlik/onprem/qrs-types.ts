@@ -53,7 +53,14 @@ export interface QrsServerNodeConfiguration extends QrsEntity {
 /** Spec enum `authenticationMethod`: 0 = Ticket. */
 export const AUTHENTICATION_METHOD_TICKET = 0;
 /** Spec enum `authenticationMethod` (x-enumNames: Ticket, HeaderStaticUserDirectory, HeaderDynamicUserDirectory, SAML, JWT, OIDC), as admins read them. */
-export const AUTHENTICATION_METHOD_NAMES: Readonly<Record<number, string>> = { 0: 'ticket', 1: 'header', 2: 'header', 3: 'SAML', 4: 'JWT', 5: 'OIDC' };
+export const AUTHENTICATION_METHOD_NAMES: Readonly<Record<number, string>> = {
+  0: 'ticket',
+  1: 'header',
+  2: 'header',
+  3: 'SAML',
+  4: 'JWT',
+  5: 'OIDC',
+};
 /** Spec enum `anonymousAccessMode`: 0 = NoAnonymousUser. */
 export const ANONYMOUS_ACCESS_NONE = 0;
 

@@ -11,12 +11,13 @@ import { qrsString } from '#lib/qlik/onprem/qrs-filter.ts';
 import type { QrsClient } from '#lib/qlik/onprem/qrs-client.ts';
 
 /** QRS `TaskExecutionStatus` values that end an execution (Butler treats the same four as final). */
-export const FINAL_EXECUTION_STATUSES: ReadonlyMap<number, 'Aborted' | 'FinishedSuccess' | 'FinishedFail' | 'Error'> = new Map([
-  [6, 'Aborted'],
-  [7, 'FinishedSuccess'],
-  [8, 'FinishedFail'],
-  [11, 'Error'],
-]);
+export const FINAL_EXECUTION_STATUSES: ReadonlyMap<number, 'Aborted' | 'FinishedSuccess' | 'FinishedFail' | 'Error'> =
+  new Map([
+    [6, 'Aborted'],
+    [7, 'FinishedSuccess'],
+    [8, 'FinishedFail'],
+    [11, 'Error'],
+  ]);
 
 /** QRS writes this for a time that was never set (e.g. the stop time of a running task). */
 export const QRS_NEVER = '1753-01-01T00:00:00.000Z';
@@ -44,7 +45,11 @@ export interface QrsExecutionResult {
  * @example
  *   const changed = await executionResultsSince(qrs, '2026-03-01T10:00:00.000Z');
  */
-export async function executionResultsSince(qrs: QrsClient, sinceIso: string, options: { signal?: AbortSignal } = {}): Promise<QrsExecutionResult[]> {
+export async function executionResultsSince(
+  qrs: QrsClient,
+  sinceIso: string,
+  options: { signal?: AbortSignal } = {},
+): Promise<QrsExecutionResult[]> {
   const results = await qrs.get<QrsExecutionResult[] | undefined>('/qrs/executionresult/full', {
     filter: `modifiedDate gt ${qrsString(sinceIso)}`,
     query: { orderby: 'modifiedDate' },
@@ -61,7 +66,11 @@ export function executionIdOf(result: QrsExecutionResult): string {
 }
 
 /** Names of the given apps (one condensed list call per 20 ids), for apps the catalog has not synced yet. */
-export async function appNamesById(qrs: QrsClient, appIds: string[], options: { signal?: AbortSignal } = {}): Promise<Map<string, string>> {
+export async function appNamesById(
+  qrs: QrsClient,
+  appIds: string[],
+  options: { signal?: AbortSignal } = {},
+): Promise<Map<string, string>> {
   const names = new Map<string, string>();
   for (const app of await listByIds<{ id: string; name?: string }>(qrs, '/qrs/app', appIds, options.signal)) {
     if (app.name) names.set(app.id.toLowerCase(), app.name);
@@ -70,8 +79,16 @@ export async function appNamesById(qrs: QrsClient, appIds: string[], options: { 
 }
 
 /** Which of the given task ids are reload tasks (lowercase); user sync and external program tasks are not. */
-export async function reloadTaskIds(qrs: QrsClient, taskIds: string[], options: { signal?: AbortSignal } = {}): Promise<Set<string>> {
-  return new Set((await listByIds<{ id: string }>(qrs, '/qrs/reloadtask', taskIds, options.signal)).map((task) => task.id.toLowerCase()));
+export async function reloadTaskIds(
+  qrs: QrsClient,
+  taskIds: string[],
+  options: { signal?: AbortSignal } = {},
+): Promise<Set<string>> {
+  return new Set(
+    (await listByIds<{ id: string }>(qrs, '/qrs/reloadtask', taskIds, options.signal)).map((task) =>
+      task.id.toLowerCase(),
+    ),
+  );
 }
 
 /** The condensed entities with the given ids, one call per 20 ids (a filter stays well inside URL limits). */
@@ -79,7 +96,10 @@ async function listByIds<T>(qrs: QrsClient, path: string, ids: string[], signal?
   const unique = [...new Set(ids.filter((id) => GUID.test(id) && id !== ZERO_GUID))];
   const found: T[] = [];
   for (let i = 0; i < unique.length; i += 20) {
-    const filter = unique.slice(i, i + 20).map((id) => `id eq ${id}`).join(' or ');
+    const filter = unique
+      .slice(i, i + 20)
+      .map((id) => `id eq ${id}`)
+      .join(' or ');
     found.push(...((await qrs.get<T[] | undefined>(path, { filter, signal })) ?? []));
   }
   return found;

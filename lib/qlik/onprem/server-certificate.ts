@@ -18,7 +18,8 @@ export interface ServerCertificateInfo {
   validTo: string;
 }
 
-const firstOf = (value: string | string[] | undefined): string => (Array.isArray(value) ? (value[0] ?? '') : (value ?? ''));
+const firstOf = (value: string | string[] | undefined): string =>
+  Array.isArray(value) ? (value[0] ?? '') : (value ?? '');
 
 /** Turns Node's peer certificate into names; `undefined` when the socket had no certificate. */
 export function describePeerCertificate(cert: PeerCertificate | undefined | null): ServerCertificateInfo | undefined {
@@ -30,8 +31,14 @@ export function describePeerCertificate(cert: PeerCertificate | undefined | null
     .map((entry) => safeCertificateName(entry.replace(/^(DNS|IP Address):/, '').trim()))
     .filter(Boolean);
   const names = [...new Set([subject, ...altNames].filter(Boolean))].slice(0, 20);
-  const validTo = cert.valid_to && !Number.isNaN(Date.parse(cert.valid_to)) ? new Date(cert.valid_to).toISOString() : '';
-  return { subject, names, issuer: safeCertificateName(firstOf(cert.issuer?.CN as string | string[] | undefined)), validTo };
+  const validTo =
+    cert.valid_to && !Number.isNaN(Date.parse(cert.valid_to)) ? new Date(cert.valid_to).toISOString() : '';
+  return {
+    subject,
+    names,
+    issuer: safeCertificateName(firstOf(cert.issuer?.CN as string | string[] | undefined)),
+    validTo,
+  };
 }
 
 /**

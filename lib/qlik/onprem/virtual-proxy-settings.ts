@@ -61,26 +61,34 @@ export function desiredVirtualProxy(
   };
 }
 
-const sameText = (a: unknown, b: unknown) => typeof a === 'string' && typeof b === 'string' && a.toLowerCase() === b.toLowerCase();
+const sameText = (a: unknown, b: unknown) =>
+  typeof a === 'string' && typeof b === 'string' && a.toLowerCase() === b.toLowerCase();
 
 /** Fields whose current value differs from what KPImailer needs. */
 export function driftedFields(current: QrsVirtualProxyConfig, desired: DesiredVirtualProxy): ManagedField[] {
   const want = desired.entity;
   const drift: ManagedField[] = [];
   // QRS leaves out a 0 it never changed; a missing method is Ticket, Qlik's default.
-  if ((current.authenticationMethod ?? AUTHENTICATION_METHOD_TICKET) !== want.authenticationMethod) drift.push('authenticationMethod');
-  if ((current.anonymousAccessMode ?? ANONYMOUS_ACCESS_NONE) !== ANONYMOUS_ACCESS_NONE) drift.push('anonymousAccessMode');
+  if ((current.authenticationMethod ?? AUTHENTICATION_METHOD_TICKET) !== want.authenticationMethod)
+    drift.push('authenticationMethod');
+  if ((current.anonymousAccessMode ?? ANONYMOUS_ACCESS_NONE) !== ANONYMOUS_ACCESS_NONE)
+    drift.push('anonymousAccessMode');
   // Set on create; afterwards an admin may choose the nodes deliberately, so only an empty list (no engine to
   // send sessions to) is drift.
   if ((current.loadBalancingServerNodes ?? []).length === 0) drift.push('loadBalancingServerNodes');
-  if (!(current.websocketCrossOriginWhiteList ?? []).some((h) => sameText(h, desired.allowedHost))) drift.push('websocketCrossOriginWhiteList');
+  if (!(current.websocketCrossOriginWhiteList ?? []).some((h) => sameText(h, desired.allowedHost)))
+    drift.push('websocketCrossOriginWhiteList');
   // Any unique name works; changing a working one would only end live sessions, so only a blank one drifts.
   if (!current.sessionCookieHeaderName) drift.push('sessionCookieHeaderName');
   return drift;
 }
 
 /** The whole current entity (id and modifiedDate included, as QRS requires) with the drifted fields set. */
-export function withDesired(current: QrsVirtualProxyConfig, desired: DesiredVirtualProxy, fields: ManagedField[]): QrsVirtualProxyConfig {
+export function withDesired(
+  current: QrsVirtualProxyConfig,
+  desired: DesiredVirtualProxy,
+  fields: ManagedField[],
+): QrsVirtualProxyConfig {
   const next: QrsVirtualProxyConfig = { ...current };
   for (const field of fields) {
     if (field === 'websocketCrossOriginWhiteList') {
@@ -106,7 +114,9 @@ export function describeDrift(current: QrsVirtualProxyConfig, fields: ManagedFie
   return fields.map((field) => {
     switch (field) {
       case 'authenticationMethod': {
-        const from = AUTHENTICATION_METHOD_NAMES[current.authenticationMethod ?? AUTHENTICATION_METHOD_TICKET] ?? `method ${current.authenticationMethod}`;
+        const from =
+          AUTHENTICATION_METHOD_NAMES[current.authenticationMethod ?? AUTHENTICATION_METHOD_TICKET] ??
+          `method ${current.authenticationMethod}`;
         return `authentication changed from ${from} to ticket`;
       }
       case 'anonymousAccessMode':

@@ -48,7 +48,11 @@ interface CallContext {
  * entity (with the modifiedDate a PUT needs) is read only when something drifted; the prefix lookup only when
  * no proxy service links ours.
  */
-export async function ensureVirtualProxy(qrs: QrsClient, connection: OnPremConnection, signal?: AbortSignal): Promise<VirtualProxyOutcome> {
+export async function ensureVirtualProxy(
+  qrs: QrsClient,
+  connection: OnPremConnection,
+  signal?: AbortSignal,
+): Promise<VirtualProxyOutcome> {
   const call = { qrs, signal };
   const nodes = await qrs.get<QrsServerNodeConfiguration[]>('/qrs/servernodeconfiguration/full', { signal });
   const engineNodes = nodes.filter((node) => node.engineEnabled === true);
@@ -117,7 +121,9 @@ async function findByPrefix({ qrs, signal }: CallContext): Promise<QrsVirtualPro
 
 async function create(call: CallContext, desired: DesiredVirtualProxy): Promise<QrsVirtualProxyConfig> {
   try {
-    return await call.qrs.post<QrsVirtualProxyConfig>('/qrs/virtualproxyconfig', desired.entity, { signal: call.signal });
+    return await call.qrs.post<QrsVirtualProxyConfig>('/qrs/virtualproxyconfig', desired.entity, {
+      signal: call.signal,
+    });
   } catch (error) {
     if (!(error instanceof QrsRequestError && error.status === 400)) throw error;
     // Qlik answers 400 when the prefix or the session cookie header name is taken. Find out which rather than
@@ -135,7 +141,11 @@ async function create(call: CallContext, desired: DesiredVirtualProxy): Promise<
     if (clashes.length === 0) throw error;
     // Another virtual proxy already uses our cookie name: pick one that is ours alone.
     const unique = `${desired.entity.sessionCookieHeaderName}-${Date.now().toString(36)}`;
-    return call.qrs.post<QrsVirtualProxyConfig>('/qrs/virtualproxyconfig', { ...desired.entity, sessionCookieHeaderName: unique }, { signal: call.signal });
+    return call.qrs.post<QrsVirtualProxyConfig>(
+      '/qrs/virtualproxyconfig',
+      { ...desired.entity, sessionCookieHeaderName: unique },
+      { signal: call.signal },
+    );
   }
 }
 
@@ -152,13 +162,19 @@ async function adjust(
     firstDrift ??= describeDrift(current, fields);
     if (fields.length === 0) return { proxy: current, adjusted: firstDrift };
     try {
-      const saved = await call.qrs.put<QrsVirtualProxyConfig>(`/qrs/virtualproxyconfig/${current.id}`, withDesired(current, desired, fields), {
-        signal: call.signal,
-      });
+      const saved = await call.qrs.put<QrsVirtualProxyConfig>(
+        `/qrs/virtualproxyconfig/${current.id}`,
+        withDesired(current, desired, fields),
+        {
+          signal: call.signal,
+        },
+      );
       return { proxy: saved ?? current, adjusted: describeDrift(current, fields) };
     } catch (error) {
       if (!(error instanceof QrsRequestError && error.status === 409) || attempt >= MAX_WRITE_ATTEMPTS) throw error;
-      current = await call.qrs.get<QrsVirtualProxyConfig>(`/qrs/virtualproxyconfig/${current.id}`, { signal: call.signal });
+      current = await call.qrs.get<QrsVirtualProxyConfig>(`/qrs/virtualproxyconfig/${current.id}`, {
+        signal: call.signal,
+      });
     }
   }
 }

@@ -11,6 +11,12 @@ let client: DynamoDBClient | undefined;
 export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
   client ??= new DynamoDBClient({});
   const id = event.pathParameters?.['id'] ?? 'onprem';
-  const out = await client.send(new GetItemCommand({ TableName: process.env['SERVERS_TABLE_NAME'], Key: { id: { S: id } } }));
-  return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ found: out.Item !== undefined }) };
+  const out = await client.send(
+    new GetItemCommand({ TableName: process.env['SERVERS_TABLE_NAME'], Key: { id: { S: id } } }),
+  );
+  return {
+    statusCode: 200,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ found: out.Item !== undefined }),
+  };
 };

@@ -17,7 +17,9 @@ export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGateway
     .then((out) => (JSON.parse(out.SecretString ?? '{}') as { secret: string }).secret);
   const body = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
   const presented = event.headers?.['qlik-signature'] ?? '';
-  const expected = createHmac('sha256', await secret).update(body).digest();
+  const expected = createHmac('sha256', await secret)
+    .update(body)
+    .digest();
   const ok = /^[0-9a-fA-F]{64}$/.test(presented) && timingSafeEqual(Buffer.from(presented, 'hex'), expected);
   return { statusCode: ok ? 202 : 401, body: '' };
 };

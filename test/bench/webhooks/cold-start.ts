@@ -50,11 +50,23 @@ process.exit(0);
  * @param nextEvent builds the event of each process's first invocation (fresh per process, so a signed delivery is
  *   new every time)
  */
-export async function measure(bundlePath: string, env: Record<string, string>, nextEvent: () => unknown, runs = 5): Promise<BundleFigures> {
+export async function measure(
+  bundlePath: string,
+  env: Record<string, string>,
+  nextEvent: () => unknown,
+  runs = 5,
+): Promise<BundleFigures> {
   const childPath = join(bundlePath, '..', 'child.mjs');
   writeFileSync(childPath, CHILD);
   const code = readFileSync(bundlePath);
-  const figures: BundleFigures = { bytes: statSync(bundlePath).size, gzipBytes: gzipSync(code, { level: 9 }).byteLength, importMs: [], firstResponseMs: [], processWallMs: [], statuses: [] };
+  const figures: BundleFigures = {
+    bytes: statSync(bundlePath).size,
+    gzipBytes: gzipSync(code, { level: 9 }).byteLength,
+    importMs: [],
+    firstResponseMs: [],
+    processWallMs: [],
+    statuses: [],
+  };
   for (let i = 0; i <= runs; i++) {
     const event = nextEvent();
     const started = performance.now();
@@ -72,7 +84,11 @@ export async function measure(bundlePath: string, env: Record<string, string>, n
     });
     const wall = performance.now() - started;
     if (i === 0) continue; // warm-up: file system cache, not the code
-    const last = JSON.parse(stdout.trim().split('\n').pop()!) as { importMs: number; firstResponseMs: number; status: number | string };
+    const last = JSON.parse(stdout.trim().split('\n').pop()!) as {
+      importMs: number;
+      firstResponseMs: number;
+      status: number | string;
+    };
     figures.importMs.push(last.importMs);
     figures.firstResponseMs.push(last.firstResponseMs);
     figures.processWallMs.push(wall);

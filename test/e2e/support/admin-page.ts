@@ -84,7 +84,8 @@ export async function testConnection(page: Page): Promise<Record<string, string>
   await page.getByTestId('test-outcome').waitFor({ timeout: 30_000 });
   const rows = page.locator('li.check');
   const result: Record<string, string> = {};
-  for (const row of await rows.all()) result[(await row.getAttribute('data-check'))!] = (await row.getAttribute('data-status'))!;
+  for (const row of await rows.all())
+    result[(await row.getAttribute('data-check'))!] = (await row.getAttribute('data-status'))!;
   return result;
 }
 
@@ -92,13 +93,20 @@ export async function checkMessage(page: Page, name: string): Promise<string> {
   return (await page.locator(`li.check[data-check="${name}"] .check__message`).textContent()) ?? '';
 }
 
-export const ALL_PASSED_ONPREM = { 'Server reachable': 'passed', Authentication: 'passed', 'User exists': 'passed', RootAdmin: 'passed', 'Virtual proxy ready': 'passed' };
+export const ALL_PASSED_ONPREM = {
+  'Server reachable': 'passed',
+  Authentication: 'passed',
+  'User exists': 'passed',
+  RootAdmin: 'passed',
+  'Virtual proxy ready': 'passed',
+};
 export const ALL_PASSED_CLOUD = { 'Server reachable': 'passed', Authentication: 'passed' };
 
 /** Asserts a secret is nowhere the page can keep it: its HTML, its URL, local or session storage. */
 export async function expectNoSecret(page: Page, secret: string, when: string): Promise<void> {
   const places = await page.evaluate((needle) => {
-    const dump = (s: Storage) => Array.from({ length: s.length }, (_, i) => `${s.key(i)}=${s.getItem(s.key(i) ?? '')}`).join('\n');
+    const dump = (s: Storage) =>
+      Array.from({ length: s.length }, (_, i) => `${s.key(i)}=${s.getItem(s.key(i) ?? '')}`).join('\n');
     return [
       document.documentElement.outerHTML.includes(needle) ? 'outerHTML' : '',
       location.href.includes(needle) ? 'URL' : '',

@@ -36,10 +36,18 @@ export async function startE2eStack(options: { oidc?: { issuer: string; clientId
   const dataDir = await mkdtemp(join(tmpdir(), 'kpimailer-e2e-'));
   const qse = await startQlikSenseSimulator();
   const tenant = new TenantApps({ count: 12, sharedSpaces: 2, managedSpaces: 1, personalShare: 0 });
-  const cloud = await startQlikCloudSimulator({ clients: [{ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET }], routes: tenant.routes() });
+  const cloud = await startQlikCloudSimulator({
+    clients: [{ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET }],
+    routes: tenant.routes(),
+  });
   setDefaultCloudClientOptions({ ca: cloud.caPem });
   // Qlik Cloud only posts webhooks to https; the receiver's public URL is never called in these tests.
-  const runtime = await startLocalRuntime({ port: 0, dataDir, env: { WEBHOOK_PUBLIC_URL: 'https://kpimailer-e2e.example.com/webhooks/qlik-cloud' }, oidc: options.oidc });
+  const runtime = await startLocalRuntime({
+    port: 0,
+    dataDir,
+    env: { WEBHOOK_PUBLIC_URL: 'https://kpimailer-e2e.example.com/webhooks/qlik-cloud' },
+    oidc: options.oidc,
+  });
   const webIntegrationId = cloud.state.addWebIntegration([runtime.url]).id;
   return {
     runtime,

@@ -37,7 +37,17 @@ export interface MockAdminApi {
 }
 
 function emptyServer(id: ServerId): MockServer {
-  return { id, configured: false, version: 0, settings: {}, secret: null, certificate: null, lastTest: null, lastSync: null, apps: [] };
+  return {
+    id,
+    configured: false,
+    version: 0,
+    settings: {},
+    secret: null,
+    certificate: null,
+    lastTest: null,
+    lastSync: null,
+    apps: [],
+  };
 }
 
 function view(s: MockServer): Record<string, unknown> {
@@ -54,7 +64,15 @@ function view(s: MockServer): Record<string, unknown> {
     executions: { limit: s.settings['maxParallelExecutions'] ?? 4, appliedAt: null, running: 0, queued: 0 },
   };
   if (s.id === 'cloud') {
-    return { ...common, oauthClientId: s.settings['oauthClientId'] ?? '', webIntegrationId: s.settings['webIntegrationId'] ?? '', hasClientSecret: s.secret !== null, webhook: s.configured ? { id: 'wh-1', enabled: false, disabledReason: 'Qlik Cloud disabled it after 5 failed deliveries.' } : null };
+    return {
+      ...common,
+      oauthClientId: s.settings['oauthClientId'] ?? '',
+      webIntegrationId: s.settings['webIntegrationId'] ?? '',
+      hasClientSecret: s.secret !== null,
+      webhook: s.configured
+        ? { id: 'wh-1', enabled: false, disabledReason: 'Qlik Cloud disabled it after 5 failed deliveries.' }
+        : null,
+    };
   }
   return {
     ...common,
@@ -72,7 +90,11 @@ function view(s: MockServer): Record<string, unknown> {
   };
 }
 
-const problem = (status: number, title: string, errors?: { field: string; message: string }[]) => ({ status, body: { type: 'about:blank', title, status, ...(errors ? { errors } : {}) }, problem: true });
+const problem = (status: number, title: string, errors?: { field: string; message: string }[]) => ({
+  status,
+  body: { type: 'about:blank', title, status, ...(errors ? { errors } : {}) },
+  problem: true,
+});
 
 function validate(id: ServerId, body: unknown, partial: boolean): { field: string; message: string }[] {
   const schema = partial ? saveSchemas[id].partial() : saveSchemas[id];
@@ -88,11 +110,23 @@ function secretOf(id: ServerId, draft: Record<string, unknown>): string | undefi
 function runChecks(s: MockServer, draft: Record<string, unknown>) {
   const merged = { ...s.settings, ...draft };
   const secret = secretOf(s.id, draft) ?? s.secret;
-  const names = s.id === 'onprem' ? ['Server reachable', 'Authentication', 'User exists', 'RootAdmin', 'Virtual proxy ready'] : ['Server reachable', 'Authentication'];
+  const names =
+    s.id === 'onprem'
+      ? ['Server reachable', 'Authentication', 'User exists', 'RootAdmin', 'Virtual proxy ready']
+      : ['Server reachable', 'Authentication'];
   const failures: Record<string, string | null> = {
-    'Server reachable': String(merged['url']).includes('unreachable') ? `Could not connect to ${String(merged['url'])}. Check the URL and the firewall.` : null,
-    Authentication: secret ? null : s.id === 'onprem' ? 'Upload the client certificate and its password.' : 'Enter the OAuth client secret.',
-    'User exists': merged['serviceAccountUser'] === 'sa_kpimailer' ? null : `The user ${String(merged['userDirectory'])}\\${String(merged['serviceAccountUser'])} does not exist in Qlik Sense. Check the user directory and user ID.`,
+    'Server reachable': String(merged['url']).includes('unreachable')
+      ? `Could not connect to ${String(merged['url'])}. Check the URL and the firewall.`
+      : null,
+    Authentication: secret
+      ? null
+      : s.id === 'onprem'
+        ? 'Upload the client certificate and its password.'
+        : 'Enter the OAuth client secret.',
+    'User exists':
+      merged['serviceAccountUser'] === 'sa_kpimailer'
+        ? null
+        : `The user ${String(merged['userDirectory'])}\\${String(merged['serviceAccountUser'])} does not exist in Qlik Sense. Check the user directory and user ID.`,
   };
   let failed = false;
   const checks = names.map((name) => {
@@ -109,17 +143,27 @@ function apps(id: ServerId, count: number): Record<string, unknown>[] {
   return Array.from({ length: count }, (_, i) => ({
     id: `${id}-app-${String(i + 1).padStart(3, '0')}`,
     name: `${['Sales', 'Margin', 'Stock', 'HR'][i % 4]} dashboard ${i + 1}`,
-    [id === 'onprem' ? 'stream' : 'space']: i % 7 === 6 ? null : { id: `g${i % groups.length}`, name: groups[i % groups.length] },
+    [id === 'onprem' ? 'stream' : 'space']:
+      i % 7 === 6 ? null : { id: `g${i % groups.length}`, name: groups[i % groups.length] },
     owner: 'INTERNAL\\sa_kpimailer',
     published: i % 7 !== 6,
     publishTime: '2025-01-01T00:00:00.000Z',
-    lastReload: { at: new Date(Date.now() - i * 3_600_000).toISOString(), status: i % 9 === 4 ? 'failed' : 'succeeded' },
+    lastReload: {
+      at: new Date(Date.now() - i * 3_600_000).toISOString(),
+      status: i % 9 === 4 ? 'failed' : 'succeeded',
+    },
     modifiedAt: '2025-01-02T00:00:00.000Z',
     syncedAt: new Date().toISOString(),
   }));
 }
 
-export async function startMockAdminApi(options: { assetsDir: string; syncSteps?: number; stepMs?: number; appCount?: number; testDelayMs?: number }): Promise<MockAdminApi> {
+export async function startMockAdminApi(options: {
+  assetsDir: string;
+  syncSteps?: number;
+  stepMs?: number;
+  appCount?: number;
+  testDelayMs?: number;
+}): Promise<MockAdminApi> {
   const state: Record<ServerId, MockServer> = { onprem: emptyServer('onprem'), cloud: emptyServer('cloud') };
   const bodies: MockAdminApi['bodies'] = [];
   const ui = createAdminUiHandler({ assetsDir: options.assetsDir });
@@ -129,7 +173,16 @@ export async function startMockAdminApi(options: { assetsDir: string; syncSteps?
     const total = options.appCount ?? 60;
     const steps = options.syncSteps ?? 3;
     const startedAt = new Date().toISOString();
-    s.lastSync = { at: startedAt, status: 'running', added: 0, updated: 0, removed: 0, total: 0, error: null, progress: { appsSeen: 0, expected: total } };
+    s.lastSync = {
+      at: startedAt,
+      status: 'running',
+      added: 0,
+      updated: 0,
+      removed: 0,
+      total: 0,
+      error: null,
+      progress: { appsSeen: 0, expected: total },
+    };
     let step = 0;
     const advance = () => {
       step += 1;
@@ -139,7 +192,16 @@ export async function startMockAdminApi(options: { assetsDir: string; syncSteps?
         timers.add(t);
       } else {
         s.apps = apps(s.id, total);
-        s.lastSync = { at: new Date().toISOString(), status: 'succeeded', added: total, updated: 0, removed: 0, total, error: null, progress: null };
+        s.lastSync = {
+          at: new Date().toISOString(),
+          status: 'succeeded',
+          added: total,
+          updated: 0,
+          removed: 0,
+          total,
+          error: null,
+          progress: null,
+        };
       }
     };
     const t = setTimeout(advance, options.stepMs ?? 400);
@@ -148,7 +210,8 @@ export async function startMockAdminApi(options: { assetsDir: string; syncSteps?
 
   const api = (method: string, path: string, query: URLSearchParams, body: unknown) => {
     if (method === 'GET' && path === '/api/openapi.json') return { status: 200, body: openApiDocument() };
-    if (method === 'GET' && path === '/api/servers') return { status: 200, body: { servers: [view(state.onprem), view(state.cloud)] } };
+    if (method === 'GET' && path === '/api/servers')
+      return { status: 200, body: { servers: [view(state.onprem), view(state.cloud)] } };
     const match = /^\/api\/servers\/(onprem|cloud)(\/(test|sync|apps))?$/.exec(path);
     if (!match) return problem(404, 'Not found');
     const s = state[match[1] as ServerId];
@@ -156,18 +219,32 @@ export async function startMockAdminApi(options: { assetsDir: string; syncSteps?
     const action = `${method} ${match[3] ?? ''}`;
     if (action === 'GET ') return { status: 200, body: view(s) };
     if (action === 'PUT ') {
-      if (s.configured && draft['version'] !== s.version) return problem(409, 'The settings were changed by someone else. Reload them.');
+      if (s.configured && draft['version'] !== s.version)
+        return problem(409, 'The settings were changed by someone else. Reload them.');
       const errors = validate(s.id, draft, false);
       const secret = secretOf(s.id, draft);
       if (s.id === 'onprem' && draft['certificate'] && secret !== MOCK_CERTIFICATE_PASSWORD) {
-        errors.push({ field: 'certificatePassword', message: 'The certificate password is wrong. Enter the password set when the certificate was exported from the QMC.' });
+        errors.push({
+          field: 'certificatePassword',
+          message:
+            'The certificate password is wrong. Enter the password set when the certificate was exported from the QMC.',
+        });
       }
-      if (s.id === 'onprem' && !draft['certificate'] && !s.certificate) errors.push({ field: 'certificate', message: 'Upload the client certificate (.pfx) exported from the QMC.' });
+      if (s.id === 'onprem' && !draft['certificate'] && !s.certificate)
+        errors.push({ field: 'certificate', message: 'Upload the client certificate (.pfx) exported from the QMC.' });
       if (errors.length) return problem(400, 'Some settings are not valid.', errors);
       const { version: _v, certificate, certificatePassword: _p, oauthClientSecret: _s, ...settings } = draft;
       s.settings = { ...s.settings, ...settings };
       if (secret) s.secret = secret;
-      if (certificate) s.certificate = { subject: 'CN=QlikClient', issuer: 'CN=QLIKSERVER-CA', subjectAltNames: [], notBefore: new Date(Date.now() - DAY).toISOString(), notAfter: new Date(Date.now() + 20 * DAY).toISOString(), fingerprintSha256: 'AB:CD' };
+      if (certificate)
+        s.certificate = {
+          subject: 'CN=QlikClient',
+          issuer: 'CN=QLIKSERVER-CA',
+          subjectAltNames: [],
+          notBefore: new Date(Date.now() - DAY).toISOString(),
+          notAfter: new Date(Date.now() + 20 * DAY).toISOString(),
+          fingerprintSha256: 'AB:CD',
+        };
       s.configured = true;
       s.version += 1;
       return { status: 200, body: view(s) };
@@ -191,7 +268,10 @@ export async function startMockAdminApi(options: { assetsDir: string; syncSteps?
       const offset = Number(query.get('cursor') ?? 0);
       const matching = s.apps.filter((a) => String(a['name']).toLowerCase().includes(q));
       const page = matching.slice(offset, offset + limit);
-      return { status: 200, body: { apps: page, nextCursor: offset + limit < matching.length ? String(offset + limit) : null } };
+      return {
+        status: 200,
+        body: { apps: page, nextCursor: offset + limit < matching.length ? String(offset + limit) : null },
+      };
     }
     return problem(405, 'Method not allowed');
   };
@@ -204,10 +284,13 @@ export async function startMockAdminApi(options: { assetsDir: string; syncSteps?
     if (url.pathname.startsWith('/api/')) {
       const body = raw ? (JSON.parse(raw) as unknown) : undefined;
       bodies.push({ method: req.method ?? 'GET', path: url.pathname, body });
-      if (url.pathname.endsWith('/test') && options.testDelayMs) await new Promise((r) => setTimeout(r, options.testDelayMs));
+      if (url.pathname.endsWith('/test') && options.testDelayMs)
+        await new Promise((r) => setTimeout(r, options.testDelayMs));
       const result = api(req.method ?? 'GET', url.pathname, url.searchParams, body);
       const type = 'problem' in result ? 'application/problem+json' : 'application/json; charset=utf-8';
-      res.writeHead(result.status, { 'content-type': type, 'cache-control': 'no-store' }).end(JSON.stringify(result.body));
+      res
+        .writeHead(result.status, { 'content-type': type, 'cache-control': 'no-store' })
+        .end(JSON.stringify(result.body));
       return;
     }
     const asset = /^\/assets\/(.+)$/.exec(url.pathname);
@@ -218,7 +301,9 @@ export async function startMockAdminApi(options: { assetsDir: string; syncSteps?
       requestContext: { http: { method: req.method ?? 'GET', path: url.pathname } },
     } as unknown as APIGatewayProxyEventV2;
     const out = await ui(event);
-    res.writeHead(out.statusCode ?? 200, out.headers as Record<string, string>).end(Buffer.from(out.body ?? '', out.isBase64Encoded ? 'base64' : 'utf8'));
+    res
+      .writeHead(out.statusCode ?? 200, out.headers as Record<string, string>)
+      .end(Buffer.from(out.body ?? '', out.isBase64Encoded ? 'base64' : 'utf8'));
   };
 
   const server = createServer((req, res) => {

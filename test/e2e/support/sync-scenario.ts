@@ -10,7 +10,10 @@ import { PFX_PASSWORD, type E2eStack } from './e2e-stack.ts';
 
 /** Saves the simulated site's settings through the API, as an earlier admin session would have. */
 export async function configureOnPrem(stack: E2eStack): Promise<void> {
-  const current = (await (await fetch(`${stack.runtime.url}/api/servers/onprem`)).json()) as { configured: boolean; version: number };
+  const current = (await (await fetch(`${stack.runtime.url}/api/servers/onprem`)).json()) as {
+    configured: boolean;
+    version: number;
+  };
   const res = await fetch(`${stack.runtime.url}/api/servers/onprem`, {
     method: 'PUT',
     headers: { 'content-type': 'application/json' },
@@ -44,13 +47,24 @@ export async function syncAndBrowseRepository(page: Page, stack: E2eStack): Prom
   // Act
   await card.getByRole('button', { name: /Sync apps/ }).click();
   // Assess: the card follows the sync until lastSync changes, then shows its result.
-  await expect.poll(() => card.getByTestId('sync-result').textContent().catch(() => ''), { timeout: 30_000 }).toMatch(/Succeeded.*\d+ apps \(\d+ added/);
+  await expect
+    .poll(
+      () =>
+        card
+          .getByTestId('sync-result')
+          .textContent()
+          .catch(() => ''),
+      { timeout: 30_000 },
+    )
+    .toMatch(/Succeeded.*\d+ apps \(\d+ added/);
   await screenshot(page, 'servers-after-sync');
   await card.getByRole('link', { name: /View apps/ }).click();
-  await expect.poll(() => page.locator('.app-group__title').allTextContents()).toEqual(
-    expect.arrayContaining([expect.stringMatching(/^Finance/), expect.stringMatching(/^Sales/)]),
-  );
-  const financeApps = page.locator('section.app-group', { has: page.getByRole('heading', { name: /^Finance/ }) }).locator('.app-row__name');
+  await expect
+    .poll(() => page.locator('.app-group__title').allTextContents())
+    .toEqual(expect.arrayContaining([expect.stringMatching(/^Finance/), expect.stringMatching(/^Sales/)]));
+  const financeApps = page
+    .locator('section.app-group', { has: page.getByRole('heading', { name: /^Finance/ }) })
+    .locator('.app-row__name');
   expect(await financeApps.allTextContents()).toEqual(expect.arrayContaining(['Margin analysis', 'Cash flow']));
   await screenshot(page, 'repository');
   await page.getByLabel('Search apps by name').fill('Cash');

@@ -14,7 +14,12 @@ const BOB = { sub: '9f2d7e4b-bob', username: 'bob', token_use: 'access', client_
 describe('audit trail', () => {
   let api: SettingsApiHarness;
   let requests = 0;
-  const as = (claims: Record<string, string>, body?: unknown) => ({ claims, body, requestId: `req-${++requests}`, sourceIp: '203.0.113.7' });
+  const as = (claims: Record<string, string>, body?: unknown) => ({
+    claims,
+    body,
+    requestId: `req-${++requests}`,
+    sourceIp: '203.0.113.7',
+  });
   const trail = async (query: Record<string, string> = {}): Promise<AuditEntry[]> => {
     const response = await api.call('GET', '/api/audit', { query, claims: ALICE });
     expect(response.status).toBe(200);
@@ -30,11 +35,20 @@ describe('audit trail', () => {
   it('records each save once, newest first, with who, when, the request id, the source IP and old → new', async () => {
     // Act
     const first = await api.call('PUT', '/api/servers/cloud', as(ALICE, cloudDraft()));
-    const second = await api.call('PUT', '/api/servers/cloud', as(BOB, cloudDraft({ displayName: 'Qlik Cloud (EU)', maxParallelExecutions: 9, oauthClientSecret: '', version: 1 })));
+    const second = await api.call(
+      'PUT',
+      '/api/servers/cloud',
+      as(
+        BOB,
+        cloudDraft({ displayName: 'Qlik Cloud (EU)', maxParallelExecutions: 9, oauthClientSecret: '', version: 1 }),
+      ),
+    );
 
     // Assess
     expect([first.status, second.status]).toEqual([200, 200]);
-    const entries = (await trail({ serverId: 'cloud' })).filter((e) => e.requestId === `req-${requests}` || e.requestId === `req-${requests - 1}`);
+    const entries = (await trail({ serverId: 'cloud' })).filter(
+      (e) => e.requestId === `req-${requests}` || e.requestId === `req-${requests - 1}`,
+    );
     expect(entries).toHaveLength(2);
     const [latest, earliest] = entries;
     expect(latest).toMatchObject({
@@ -61,7 +75,18 @@ describe('audit trail', () => {
     const before = (await api.call('GET', '/api/servers/onprem')).json();
 
     // Act: a new certificate with a new password
-    const response = await api.call('PUT', '/api/servers/onprem', as(ALICE, onPremDraft({ certificate: pfxUpload('modern', 'Another-Pfx-Pass-1'), certificatePassword: 'Another-Pfx-Pass-1', version: 1 })));
+    const response = await api.call(
+      'PUT',
+      '/api/servers/onprem',
+      as(
+        ALICE,
+        onPremDraft({
+          certificate: pfxUpload('modern', 'Another-Pfx-Pass-1'),
+          certificatePassword: 'Another-Pfx-Pass-1',
+          version: 1,
+        }),
+      ),
+    );
 
     // Assess
     expect(response.status).toBe(200);
@@ -73,8 +98,16 @@ describe('audit trail', () => {
       { field: 'certificatePassword', from: null, to: 'replaced' },
     ]);
     // The certificate's public facts: its new fingerprint and expiry.
-    expect(changes).toContainEqual({ field: 'certificate.fingerprintSha256', from: before.certificate.fingerprintSha256, to: after.certificate.fingerprintSha256 });
-    expect(changes).toContainEqual({ field: 'certificate.notAfter', from: before.certificate.notAfter, to: after.certificate.notAfter });
+    expect(changes).toContainEqual({
+      field: 'certificate.fingerprintSha256',
+      from: before.certificate.fingerprintSha256,
+      to: after.certificate.fingerprintSha256,
+    });
+    expect(changes).toContainEqual({
+      field: 'certificate.notAfter',
+      from: before.certificate.notAfter,
+      to: after.certificate.notAfter,
+    });
     const raw = JSON.stringify(await trail());
     for (const secret of [PFX_PASSWORD, 'Another-Pfx-Pass-1', CLIENT_SECRET]) expect(raw).not.toContain(secret);
     const stored = await api.secrets.read<OnPremSecret>((await api.servers.get('onprem'))!.secret);
@@ -88,7 +121,11 @@ describe('audit trail', () => {
     const count = (await trail()).length;
 
     // Act
-    const refused = await api.call('PUT', '/api/servers/cloud', as(ALICE, cloudDraft({ url: 'http://not-https.example.com', version: 1 })));
+    const refused = await api.call(
+      'PUT',
+      '/api/servers/cloud',
+      as(ALICE, cloudDraft({ url: 'http://not-https.example.com', version: 1 })),
+    );
     const stale = await api.call('PUT', '/api/servers/cloud', as(ALICE, cloudDraft({ displayName: 'x', version: 7 })));
     const deleted = await api.call('DELETE', '/api/servers/cloud', as(BOB));
 
@@ -96,7 +133,13 @@ describe('audit trail', () => {
     expect([refused.status, stale.status, deleted.status]).toEqual([400, 409, 204]);
     const entries = await trail();
     expect(entries).toHaveLength(count + 1);
-    expect(entries[0]).toMatchObject({ action: 'server.deleted', serverId: 'cloud', actor: { sub: BOB.sub, name: 'bob' }, changes: [], result: 'succeeded' });
+    expect(entries[0]).toMatchObject({
+      action: 'server.deleted',
+      serverId: 'cloud',
+      actor: { sub: BOB.sub, name: 'bob' },
+      changes: [],
+      result: 'succeeded',
+    });
   });
 
   it('pages newest first across both servers with a cursor, and refuses a forged cursor or an unknown server', async () => {
@@ -107,8 +150,13 @@ describe('audit trail', () => {
 
     // Act
     const first = (await api.call('GET', '/api/audit', { query: { limit: '1' }, claims: ALICE })).json();
-    const second = (await api.call('GET', '/api/audit', { query: { limit: '1', cursor: first.nextCursor }, claims: ALICE })).json();
-    const forged = await api.call('GET', '/api/audit', { query: { cursor: Buffer.from('{"s":"cloud","k":"x"}').toString('base64url') }, claims: ALICE });
+    const second = (
+      await api.call('GET', '/api/audit', { query: { limit: '1', cursor: first.nextCursor }, claims: ALICE })
+    ).json();
+    const forged = await api.call('GET', '/api/audit', {
+      query: { cursor: Buffer.from('{"s":"cloud","k":"x"}').toString('base64url') },
+      claims: ALICE,
+    });
     const unknown = await api.call('GET', '/api/audit', { query: { serverId: 'elsewhere' }, claims: ALICE });
 
     // Assess

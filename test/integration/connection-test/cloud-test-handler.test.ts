@@ -15,7 +15,9 @@ describe('POST /api/servers/cloud/test through the real handler', () => {
   let draft: Record<string, unknown>;
 
   beforeAll(async () => {
-    sim = await startQlikCloudSimulator({ clients: [{ clientId: 'kpimailer-m2m', clientSecret: 'm2m-secret-0123456789' }] });
+    sim = await startQlikCloudSimulator({
+      clients: [{ clientId: 'kpimailer-m2m', clientSecret: 'm2m-secret-0123456789' }],
+    });
     setDefaultCloudClientOptions({ ca: sim.caPem });
     api = await startHandlers({ KPIMAILER_PUBLIC_URL: PUBLIC_URL });
     draft = {
@@ -40,10 +42,15 @@ describe('POST /api/servers/cloud/test through the real handler', () => {
     // Assess
     const result = response.json();
     expect(response.status).toBe(200);
-    expect(result.checks.map((c: { name: string; status: string }) => `${c.name}: ${c.status}`)).toEqual(['Server reachable: passed', 'Authentication: passed']);
+    expect(result.checks.map((c: { name: string; status: string }) => `${c.name}: ${c.status}`)).toEqual([
+      'Server reachable: passed',
+      'Authentication: passed',
+    ]);
     expect(result.checks[1].message).toMatch(/created/i);
     expect(ourWebhooks()).toHaveLength(1);
-    const stored = await new SecretsManagerSecretStore(api.aws.secretsClient, { namePrefix: api.aws.secretNamePrefix }).readCurrent<WebhookSigningSecret>('cloud-webhook');
+    const stored = await new SecretsManagerSecretStore(api.aws.secretsClient, {
+      namePrefix: api.aws.secretNamePrefix,
+    }).readCurrent<WebhookSigningSecret>('cloud-webhook');
     const signing = stored?.tenants?.[sim.state.tenantId];
     expect(signing?.secret).toMatch(/^[A-Za-z0-9_-]{32,64}$/);
     expect(ourWebhooks()[0]!.secret).toBe(signing!.secret);
@@ -55,7 +62,9 @@ describe('POST /api/servers/cloud/test through the real handler', () => {
   });
 
   it('ends with exactly one webhook after ten concurrent tests (the DynamoDB lease serialises provisioning)', async () => {
-    const responses = await Promise.all(Array.from({ length: 10 }, () => api.call('POST', '/api/servers/cloud/test', { body: draft })));
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, () => api.call('POST', '/api/servers/cloud/test', { body: draft })),
+    );
 
     expect(responses.map((r) => r.json().ok)).toEqual(Array(10).fill(true));
     expect(responses.map((r) => r.json().checks[1].message)).toEqual(Array(10).fill(expect.stringMatching(/reused/i)));
@@ -74,10 +83,15 @@ describe('POST /api/servers/cloud/test through the real handler', () => {
   it('reports a wrong client secret on Authentication and provisions nothing', async () => {
     const before = sim.state.webhooks.all().length;
 
-    const result = (await api.call('POST', '/api/servers/cloud/test', { body: { ...draft, oauthClientSecret: 'not-the-secret-000' } })).json();
+    const result = (
+      await api.call('POST', '/api/servers/cloud/test', { body: { ...draft, oauthClientSecret: 'not-the-secret-000' } })
+    ).json();
 
     expect(result.ok).toBe(false);
-    expect(result.checks[1]).toMatchObject({ status: 'failed', message: expect.stringMatching(/client ID or secret/i) });
+    expect(result.checks[1]).toMatchObject({
+      status: 'failed',
+      message: expect.stringMatching(/client ID or secret/i),
+    });
     expect(sim.state.webhooks.all()).toHaveLength(before);
   });
 });

@@ -18,7 +18,8 @@ export async function startHandlers(extraEnv: Record<string, string> = {}): Prom
   const test = (await import('#functions/test-connection/handler.ts')).handler;
   return {
     aws,
-    call: (method, path, call) => callApi(method === 'POST' && path.endsWith('/test') ? test : settings, method, path, call),
+    call: (method, path, call) =>
+      callApi(method === 'POST' && path.endsWith('/test') ? test : settings, method, path, call),
     close: () => aws.close(),
   };
 }

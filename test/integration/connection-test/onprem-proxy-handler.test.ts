@@ -1,7 +1,11 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Agent, request } from 'undici';
 import { simulatedSiteDraft } from '#test/support/server-drafts.ts';
-import { closedPort, startQlikSenseSimulator, type QlikSenseSimulator } from '#test/simulators/qlik-sense-enterprise/index.ts';
+import {
+  closedPort,
+  startQlikSenseSimulator,
+  type QlikSenseSimulator,
+} from '#test/simulators/qlik-sense-enterprise/index.ts';
 import { startHandlers, type HandlerHarness } from './handler-harness.ts';
 
 const PASSWORD = 'site-export-pw';
@@ -12,7 +16,8 @@ interface TestAnswer {
   checks: { name: string; status: string; message: string }[];
 }
 
-const draftFor = (sim: QlikSenseSimulator, overrides: Record<string, unknown> = {}) => simulatedSiteDraft(sim, { password: PASSWORD }, overrides);
+const draftFor = (sim: QlikSenseSimulator, overrides: Record<string, unknown> = {}) =>
+  simulatedSiteDraft(sim, { password: PASSWORD }, overrides);
 
 /** What a browser (or anyone) gets from the proxy at `<Server URL>/kpimailer/qps/user` with only a user header. */
 async function askProxyWithHeader(sim: QlikSenseSimulator, header: string, user: string) {
@@ -51,8 +56,14 @@ describe('POST /api/servers/onprem/test: the kpimailer virtual proxy is a ticket
     // Assess
     expect(result.checks.map((c) => `${c.name}: ${c.status}`)).toEqual(CHECKS.map((n) => `${n}: passed`));
     expect(result.checks[4]!.message).toMatch(/^Virtual proxy 'kpimailer' created: ticket authentication/);
-    expect(result.checks[4]!.message).toContain(`A session through ${sim.proxy.url}/kpimailer/ was opened with a ticket as INTERNAL\\sa_kpimailer.`);
-    expect(sim.state.virtualProxyByPrefix('kpimailer')).toMatchObject({ authenticationMethod: 0, anonymousAccessMode: 0, headerAuthenticationHeaderName: '' });
+    expect(result.checks[4]!.message).toContain(
+      `A session through ${sim.proxy.url}/kpimailer/ was opened with a ticket as INTERNAL\\sa_kpimailer.`,
+    );
+    expect(sim.state.virtualProxyByPrefix('kpimailer')).toMatchObject({
+      authenticationMethod: 0,
+      anonymousAccessMode: 0,
+      headerAuthenticationHeaderName: '',
+    });
     const redeemed = sim.proxy.requests.filter((r) => r.listener === 'proxy' && r.status === 200);
     expect(redeemed.at(-1)!.response).toMatchObject({ userDirectory: 'INTERNAL', userId: 'sa_kpimailer' });
     // The session proof closed its session.
@@ -84,7 +95,9 @@ describe('POST /api/servers/onprem/test: the kpimailer virtual proxy is a ticket
       },
       { linkToAllProxyServices: true },
     );
-    expect((await askProxyWithHeader(sim, 'X-KPImailer-User', 'sa_repository')).body).toMatchObject({ userId: 'sa_repository' });
+    expect((await askProxyWithHeader(sim, 'X-KPImailer-User', 'sa_repository')).body).toMatchObject({
+      userId: 'sa_repository',
+    });
     sim.faults.concurrentEdit('virtualproxyconfig', 1);
 
     // Act
@@ -92,16 +105,24 @@ describe('POST /api/servers/onprem/test: the kpimailer virtual proxy is a ticket
 
     // Assess
     expect(result.checks.map((c) => c.status)).toEqual(CHECKS.map(() => 'passed'));
-    expect(result.checks[4]!.message).toMatch(/^Virtual proxy 'kpimailer' adjusted: authentication changed from header to ticket\. /);
-    expect(sim.state.virtualProxies.get(legacy.id)).toMatchObject({ authenticationMethod: 0, headerAuthenticationMode: 0, headerAuthenticationHeaderName: '', headerAuthenticationStaticUserDirectory: '' });
+    expect(result.checks[4]!.message).toMatch(
+      /^Virtual proxy 'kpimailer' adjusted: authentication changed from header to ticket\. /,
+    );
+    expect(sim.state.virtualProxies.get(legacy.id)).toMatchObject({
+      authenticationMethod: 0,
+      headerAuthenticationMode: 0,
+      headerAuthenticationHeaderName: '',
+      headerAuthenticationStaticUserDirectory: '',
+    });
     expect([...sim.state.virtualProxies.values()].filter((vp) => vp.prefix === 'kpimailer')).toHaveLength(1);
-    expect(sim.requests.filter((r) => r.path === `/qrs/virtualproxyconfig/${legacy.id}`).map((r) => `${r.method} ${r.status}`)).toEqual([
-      'GET 200',
-      'PUT 409',
-      'GET 200',
-      'PUT 200',
-    ]);
-    expect(await askProxyWithHeader(sim, 'X-KPImailer-User', 'sa_repository')).toMatchObject({ body: { session: 'inactive' } });
+    expect(
+      sim.requests
+        .filter((r) => r.path === `/qrs/virtualproxyconfig/${legacy.id}`)
+        .map((r) => `${r.method} ${r.status}`),
+    ).toEqual(['GET 200', 'PUT 409', 'GET 200', 'PUT 200']);
+    expect(await askProxyWithHeader(sim, 'X-KPImailer-User', 'sa_repository')).toMatchObject({
+      body: { session: 'inactive' },
+    });
   });
 
   it("waits out Qlik's delay in applying a new virtual proxy", async () => {
@@ -112,7 +133,10 @@ describe('POST /api/servers/onprem/test: the kpimailer virtual proxy is a ticket
     const result = await test(draftFor(sim));
 
     // Assess
-    expect(result.checks[4]).toMatchObject({ status: 'passed', message: expect.stringMatching(/^Virtual proxy 'kpimailer' created: /) });
+    expect(result.checks[4]).toMatchObject({
+      status: 'passed',
+      message: expect.stringMatching(/^Virtual proxy 'kpimailer' created: /),
+    });
     const tickets = sim.proxy.requests.filter((r) => r.path === '/qps/kpimailer/ticket').map((r) => r.status);
     expect(tickets.at(-1)).toBe(201);
     expect(tickets.filter((status) => status === 404).length).toBeGreaterThanOrEqual(2);
@@ -124,6 +148,8 @@ describe('POST /api/servers/onprem/test: the kpimailer virtual proxy is a ticket
     const result = await test(draftFor(sim, { proxyApiPort: port }));
 
     expect(result.checks.map((c) => c.status)).toEqual(['passed', 'passed', 'passed', 'passed', 'failed']);
-    expect(result.checks[4]!.message).toMatch(new RegExp(`Qlik Proxy Service API \\(port ${port}, the proxyApiPort setting\\).*connection refused`));
+    expect(result.checks[4]!.message).toMatch(
+      new RegExp(`Qlik Proxy Service API \\(port ${port}, the proxyApiPort setting\\).*connection refused`),
+    );
   });
 });

@@ -44,7 +44,9 @@ describe('POST /api/servers/onprem/test through the real handler', () => {
     const tested = (await api.call('POST', '/api/servers/onprem/test', { body: draft })).json();
 
     // Act
-    const saved = await api.call('PUT', '/api/servers/onprem', { body: { ...draft, displayName: 'Renamed before saving' } });
+    const saved = await api.call('PUT', '/api/servers/onprem', {
+      body: { ...draft, displayName: 'Renamed before saving' },
+    });
 
     // Assess
     expect(tested.checks[4].message).toMatch(/already correct/i);
@@ -65,7 +67,11 @@ describe('POST /api/servers/onprem/test through the real handler', () => {
     const result = response.json();
     expect(response.status).toBe(200);
     expect(result.ok).toBe(false);
-    expect(result.checks[3]).toMatchObject({ name: 'RootAdmin', status: 'failed', message: expect.stringContaining('RootAdmin') });
+    expect(result.checks[3]).toMatchObject({
+      name: 'RootAdmin',
+      status: 'failed',
+      message: expect.stringContaining('RootAdmin'),
+    });
     expect(result.checks[4]).toMatchObject({ status: 'skipped' });
     expect((await api.call('GET', '/api/servers/onprem')).json().lastTest).toMatchObject({ ok: false });
   });
@@ -73,7 +79,9 @@ describe('POST /api/servers/onprem/test through the real handler', () => {
   it('answers 400 naming the field for a draft whose certificate password is wrong, without calling Qlik', async () => {
     sim.clearRequests();
 
-    const response = await api.call('POST', '/api/servers/onprem/test', { body: { ...draft, certificatePassword: 'wrong-password' } });
+    const response = await api.call('POST', '/api/servers/onprem/test', {
+      body: { ...draft, certificatePassword: 'wrong-password' },
+    });
 
     expect(response.status).toBe(400);
     expect(response.json().errors).toEqual([expect.objectContaining({ field: 'certificatePassword' })]);

@@ -12,7 +12,11 @@ import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { createApiHandler } from '#lib/api/api-handler.ts';
 import { settingsRoutes } from '#lib/api/settings-api.ts';
 import { resetAdapters } from '#lib/aws/adapters-from-env.ts';
-import { executionRoutesFromEnv, executionSettingsFromEnv, extractionWorkerFromEnv } from '#lib/executions/executions-from-env.ts';
+import {
+  executionRoutesFromEnv,
+  executionSettingsFromEnv,
+  extractionWorkerFromEnv,
+} from '#lib/executions/executions-from-env.ts';
 import type { ExtractionWorkerDeps } from '#lib/executions/extraction-worker.ts';
 import type { ExtractorFactory } from '#lib/executions/extractor.ts';
 import { qlikExtractors } from '#lib/executions/qlik-extractors.ts';
@@ -23,12 +27,20 @@ import { clearCloudTokenCache } from '#lib/qlik/cloud/token-provider.ts';
 import { serverServiceFromEnv } from '#lib/servers/server-service-from-env.ts';
 import { callApi, type ApiCall, type ApiResponse } from '#test/support/api-events.ts';
 import { startTestAws, type TestAws } from '#test/support/aws.ts';
-import { reportRoutes, SimReports, startQlikCloudSimulator, type QlikCloudSimulator } from '#test/simulators/qlik-cloud/index.ts';
+import {
+  reportRoutes,
+  SimReports,
+  startQlikCloudSimulator,
+  type QlikCloudSimulator,
+} from '#test/simulators/qlik-cloud/index.ts';
 import { startQlikSenseSimulator, type QlikSenseSimulator } from '#test/simulators/qlik-sense-enterprise/index.ts';
 import { simulatedSiteDraft } from '#test/support/server-drafts.ts';
 import type { ServerId } from '#lib/servers/server-settings.ts';
 
-export const CLOUD_CLIENT = { clientId: 'kpimailer-extractions', clientSecret: 'extraction-secret-4f3e2d1c0b9a8f7e6d5c4b3a2910' };
+export const CLOUD_CLIENT = {
+  clientId: 'kpimailer-extractions',
+  clientSecret: 'extraction-secret-4f3e2d1c0b9a8f7e6d5c4b3a2910',
+};
 
 export interface ExecutionHarnessOptions {
   limit: number;
@@ -76,7 +88,12 @@ export async function startExecutions(options: ExecutionHarnessOptions): Promise
   const site = options.onprem ? await startQlikSenseSimulator() : undefined;
   // The kpimailer virtual proxy as the connection test provisions it: ticket authentication, the Server URL's host allowed.
   site?.state.addVirtualProxy(
-    { prefix: 'kpimailer', sessionCookieHeaderName: 'X-Qlik-Session-kpimailer', authenticationMethod: 0, websocketCrossOriginWhiteList: ['127.0.0.1'] },
+    {
+      prefix: 'kpimailer',
+      sessionCookieHeaderName: 'X-Qlik-Session-kpimailer',
+      authenticationMethod: 0,
+      websocketCrossOriginWhiteList: ['127.0.0.1'],
+    },
     { linkToAllProxyServices: true },
   );
   const resultsDir = mkdtempSync(join(tmpdir(), 'kpimailer-results-'));
@@ -105,15 +122,24 @@ export async function startExecutions(options: ExecutionHarnessOptions): Promise
     retryBaseSeconds: 0,
     ...options.worker,
   });
-  const handler = createApiHandler(() => settingsRoutes({ servers: serverServiceFromEnv(executionSettingsFromEnv()), audit: { record: async () => undefined }, extraRoutes: executionRoutesFromEnv() }));
+  const handler = createApiHandler(() =>
+    settingsRoutes({
+      servers: serverServiceFromEnv(executionSettingsFromEnv()),
+      audit: { record: async () => undefined },
+      extraRoutes: executionRoutesFromEnv(),
+    }),
+  );
   const call = (method: string, path: string, request?: ApiCall) => callApi(handler, method, path, request);
 
   const saveLimit = async (limit: number, serverId: ServerId = 'cloud') => {
     const current = (await call('GET', `/api/servers/${serverId}`)).json() as { version: number; configured: boolean };
     const version = current.configured ? { version: current.version } : {};
     if (serverId === 'onprem') {
-      const response = await call('PUT', '/api/servers/onprem', { body: { ...simulatedSiteDraft(site!, { password: 'harness-pfx' }), maxParallelExecutions: limit, ...version } });
-      if (response.status !== 200) throw new Error(`saving the onprem server failed: ${response.status} ${response.body}`);
+      const response = await call('PUT', '/api/servers/onprem', {
+        body: { ...simulatedSiteDraft(site!, { password: 'harness-pfx' }), maxParallelExecutions: limit, ...version },
+      });
+      if (response.status !== 200)
+        throw new Error(`saving the onprem server failed: ${response.status} ${response.body}`);
       return;
     }
     const response = await call('PUT', '/api/servers/cloud', {
@@ -133,8 +159,14 @@ export async function startExecutions(options: ExecutionHarnessOptions): Promise
   if (site) await saveLimit(options.limit, 'onprem');
   if (options.poll !== false) await extractions.start();
 
-  const execution = async (id: string) => (await call('GET', `/api/executions/${id}`)).json() as Record<string, unknown>;
-  const sqs = new SQSClient({ endpoint: extractions.env.AWS_ENDPOINT_URL_SQS, useQueueUrlAsEndpoint: false, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  const execution = async (id: string) =>
+    (await call('GET', `/api/executions/${id}`)).json() as Record<string, unknown>;
+  const sqs = new SQSClient({
+    endpoint: extractions.env.AWS_ENDPOINT_URL_SQS,
+    useQueueUrlAsEndpoint: false,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
 
   return {
     aws,
@@ -147,7 +179,8 @@ export async function startExecutions(options: ExecutionHarnessOptions): Promise
     saveLimit,
     submit: async (body, serverId = 'cloud') => {
       const response = await call('POST', `/api/servers/${serverId}/executions`, { body });
-      if (response.status !== 202 && response.status !== 200) throw new Error(`submit failed: ${response.status} ${response.body}`);
+      if (response.status !== 202 && response.status !== 200)
+        throw new Error(`submit failed: ${response.status} ${response.body}`);
       return (response.json() as { executionId: string }).executionId;
     },
     execution,
@@ -171,7 +204,14 @@ export async function startExecutions(options: ExecutionHarnessOptions): Promise
     },
     deadLetters: async (serverId = 'cloud') => {
       const url = JSON.parse(extractions.env.EXTRACTION_DLQ_URLS!)[serverId] as string;
-      const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'], WaitTimeSeconds: 1 }));
+      const { Messages } = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: url,
+          MaxNumberOfMessages: 10,
+          MessageAttributeNames: ['All'],
+          WaitTimeSeconds: 1,
+        }),
+      );
       return (Messages ?? []).map((m) => ({
         body: m.Body ?? '',
         attributes: Object.fromEntries(Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue])),
@@ -195,7 +235,9 @@ export async function startExecutions(options: ExecutionHarnessOptions): Promise
 export async function submitMany(harness: ExecutionHarness, count: number, appId = 'sales-app'): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < count; i += 10) {
-    const batch = Array.from({ length: Math.min(10, count - i) }, (_, j) => harness.submit({ appId, kind: 'data', objectId: `obj-${i + j}` }));
+    const batch = Array.from({ length: Math.min(10, count - i) }, (_, j) =>
+      harness.submit({ appId, kind: 'data', objectId: `obj-${i + j}` }),
+    );
     ids.push(...(await Promise.all(batch)));
   }
   return ids;

@@ -76,7 +76,12 @@ describe('extraction failures', () => {
     harness.reports.failures.set('private-app', { code: 'REP-403001', title: 'App forbidden' });
 
     // Act
-    const id = await harness.submit({ appId: 'private-app', kind: 'data', objectId: 'table-1', selections: [{ field: 'Region', values: ['North'] }] });
+    const id = await harness.submit({
+      appId: 'private-app',
+      kind: 'data',
+      objectId: 'table-1',
+      selections: [{ field: 'Region', values: ['North'] }],
+    });
     const [done] = await harness.settled([id], { timeoutMs: 60_000 });
 
     // Assess
@@ -109,11 +114,24 @@ describe('extraction failures', () => {
 describe('extraction routes', () => {
   it('answers 404 for an unknown execution, 400 naming bad fields, 422 for an on-premise image', async () => {
     expect((await harness.call('GET', `/api/executions/${randomUUID()}`)).status).toBe(404);
-    const bad = await harness.call('POST', '/api/servers/cloud/executions', { body: { appId: 'a', kind: 'movie', executionId: 'nope' } });
+    const bad = await harness.call('POST', '/api/servers/cloud/executions', {
+      body: { appId: 'a', kind: 'movie', executionId: 'nope' },
+    });
     expect(bad.status).toBe(400);
-    expect(bad.json().errors.map((e: { field: string }) => e.field).sort()).toEqual(['executionId', 'kind']);
+    expect(
+      bad
+        .json()
+        .errors.map((e: { field: string }) => e.field)
+        .sort(),
+    ).toEqual(['executionId', 'kind']);
     // The on-premise server is not configured here: 409 comes first.
-    expect((await harness.call('POST', '/api/servers/onprem/executions', { body: { appId: 'a', kind: 'image', objectId: 'o' } })).status).toBe(409);
+    expect(
+      (
+        await harness.call('POST', '/api/servers/onprem/executions', {
+          body: { appId: 'a', kind: 'image', objectId: 'o' },
+        })
+      ).status,
+    ).toBe(409);
   });
 
   it('shows the live counts on the server view', async () => {

@@ -12,20 +12,24 @@ afterEach(async () => {
 });
 
 describe('Max parallel executions', () => {
-  it.each([1, 2, 4, 8])('runs 200 extractions with at most %i in flight at Qlik, and exactly that many at the peak', async (limit) => {
-    // Prepare
-    harness = await startExecutions({ limit, processingMs: 200, poll: false });
-    const ids = await submitMany(harness, 200);
+  it.each([1, 2, 4, 8])(
+    'runs 200 extractions with at most %i in flight at Qlik, and exactly that many at the peak',
+    async (limit) => {
+      // Prepare
+      harness = await startExecutions({ limit, processingMs: 200, poll: false });
+      const ids = await submitMany(harness, 200);
 
-    // Act
-    await harness.startPolling();
-    const finished = await harness.settled(ids, { timeoutMs: 560_000 });
+      // Act
+      await harness.startPolling();
+      const finished = await harness.settled(ids, { timeoutMs: 560_000 });
 
-    // Assess
-    expect(finished.every((e) => e.status === 'succeeded')).toBe(true);
-    expect(harness.reports.created).toHaveLength(200);
-    expect(harness.reports.peakInFlight).toBe(limit);
-    const server = (await harness.call('GET', '/api/servers/cloud')).json();
-    expect(server.executions).toMatchObject({ limit, running: 0, queued: 0 });
-  }, 600_000);
+      // Assess
+      expect(finished.every((e) => e.status === 'succeeded')).toBe(true);
+      expect(harness.reports.created).toHaveLength(200);
+      expect(harness.reports.peakInFlight).toBe(limit);
+      const server = (await harness.call('GET', '/api/servers/cloud')).json();
+      expect(server.executions).toMatchObject({ limit, running: 0, queued: 0 });
+    },
+    600_000,
+  );
 });

@@ -18,7 +18,14 @@ let runtime: LocalRuntime;
 let dataDir: string;
 
 type Claims = Record<string, unknown>;
-const accessClaims: Claims = { sub: 'admin-sub', username: 'admin', email: 'admin@example.com', token_use: 'access', client_id: CLIENT_ID, scope: 'openid email' };
+const accessClaims: Claims = {
+  sub: 'admin-sub',
+  username: 'admin',
+  email: 'admin@example.com',
+  token_use: 'access',
+  client_id: CLIENT_ID,
+  scope: 'openid email',
+};
 
 const tokenFrom = (server: OAuth2Server, claims: Claims, expiresIn = 3600) =>
   server.issuer.buildToken({ expiresIn, scopesOrTransform: (_header, payload) => Object.assign(payload, claims) });
@@ -46,7 +53,8 @@ const put = (token: string | null) =>
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify(cloudDraft()),
   });
-const get = (path: string, token: string) => fetch(`${runtime.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+const get = (path: string, token: string) =>
+  fetch(`${runtime.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
 
 describe('local runtime in OIDC mode', () => {
   it('answers 401 to every token the authorizer refuses, and changes nothing', async () => {
@@ -56,7 +64,12 @@ describe('local runtime in OIDC mode', () => {
       'wrong issuer': await tokenFrom(stranger, accessClaims),
       'wrong client': await tokenFrom(issuer, { ...accessClaims, client_id: 'another-client' }),
       expired: await tokenFrom(issuer, accessClaims, -120),
-      'ID token instead of access token': await tokenFrom(issuer, { ...accessClaims, token_use: 'id', client_id: undefined, aud: CLIENT_ID }),
+      'ID token instead of access token': await tokenFrom(issuer, {
+        ...accessClaims,
+        token_use: 'id',
+        client_id: undefined,
+        aud: CLIENT_ID,
+      }),
       'bad signature': (await tokenFrom(issuer, accessClaims)).replace(/.{6}$/, 'AAAAAA'),
     };
     const valid = await tokenFrom(issuer, accessClaims);
@@ -79,8 +92,15 @@ describe('local runtime in OIDC mode', () => {
     const page = await fetch(`${runtime.url}/`);
     const config = await fetch(`${runtime.url}/config.json`);
     expect([page.status, config.status]).toEqual([200, 200]);
-    expect(await config.json()).toMatchObject({ mode: 'oidc', issuer: issuer.issuer.url, clientId: CLIENT_ID, logoutRedirectParameter: 'post_logout_redirect_uri' });
-    expect(page.headers.get('content-security-policy')).toContain(`connect-src 'self' ${new URL(issuer.issuer.url!).origin};`);
+    expect(await config.json()).toMatchObject({
+      mode: 'oidc',
+      issuer: issuer.issuer.url,
+      clientId: CLIENT_ID,
+      logoutRedirectParameter: 'post_logout_redirect_uri',
+    });
+    expect(page.headers.get('content-security-policy')).toContain(
+      `connect-src 'self' ${new URL(issuer.issuer.url!).origin};`,
+    );
   });
 
   it("accepts a valid access token and records its subject and e-mail as the save's actor", async () => {
@@ -88,6 +108,9 @@ describe('local runtime in OIDC mode', () => {
     expect((await put(token)).status).toBe(200);
     const { entries } = await (await get('/api/audit?serverId=cloud', token)).json();
     expect(entries).toHaveLength(1);
-    expect(entries[0]).toMatchObject({ action: 'settings.saved', actor: { sub: 'admin-sub', name: 'admin@example.com' } });
+    expect(entries[0]).toMatchObject({
+      action: 'settings.saved',
+      actor: { sub: 'admin-sub', name: 'admin@example.com' },
+    });
   });
 });

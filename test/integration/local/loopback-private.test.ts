@@ -12,14 +12,27 @@ interface RawResponse {
 }
 
 /** A request with exactly these headers (fetch would set its own Host and Origin). */
-function raw(url: string, options: { method?: string; path: string; headers: Record<string, string>; body?: string }): Promise<RawResponse> {
+function raw(
+  url: string,
+  options: { method?: string; path: string; headers: Record<string, string>; body?: string },
+): Promise<RawResponse> {
   const { port } = new URL(url);
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method: options.method ?? 'GET', path: options.path, headers: options.headers, setHost: false }, (res) => {
-      let body = '';
-      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: options.method ?? 'GET',
+        path: options.path,
+        headers: options.headers,
+        setHost: false,
+      },
+      (res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
     req.on('error', reject);
     req.end(options.body);
   });
@@ -37,7 +50,11 @@ describe('the local runtime is private to loopback and its own page', () => {
 
   beforeAll(async () => {
     dataDir = join(mkdtempSync(join(tmpdir(), 'kpimailer-private-')), 'data');
-    runtime = await startLocalRuntime({ port: 0, dataDir, env: { RELOAD_MONITOR_INTERVAL_SECONDS: '0', APP_SYNC_INTERVAL_SECONDS: '0' } });
+    runtime = await startLocalRuntime({
+      port: 0,
+      dataDir,
+      env: { RELOAD_MONITOR_INTERVAL_SECONDS: '0', APP_SYNC_INTERVAL_SECONDS: '0' },
+    });
     host = new URL(runtime.url).host;
   });
   afterAll(async () => {
@@ -47,49 +64,97 @@ describe('the local runtime is private to loopback and its own page', () => {
 
   it('answers 421 to a Host that is not its own (DNS rebinding), whatever the route', async () => {
     const page = await raw(runtime.url, { path: '/api/servers', headers: { host: 'attacker.example' } });
-    const rebound = await raw(runtime.url, { path: '/api/servers', headers: { host: `attacker.example:${new URL(runtime.url).port}` } });
-    const webhook = await raw(runtime.url, { method: 'POST', path: '/webhooks/qlik-cloud', headers: { host: 'attacker.example', 'content-type': 'application/json' }, body: '{}' });
+    const rebound = await raw(runtime.url, {
+      path: '/api/servers',
+      headers: { host: `attacker.example:${new URL(runtime.url).port}` },
+    });
+    const webhook = await raw(runtime.url, {
+      method: 'POST',
+      path: '/webhooks/qlik-cloud',
+      headers: { host: 'attacker.example', 'content-type': 'application/json' },
+      body: '{}',
+    });
 
     expect([page.status, rebound.status, webhook.status]).toEqual([421, 421, 421]);
     expect(page.body).not.toContain('servers');
     // Its own names still work.
     expect((await raw(runtime.url, { path: '/api/servers', headers: { host } })).status).toBe(200);
-    expect((await raw(runtime.url, { path: '/api/servers', headers: { host: host.replace('127.0.0.1', 'localhost') } })).status).toBe(200);
+    expect(
+      (await raw(runtime.url, { path: '/api/servers', headers: { host: host.replace('127.0.0.1', 'localhost') } }))
+        .status,
+    ).toBe(200);
   });
 
   it('answers 403 to a cross-origin text/plain POST and starts nothing', async () => {
     // Prepare: a configured server a forged "Sync apps" could start a sync of
-    const saved = await raw(runtime.url, { method: 'PUT', path: '/api/servers/cloud', headers: { host, 'content-type': 'application/json' }, body: JSON.stringify(cloudDraft()) });
+    const saved = await raw(runtime.url, {
+      method: 'PUT',
+      path: '/api/servers/cloud',
+      headers: { host, 'content-type': 'application/json' },
+      body: JSON.stringify(cloudDraft()),
+    });
     expect(saved.status).toBe(200);
 
     // Act: what a cross-site form or fetch(no-cors) can send
-    const forgedSync = await raw(runtime.url, { method: 'POST', path: '/api/servers/cloud/sync', headers: { host, origin: 'https://attacker.example', 'content-type': 'text/plain' }, body: '' });
+    const forgedSync = await raw(runtime.url, {
+      method: 'POST',
+      path: '/api/servers/cloud/sync',
+      headers: { host, origin: 'https://attacker.example', 'content-type': 'text/plain' },
+      body: '',
+    });
     const forgedSave = await raw(runtime.url, {
       method: 'PUT',
       path: '/api/servers/cloud',
       headers: { host, origin: 'https://attacker.example', 'content-type': 'text/plain;charset=UTF-8' },
       body: JSON.stringify({ ...cloudDraft(), displayName: 'Owned', version: 1 }),
     });
-    const formDelete = await raw(runtime.url, { method: 'DELETE', path: '/api/servers/cloud', headers: { host, 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=b' });
-    const nullOrigin = await raw(runtime.url, { method: 'POST', path: '/api/servers/cloud/test', headers: { host, origin: 'null', 'content-type': 'application/json' }, body: '{}' });
+    const formDelete = await raw(runtime.url, {
+      method: 'DELETE',
+      path: '/api/servers/cloud',
+      headers: { host, 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'a=b',
+    });
+    const nullOrigin = await raw(runtime.url, {
+      method: 'POST',
+      path: '/api/servers/cloud/test',
+      headers: { host, origin: 'null', 'content-type': 'application/json' },
+      body: '{}',
+    });
 
     // Assess
     expect([forgedSync.status, forgedSave.status, formDelete.status, nullOrigin.status]).toEqual([403, 403, 403, 403]);
-    const view = JSON.parse((await raw(runtime.url, { path: '/api/servers/cloud', headers: { host } })).body) as Record<string, unknown>;
+    const view = JSON.parse((await raw(runtime.url, { path: '/api/servers/cloud', headers: { host } })).body) as Record<
+      string,
+      unknown
+    >;
     expect(view).toMatchObject({ configured: true, displayName: cloudDraft().displayName, version: 1, lastSync: null });
   });
 
   it('accepts its own page: same-origin JSON changes, and body-less ones without a content type', async () => {
     const origin = runtime.url;
-    const test = await raw(runtime.url, { method: 'POST', path: '/api/servers/onprem/test', headers: { host, origin, 'content-type': 'application/json' }, body: '{}' });
-    const deleted = await raw(runtime.url, { method: 'DELETE', path: '/api/servers/onprem', headers: { host, origin } });
+    const test = await raw(runtime.url, {
+      method: 'POST',
+      path: '/api/servers/onprem/test',
+      headers: { host, origin, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    const deleted = await raw(runtime.url, {
+      method: 'DELETE',
+      path: '/api/servers/onprem',
+      headers: { host, origin },
+    });
     // Refused or answered by the handler, never by the guard.
     expect(test.status).not.toBe(403);
     expect(deleted.status).toBe(204);
   });
 
   it('lets Qlik reach the webhook route with its own headers (its HMAC is the authentication)', async () => {
-    const delivery = await raw(runtime.url, { method: 'POST', path: '/webhooks/qlik-cloud', headers: { host, origin: 'https://qlik.example', 'content-type': 'application/cloudevents+json' }, body: '{}' });
+    const delivery = await raw(runtime.url, {
+      method: 'POST',
+      path: '/webhooks/qlik-cloud',
+      headers: { host, origin: 'https://qlik.example', 'content-type': 'application/cloudevents+json' },
+      body: '{}',
+    });
     expect(delivery.status).toBe(401); // reached the receiver, which wants a signature
   });
 
@@ -98,7 +163,11 @@ describe('the local runtime is private to loopback and its own page', () => {
     const unsigned = await raw(endpoint, {
       method: 'POST',
       path: '/',
-      headers: { host: new URL(endpoint).host, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'secretsmanager.GetSecretValue' },
+      headers: {
+        host: new URL(endpoint).host,
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amz-target': 'secretsmanager.GetSecretValue',
+      },
       body: JSON.stringify({ SecretId: `${process.env.SECRET_NAME_PREFIX}/cloud` }),
     });
     const wrongKey = await raw(endpoint, {

@@ -19,7 +19,9 @@ describe('npm start (the local runtime)', () => {
     service = await startNpmStart({ KPIMAILER_DATA_DIR: dataDir });
 
     // Act
-    const initial = (await (await fetch(`${service.url}/api/servers`)).json()) as { servers: { configured: boolean }[] };
+    const initial = (await (await fetch(`${service.url}/api/servers`)).json()) as {
+      servers: { configured: boolean }[];
+    };
     const saved = await fetch(`${service.url}/api/servers/cloud`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },

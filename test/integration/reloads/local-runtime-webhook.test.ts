@@ -10,7 +10,11 @@ import { LocalReloadPublisher } from '#lib/reloads/local-reload-publisher.ts';
 import { DynamoDbServerStore } from '#lib/servers/dynamodb-server-store.ts';
 import { SecretsManagerSecretStore } from '#lib/servers/secrets-manager-secret-store.ts';
 import { QlikCloudState } from '#test/simulators/qlik-cloud/index.ts';
-import { appReloadFinishedEvent, reloadFinishedEvent, WebhookSender } from '#test/simulators/qlik-cloud/webhook-delivery.ts';
+import {
+  appReloadFinishedEvent,
+  reloadFinishedEvent,
+  WebhookSender,
+} from '#test/simulators/qlik-cloud/webhook-delivery.ts';
 
 const SECRET = 'local-runtime-signing-secret-0123456789abcd';
 
@@ -25,13 +29,23 @@ describe('the local runtime (npm start) serves POST /webhooks/qlik-cloud', () =>
     dataDir = mkdtempSync(join(tmpdir(), 'kpimailer-reloads-'));
     runtime = await startLocalRuntime({ port: 0, dataDir, env: { RELOAD_MONITOR_INTERVAL_SECONDS: '0' } });
     // The runtime pointed the SDK's endpoint variables at its own stores; the same adapters reach them from here.
-    const secrets = new SecretsManagerSecretStore(sharedSecretsManagerClient(), { namePrefix: process.env.SECRET_NAME_PREFIX! });
+    const secrets = new SecretsManagerSecretStore(sharedSecretsManagerClient(), {
+      namePrefix: process.env.SECRET_NAME_PREFIX!,
+    });
     tenant = new QlikCloudState();
     // What a connection test of this tenant records: its signing secret and its tenant id.
     const leases = new DynamoDbLeaseProvider(sharedDocumentClient(), process.env.SERVERS_TABLE_NAME!);
-    await createWebhookProvisioning({ secrets, leases, targetUrl: 'https://unused.example.com' }).forTenant(tenant.tenantId).saveSigningSecret(SECRET);
-    await new DynamoDbServerStore(sharedDocumentClient(), process.env.SERVERS_TABLE_NAME!).updateState('cloud', { tenant: { id: tenant.tenantId, url: 'https://tenant.example.com' } });
-    webhookId = tenant.webhooks.seed({ name: 'kpimailer', url: 'https://kpimailer.example.com/webhooks/qlik-cloud', secret: SECRET }).id;
+    await createWebhookProvisioning({ secrets, leases, targetUrl: 'https://unused.example.com' })
+      .forTenant(tenant.tenantId)
+      .saveSigningSecret(SECRET);
+    await new DynamoDbServerStore(sharedDocumentClient(), process.env.SERVERS_TABLE_NAME!).updateState('cloud', {
+      tenant: { id: tenant.tenantId, url: 'https://tenant.example.com' },
+    });
+    webhookId = tenant.webhooks.seed({
+      name: 'kpimailer',
+      url: 'https://kpimailer.example.com/webhooks/qlik-cloud',
+      secret: SECRET,
+    }).id;
     sender = new WebhookSender(tenant);
   });
   afterAll(async () => {
@@ -47,14 +61,27 @@ describe('the local runtime (npm start) serves POST /webhooks/qlik-cloud', () =>
     // Act
     const first = await sender.deliver(webhookId, event, { to });
     const again = await sender.deliver(webhookId, event, { to });
-    const legacy = await sender.deliver(webhookId, appReloadFinishedEvent(tenant, { appId: 'app-local-2', reloadId: 'local-reload-2' }, 'legacy'), { to });
-    const unsigned = await fetch(to, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) });
+    const legacy = await sender.deliver(
+      webhookId,
+      appReloadFinishedEvent(tenant, { appId: 'app-local-2', reloadId: 'local-reload-2' }, 'legacy'),
+      { to },
+    );
+    const unsigned = await fetch(to, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(event),
+    });
 
     // Assess
     expect([first.status, again.status, legacy.status, unsigned.status]).toEqual([202, 200, 202, 401]);
-    const published = await new LocalReloadPublisher(sharedDocumentClient(), process.env.RELOAD_EVENTS_TABLE_NAME!).listPublished('cloud');
+    const published = await new LocalReloadPublisher(
+      sharedDocumentClient(),
+      process.env.RELOAD_EVENTS_TABLE_NAME!,
+    ).listPublished('cloud');
     expect(published.map((p) => p.detail.reloadId).sort()).toEqual(['local-reload-1', 'local-reload-2']);
-    const listed = (await (await fetch(`${runtime.url}/api/servers/cloud/reloads?limit=10`)).json()) as { reloads: Array<{ reloadId: string }> };
+    const listed = (await (await fetch(`${runtime.url}/api/servers/cloud/reloads?limit=10`)).json()) as {
+      reloads: Array<{ reloadId: string }>;
+    };
     expect(listed.reloads.map((r) => r.reloadId).sort()).toEqual(['local-reload-1', 'local-reload-2']);
   });
 });

@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Entity } from '#test/simulators/qlik-sense-enterprise/entities.ts';
 import { startQlikSenseSimulator, type QlikSenseSimulator } from '#test/simulators/qlik-sense-enterprise/index.ts';
-import { finishExecution, runExecution, runOtherTaskExecution, startExecution } from '#test/simulators/qlik-sense-enterprise/reload-executions.ts';
+import {
+  finishExecution,
+  runExecution,
+  runOtherTaskExecution,
+  startExecution,
+} from '#test/simulators/qlik-sense-enterprise/reload-executions.ts';
 import { simulatedSiteDraft } from '#test/support/server-drafts.ts';
 import { startReloadHandlers, type ReloadHarness } from '#test/integration/reloads/reload-harness.ts';
 
@@ -34,7 +39,8 @@ describe('on-premise reload polling through the reload-monitor handler', () => {
   /** reloadId -> how often it was published. */
   const publishCounts = async () => {
     const counts = new Map<string, number>();
-    for (const p of await h.published('onprem')) counts.set(p.detail.reloadId, (counts.get(p.detail.reloadId) ?? 0) + 1);
+    for (const p of await h.published('onprem'))
+      counts.set(p.detail.reloadId, (counts.get(p.detail.reloadId) ?? 0) + 1);
     return counts;
   };
 
@@ -69,11 +75,24 @@ describe('on-premise reload polling through the reload-monitor handler', () => {
     expect([...counts.keys()].sort()).toEqual([...executions].sort());
     expect([...counts.values()]).toEqual([1, 1, 1, 1, 1]);
     const byId = new Map((await h.published('onprem')).map((p) => [p.detail.reloadId, p.detail]));
-    expect(byId.get(String(early.executionID))).toMatchObject({ appId: sales.id, appName: 'Sales (catalog)', status: 'succeeded', source: 'poll' });
-    expect(byId.get(String(running.executionID))).toMatchObject({ appId: finance.id, appName: 'Finance', status: 'failed', error: 'Connector error: ODBC timeout' });
+    expect(byId.get(String(early.executionID))).toMatchObject({
+      appId: sales.id,
+      appName: 'Sales (catalog)',
+      status: 'succeeded',
+      source: 'poll',
+    });
+    expect(byId.get(String(running.executionID))).toMatchObject({
+      appId: finance.id,
+      appName: 'Finance',
+      status: 'failed',
+      error: 'Connector error: ODBC timeout',
+    });
     expect(byId.get(String(aborted.executionID))).toMatchObject({ status: 'canceled' });
     expect(byId.get(String(errored.executionID))).toMatchObject({ status: 'failed' });
-    expect((await h.app('onprem', sales.id))!.lastReload).toEqual({ at: new Date(String(late.stopTime)).toISOString(), status: 'succeeded' });
+    expect((await h.app('onprem', sales.id))!.lastReload).toEqual({
+      at: new Date(String(late.stopTime)).toISOString(),
+      status: 'succeeded',
+    });
   });
 
   it('lists the polled reloads newest first on GET /api/servers/onprem/reloads', async () => {
@@ -93,7 +112,11 @@ describe('on-premise reload polling through the reload-monitor handler', () => {
   it('publishes no reload event for results of other tasks or without an app, and moves past them', async () => {
     // Prepare: a user sync and an external program task finish, and a result of a non-reload task that names an app
     const before = await publishCounts();
-    const others = [runOtherTaskExecution(sim.state, 7), runOtherTaskExecution(sim.state, 8, { appID: '' }), runOtherTaskExecution(sim.state, 7, { appID: sales.id })];
+    const others = [
+      runOtherTaskExecution(sim.state, 7),
+      runOtherTaskExecution(sim.state, 8, { appID: '' }),
+      runOtherTaskExecution(sim.state, 7, { appID: sales.id }),
+    ];
     sim.clearRequests();
 
     // Act

@@ -37,7 +37,10 @@ export interface ReloadHarness {
   /** Saves a tenant's signing secret as the connection test would (the previous one stays valid for 24 h). */
   saveSigningSecret(secret: string, tenantKey: string): Promise<void>;
   /** Posts a request to the webhook receiver as a function URL would deliver it. */
-  deliver(request: { body: string; headers: Record<string, string> }, options?: { base64?: boolean }): Promise<ApiResponse>;
+  deliver(
+    request: { body: string; headers: Record<string, string> },
+    options?: { base64?: boolean },
+  ): Promise<ApiResponse>;
   /** One scheduled run of the reload monitor. */
   runMonitor(): Promise<ReloadMonitorReport>;
   /** A new container: fresh module state (caches, clients), same tables and secrets. */
@@ -61,21 +64,35 @@ export interface ReloadHarnessOptions {
 export async function startReloadHandlers(options: ReloadHarnessOptions = {}): Promise<ReloadHarness> {
   const aws = await startTestAws();
   const eventsTableName = `reload-events-${randomUUID().slice(0, 8)}`;
-  const raw = new DynamoDBClient({ endpoint: aws.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  const raw = new DynamoDBClient({
+    endpoint: aws.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
   await ensureTables(raw, [reloadEventsTable(eventsTableName)]);
   raw.destroy();
-  Object.assign(process.env, aws.env, { RELOAD_EVENTS_TABLE_NAME: eventsTableName, RELOAD_PUBLISHER: 'local', WEBHOOK_PUBLIC_URL: PUBLIC_WEBHOOK_URL }, options.env);
+  Object.assign(
+    process.env,
+    aws.env,
+    { RELOAD_EVENTS_TABLE_NAME: eventsTableName, RELOAD_PUBLISHER: 'local', WEBHOOK_PUBLIC_URL: PUBLIC_WEBHOOK_URL },
+    options.env,
+  );
   resetAdapters();
 
   const servers = new DynamoDbServerStore(aws.documentClient, aws.serversTableName);
   const secrets = new SecretsManagerSecretStore(aws.secretsClient, { namePrefix: aws.secretNamePrefix });
-  const provisioning = createWebhookProvisioning({ secrets, leases: new DynamoDbLeaseProvider(aws.documentClient, aws.serversTableName), targetUrl: PUBLIC_WEBHOOK_URL });
+  const provisioning = createWebhookProvisioning({
+    secrets,
+    leases: new DynamoDbLeaseProvider(aws.documentClient, aws.serversTableName),
+    targetUrl: PUBLIC_WEBHOOK_URL,
+  });
   const publisher = new LocalReloadPublisher(aws.documentClient, eventsTableName);
 
   let handlers: { receiver: Handler; monitor: Handler; settings: Handler };
   const load = async () => {
     // After vi.resetModules the handlers get a fresh cloud-client module, which must trust the simulator again.
-    if (options.cloudCa) (await import('#lib/qlik/cloud/cloud-client.ts')).setDefaultCloudClientOptions({ ca: options.cloudCa });
+    if (options.cloudCa)
+      (await import('#lib/qlik/cloud/cloud-client.ts')).setDefaultCloudClientOptions({ ca: options.cloudCa });
     handlers = {
       receiver: (await import('#functions/webhook-receiver/handler.ts')).handler as unknown as Handler,
       monitor: (await import('#functions/reload-monitor/handler.ts')).handler as unknown as Handler,
@@ -92,11 +109,24 @@ export async function startReloadHandlers(options: ReloadHarnessOptions = {}): P
     service: new ServerService({ servers, secrets }),
     saveSigningSecret: (secret, tenantKey) => provisioning.forTenant(tenantKey).saveSigningSecret(secret),
     deliver: async (request, options = {}) => {
-      const event: APIGatewayProxyEventV2 = apiEvent('POST', '/webhooks/qlik-cloud', { rawBody: request.body, headers: request.headers });
-      if (options.base64) Object.assign(event, { body: Buffer.from(request.body).toString('base64'), isBase64Encoded: true });
+      const event: APIGatewayProxyEventV2 = apiEvent('POST', '/webhooks/qlik-cloud', {
+        rawBody: request.body,
+        headers: request.headers,
+      });
+      if (options.base64)
+        Object.assign(event, { body: Buffer.from(request.body).toString('base64'), isBase64Encoded: true });
       if (request.body === '') Object.assign(event, { body: undefined });
-      const result = (await handlers.receiver(event, lambdaContext('webhook-receiver'))) as { statusCode: number; headers?: Record<string, string>; body?: string };
-      return { status: result.statusCode, headers: result.headers ?? {}, body: result.body ?? '', json: () => JSON.parse(result.body ?? 'null') };
+      const result = (await handlers.receiver(event, lambdaContext('webhook-receiver'))) as {
+        statusCode: number;
+        headers?: Record<string, string>;
+        body?: string;
+      };
+      return {
+        status: result.statusCode,
+        headers: result.headers ?? {},
+        body: result.body ?? '',
+        json: () => JSON.parse(result.body ?? 'null'),
+      };
     },
     runMonitor: async () => (await handlers.monitor({}, lambdaContext('reload-monitor'))) as ReloadMonitorReport,
     restart: async () => {
@@ -107,12 +137,23 @@ export async function startReloadHandlers(options: ReloadHarnessOptions = {}): P
     api: (method, path, query) => callApi(handlers.settings, method, path, { query }),
     published: (serverId) => publisher.listPublished(serverId),
     history: new DynamoDbReloadStore(aws.documentClient, eventsTableName),
-    eventItems: async () => (await aws.documentClient.send(new ScanCommand({ TableName: eventsTableName, ConsistentRead: true }))).Items ?? [],
+    eventItems: async () =>
+      (await aws.documentClient.send(new ScanCommand({ TableName: eventsTableName, ConsistentRead: true }))).Items ??
+      [],
     seedApp: async (serverId, appId, name) => {
-      await aws.documentClient.send(new PutCommand({ TableName: aws.appsTableName, Item: { serverId, appId, name, nameLower: name.toLowerCase(), hash: 'seed', lastReload: null } }));
+      await aws.documentClient.send(
+        new PutCommand({
+          TableName: aws.appsTableName,
+          Item: { serverId, appId, name, nameLower: name.toLowerCase(), hash: 'seed', lastReload: null },
+        }),
+      );
     },
     app: async (serverId, appId) =>
-      (await aws.documentClient.send(new GetCommand({ TableName: aws.appsTableName, Key: { serverId, appId }, ConsistentRead: true }))).Item,
+      (
+        await aws.documentClient.send(
+          new GetCommand({ TableName: aws.appsTableName, Key: { serverId, appId }, ConsistentRead: true }),
+        )
+      ).Item,
     close: () => aws.close(),
   };
 }

@@ -10,7 +10,11 @@ import {
   WebhookSender,
   type SignedRequest,
 } from '#test/simulators/qlik-cloud/webhook-delivery.ts';
-import { PUBLIC_WEBHOOK_URL, startReloadHandlers, type ReloadHarness } from '#test/integration/reloads/reload-harness.ts';
+import {
+  PUBLIC_WEBHOOK_URL,
+  startReloadHandlers,
+  type ReloadHarness,
+} from '#test/integration/reloads/reload-harness.ts';
 
 const SECRET = 'webhook-signing-secret-0123456789abcdefghij';
 const APP = 'c3a7f1e2-5b6d-4e8f-9a0b-1c2d3e4f5a6b';
@@ -49,8 +53,17 @@ describe('POST /webhooks/qlik-cloud through the webhook-receiver handler', () =>
       // Prepare: as Qlik documents it, the event's data has no end time; the envelope's `time` is when it finished.
       // Recent: events older than the deduplication window are refused as stale.
       const finishedAt = new Date(Date.now() - 60_000).toISOString();
-      const event = reloadFinishedEvent(tenant, { appId: APP, status: 'FAILED', errorMessage: 'Table X not found', endTime: finishedAt });
-      expect(Object.keys(event.data as object).filter((key) => !DOCUMENTED_EVENT_DATA_FIELDS['com.qlik.v1.reload.finished']!.includes(key))).toEqual([]);
+      const event = reloadFinishedEvent(tenant, {
+        appId: APP,
+        status: 'FAILED',
+        errorMessage: 'Table X not found',
+        endTime: finishedAt,
+      });
+      expect(
+        Object.keys(event.data as object).filter(
+          (key) => !DOCUMENTED_EVENT_DATA_FIELDS['com.qlik.v1.reload.finished']!.includes(key),
+        ),
+      ).toEqual([]);
       expect(event.time).toBe(finishedAt);
 
       // Act
@@ -60,24 +73,53 @@ describe('POST /webhooks/qlik-cloud through the webhook-receiver handler', () =>
       expect(response.status).toBe(202);
       expect(response.json()).toEqual({ status: 'accepted' });
       expect((await h.app('cloud', APP))!.lastReload).toEqual({ at: finishedAt, status: 'failed' });
-      const published = (await h.published('cloud')).filter((p) => p.detail.reloadId === (event.data as { id: string }).id);
+      const published = (await h.published('cloud')).filter(
+        (p) => p.detail.reloadId === (event.data as { id: string }).id,
+      );
       expect(published).toHaveLength(1);
       expect(published[0]).toMatchObject({
         detailType: 'Qlik app reload finished',
-        detail: { serverId: 'cloud', appId: APP, appName: 'Sales dashboard', status: 'failed', source: 'webhook', error: 'Table X not found', finishedAt: finishedAt },
+        detail: {
+          serverId: 'cloud',
+          appId: APP,
+          appName: 'Sales dashboard',
+          status: 'failed',
+          source: 'webhook',
+          error: 'Table X not found',
+          finishedAt: finishedAt,
+        },
       });
       const reloads = (await h.api('GET', '/api/servers/cloud/reloads', { limit: '5' })).json().reloads;
-      expect(reloads[0]).toMatchObject({ appId: APP, appName: 'Sales dashboard', status: 'failed', source: 'webhook', reloadId: (event.data as { id: string }).id });
+      expect(reloads[0]).toMatchObject({
+        appId: APP,
+        appName: 'Sales dashboard',
+        status: 'failed',
+        source: 'webhook',
+        reloadId: (event.data as { id: string }).id,
+      });
     });
 
-    it.each(['cloudevents', 'legacy', 'hybrid'] as const)('records a com.qlik.v1.app.reload.finished event in the %s shape', async (format) => {
-      const event = appReloadFinishedEvent(tenant, { appId: APP, status: 'ok', reloadId: `engine-${format}`, endTime: '2026-03-01T11:00:00.000Z' }, format);
-      expect(Object.keys(event.data as object).filter((key) => !DOCUMENTED_EVENT_DATA_FIELDS['com.qlik.v1.app.reload.finished']!.includes(key))).toEqual([]);
-      const response = await h.deliver(signed(event));
-      expect(response.status).toBe(202);
-      const published = (await h.published('cloud')).filter((p) => p.detail.reloadId === `engine-${format}`);
-      expect(published.map((p) => p.detail)).toEqual([expect.objectContaining({ appId: APP, status: 'succeeded', appName: 'Sales dashboard' })]);
-    });
+    it.each(['cloudevents', 'legacy', 'hybrid'] as const)(
+      'records a com.qlik.v1.app.reload.finished event in the %s shape',
+      async (format) => {
+        const event = appReloadFinishedEvent(
+          tenant,
+          { appId: APP, status: 'ok', reloadId: `engine-${format}`, endTime: '2026-03-01T11:00:00.000Z' },
+          format,
+        );
+        expect(
+          Object.keys(event.data as object).filter(
+            (key) => !DOCUMENTED_EVENT_DATA_FIELDS['com.qlik.v1.app.reload.finished']!.includes(key),
+          ),
+        ).toEqual([]);
+        const response = await h.deliver(signed(event));
+        expect(response.status).toBe(202);
+        const published = (await h.published('cloud')).filter((p) => p.detail.reloadId === `engine-${format}`);
+        expect(published.map((p) => p.detail)).toEqual([
+          expect.objectContaining({ appId: APP, status: 'succeeded', appName: 'Sales dashboard' }),
+        ]);
+      },
+    );
 
     it('verifies the decoded bytes when the function URL hands the body over base64-encoded', async () => {
       const response = await h.deliver(signed(reloadFinishedEvent(tenant, { appId: APP })), { base64: true });
@@ -124,7 +166,10 @@ describe('POST /webhooks/qlik-cloud through the webhook-receiver handler', () =>
       ['a signature that is not hex', (b: string) => Buffer.from(signBody(b, SECRET), 'hex').toString('base64')],
     ])('answers 401 to %s', async (_name, signature) => {
       const b = body();
-      const response = await h.deliver({ body: b, headers: { 'content-type': 'application/json', 'qlik-signature': signature(b) } });
+      const response = await h.deliver({
+        body: b,
+        headers: { 'content-type': 'application/json', 'qlik-signature': signature(b) },
+      });
       expect(response.status).toBe(401);
       expect(response.headers['content-type']).toMatch(/problem\+json/);
       await expectNothingStored();
@@ -140,21 +185,30 @@ describe('POST /webhooks/qlik-cloud through the webhook-receiver handler', () =>
     it('answers 401 to a valid signature over a modified body', async () => {
       const original = body();
       const tampered = original.replace('"SUCCEEDED"', '"FAILED"');
-      const response = await h.deliver({ body: tampered, headers: { 'content-type': 'application/json', 'qlik-signature': signBody(original, SECRET) } });
+      const response = await h.deliver({
+        body: tampered,
+        headers: { 'content-type': 'application/json', 'qlik-signature': signBody(original, SECRET) },
+      });
       expect(response.status).toBe(401);
       await expectNothingStored();
     });
 
     it('answers 413 to a body over 1 MiB, even a signed one', async () => {
       const huge = JSON.stringify({ ...reloadFinishedEvent(tenant, { appId: APP }), padding: 'x'.repeat(1024 * 1024) });
-      const response = await h.deliver({ body: huge, headers: { 'content-type': 'application/json', 'qlik-signature': signBody(huge, SECRET) } });
+      const response = await h.deliver({
+        body: huge,
+        headers: { 'content-type': 'application/json', 'qlik-signature': signBody(huge, SECRET) },
+      });
       expect(response.status).toBe(413);
       await expectNothingStored();
     });
 
     it('answers 400 to a signed body that is not JSON, and to a signed empty body', async () => {
       for (const b of ['{"id":"x",', '']) {
-        const response = await h.deliver({ body: b, headers: { 'content-type': 'application/json', 'qlik-signature': signBody(b, SECRET) } });
+        const response = await h.deliver({
+          body: b,
+          headers: { 'content-type': 'application/json', 'qlik-signature': signBody(b, SECRET) },
+        });
         expect(response.status).toBe(400);
       }
       await expectNothingStored();
@@ -191,7 +245,9 @@ describe('POST /webhooks/qlik-cloud through the webhook-receiver handler', () =>
     });
 
     it('answers 403 to a correctly signed event of another tenant', async () => {
-      const response = await h.deliver(signed(reloadFinishedEvent(tenant, { appId: APP, tenantId: 'another-tenant-id' })));
+      const response = await h.deliver(
+        signed(reloadFinishedEvent(tenant, { appId: APP, tenantId: 'another-tenant-id' })),
+      );
       expect(response.status).toBe(403);
       await expectNothingStored();
     });
@@ -216,7 +272,12 @@ describe('POST /webhooks/qlik-cloud through the webhook-receiver handler', () =>
     it('refuses the previous secret once the grace period is over', async () => {
       // Prepare (in the single-secret shape stored before secrets were kept per tenant, which still verifies)
       const current = 'rotated-signing-secret-abcdefghijklmnopqrstuv';
-      const ref = await h.secrets.stage('cloud-webhook', { kind: 'webhook', secret: current, previous: SECRET, previousUntil: new Date(Date.now() - 1000).toISOString() });
+      const ref = await h.secrets.stage('cloud-webhook', {
+        kind: 'webhook',
+        secret: current,
+        previous: SECRET,
+        previousUntil: new Date(Date.now() - 1000).toISOString(),
+      });
       await h.secrets.promote('cloud-webhook', ref);
       await h.restart();
       tenant.webhooks.get(webhookId).secret = SECRET;

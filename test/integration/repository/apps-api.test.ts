@@ -6,7 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resetAdapters } from '#lib/aws/adapters-from-env.ts';
 import { inProcessSyncTrigger } from '#lib/repository/repository-api-from-env.ts';
 import { callApi } from '#test/support/api-events.ts';
-import { SiteApps, startQlikSenseSimulator, type QlikSenseSimulator } from '#test/simulators/qlik-sense-enterprise/index.ts';
+import {
+  SiteApps,
+  startQlikSenseSimulator,
+  type QlikSenseSimulator,
+} from '#test/simulators/qlik-sense-enterprise/index.ts';
 import { startRepository, type RepositoryHarness } from '#test/integration/repository/repository-harness.ts';
 
 let sim: QlikSenseSimulator;
@@ -60,7 +64,17 @@ describe('apps API', () => {
     expect(pages).toBe(5);
     expect(new Set(seen).size).toBe(120);
     const first = (await get('/api/servers/onprem/apps', { limit: '1' })).json().apps[0];
-    expect(Object.keys(first).sort()).toEqual(['id', 'lastReload', 'modifiedAt', 'name', 'owner', 'publishTime', 'published', 'stream', 'syncedAt']);
+    expect(Object.keys(first).sort()).toEqual([
+      'id',
+      'lastReload',
+      'modifiedAt',
+      'name',
+      'owner',
+      'publishTime',
+      'published',
+      'stream',
+      'syncedAt',
+    ]);
     expect(first.stream).toEqual({ id: expect.any(String), name: expect.stringMatching(/^Stream /) });
     expect(first.lastReload).toEqual({ at: expect.any(String), status: 'succeeded' });
   });
@@ -72,7 +86,10 @@ describe('apps API', () => {
     const names = [...first.json().apps, ...second.json().apps].map((a: { name: string }) => a.name).sort();
     expect(names).toEqual(['Quarterly Revenue', 'Revenue by region']);
     expect(second.json().nextCursor).toBeNull();
-    expect((await get('/api/servers/onprem/apps', { q: 'no such app' })).json()).toEqual({ apps: [], nextCursor: null });
+    expect((await get('/api/servers/onprem/apps', { q: 'no such app' })).json()).toEqual({
+      apps: [],
+      nextCursor: null,
+    });
   });
 
   it('answers 400 for a bad limit or cursor, 404 for an unknown server, and an empty list for a server never synced', async () => {
@@ -93,9 +110,15 @@ describe('apps API', () => {
   it('records reloads reported by events, keeping the newest, and says when an app is unknown', async () => {
     const appId = site.published()[0]!.id;
 
-    expect(await repo.catalog.recordReload('onprem', appId, { at: '2031-05-01T10:00:00Z', status: 'failed' })).toEqual({ appName: site.published()[0]!.name });
-    expect(await repo.catalog.recordReload('onprem', appId, { at: '2031-04-01T10:00:00Z', status: 'succeeded' })).toEqual({ appName: site.published()[0]!.name });
-    expect(await repo.catalog.recordReload('onprem', 'no-such-app', { at: '2031-04-01T10:00:00Z', status: 'succeeded' })).toBeNull();
+    expect(await repo.catalog.recordReload('onprem', appId, { at: '2031-05-01T10:00:00Z', status: 'failed' })).toEqual({
+      appName: site.published()[0]!.name,
+    });
+    expect(
+      await repo.catalog.recordReload('onprem', appId, { at: '2031-04-01T10:00:00Z', status: 'succeeded' }),
+    ).toEqual({ appName: site.published()[0]!.name });
+    expect(
+      await repo.catalog.recordReload('onprem', 'no-such-app', { at: '2031-04-01T10:00:00Z', status: 'succeeded' }),
+    ).toBeNull();
     const app = (await repo.stored('onprem')).find((a) => a.appId === appId)!;
     expect(app.lastReload).toEqual({ at: '2031-05-01T10:00:00.000Z', status: 'failed' });
   });

@@ -14,8 +14,19 @@ import { testCloudConnection } from '#lib/qlik/cloud/cloud-connection-test.ts';
 import { clearRateTierPauses, type RateLimitMetrics } from '#lib/qlik/cloud/rate-tier-pause.ts';
 import { clearCloudTokenCache, cloudTokenProvider } from '#lib/qlik/cloud/token-provider.ts';
 import type { SyncRunResult } from '#lib/repository/app-sync-service.ts';
-import { InMemoryWebhookPort, startQlikCloudSimulator, TenantApps, TEST_WEBHOOK_URL, type QlikCloudSimulator, type RateLimitTrace } from '#test/simulators/qlik-cloud/index.ts';
-import { CLOUD_CLIENT, startRepository, type RepositoryHarness } from '#test/integration/repository/repository-harness.ts';
+import {
+  InMemoryWebhookPort,
+  startQlikCloudSimulator,
+  TenantApps,
+  TEST_WEBHOOK_URL,
+  type QlikCloudSimulator,
+  type RateLimitTrace,
+} from '#test/simulators/qlik-cloud/index.ts';
+import {
+  CLOUD_CLIENT,
+  startRepository,
+  type RepositoryHarness,
+} from '#test/integration/repository/repository-harness.ts';
 
 let sim: QlikCloudSimulator;
 let tenant: TenantApps;
@@ -55,7 +66,12 @@ const rateLimitsOf = (result: SyncRunResult): RateLimitMetrics => ('rateLimits' 
 
 async function expectTheRightCatalog() {
   const stored = (await repo.stored('cloud')).map((a) => a.appId).sort();
-  expect(stored).toEqual(tenant.synced().map((a) => a.appId).sort());
+  expect(stored).toEqual(
+    tenant
+      .synced()
+      .map((a) => a.appId)
+      .sort(),
+  );
 }
 
 // Each sync waits out several 4 s windows, and DynamoDB Local is slow on a busy machine.
@@ -77,13 +93,25 @@ describe('Qlik Cloud rate limits during a sync', { timeout: 120_000 }, () => {
 
   it('makes a connection test running beside the sync wait for the pause the sync ran into', async () => {
     sim.state.tierLimits = { '1': 3, '2': null };
-    const connection = { url: sim.url, oauthClientId: CLOUD_CLIENT.clientId, clientSecret: CLOUD_CLIENT.clientSecret, webIntegrationId: 'wi', webhook: null };
+    const connection = {
+      url: sim.url,
+      oauthClientId: CLOUD_CLIENT.clientId,
+      clientSecret: CLOUD_CLIENT.clientSecret,
+      webIntegrationId: 'wi',
+      webhook: null,
+    };
 
     const sync = repo.sync.run({ serverId: 'cloud' });
-    await vi.waitFor(() => expect(client().pauses.remainingMs('tier1')).toBeGreaterThan(0), { timeout: 30_000, interval: 5 });
+    await vi.waitFor(() => expect(client().pauses.remainingMs('tier1')).toBeGreaterThan(0), {
+      timeout: 30_000,
+      interval: 5,
+    });
     // This block is the last one, so the test's waits stay inside its own short cap (it would rather fail than wait long).
     sim.state.tierLimits = { '1': null, '2': null };
-    const test = await testCloudConnection(connection, { webhook: new InMemoryWebhookPort(), client: { ca: sim.caPem } });
+    const test = await testCloudConnection(connection, {
+      webhook: new InMemoryWebhookPort(),
+      client: { ca: sim.caPem },
+    });
     const result = await sync;
 
     expect(test.result.ok).toBe(true);
@@ -100,7 +128,9 @@ describe('Qlik Cloud rate limits during a sync', { timeout: 120_000 }, () => {
     sim.state.tierWindowsMs = { '2': 60_000 };
     sim.state.tierLimits = { '1': null, '2': 0 };
     const api = new QlikCloudApi(client(), tokens(), { maxAttempts: 1, maxTotalWaitMs: 0 });
-    const write = await api.post('/api/v1/webhooks', { name: 'kpimailer', url: TEST_WEBHOOK_URL }, { operation: 'webhooks.create' }).catch((e: unknown) => e);
+    const write = await api
+      .post('/api/v1/webhooks', { name: 'kpimailer', url: TEST_WEBHOOK_URL }, { operation: 'webhooks.create' })
+      .catch((e: unknown) => e);
     expect(write).toBeInstanceOf(QlikCloudRateLimitError);
 
     const result = await repo.sync.run({ serverId: 'cloud' });
@@ -109,7 +139,9 @@ describe('Qlik Cloud rate limits during a sync', { timeout: 120_000 }, () => {
     await expectTheRightCatalog();
     expect(rateLimitsOf(result).tier1).toBeUndefined();
     const [tier2Window] = trace.windows('2');
-    const readsInsideIt = trace.requests.filter((r) => r.tier === '1' && r.dispatchedAt > tier2Window!.from && r.dispatchedAt < tier2Window!.until);
+    const readsInsideIt = trace.requests.filter(
+      (r) => r.tier === '1' && r.dispatchedAt > tier2Window!.from && r.dispatchedAt < tier2Window!.until,
+    );
     expect(readsInsideIt.length).toBe(trace.requests.filter((r) => r.tier === '1').length);
     expect(client().pauses.remainingMs('tier2')).toBeGreaterThan(0);
     sim.state.tierWindowsMs = {};

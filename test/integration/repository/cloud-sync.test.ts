@@ -5,8 +5,17 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { closeCloudClients } from '#lib/qlik/cloud/cloud-client.ts';
 import { clearCloudTokenCache } from '#lib/qlik/cloud/token-provider.ts';
-import { SimHttpError, startQlikCloudSimulator, TenantApps, type QlikCloudSimulator } from '#test/simulators/qlik-cloud/index.ts';
-import { CLOUD_CLIENT, startRepository, type RepositoryHarness } from '#test/integration/repository/repository-harness.ts';
+import {
+  SimHttpError,
+  startQlikCloudSimulator,
+  TenantApps,
+  type QlikCloudSimulator,
+} from '#test/simulators/qlik-cloud/index.ts';
+import {
+  CLOUD_CLIENT,
+  startRepository,
+  type RepositoryHarness,
+} from '#test/integration/repository/repository-harness.ts';
 
 let sim: QlikCloudSimulator;
 let tenant: TenantApps;
@@ -55,7 +64,13 @@ describe('Qlik Cloud app sync', () => {
 
     const { lastSync } = await syncOnce();
 
-    expect(lastSync).toMatchObject({ status: 'succeeded', added: expected.length, removed: 0, total: expected.length, error: null });
+    expect(lastSync).toMatchObject({
+      status: 'succeeded',
+      added: expected.length,
+      removed: 0,
+      total: expected.length,
+      error: null,
+    });
     const stored = new Map((await repo.stored('cloud')).map((a) => [a.appId, a]));
     expect(stored.size).toBe(expected.length);
     const personal = tenant.list().find((a) => a.spaceId === null)!;
@@ -67,12 +82,18 @@ describe('Qlik Cloud app sync', () => {
       group: { id: space.id, name: space.name },
       owner: app.ownerId,
       modifiedAt: app.updatedAt.replace('Z', '').replace(/(\.\d+)?$/, '.000') + 'Z',
-      lastReload: { at: new Date(app.reloadEndTime!).toISOString(), status: app.reloadStatus === 'ok' ? 'succeeded' : 'failed' },
+      lastReload: {
+        at: new Date(app.reloadEndTime!).toISOString(),
+        status: app.reloadStatus === 'ok' ? 'succeeded' : 'failed',
+      },
     });
     const items = sim.requests.filter((r) => r.path === '/api/v1/items');
     const [shared, managed] = (['shared', 'managed'] as const).map((t) => tenant.synced([t]).length);
     expect(items).toHaveLength(Math.ceil(shared! / 100) + Math.ceil(managed! / 100));
-    expect([...new Set(items.map((r) => new URLSearchParams(r.query).get('spaceType')))].sort()).toEqual(['managed', 'shared']);
+    expect([...new Set(items.map((r) => new URLSearchParams(r.query).get('spaceType')))].sort()).toEqual([
+      'managed',
+      'shared',
+    ]);
     expect(sim.requests.filter((r) => r.path === '/api/v1/spaces')).toHaveLength(1);
   });
 
@@ -82,13 +103,24 @@ describe('Qlik Cloud app sync', () => {
 
     const { lastSync } = await syncOnce();
 
-    expect(lastSync).toMatchObject({ status: 'succeeded', added: 0, updated: 0, removed: 0, total: tenant.synced().length });
+    expect(lastSync).toMatchObject({
+      status: 'succeeded',
+      added: 0,
+      updated: 0,
+      removed: 0,
+      total: tenant.synced().length,
+    });
     expect(repo.writeCalls()).toBe(0);
   });
 
   it('reflects renamed, moved, reloaded and deleted apps', async () => {
     await syncOnce();
-    const [renamed, moved, reloaded, deleted] = tenant.synced().slice(100, 104) as [ReturnType<TenantApps['add']>, ReturnType<TenantApps['add']>, ReturnType<TenantApps['add']>, ReturnType<TenantApps['add']>];
+    const [renamed, moved, reloaded, deleted] = tenant.synced().slice(100, 104) as [
+      ReturnType<TenantApps['add']>,
+      ReturnType<TenantApps['add']>,
+      ReturnType<TenantApps['add']>,
+      ReturnType<TenantApps['add']>,
+    ];
     const target = tenant.spaces.find((s) => s.type === 'shared' && s.id !== moved.spaceId)!;
     tenant.rename(renamed, 'Margin (renamed)');
     tenant.move(moved, target);
@@ -101,14 +133,18 @@ describe('Qlik Cloud app sync', () => {
     const stored = new Map((await repo.stored('cloud')).map((a) => [a.appId, a]));
     expect(stored.get(renamed.appId)?.name).toBe('Margin (renamed)');
     expect(stored.get(moved.appId)?.group).toEqual({ id: target.id, name: target.name });
-    expect(stored.get(reloaded.appId)?.lastReload).toEqual({ at: new Date(reloaded.reloadEndTime!).toISOString(), status: 'failed' });
+    expect(stored.get(reloaded.appId)?.lastReload).toEqual({
+      at: new Date(reloaded.reloadEndTime!).toISOString(),
+      status: 'failed',
+    });
     expect(stored.has(deleted.appId)).toBe(false);
     tenant.add({ space: target });
   });
 
   it('waits out a 429 in the middle of the listing and finishes the sync', async () => {
     onItemsRequest = (n) => {
-      if (n === 4) sim.state.faults.rateLimitStorm = { remaining: 1, retryAfterSeconds: 1, pathPrefix: '/api/v1/items' };
+      if (n === 4)
+        sim.state.faults.rateLimitStorm = { remaining: 1, retryAfterSeconds: 1, pathPrefix: '/api/v1/items' };
     };
     const started = Date.now();
 
@@ -124,7 +160,10 @@ describe('Qlik Cloud app sync', () => {
   it('removes nothing and records the error when a page fails half-way', async () => {
     await syncOnce();
     const before = await repo.stored('cloud');
-    tenant.synced().slice(-3).forEach((app) => tenant.remove(app));
+    tenant
+      .synced()
+      .slice(-3)
+      .forEach((app) => tenant.remove(app));
     onItemsRequest = (n) => {
       if (n === 5) throw new SimHttpError(500, 'ITEMS-500', 'Internal Server Error', 'items store unavailable');
     };

@@ -5,8 +5,16 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createScheduledSync } from '#lib/repository/scheduled-sync.ts';
 import type { QrsClient } from '#lib/qlik/onprem/qrs-client.ts';
-import { SiteApps, startQlikSenseSimulator, type QlikSenseSimulator } from '#test/simulators/qlik-sense-enterprise/index.ts';
-import { settledSync, startRepository, type RepositoryHarness } from '#test/integration/repository/repository-harness.ts';
+import {
+  SiteApps,
+  startQlikSenseSimulator,
+  type QlikSenseSimulator,
+} from '#test/simulators/qlik-sense-enterprise/index.ts';
+import {
+  settledSync,
+  startRepository,
+  type RepositoryHarness,
+} from '#test/integration/repository/repository-harness.ts';
 
 let sim: QlikSenseSimulator;
 let site: SiteApps;
@@ -31,7 +39,12 @@ beforeEach(async () => {
   tableFailure = { status: 500, times: 4 };
   beforeThirdTable = null;
   concurrency = 2;
-  repo = await startRepository({ onprem: sim, onpremPageSize: 10, onpremConcurrency: () => concurrency, wrapQrs: armFaults });
+  repo = await startRepository({
+    onprem: sim,
+    onpremPageSize: 10,
+    onpremConcurrency: () => concurrency,
+    wrapQrs: armFaults,
+  });
   await repo.configure('onprem');
 });
 afterEach(() => repo.close());
@@ -43,7 +56,13 @@ function armFaults(qrs: QrsClient): QrsClient {
   qrs.post = ((path: string, body: unknown, options?: object) => {
     if (path === '/qrs/app/table') {
       tables++;
-      if (tables === failTableRequest) sim.faults.failPath({ method: 'POST', path: '/qrs/app/table', message: 'Repository database timeout', ...tableFailure });
+      if (tables === failTableRequest)
+        sim.faults.failPath({
+          method: 'POST',
+          path: '/qrs/app/table',
+          message: 'Repository database timeout',
+          ...tableFailure,
+        });
       if (tables === 3) beforeThirdTable?.();
     }
     return post(path, body, options);
@@ -61,7 +80,15 @@ describe('on-premise app sync', () => {
     const { result, lastSync } = await syncOnce();
 
     expect(result.status).toBe('succeeded');
-    expect(lastSync).toMatchObject({ status: 'succeeded', added: 100, updated: 0, removed: 0, total: 100, error: null, progress: null });
+    expect(lastSync).toMatchObject({
+      status: 'succeeded',
+      added: 100,
+      updated: 0,
+      removed: 0,
+      total: 100,
+      error: null,
+      progress: null,
+    });
     const stored = await repo.stored('onprem');
     expect(stored).toHaveLength(100);
     const app = site.published()[0]!;
@@ -87,9 +114,13 @@ describe('on-premise app sync', () => {
 
     await syncOnce();
 
-    const running = records.filter((r) => (r as { status: string }).status === 'running') as { progress: { appsSeen: number; expected?: number } }[];
+    const running = records.filter((r) => (r as { status: string }).status === 'running') as {
+      progress: { appsSeen: number; expected?: number };
+    }[];
     expect(running[0]?.progress).toEqual({ appsSeen: 0 });
-    expect(running.some((r) => r.progress.expected === 100 && r.progress.appsSeen > 0 && r.progress.appsSeen < 100)).toBe(true);
+    expect(
+      running.some((r) => r.progress.expected === 100 && r.progress.appsSeen > 0 && r.progress.appsSeen < 100),
+    ).toBe(true);
     expect(records.at(-1)).toMatchObject({ status: 'succeeded', progress: null });
   });
 
@@ -119,7 +150,12 @@ describe('on-premise app sync', () => {
 
   it('reflects renamed, republished, reloaded and deleted apps, writing only those', async () => {
     await syncOnce();
-    const [renamed, republished, reloaded, deleted] = site.published().slice(20, 24) as [typeof site.streams[0], typeof site.streams[0], typeof site.streams[0], typeof site.streams[0]];
+    const [renamed, republished, reloaded, deleted] = site.published().slice(20, 24) as [
+      (typeof site.streams)[0],
+      (typeof site.streams)[0],
+      (typeof site.streams)[0],
+      (typeof site.streams)[0],
+    ];
     const otherStream = site.streams.find((s) => s.id !== (republished.stream as { id: string }).id)!;
     site.rename(renamed, 'Revenue (renamed)');
     site.republish(republished, otherStream);
@@ -212,13 +248,20 @@ describe('on-premise app sync', () => {
     const results = await scheduled({ source: 'aws.scheduler', 'detail-type': 'Scheduled Event' });
 
     expect(results.find((r) => r.serverId === 'onprem')).toMatchObject({ status: 'succeeded' });
-    expect(results.find((r) => r.serverId === 'cloud')).toEqual({ serverId: 'cloud', status: 'skipped', reason: 'not configured' });
+    expect(results.find((r) => r.serverId === 'cloud')).toEqual({
+      serverId: 'cloud',
+      status: 'skipped',
+      reason: 'not configured',
+    });
     expect((await repo.store.getState('cloud')).lastSync).toBeNull();
   });
 
   it('runs one sync when two sync requests arrive together, and the schedule skips meanwhile', async () => {
     sim.clearRequests();
-    const [first, second] = await Promise.all([repo.call('POST', '/api/servers/onprem/sync'), repo.call('POST', '/api/servers/onprem/sync')]);
+    const [first, second] = await Promise.all([
+      repo.call('POST', '/api/servers/onprem/sync'),
+      repo.call('POST', '/api/servers/onprem/sync'),
+    ]);
     const scheduled = await repo.sync.run({ serverId: 'onprem' });
 
     expect([first.status, second.status].sort()).toEqual([202, 409]);

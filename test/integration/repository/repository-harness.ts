@@ -30,7 +30,10 @@ import { startTestAws, type TestAws } from '#test/support/aws.ts';
 import type { QlikSenseSimulator } from '#test/simulators/qlik-sense-enterprise/index.ts';
 import type { QlikCloudSimulator } from '#test/simulators/qlik-cloud/index.ts';
 
-export const CLOUD_CLIENT = { clientId: 'kpimailer-sync-client', clientSecret: 'sync-secret-0f1e2d3c4b5a69788796a5b4c3d2e1f0' };
+export const CLOUD_CLIENT = {
+  clientId: 'kpimailer-sync-client',
+  clientSecret: 'sync-secret-0f1e2d3c4b5a69788796a5b4c3d2e1f0',
+};
 
 export interface RepositoryHarness {
   aws: TestAws;
@@ -84,7 +87,10 @@ export async function startRepository(options: HarnessOptions): Promise<Reposito
     listings: ({ record }) => {
       if (record.type === 'onprem') {
         const qrs = createQrsClient(options.onprem!.connection(), { connections: 2 });
-        return new OnPremAppListing(options.wrapQrs ? options.wrapQrs(qrs) : qrs, { pageSize: options.onpremPageSize ?? 10, concurrency: options.onpremConcurrency?.() });
+        return new OnPremAppListing(options.wrapQrs ? options.wrapQrs(qrs) : qrs, {
+          pageSize: options.onpremPageSize ?? 10,
+          concurrency: options.onpremConcurrency?.(),
+        });
       }
       const client = getCloudClient(options.cloud!.url, { ca: options.cloud!.caPem });
       const tokens = cloudTokenProvider(client, CLOUD_CLIENT.clientId, CLOUD_CLIENT.clientSecret);
@@ -94,8 +100,15 @@ export async function startRepository(options: HarnessOptions): Promise<Reposito
     ...options.sync,
   });
   const trigger = new InProcessSyncTrigger((request) => sync.run(request));
-  const servers = new ServerService({ servers: store, secrets: { delete: async () => undefined } as never, apps: new SyncAppsRemoval(sync, trigger) });
-  const handler = createApiHandler(() => [...settingsRoutes({ servers, audit }), ...repositoryRoutes({ catalog, sync, trigger, audit })]);
+  const servers = new ServerService({
+    servers: store,
+    secrets: { delete: async () => undefined } as never,
+    apps: new SyncAppsRemoval(sync, trigger),
+  });
+  const handler = createApiHandler(() => [
+    ...settingsRoutes({ servers, audit }),
+    ...repositoryRoutes({ catalog, sync, trigger, audit }),
+  ]);
 
   return {
     aws,
@@ -115,7 +128,12 @@ export async function startRepository(options: HarnessOptions): Promise<Reposito
       let ExclusiveStartKey: Record<string, unknown> | undefined;
       do {
         const page = await aws.documentClient.send(
-          new QueryCommand({ TableName: aws.appsTableName, KeyConditionExpression: 'serverId = :s', ExpressionAttributeValues: { ':s': id }, ExclusiveStartKey }),
+          new QueryCommand({
+            TableName: aws.appsTableName,
+            KeyConditionExpression: 'serverId = :s',
+            ExpressionAttributeValues: { ':s': id },
+            ExclusiveStartKey,
+          }),
         );
         apps.push(...((page.Items ?? []) as StoredApp[]));
         ExclusiveStartKey = page.LastEvaluatedKey;
@@ -133,7 +151,13 @@ export async function startRepository(options: HarnessOptions): Promise<Reposito
 /** A saved configuration as the settings API would store it (only what the sync reads matters here). */
 function savedRecord(id: ServerId, options: HarnessOptions): ServerRecord {
   const at = new Date().toISOString();
-  const common = { id, version: 1, createdAt: at, updatedAt: at, secret: { arn: `arn:aws:secretsmanager:us-east-1:000000000000:secret:${id}`, versionId: 'v1' } };
+  const common = {
+    id,
+    version: 1,
+    createdAt: at,
+    updatedAt: at,
+    secret: { arn: `arn:aws:secretsmanager:us-east-1:000000000000:secret:${id}`, versionId: 'v1' },
+  };
   if (id === 'onprem') {
     return {
       ...common,
@@ -149,7 +173,14 @@ function savedRecord(id: ServerId, options: HarnessOptions): ServerRecord {
         repositoryPort: 4242,
         enginePort: 4747,
       },
-      certificate: { subject: 'CN=kpimailer', issuer: 'CN=ca', subjectAltNames: [], notBefore: at, notAfter: at, fingerprintSha256: '00' },
+      certificate: {
+        subject: 'CN=kpimailer',
+        issuer: 'CN=ca',
+        subjectAltNames: [],
+        notBefore: at,
+        notAfter: at,
+        fingerprintSha256: '00',
+      },
       rootCertificate: null,
       hasCertificatePassword: true,
     } as unknown as ServerRecord;
@@ -157,7 +188,13 @@ function savedRecord(id: ServerId, options: HarnessOptions): ServerRecord {
   return {
     ...common,
     type: 'cloud',
-    settings: { displayName: 'Qlik Cloud', url: options.cloud?.url ?? 'https://acme.eu.qlikcloud.com', maxParallelExecutions: 4, oauthClientId: CLOUD_CLIENT.clientId, webIntegrationId: 'wi' },
+    settings: {
+      displayName: 'Qlik Cloud',
+      url: options.cloud?.url ?? 'https://acme.eu.qlikcloud.com',
+      maxParallelExecutions: 4,
+      oauthClientId: CLOUD_CLIENT.clientId,
+      webIntegrationId: 'wi',
+    },
     hasClientSecret: true,
   } as unknown as ServerRecord;
 }

@@ -9,8 +9,17 @@ import type { QrsClient } from '#lib/qlik/onprem/qrs-client.ts';
 import { syncLeaseName } from '#lib/repository/app-sync-service.ts';
 import type { LastSync } from '#lib/servers/server-record.ts';
 import { DynamoDbLeaseProvider } from '#lib/leases/dynamodb-lease.ts';
-import { SiteApps, startQlikSenseSimulator, type QlikSenseSimulator } from '#test/simulators/qlik-sense-enterprise/index.ts';
-import { settledSync, startRepository, type HarnessOptions, type RepositoryHarness } from '#test/integration/repository/repository-harness.ts';
+import {
+  SiteApps,
+  startQlikSenseSimulator,
+  type QlikSenseSimulator,
+} from '#test/simulators/qlik-sense-enterprise/index.ts';
+import {
+  settledSync,
+  startRepository,
+  type HarnessOptions,
+  type RepositoryHarness,
+} from '#test/integration/repository/repository-harness.ts';
 
 let sim: QlikSenseSimulator;
 let repo: RepositoryHarness | undefined;
@@ -40,7 +49,13 @@ function gateThirdTable(qrs: QrsClient): QrsClient {
 
 async function start(sync: HarnessOptions['sync'] = {}) {
   // Pages of 10, one request in flight: two pages (20 apps, under one batch of 25) are listed before the gate.
-  repo = await startRepository({ onprem: sim, onpremPageSize: 10, onpremConcurrency: () => 1, wrapQrs: gateThirdTable, sync: { leaseTtlMs: 6_000, ...sync } });
+  repo = await startRepository({
+    onprem: sim,
+    onpremPageSize: 10,
+    onpremConcurrency: () => 1,
+    wrapQrs: gateThirdTable,
+    sync: { leaseTtlMs: 6_000, ...sync },
+  });
   await repo.configure('onprem');
   return repo;
 }
@@ -58,7 +73,9 @@ function recordWrites(harness: RepositoryHarness) {
 }
 
 const aborted = (signal: AbortSignal | undefined) =>
-  new Promise<void>((resolve) => (signal?.aborted ? resolve() : signal?.addEventListener('abort', () => resolve(), { once: true })));
+  new Promise<void>((resolve) =>
+    signal?.aborted ? resolve() : signal?.addEventListener('abort', () => resolve(), { once: true }),
+  );
 
 describe('sync lease', () => {
   it('stops a sync whose lease was taken over, with no further write to the catalog or to lastSync', async () => {
@@ -67,7 +84,10 @@ describe('sync lease', () => {
     atThirdTable = async (signal) => {
       // Prepare: the lease "expired" and another run took it.
       await harness.aws.documentClient.send(
-        new PutCommand({ TableName: harness.aws.serversTableName, Item: { id: `lease#${syncLeaseName('onprem')}`, owner: 'another-run', leaseUntil: Date.now() + 60_000 } }),
+        new PutCommand({
+          TableName: harness.aws.serversTableName,
+          Item: { id: `lease#${syncLeaseName('onprem')}`, owner: 'another-run', leaseUntil: Date.now() + 60_000 },
+        }),
       );
       // Writes already on their way when the lease was taken are the fence's known window (lease-keeper.ts: the
       // holder learns of a takeover at its next renewal); from the moment the run knows, nothing more may be written.
@@ -80,7 +100,10 @@ describe('sync lease', () => {
 
     // Assess
     // Whichever the run notices first: the renewal refused, or no renewal confirmed in time.
-    expect(result).toMatchObject({ status: 'failed', error: expect.stringMatching(/Someone else took the lease|lease ran out/) });
+    expect(result).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/Someone else took the lease|lease ran out/),
+    });
     expect(writes!.appWrites()).toBe(0);
     expect(writes!.records).toEqual([]);
     expect(await harness.stored('onprem')).toEqual([]);
@@ -95,7 +118,9 @@ describe('sync lease', () => {
     harness.sync['deps'].leases = {
       tryAcquire: async (name, ttl, owner) => {
         const lease = await leases.tryAcquire(name, ttl, owner);
-        return lease && { ...lease, renew: async () => (renewalFailed(), Promise.reject(new Error('connect ETIMEDOUT'))) };
+        return (
+          lease && { ...lease, renew: async () => (renewalFailed(), Promise.reject(new Error('connect ETIMEDOUT'))) }
+        );
       },
     };
     let writes: ReturnType<typeof recordWrites> | undefined;
@@ -144,10 +169,18 @@ describe('deleting a server', () => {
     // Assess
     expect(deleted.status).toBe(204);
     expect(await harness.store.get('onprem')).toBeNull();
-    expect(await settledSync(harness, 'onprem')).toMatchObject({ status: 'succeeded', removed: 100, total: 0, error: null });
+    expect(await settledSync(harness, 'onprem')).toMatchObject({
+      status: 'succeeded',
+      removed: 100,
+      total: 0,
+      error: null,
+    });
     expect(records[0]).toMatchObject({ status: 'running', progress: { appsSeen: 0, expected: 100 } });
     expect(await harness.stored('onprem')).toEqual([]);
-    expect((await harness.call('GET', '/api/servers/onprem')).json()).toMatchObject({ configured: false, lastSync: { status: 'succeeded', removed: 100 } });
+    expect((await harness.call('GET', '/api/servers/onprem')).json()).toMatchObject({
+      configured: false,
+      lastSync: { status: 'succeeded', removed: 100 },
+    });
   });
 
   it('lets the schedule finish removing the apps of a server deleted half-way', async () => {
@@ -157,8 +190,14 @@ describe('deleting a server', () => {
 
     const results = await harness.sync.runAll();
 
-    expect(results.find((r) => r.serverId === 'onprem')).toMatchObject({ status: 'succeeded', outcome: { removed: 100 } });
+    expect(results.find((r) => r.serverId === 'onprem')).toMatchObject({
+      status: 'succeeded',
+      outcome: { removed: 100 },
+    });
     expect(await harness.stored('onprem')).toEqual([]);
-    expect((await harness.sync.runAll()).find((r) => r.serverId === 'onprem')).toMatchObject({ status: 'skipped', reason: 'not configured' });
+    expect((await harness.sync.runAll()).find((r) => r.serverId === 'onprem')).toMatchObject({
+      status: 'skipped',
+      reason: 'not configured',
+    });
   });
 });

@@ -18,8 +18,15 @@ describe('DELETE ?cleanup=true through the real handlers', () => {
   let tenant: QlikCloudSimulator;
   let api: HandlerHarness;
   const ourProxies = () => [...site.state.virtualProxies.values()].filter((vp) => String(vp.prefix) === 'kpimailer');
-  const linkedIds = () => [...site.state.proxyServices.values()].flatMap((s) => (s.settings as { virtualProxies: { id: string }[] }).virtualProxies.map((v) => v.id));
-  const audit = async (serverId: string) => (await api.call('GET', '/api/audit', { query: { serverId }, claims: ADMIN })).json().entries as Array<{ action: string; changes: unknown }>;
+  const linkedIds = () =>
+    [...site.state.proxyServices.values()].flatMap((s) =>
+      (s.settings as { virtualProxies: { id: string }[] }).virtualProxies.map((v) => v.id),
+    );
+  const audit = async (serverId: string) =>
+    (await api.call('GET', '/api/audit', { query: { serverId }, claims: ADMIN })).json().entries as Array<{
+      action: string;
+      changes: unknown;
+    }>;
 
   beforeAll(async () => {
     site = await startQlikSenseSimulator();
@@ -73,20 +80,32 @@ describe('DELETE ?cleanup=true through the real handlers', () => {
   });
 
   it('removes the reload webhook in Qlik Cloud, and reports nothing for one already gone', async () => {
-    const draft = { displayName: 'Tenant', url: tenant.url, oauthClientId: 'kpimailer-m2m', oauthClientSecret: CLOUD_SECRET, webIntegrationId: 'Wm8n3eiwyPmGbTKnG2d_lNhF2' };
+    const draft = {
+      displayName: 'Tenant',
+      url: tenant.url,
+      oauthClientId: 'kpimailer-m2m',
+      oauthClientSecret: CLOUD_SECRET,
+      webIntegrationId: 'Wm8n3eiwyPmGbTKnG2d_lNhF2',
+    };
     expect((await api.call('POST', '/api/servers/cloud/test', { body: draft })).json().ok).toBe(true);
     expect((await api.call('PUT', '/api/servers/cloud', { body: draft })).status).toBe(200);
     const webhookId = tenant.state.webhooks.all()[0]!.id;
 
-    expect((await api.call('DELETE', '/api/servers/cloud', { query: { cleanup: 'true' }, claims: ADMIN })).status).toBe(204);
+    expect((await api.call('DELETE', '/api/servers/cloud', { query: { cleanup: 'true' }, claims: ADMIN })).status).toBe(
+      204,
+    );
     expect(tenant.state.webhooks.all()).toEqual([]);
-    expect((await audit('cloud')).find((e) => e.action === 'server.deleted')?.changes).toEqual([{ field: 'qlik', from: `reload webhook (${webhookId})`, to: null }]);
+    expect((await audit('cloud')).find((e) => e.action === 'server.deleted')?.changes).toEqual([
+      { field: 'qlik', from: `reload webhook (${webhookId})`, to: null },
+    ]);
 
     // Provisioned again, then removed by someone in Qlik before the delete.
     expect((await api.call('POST', '/api/servers/cloud/test', { body: draft })).json().ok).toBe(true);
     expect((await api.call('PUT', '/api/servers/cloud', { body: draft })).status).toBe(200);
     tenant.state.webhooks.delete(tenant.state.webhooks.all()[0]!.id);
-    expect((await api.call('DELETE', '/api/servers/cloud', { query: { cleanup: 'true' }, claims: ADMIN })).status).toBe(204);
+    expect((await api.call('DELETE', '/api/servers/cloud', { query: { cleanup: 'true' }, claims: ADMIN })).status).toBe(
+      204,
+    );
     expect((await api.call('GET', '/api/servers/cloud')).json().configured).toBe(false);
   });
 });

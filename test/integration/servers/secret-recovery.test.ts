@@ -25,7 +25,9 @@ describe('deleting a server keeps its secret recoverable', () => {
 
     // Act
     await service.delete('cloud');
-    const described = await aws.secretsClient.send(new DescribeSecretCommand({ SecretId: `${aws.secretNamePrefix}/cloud` }));
+    const described = await aws.secretsClient.send(
+      new DescribeSecretCommand({ SecretId: `${aws.secretNamePrefix}/cloud` }),
+    );
     const saved = await service.save('cloud', cloudDraft({ oauthClientSecret: 'a-new-client-secret-0123456789' }));
 
     // Assess
@@ -33,8 +35,12 @@ describe('deleting a server keeps its secret recoverable', () => {
     expect(days).toBeGreaterThan(6.9);
     expect(days).toBeLessThanOrEqual(7);
     expect(saved).toMatchObject({ configured: true, hasClientSecret: true });
-    const restored = await aws.secretsClient.send(new DescribeSecretCommand({ SecretId: `${aws.secretNamePrefix}/cloud` }));
+    const restored = await aws.secretsClient.send(
+      new DescribeSecretCommand({ SecretId: `${aws.secretNamePrefix}/cloud` }),
+    );
     expect(restored.DeletedDate).toBeUndefined();
-    expect((await service.loadWithSecret('cloud'))?.secret).toMatchObject({ clientSecret: 'a-new-client-secret-0123456789' });
+    expect((await service.loadWithSecret('cloud'))?.secret).toMatchObject({
+      clientSecret: 'a-new-client-secret-0123456789',
+    });
   });
 });

@@ -34,7 +34,11 @@ export async function startSettingsApi(): Promise<SettingsApiHarness> {
   const serverStore: ServerStore = Object.create(servers) as ServerStore;
   const secretStore: SecretStore = Object.create(secrets) as SecretStore;
   const audit = new DynamoDbAuditLog(aws.documentClient, aws.auditTableName);
-  const handler = createSettingsApiHandler(() => ({ servers: new ServerService({ servers: serverStore, secrets: secretStore }), audit, extraRoutes: auditRoutes(() => audit) }));
+  const handler = createSettingsApiHandler(() => ({
+    servers: new ServerService({ servers: serverStore, secrets: secretStore }),
+    audit,
+    extraRoutes: auditRoutes(() => audit),
+  }));
 
   // The leak test reads what an operator would see at the default level, whatever the shell sets.
   logger.setLogLevel('INFO');
@@ -47,7 +51,9 @@ export async function startSettingsApi(): Promise<SettingsApiHarness> {
     vi.spyOn(process.stdout, 'write').mockImplementation(capture),
     vi.spyOn(process.stderr, 'write').mockImplementation(capture),
     ...(['log', 'info', 'warn', 'error', 'debug'] as const).map((level) =>
-      vi.spyOn(console, level).mockImplementation((...args: unknown[]) => void captured.push(args.map(String).join(' '))),
+      vi
+        .spyOn(console, level)
+        .mockImplementation((...args: unknown[]) => void captured.push(args.map(String).join(' '))),
     ),
   ];
 
@@ -57,8 +63,12 @@ export async function startSettingsApi(): Promise<SettingsApiHarness> {
     secrets: secretStore,
     call: (method, path, call) => callApi(handler, method, path, call),
     snapshot: async () => {
-      const { Items } = await aws.documentClient.send(new ScanCommand({ TableName: aws.serversTableName, ConsistentRead: true }));
-      const stored = await Promise.all((['onprem', 'cloud', 'cloud-webhook'] as const).map((name) => secrets.readCurrent(name)));
+      const { Items } = await aws.documentClient.send(
+        new ScanCommand({ TableName: aws.serversTableName, ConsistentRead: true }),
+      );
+      const stored = await Promise.all(
+        (['onprem', 'cloud', 'cloud-webhook'] as const).map((name) => secrets.readCurrent(name)),
+      );
       const items = (Items ?? []).sort((a, b) => String(a.id).localeCompare(String(b.id)));
       return JSON.stringify({ items, stored });
     },

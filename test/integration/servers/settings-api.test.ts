@@ -21,17 +21,32 @@ describe('settings API on DynamoDB Local and the local Secrets Manager', () => {
       ['onprem', false],
       ['cloud', false],
     ]);
-    expect(servers[0]).toMatchObject({ type: 'onprem', maxParallelExecutions: 4, certificate: null, lastTest: null, lastSync: null, version: 0 });
+    expect(servers[0]).toMatchObject({
+      type: 'onprem',
+      maxParallelExecutions: 4,
+      certificate: null,
+      lastTest: null,
+      lastSync: null,
+      version: 0,
+    });
   });
 
   it('saves a cloud server, reads it back without its secret, and keeps the secret on a blank update', async () => {
     // Act
     const saved = await api.call('PUT', '/api/servers/cloud', { body: cloudDraft() });
-    const updated = await api.call('PUT', '/api/servers/cloud', { body: cloudDraft({ displayName: 'Renamed', oauthClientSecret: '', version: 1 }) });
+    const updated = await api.call('PUT', '/api/servers/cloud', {
+      body: cloudDraft({ displayName: 'Renamed', oauthClientSecret: '', version: 1 }),
+    });
 
     // Assess
     expect(saved.status).toBe(200);
-    expect(saved.json()).toMatchObject({ id: 'cloud', configured: true, hasClientSecret: true, version: 1, url: 'https://acme.eu.qlikcloud.com' });
+    expect(saved.json()).toMatchObject({
+      id: 'cloud',
+      configured: true,
+      hasClientSecret: true,
+      version: 1,
+      url: 'https://acme.eu.qlikcloud.com',
+    });
     expect(updated.status).toBe(200);
     expect(updated.json()).toMatchObject({ displayName: 'Renamed', version: 2 });
     const record = await api.servers.get('cloud');
@@ -80,7 +95,9 @@ describe('settings API on DynamoDB Local and the local Secrets Manager', () => {
     await api.call('PUT', '/api/servers/cloud', { body: cloudDraft() });
 
     const results = await Promise.all(
-      Array.from({ length: 6 }, (_, i) => api.call('PUT', '/api/servers/cloud', { body: cloudDraft({ displayName: `Writer ${i}`, version: 1 }) })),
+      Array.from({ length: 6 }, (_, i) =>
+        api.call('PUT', '/api/servers/cloud', { body: cloudDraft({ displayName: `Writer ${i}`, version: 1 }) }),
+      ),
     );
 
     expect(results.map((r) => r.status).sort()).toEqual([200, 409, 409, 409, 409, 409]);
@@ -94,7 +111,10 @@ describe('settings API on DynamoDB Local and the local Secrets Manager', () => {
     const deleted = await api.call('DELETE', '/api/servers/cloud');
 
     expect(deleted.status).toBe(204);
-    expect((await api.call('GET', '/api/servers/cloud')).json()).toMatchObject({ configured: false, hasClientSecret: false });
+    expect((await api.call('GET', '/api/servers/cloud')).json()).toMatchObject({
+      configured: false,
+      hasClientSecret: false,
+    });
     expect(await api.secrets.readCurrent('cloud')).toBeNull();
   });
 
@@ -107,8 +127,14 @@ describe('settings API on DynamoDB Local and the local Secrets Manager', () => {
 
   describe('a failure at any step of a save leaves the previous configuration whole', () => {
     const steps = [
-      ['staging the secret', (h: SettingsApiHarness) => (h.secrets.stage = () => Promise.reject(new Error('injected: secrets down')))],
-      ['writing the settings', (h: SettingsApiHarness) => (h.servers.putSettings = () => Promise.reject(new Error('injected: table down')))],
+      [
+        'staging the secret',
+        (h: SettingsApiHarness) => (h.secrets.stage = () => Promise.reject(new Error('injected: secrets down'))),
+      ],
+      [
+        'writing the settings',
+        (h: SettingsApiHarness) => (h.servers.putSettings = () => Promise.reject(new Error('injected: table down'))),
+      ],
     ] as const;
 
     for (const [step, inject] of steps) {
@@ -121,7 +147,12 @@ describe('settings API on DynamoDB Local and the local Secrets Manager', () => {
 
         // Act
         const response = await api.call('PUT', '/api/servers/onprem', {
-          body: onPremDraft({ displayName: 'Changed', certificate: pfxUpload('no-password', ''), certificatePassword: '', version: 1 }),
+          body: onPremDraft({
+            displayName: 'Changed',
+            certificate: pfxUpload('no-password', ''),
+            certificatePassword: '',
+            version: 1,
+          }),
         });
         delete (api.secrets as Partial<typeof api.secrets>).stage;
         delete (api.servers as Partial<typeof api.servers>).putSettings;

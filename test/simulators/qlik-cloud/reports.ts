@@ -18,8 +18,18 @@ const REPORT_SCOPES = ['apps.report:export'];
 
 /** Which output type each template produces here, and the bytes it "renders". */
 const TEMPLATES: Record<string, { template: string; output: string; bytes: () => Buffer; contentType: string }> = {
-  'sense-image-1.0': { template: 'senseImageTemplate', output: 'image', contentType: 'image/png', bytes: () => Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex') },
-  'sense-sheet-1.0': { template: 'senseSheetTemplate', output: 'pdf', contentType: 'application/pdf', bytes: () => Buffer.from('%PDF-1.7\n%simulated sheet\n%%EOF\n') },
+  'sense-image-1.0': {
+    template: 'senseImageTemplate',
+    output: 'image',
+    contentType: 'image/png',
+    bytes: () => Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'),
+  },
+  'sense-sheet-1.0': {
+    template: 'senseSheetTemplate',
+    output: 'pdf',
+    contentType: 'application/pdf',
+    bytes: () => Buffer.from('%PDF-1.7\n%simulated sheet\n%%EOF\n'),
+  },
   'sense-data-1.0': {
     template: 'senseDataTemplate',
     output: 'xlsx',
@@ -87,7 +97,15 @@ export class SimReports {
     if (problems.length) throw new SimHttpError(400, 'REP-400000', 'Bad or malformed request', problems.join('; '));
     if (this.brokenApps.has(template!.appId!)) throw new SimHttpError(500, 'REP-500000', 'Fail to resolve resource');
 
-    const report: SimReport = { id: randomUUID(), appId: template!.appId!, outputId: output!.outputId!, status: 'queued', error: null, content: null, counted: true };
+    const report: SimReport = {
+      id: randomUUID(),
+      appId: template!.appId!,
+      outputId: output!.outputId!,
+      status: 'queued',
+      error: null,
+      content: null,
+      counted: true,
+    };
     this.reports.set(report.id, report);
     this.created.push(report.appId);
     this.inFlight++;
@@ -98,7 +116,11 @@ export class SimReports {
     return {
       status: 202,
       headers: { location: statusUrl },
-      json: { requestId: report.id, outputsUrl: `${req.origin}/api/v1/reports/${report.id}/outputs`, message: 'Report request accepted' },
+      json: {
+        requestId: report.id,
+        outputsUrl: `${req.origin}/api/v1/reports/${report.id}/outputs`,
+        message: 'Report request accepted',
+      },
     };
   }
 
@@ -150,7 +172,11 @@ export class SimReports {
       report.status = 'failed';
       report.error = { ...failure };
     } else {
-      report.content = { id: randomUUID().replace(/-/g, '').slice(0, 24), bytes: kind.bytes(), contentType: kind.contentType };
+      report.content = {
+        id: randomUUID().replace(/-/g, '').slice(0, 24),
+        bytes: kind.bytes(),
+        contentType: kind.contentType,
+      };
       this.contents.set(report.content.id, report);
       report.status = 'done';
     }
@@ -172,7 +198,8 @@ export class SimReports {
     if (this.postsPerMinute === null) return;
     const now = Date.now();
     while (this.posts.length && this.posts[0]! <= now - 60_000) this.posts.shift();
-    if (this.posts.length >= this.postsPerMinute) throw rateLimited(Math.max(1, Math.ceil((this.posts[0]! + 60_000 - now) / 1000)));
+    if (this.posts.length >= this.postsPerMinute)
+      throw rateLimited(Math.max(1, Math.ceil((this.posts[0]! + 60_000 - now) / 1000)));
     this.posts.push(now);
   }
 }
@@ -191,9 +218,36 @@ function parseBody(req: SimRequest): Record<string, unknown> {
 export function reportRoutes(reports: SimReports): SimRoute[] {
   return [
     // Qlik's POST tier is "special, 10" (x-qlik-tier); SimReports.postsPerMinute models it.
-    { method: 'POST', pattern: /^\/api\/v1\/reports$/, tier: '2', auth: true, scopes: REPORT_SCOPES, handle: (_s, req) => reports.create(req) },
-    { method: 'GET', pattern: /^\/api\/v1\/reports\/([^/]+)\/status$/, tier: '1', auth: true, scopes: REPORT_SCOPES, handle: (_s, req, [id]) => reports.status(req, id!) },
-    { method: 'GET', pattern: /^\/api\/v1\/reports\/([^/]+)\/outputs$/, tier: '1', auth: true, scopes: REPORT_SCOPES, handle: (_s, req, [id]) => reports.outputs(req, id!) },
-    { method: 'GET', pattern: /^\/api\/v1\/temp-contents\/([^/]+)$/, tier: '1', auth: true, handle: (_s, _req, [id]) => reports.download(id!) },
+    {
+      method: 'POST',
+      pattern: /^\/api\/v1\/reports$/,
+      tier: '2',
+      auth: true,
+      scopes: REPORT_SCOPES,
+      handle: (_s, req) => reports.create(req),
+    },
+    {
+      method: 'GET',
+      pattern: /^\/api\/v1\/reports\/([^/]+)\/status$/,
+      tier: '1',
+      auth: true,
+      scopes: REPORT_SCOPES,
+      handle: (_s, req, [id]) => reports.status(req, id!),
+    },
+    {
+      method: 'GET',
+      pattern: /^\/api\/v1\/reports\/([^/]+)\/outputs$/,
+      tier: '1',
+      auth: true,
+      scopes: REPORT_SCOPES,
+      handle: (_s, req, [id]) => reports.outputs(req, id!),
+    },
+    {
+      method: 'GET',
+      pattern: /^\/api\/v1\/temp-contents\/([^/]+)$/,
+      tier: '1',
+      auth: true,
+      handle: (_s, _req, [id]) => reports.download(id!),
+    },
   ];
 }

@@ -56,7 +56,13 @@ export interface SimRoute {
 const WEBHOOK_SCOPES = ['webhooks'];
 
 export const QLIK_CLOUD_ROUTES: SimRoute[] = [
-  { method: 'POST', pattern: /^\/oauth\/token$/, tier: '2', auth: false, handle: (state, req) => ({ status: 200, json: state.issueToken(tokenInput(req)) }) },
+  {
+    method: 'POST',
+    pattern: /^\/oauth\/token$/,
+    tier: '2',
+    auth: false,
+    handle: (state, req) => ({ status: 200, json: state.issueToken(tokenInput(req)) }),
+  },
   {
     method: 'GET',
     pattern: /^\/api\/v1\/users\/me$/,
@@ -66,7 +72,11 @@ export const QLIK_CLOUD_ROUTES: SimRoute[] = [
     scopes: ['user_default'],
     handle: (_state, req, _params, auth) => {
       const location = `${req.origin}/api/v1/users/${auth!.user.id}`;
-      return { status: 301, headers: { location, 'content-type': 'text/html; charset=utf-8' }, text: `<a href="${location}">Moved Permanently</a>.` };
+      return {
+        status: 301,
+        headers: { location, 'content-type': 'text/html; charset=utf-8' },
+        text: `<a href="${location}">Moved Permanently</a>.`,
+      };
     },
   },
   {
@@ -82,14 +92,24 @@ export const QLIK_CLOUD_ROUTES: SimRoute[] = [
       return { status: 200, json: { ...rest, links: { self: { href: `${req.origin}/api/v1/users/${user.id}` } } } };
     },
   },
-  { method: 'GET', pattern: /^\/api\/v1\/webhooks$/, tier: '1', auth: true, scopes: WEBHOOK_SCOPES, handle: listWebhooks },
+  {
+    method: 'GET',
+    pattern: /^\/api\/v1\/webhooks$/,
+    tier: '1',
+    auth: true,
+    scopes: WEBHOOK_SCOPES,
+    handle: listWebhooks,
+  },
   {
     method: 'POST',
     pattern: /^\/api\/v1\/webhooks$/,
     tier: '2',
     auth: true,
     scopes: WEBHOOK_SCOPES,
-    handle: (state, req, _params, auth) => ({ status: 201, json: WebhookStore.toResponse(state.webhooks.create(parseJson(req), actor(auth))) }),
+    handle: (state, req, _params, auth) => ({
+      status: 201,
+      json: WebhookStore.toResponse(state.webhooks.create(parseJson(req), actor(auth))),
+    }),
   },
   {
     method: 'GET',
@@ -202,7 +222,12 @@ function sortWebhooks(list: SimWebhook[], sort: string): SimWebhook[] {
 function wildcardMatch(value: string, pattern: string): boolean {
   const lower = pattern.toLowerCase();
   if (!lower.includes('*')) return value.toLowerCase().includes(lower);
-  const regex = new RegExp(`^${lower.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  const regex = new RegExp(
+    `^${lower
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
   return regex.test(value.toLowerCase());
 }
 

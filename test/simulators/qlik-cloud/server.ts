@@ -19,7 +19,14 @@ import { join } from 'node:path';
 import { createTestPki } from '#test/support/certificates.ts';
 import { seededRandom } from '#test/support/seeded-random.ts';
 import { traceRateLimits, type RateLimitTrace } from '#test/simulators/qlik-cloud/rate-limit-trace.ts';
-import { dispatch, QLIK_CLOUD_ROUTES, tierOfRoute, type SimResponse, type SimRoute, type SimTier } from '#test/simulators/qlik-cloud/routes.ts';
+import {
+  dispatch,
+  QLIK_CLOUD_ROUTES,
+  tierOfRoute,
+  type SimResponse,
+  type SimRoute,
+  type SimTier,
+} from '#test/simulators/qlik-cloud/routes.ts';
 import { checkRequest, loadQlikCloudSpecs } from '#test/simulators/qlik-cloud/spec-validator.ts';
 import { rateLimited, QlikCloudState, type ClientOptions } from '#test/simulators/qlik-cloud/state.ts';
 
@@ -95,28 +102,57 @@ export async function startQlikCloudSimulator(options: SimulatorOptions = {}): P
       void (async () => {
         const url = new URL(req.url ?? '/', origin);
         const method = req.method ?? 'GET';
-        const latencyMs = state.faults.latencyMs + (state.faults.latencyJitterMs > 0 ? Math.round(jitter() * state.faults.latencyJitterMs) : 0);
+        const latencyMs =
+          state.faults.latencyMs +
+          (state.faults.latencyJitterMs > 0 ? Math.round(jitter() * state.faults.latencyJitterMs) : 0);
         if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
         let answer: SimResponse;
         const body = Buffer.concat(chunks).toString('utf8');
         // Only requests to Qlik's documented APIs are checked; the static product-info file has no spec.
-        const checked = specs && !state.faults.notQlik && (url.pathname.startsWith('/api/') || url.pathname.startsWith('/oauth/')) && !UNSPECIFIED_PATHS.some((p) => p.test(url.pathname));
-        const violations = checked ? checkRequest(specs, { method, path: url.pathname, query: url.searchParams, contentType: req.headers['content-type'] ?? null, body }) : [];
+        const checked =
+          specs &&
+          !state.faults.notQlik &&
+          (url.pathname.startsWith('/api/') || url.pathname.startsWith('/oauth/')) &&
+          !UNSPECIFIED_PATHS.some((p) => p.test(url.pathname));
+        const violations = checked
+          ? checkRequest(specs, {
+              method,
+              path: url.pathname,
+              query: url.searchParams,
+              contentType: req.headers['content-type'] ?? null,
+              body,
+            })
+          : [];
         if (violations.length > 0) {
           specViolations.push(...violations.map((v) => `${method} ${url.pathname}: ${v}`));
-          answer = { status: 400, json: { errors: [{ code: 'HTTP-400', title: 'Bad Request', detail: `The request does not match the API: ${violations.join('; ')}` }] } };
-        } else try {
-          answer = respond(state, routes, {
-            method,
-            path: url.pathname,
-            query: url.searchParams,
-            headers: req.headers,
-            body,
-            origin,
-          });
-        } catch (error) {
-          answer = { status: 500, json: { errors: [{ code: 'HTTP-500', title: 'Internal Server Error', detail: String(error) }] } };
-        }
+          answer = {
+            status: 400,
+            json: {
+              errors: [
+                {
+                  code: 'HTTP-400',
+                  title: 'Bad Request',
+                  detail: `The request does not match the API: ${violations.join('; ')}`,
+                },
+              ],
+            },
+          };
+        } else
+          try {
+            answer = respond(state, routes, {
+              method,
+              path: url.pathname,
+              query: url.searchParams,
+              headers: req.headers,
+              body,
+              origin,
+            });
+          } catch (error) {
+            answer = {
+              status: 500,
+              json: { errors: [{ code: 'HTTP-500', title: 'Internal Server Error', detail: String(error) }] },
+            };
+          }
         requests.push({
           method,
           path: url.pathname,
@@ -151,7 +187,8 @@ export async function startQlikCloudSimulator(options: SimulatorOptions = {}): P
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       rmSync(dir, { recursive: true, force: true });
-      if (specViolations.length > 0) throw new Error(`The service sent requests Qlik's specs do not allow:\n  ${specViolations.join('\n  ')}`);
+      if (specViolations.length > 0)
+        throw new Error(`The service sent requests Qlik's specs do not allow:\n  ${specViolations.join('\n  ')}`);
     },
   };
 }
@@ -159,7 +196,11 @@ export async function startQlikCloudSimulator(options: SimulatorOptions = {}): P
 /** Faults first (not-Qlik mode, a 429 storm), then the route table. */
 function respond(state: QlikCloudState, routes: SimRoute[], req: Parameters<typeof dispatch>[2]): SimResponse {
   if (state.faults.notQlik) {
-    return { status: 404, headers: { 'content-type': 'text/html; charset=utf-8' }, text: '<!doctype html><html><body><h1>404 Not Found</h1></body></html>' };
+    return {
+      status: 404,
+      headers: { 'content-type': 'text/html; charset=utf-8' },
+      text: '<!doctype html><html><body><h1>404 Not Found</h1></body></html>',
+    };
   }
   const storm = state.faults.rateLimitStorm;
   if (storm && storm.remaining > 0 && (!storm.pathPrefix || req.path.startsWith(storm.pathPrefix))) {

@@ -17,7 +17,14 @@ export class SimHttpError extends Error {
 
   body(): { errors: Array<{ code: string; title: string; detail?: string; status: string }>; traceId: string } {
     return {
-      errors: [{ code: this.code, title: this.title, ...(this.detail ? { detail: this.detail } : {}), status: String(this.status) }],
+      errors: [
+        {
+          code: this.code,
+          title: this.title,
+          ...(this.detail ? { detail: this.detail } : {}),
+          status: String(this.status),
+        },
+      ],
       traceId: randomUUID().replace(/-/g, ''),
     };
   }
@@ -27,4 +34,5 @@ export const badRequest = (detail: string) => new SimHttpError(400, 'HTTP-400', 
 export const notFound = (code = 'HTTP-404', title = 'Not found') => new SimHttpError(404, code, title);
 // Qlik's 403 bodies do not name the missing scope (reference §9.6); neither do the simulator's.
 export const forbidden = () => new SimHttpError(403, 'HTTP-403', 'Forbidden', 'insufficient permissions');
-export const unauthorized = () => new SimHttpError(401, 'HTTP-401', 'Unauthorized', 'missing, invalid or expired token');
+export const unauthorized = () =>
+  new SimHttpError(401, 'HTTP-401', 'Unauthorized', 'missing, invalid or expired token');

@@ -12,7 +12,10 @@ import { fileURLToPath } from 'node:url';
 
 type Schema = Record<string, unknown>;
 interface OpenApiDoc {
-  paths: Record<string, Record<string, { responses?: Record<string, Schema>; parameters?: Schema[]; requestBody?: Schema }>>;
+  paths: Record<
+    string,
+    Record<string, { responses?: Record<string, Schema>; parameters?: Schema[]; requestBody?: Schema }>
+  >;
   components?: Record<string, Record<string, Schema>>;
 }
 
@@ -83,7 +86,16 @@ export function checkRequest(specs: QlikCloudSpecs, request: RequestToCheck): st
       continue;
     }
     const schema = declared.schema ? deref(declared.schema as Schema, doc) : {};
-    const parsed = schema.type === 'integer' || schema.type === 'number' ? Number(value) : schema.type === 'boolean' ? (value === 'true' ? true : value === 'false' ? false : value) : value;
+    const parsed =
+      schema.type === 'integer' || schema.type === 'number'
+        ? Number(value)
+        : schema.type === 'boolean'
+          ? value === 'true'
+            ? true
+            : value === 'false'
+              ? false
+              : value
+          : value;
     problems.push(...validate(schema, parsed, doc, `query.${name}`));
   }
   const requestBody = operation.requestBody ? deref(operation.requestBody, doc) : undefined;
@@ -94,15 +106,23 @@ export function checkRequest(specs: QlikCloudSpecs, request: RequestToCheck): st
   const content = requestBody?.content as Record<string, { schema?: Schema }> | undefined;
   if (!content) return [...problems, `${request.method} ${template} takes no body`];
   const mediaType = Object.keys(content).find((type) => request.contentType?.toLowerCase().startsWith(type));
-  if (!mediaType) return [...problems, `content type ${request.contentType} is not one of ${Object.keys(content).join(', ')}`];
+  if (!mediaType)
+    return [...problems, `content type ${request.contentType} is not one of ${Object.keys(content).join(', ')}`];
   let body: unknown;
   try {
-    body = mediaType.includes('json') ? JSON.parse(request.body) : Object.fromEntries(new URLSearchParams(request.body));
+    body = mediaType.includes('json')
+      ? JSON.parse(request.body)
+      : Object.fromEntries(new URLSearchParams(request.body));
   } catch {
     return [...problems, 'the body is not valid JSON'];
   }
   const schema = content[mediaType]!.schema;
-  if (schema) problems.push(...validate(schema, body, doc, '$body', { closed: true }).filter((problem) => !isEventTypesPatchValue(body, problem)));
+  if (schema)
+    problems.push(
+      ...validate(schema, body, doc, '$body', { closed: true }).filter(
+        (problem) => !isEventTypesPatchValue(body, problem),
+      ),
+    );
   return problems;
 }
 
@@ -115,7 +135,11 @@ function isEventTypesPatchValue(body: unknown, problem: string): boolean {
   const match = /^\$body\[(\d+)\]\.value: matches none of the alternatives$/.exec(problem);
   if (!match || !Array.isArray(body)) return false;
   const operation = body[Number(match[1])] as { path?: unknown; value?: unknown } | undefined;
-  return operation?.path === '/eventTypes' && Array.isArray(operation.value) && operation.value.every((v) => typeof v === 'string');
+  return (
+    operation?.path === '/eventTypes' &&
+    Array.isArray(operation.value) &&
+    operation.value.every((v) => typeof v === 'string')
+  );
 }
 
 const GENERIC_ERROR: Schema = {
@@ -128,20 +152,32 @@ export function checkResponse(specs: QlikCloudSpecs, response: ResponseToCheck):
   // Spec paths are relative to https://<tenant>/api, except /oauth/* at the tenant root.
   const specPath = response.path.startsWith('/api/') ? response.path.slice(4) : response.path;
   const found = findOperation(specs, response.method.toLowerCase(), specPath);
-  if (!found) return { operation: null, documented: false, problems: [`no spec describes ${response.method} ${specPath}`] };
+  if (!found)
+    return { operation: null, documented: false, problems: [`no spec describes ${response.method} ${specPath}`] };
   const { file, doc, template, operation } = found;
   const name = `${file} ${response.method} ${template}`;
   let entry = operation.responses?.[String(response.status)] ?? operation.responses?.default;
   if (!entry) {
     // Qlik answers statuses its specs leave out (401 without a token, 429, 5xx) with its generic error body.
-    const problems = response.status === 301 || response.status === 204 ? [] : validate(GENERIC_ERROR, response.body, doc, '$');
+    const problems =
+      response.status === 301 || response.status === 204 ? [] : validate(GENERIC_ERROR, response.body, doc, '$');
     return { operation: name, documented: false, problems };
   }
   entry = deref(entry, doc);
   const content = entry.content as Record<string, { schema?: Schema }> | undefined;
-  if (!content) return { operation: name, documented: true, problems: response.body === undefined || response.body === '' ? [] : ['a body where the spec has none'] };
+  if (!content)
+    return {
+      operation: name,
+      documented: true,
+      problems: response.body === undefined || response.body === '' ? [] : ['a body where the spec has none'],
+    };
   const mediaType = Object.keys(content).find((type) => response.contentType?.startsWith(type));
-  if (!mediaType) return { operation: name, documented: true, problems: [`content type ${response.contentType} is not one of ${Object.keys(content).join(', ')}`] };
+  if (!mediaType)
+    return {
+      operation: name,
+      documented: true,
+      problems: [`content type ${response.contentType} is not one of ${Object.keys(content).join(', ')}`],
+    };
   const schema = content[mediaType]!.schema;
   return { operation: name, documented: true, problems: schema ? validate(schema, response.body, doc, '$') : [] };
 }
@@ -155,17 +191,25 @@ export function checkRequestBody(specs: QlikCloudSpecs, method: string, path: st
   const found = findOperation(specs, method.toLowerCase(), specPath);
   if (!found) return [`no spec describes ${method} ${specPath}`];
   const requestBody = (found.operation as { requestBody?: Schema }).requestBody;
-  const schema = (requestBody?.content as Record<string, { schema?: Schema }> | undefined)?.['application/json']?.schema;
+  const schema = (requestBody?.content as Record<string, { schema?: Schema }> | undefined)?.['application/json']
+    ?.schema;
   return schema ? validate(schema, body, found.doc, '$') : [];
 }
 
 function findOperation(specs: QlikCloudSpecs, method: string, path: string) {
-  const candidates: Array<{ file: string; doc: OpenApiDoc; template: string; operation: OpenApiDoc['paths'][string][string]; params: number }> = [];
+  const candidates: Array<{
+    file: string;
+    doc: OpenApiDoc;
+    template: string;
+    operation: OpenApiDoc['paths'][string][string];
+    params: number;
+  }> = [];
   for (const { file, doc } of specs.docs) {
     for (const [template, item] of Object.entries(doc.paths)) {
       const operation = item[method];
       if (!operation) continue;
-      if (matchesTemplate(template, path)) candidates.push({ file, doc, template, operation, params: (template.match(/\{/g) ?? []).length });
+      if (matchesTemplate(template, path))
+        candidates.push({ file, doc, template, operation, params: (template.match(/\{/g) ?? []).length });
     }
   }
   // A literal segment beats a parameter: /v1/users/me, not /v1/users/{userId}.
@@ -176,7 +220,10 @@ function findOperation(specs: QlikCloudSpecs, method: string, path: string) {
 function matchesTemplate(template: string, path: string): boolean {
   const want = template.split('/');
   const got = path.split('/');
-  return want.length === got.length && want.every((segment, i) => (/^\{.+\}$/.test(segment) ? got[i] !== '' : segment === got[i]));
+  return (
+    want.length === got.length &&
+    want.every((segment, i) => (/^\{.+\}$/.test(segment) ? got[i] !== '' : segment === got[i]))
+  );
 }
 
 function deref(schema: Schema, doc: OpenApiDoc): Schema {
@@ -191,28 +238,42 @@ function deref(schema: Schema, doc: OpenApiDoc): Schema {
 }
 
 /** `closed`: a property the schema does not list is a problem (requests), unless it allows additional ones. */
-function validate(raw: Schema, value: unknown, doc: OpenApiDoc, at: string, options: { closed?: boolean } = {}): string[] {
+function validate(
+  raw: Schema,
+  value: unknown,
+  doc: OpenApiDoc,
+  at: string,
+  options: { closed?: boolean } = {},
+): string[] {
   const schema = deref(raw, doc);
   const problems: string[] = [];
-  for (const part of (schema.allOf as Schema[] | undefined) ?? []) problems.push(...validate(part, value, doc, at, { ...options, closed: false }));
+  for (const part of (schema.allOf as Schema[] | undefined) ?? [])
+    problems.push(...validate(part, value, doc, at, { ...options, closed: false }));
   const alternatives = (schema.oneOf ?? schema.anyOf) as Schema[] | undefined;
-  if (alternatives && !alternatives.some((alt) => validate(alt, value, doc, at, options).length === 0)) problems.push(`${at}: matches none of the alternatives`);
-  if (Array.isArray(schema.enum) && !schema.enum.includes(value)) problems.push(`${at}: ${JSON.stringify(value)} is not one of ${JSON.stringify(schema.enum)}`);
+  if (alternatives && !alternatives.some((alt) => validate(alt, value, doc, at, options).length === 0))
+    problems.push(`${at}: matches none of the alternatives`);
+  if (Array.isArray(schema.enum) && !schema.enum.includes(value))
+    problems.push(`${at}: ${JSON.stringify(value)} is not one of ${JSON.stringify(schema.enum)}`);
   const type = schema.type as string | undefined;
   if (type && !hasType(value, type) && !(value === null && schema.nullable === true)) {
-    problems.push(`${at}: expected ${type}, got ${value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value}`);
+    problems.push(
+      `${at}: expected ${type}, got ${value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value}`,
+    );
     return problems;
   }
   if (value && typeof value === 'object' && !Array.isArray(value)) {
     const object = value as Record<string, unknown>;
-    for (const key of (schema.required as string[] | undefined) ?? []) if (!(key in object)) problems.push(`${at}: missing required ${key}`);
+    for (const key of (schema.required as string[] | undefined) ?? [])
+      if (!(key in object)) problems.push(`${at}: missing required ${key}`);
     const properties = (schema.properties as Record<string, Schema> | undefined) ?? {};
-    for (const [key, sub] of Object.entries(properties)) if (object[key] !== undefined) problems.push(...validate(sub, object[key], doc, `${at}.${key}`, options));
+    for (const [key, sub] of Object.entries(properties))
+      if (object[key] !== undefined) problems.push(...validate(sub, object[key], doc, `${at}.${key}`, options));
     if (options.closed && schema.properties && !schema.allOf && schema.additionalProperties === undefined) {
       for (const key of Object.keys(object)) if (!(key in properties)) problems.push(`${at}.${key}: not in the spec`);
     }
   }
-  if (Array.isArray(value) && schema.items) value.forEach((item, i) => problems.push(...validate(schema.items as Schema, item, doc, `${at}[${i}]`, options)));
+  if (Array.isArray(value) && schema.items)
+    value.forEach((item, i) => problems.push(...validate(schema.items as Schema, item, doc, `${at}[${i}]`, options)));
   return problems;
 }
 

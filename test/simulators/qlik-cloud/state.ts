@@ -8,7 +8,13 @@ import { SimHttpError, badRequest, unauthorized } from '#test/simulators/qlik-cl
 import type { SimTier } from '#test/simulators/qlik-cloud/routes.ts';
 import { WebhookStore } from '#test/simulators/qlik-cloud/webhook-store.ts';
 
-export const DEFAULT_SCOPES = ['user_default', 'admin.apps:read', 'admin.spaces:read', 'webhooks', 'apps.report:export'];
+export const DEFAULT_SCOPES = [
+  'user_default',
+  'admin.apps:read',
+  'admin.spaces:read',
+  'webhooks',
+  'apps.report:export',
+];
 
 export interface SimClient {
   clientId: string;
@@ -98,7 +104,15 @@ export class QlikCloudState {
   tierLimits: Partial<Record<SimTier, number | null>> = { '1': null, '2': null };
   tierWindowMs = 60_000;
   tierWindowsMs: Partial<Record<SimTier, number>> = {};
-  readonly faults: SimFaults = { latencyMs: 0, latencyJitterMs: 0, rateLimitStorm: null, tokenEndpointErrors: null, notQlik: false, tokenUsesBeforeExpiry: null, expireTokensAfterCalls: null };
+  readonly faults: SimFaults = {
+    latencyMs: 0,
+    latencyJitterMs: 0,
+    rateLimitStorm: null,
+    tokenEndpointErrors: null,
+    notQlik: false,
+    tokenUsesBeforeExpiry: null,
+    expireTokensAfterCalls: null,
+  };
   /** Token requests answered (any outcome), for counting in tests and benchmarks. */
   tokenRequests = 0;
   private readonly tierUse = new Map<SimTier, { windowStart: number; count: number }>();
@@ -122,7 +136,15 @@ export class QlikCloudState {
 
   addWebIntegration(validOrigins: string[], name = 'KPImailer'): SimWebIntegration {
     const at = new Date(this.now()).toISOString();
-    const integration = { id: randomBytes(12).toString('base64url'), name, tenantId: this.tenantId, validOrigins, created: at, createdBy: 'admin', lastUpdated: at };
+    const integration = {
+      id: randomBytes(12).toString('base64url'),
+      name,
+      tenantId: this.tenantId,
+      validOrigins,
+      created: at,
+      createdBy: 'admin',
+      lastUpdated: at,
+    };
     this.webIntegrations.set(integration.id, integration);
     return integration;
   }
@@ -133,25 +155,47 @@ export class QlikCloudState {
     const fault = this.faults.tokenEndpointErrors;
     if (fault && fault.remaining > 0) {
       fault.remaining--;
-      throw new SimHttpError(fault.status, `HTTP-${fault.status}`, fault.status === 503 ? 'Service Unavailable' : 'Internal Server Error');
+      throw new SimHttpError(
+        fault.status,
+        `HTTP-${fault.status}`,
+        fault.status === 503 ? 'Service Unavailable' : 'Internal Server Error',
+      );
     }
-    if (input.grant_type !== 'client_credentials') throw badRequest(`unsupported grant_type ${input.grant_type ?? '(none)'}`);
+    if (input.grant_type !== 'client_credentials')
+      throw badRequest(`unsupported grant_type ${input.grant_type ?? '(none)'}`);
     const client = input.client_id ? this.clients.get(input.client_id) : undefined;
     if (!client || client.clientSecret !== input.client_secret) {
       throw new SimHttpError(401, 'HTTP-401', 'Unauthorized', 'invalid client credentials');
     }
     if (!client.allowedGrantTypes.includes('client_credentials')) {
-      throw new SimHttpError(400, 'HTTP-400', 'Bad Request', 'unauthorized_client: grant type client_credentials is not allowed for this client');
+      throw new SimHttpError(
+        400,
+        'HTTP-400',
+        'Bad Request',
+        'unauthorized_client: grant type client_credentials is not allowed for this client',
+      );
     }
     if (client.consentMethod !== 'trusted') {
-      throw new SimHttpError(403, 'HTTP-403', 'Forbidden', 'consent required: the client is not trusted, so it cannot get a token without user consent');
+      throw new SimHttpError(
+        403,
+        'HTTP-403',
+        'Forbidden',
+        'consent required: the client is not trusted, so it cannot get a token without user consent',
+      );
     }
     const requested = input.scope ? input.scope.split(' ').filter(Boolean) : client.scopes;
     const notAssigned = requested.filter((s) => !client.scopes.includes(s));
-    if (notAssigned.length) throw new SimHttpError(400, 'HTTP-400', 'Bad Request', 'invalid_scope: the scope must be assigned to the client');
+    if (notAssigned.length)
+      throw new SimHttpError(400, 'HTTP-400', 'Bad Request', 'invalid_scope: the scope must be assigned to the client');
     const user = this.botUser(client);
     const lifetimeMs = this.tokenLifetimeSeconds * 1000;
-    const token: SimToken = { accessToken: randomBytes(32).toString('base64url'), clientId: client.clientId, scopes: requested, expiresAtMs: this.now() + lifetimeMs, uses: 0 };
+    const token: SimToken = {
+      accessToken: randomBytes(32).toString('base64url'),
+      clientId: client.clientId,
+      scopes: requested,
+      expiresAtMs: this.now() + lifetimeMs,
+      uses: 0,
+    };
     this.tokens.set(token.accessToken, token);
     user.lastUpdatedAt = new Date(this.now()).toISOString();
     return {
@@ -218,7 +262,9 @@ export class QlikCloudState {
       status: 'active',
       createdAt: at,
       lastUpdatedAt: at,
-      assignedRoles: client.tenantAdmin ? [{ id: 'role-tenant-admin', name: 'TenantAdmin', type: 'default', level: 'admin' }] : [],
+      assignedRoles: client.tenantAdmin
+        ? [{ id: 'role-tenant-admin', name: 'TenantAdmin', type: 'default', level: 'admin' }]
+        : [],
       assignedGroups: [],
       assignedScopes: [],
     };
@@ -228,7 +274,13 @@ export class QlikCloudState {
 }
 
 export function rateLimited(retryAfterSeconds: number): SimHttpError {
-  return new SimHttpError(429, 'HTTP-429', 'API rate limit reached.', `You need to wait ${retryAfterSeconds} seconds until limit is lifted.`, {
-    'retry-after': String(retryAfterSeconds),
-  });
+  return new SimHttpError(
+    429,
+    'HTTP-429',
+    'API rate limit reached.',
+    `You need to wait ${retryAfterSeconds} seconds until limit is lifted.`,
+    {
+      'retry-after': String(retryAfterSeconds),
+    },
+  );
 }

@@ -35,12 +35,43 @@ export interface ReloadEventInit {
  */
 export const DOCUMENTED_EVENT_DATA_FIELDS: Record<string, readonly string[]> = {
   'com.qlik.v1.reload.finished': [
-    'id', 'appId', 'userId', 'succeeded', 'status', 'type', 'taskId', 'errorCode', 'errorMessage', 'startTime', 'creationTime',
-    'lastReloadTime', 'durationSeconds', 'partial', 'appUsage', 'tenantId', 'resourceType', 'enginePoolName',
+    'id',
+    'appId',
+    'userId',
+    'succeeded',
+    'status',
+    'type',
+    'taskId',
+    'errorCode',
+    'errorMessage',
+    'startTime',
+    'creationTime',
+    'lastReloadTime',
+    'durationSeconds',
+    'partial',
+    'appUsage',
+    'tenantId',
+    'resourceType',
+    'enginePoolName',
   ],
   'com.qlik.v1.app.reload.finished': [
-    'name', 'size', 'usage', 'errors', 'status', 'endTime', 'duration', 'reloadId', 'rowLimit', 'warnings', 'statements', 'isSkipStore',
-    'isSessionApp', 'isPartialReload', 'peakMemoryBytes', 'isDirectQueryMode', 'endedWithMemoryConstraint',
+    'name',
+    'size',
+    'usage',
+    'errors',
+    'status',
+    'endTime',
+    'duration',
+    'reloadId',
+    'rowLimit',
+    'warnings',
+    'statements',
+    'isSkipStore',
+    'isSessionApp',
+    'isPartialReload',
+    'peakMemoryBytes',
+    'isDirectQueryMode',
+    'endedWithMemoryConstraint',
   ],
 };
 
@@ -69,7 +100,14 @@ export function reloadFinishedEvent(
     ...(init.errorCode ? { errorCode: init.errorCode } : {}),
     ...(init.errorMessage ? { errorMessage: init.errorMessage } : {}),
   };
-  return envelope(state, 'com.qlik.v1.reload.finished', 'com.qlik/reloads', { ...init, time: end }, data, 'cloudevents');
+  return envelope(
+    state,
+    'com.qlik.v1.reload.finished',
+    'com.qlik/reloads',
+    { ...init, time: end },
+    data,
+    'cloudevents',
+  );
 }
 
 /** `com.qlik.v1.app.reload.finished` (source com.qlik/engine): the app id is only in the envelope. */
@@ -96,11 +134,29 @@ export function appReloadFinishedEvent(
 }
 
 /** Any other event type, for "acknowledged and ignored". */
-export function otherEvent(state: QlikCloudState, type = 'com.qlik.v1.app.created', init: Partial<ReloadEventInit> = {}): Record<string, unknown> {
-  return envelope(state, type, 'com.qlik/engine', { appId: init.appId ?? randomUUID(), ...init }, { name: 'New app' }, 'cloudevents');
+export function otherEvent(
+  state: QlikCloudState,
+  type = 'com.qlik.v1.app.created',
+  init: Partial<ReloadEventInit> = {},
+): Record<string, unknown> {
+  return envelope(
+    state,
+    type,
+    'com.qlik/engine',
+    { appId: init.appId ?? randomUUID(), ...init },
+    { name: 'New app' },
+    'cloudevents',
+  );
 }
 
-function envelope(state: QlikCloudState, type: string, source: string, init: ReloadEventInit, data: object, format: EnvelopeFormat): Record<string, unknown> {
+function envelope(
+  state: QlikCloudState,
+  type: string,
+  source: string,
+  init: ReloadEventInit,
+  data: object,
+  format: EnvelopeFormat,
+): Record<string, unknown> {
   const id = init.eventId ?? randomUUID();
   const time = init.time ?? new Date().toISOString();
   const tenantId = init.tenantId ?? state.tenantId;
@@ -126,7 +182,13 @@ function envelope(state: QlikCloudState, type: string, source: string, init: Rel
     eventTime: time,
     source,
     contentType: 'application/json',
-    extensions: { tenantId, userId: 'user-1', ownerId: 'user-1', topLevelResourceId: init.appId, spaceId: init.spaceId ?? 'space-1' },
+    extensions: {
+      tenantId,
+      userId: 'user-1',
+      ownerId: 'user-1',
+      topLevelResourceId: init.appId,
+      spaceId: init.spaceId ?? 'space-1',
+    },
   };
   if (format === 'cloudevents') return { ...cloudEvents, data };
   if (format === 'legacy') return { ...legacy, data };
@@ -180,14 +242,23 @@ export class WebhookSender {
    * Posts `event` as Qlik would, to `to` (default: the webhook's URL; tests point it at a loopback runtime because
    * Qlik only accepts https URLs with host names). A disabled webhook sends nothing, as in Qlik.
    */
-  async deliver(webhookId: string, event: Record<string, unknown>, options: { to?: string } = {}): Promise<{ status: number | null; body: string }> {
+  async deliver(
+    webhookId: string,
+    event: Record<string, unknown>,
+    options: { to?: string } = {},
+  ): Promise<{ status: number | null; body: string }> {
     const webhook = this.state.webhooks.get(webhookId);
     if (!webhook.enabled) return { status: null, body: '' };
     const request = this.signedRequest(webhookId, event);
     let status: number | null;
     let text = '';
     try {
-      const response = await fetch(options.to ?? webhook.url, { method: 'POST', headers: request.headers, body: request.body, signal: AbortSignal.timeout(10_000) });
+      const response = await fetch(options.to ?? webhook.url, {
+        method: 'POST',
+        headers: request.headers,
+        body: request.body,
+        signal: AbortSignal.timeout(10_000),
+      });
       status = response.status;
       text = await response.text();
     } catch {
@@ -201,11 +272,22 @@ export class WebhookSender {
   /** Counts a delivery outcome (also for requests a test sent itself) and disables the webhook past the threshold. */
   record(webhookId: string, eventType: string, statusCode: number | null): void {
     const ok = statusCode !== null && statusCode >= 200 && statusCode < 300;
-    this.deliveries.push({ id: randomUUID(), webhookId, eventType, status: ok ? 'success' : 'fail', statusCode, triggeredAt: new Date().toISOString() });
+    this.deliveries.push({
+      id: randomUUID(),
+      webhookId,
+      eventType,
+      status: ok ? 'success' : 'fail',
+      statusCode,
+      triggeredAt: new Date().toISOString(),
+    });
     const failures = ok ? 0 : (this.consecutiveFailures.get(webhookId) ?? 0) + 1;
     this.consecutiveFailures.set(webhookId, failures);
     if (failures >= this.failureThreshold) {
-      this.state.webhooks.disable(webhookId, `Disabled after ${failures} consecutive failed deliveries`, 'WEBHOOK-DELIVERY-FAILURES');
+      this.state.webhooks.disable(
+        webhookId,
+        `Disabled after ${failures} consecutive failed deliveries`,
+        'WEBHOOK-DELIVERY-FAILURES',
+      );
       this.consecutiveFailures.set(webhookId, 0);
     }
   }

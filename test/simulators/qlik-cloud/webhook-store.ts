@@ -15,7 +15,16 @@ export const KNOWN_EVENT_TYPES = [
   'com.qlik.v1.app.deleted',
 ];
 
-const PATCHABLE = new Set(['/name', '/description', '/url', '/eventTypes', '/headers', '/enabled', '/secret', '/encryptedHeaders']);
+const PATCHABLE = new Set([
+  '/name',
+  '/description',
+  '/url',
+  '/eventTypes',
+  '/headers',
+  '/enabled',
+  '/secret',
+  '/encryptedHeaders',
+]);
 
 export interface SimWebhook {
   id: string;
@@ -115,8 +124,10 @@ export class WebhookStore {
     const next = { ...webhook };
     for (const raw of body) {
       const op = raw as { op?: unknown; path?: unknown; value?: unknown };
-      if (op.op !== 'add' && op.op !== 'replace' && op.op !== 'remove') throw badRequest(`unsupported op ${String(op.op)}`);
-      if (typeof op.path !== 'string' || !PATCHABLE.has(op.path)) throw badRequest(`path ${String(op.path)} cannot be patched`);
+      if (op.op !== 'add' && op.op !== 'replace' && op.op !== 'remove')
+        throw badRequest(`unsupported op ${String(op.op)}`);
+      if (typeof op.path !== 'string' || !PATCHABLE.has(op.path))
+        throw badRequest(`path ${String(op.path)} cannot be patched`);
       const field = op.path.slice(1);
       if (op.op === 'remove') {
         if (field === 'secret') next.secret = null;
@@ -174,17 +185,20 @@ function validUrl(value: unknown): string {
     throw badRequest('url is not a valid URL');
   }
   if (url.protocol !== 'https:') throw badRequest('url must use https');
-  if (isIP(url.hostname.replace(/^\[|\]$/g, ''))) throw badRequest('url must use a fully qualified domain name, not an IP address');
+  if (isIP(url.hostname.replace(/^\[|\]$/g, '')))
+    throw badRequest('url must use a fully qualified domain name, not an IP address');
   return text;
 }
 
 function validEventTypes(value: unknown): string[] {
-  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw badRequest('eventTypes must be an array of strings');
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string'))
+    throw badRequest('eventTypes must be an array of strings');
   for (const type of value) if (!KNOWN_EVENT_TYPES.includes(type)) throw badRequest(`unknown event type ${type}`);
   return [...value];
 }
 
 function validSecret(value: unknown): string {
-  if (typeof value !== 'string' || value.length < 32 || value.length > 64) throw badRequest('secret must be 32 to 64 characters');
+  if (typeof value !== 'string' || value.length < 32 || value.length > 64)
+    throw badRequest('secret must be 32 to 64 characters');
   return value;
 }

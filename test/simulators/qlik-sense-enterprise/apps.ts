@@ -37,8 +37,10 @@ export class SiteApps {
     options: GeneratedAppsOptions,
   ) {
     this.random = seededRandom(options.seed ?? 1);
-    for (let i = 0; i < (options.streams ?? 20); i++) this.streams.push(state.addStream({ name: `Stream ${String(i + 1).padStart(2, '0')}` }));
-    for (let i = 0; i < (options.owners ?? 50); i++) this.owners.push(state.addUser({ userDirectory: 'CORP', userId: `analyst${i + 1}` }));
+    for (let i = 0; i < (options.streams ?? 20); i++)
+      this.streams.push(state.addStream({ name: `Stream ${String(i + 1).padStart(2, '0')}` }));
+    for (let i = 0; i < (options.owners ?? 50); i++)
+      this.owners.push(state.addUser({ userDirectory: 'CORP', userId: `analyst${i + 1}` }));
     for (let i = 0; i < options.count; i++) this.add();
   }
 
@@ -110,7 +112,10 @@ export class SiteApps {
    * Changes `fraction` of the apps, cycling through the kinds given; returns what changed. Deleted apps are
    * replaced by as many new ones, so the site keeps its size across benchmark rounds.
    */
-  change(fraction: number, kinds: AppChange[] = ['rename', 'republish', 'reload', 'delete']): Record<AppChange | 'added', number> {
+  change(
+    fraction: number,
+    kinds: AppChange[] = ['rename', 'republish', 'reload', 'delete'],
+  ): Record<AppChange | 'added', number> {
     const all = this.published();
     const picked = new Set<number>();
     const wanted = Math.min(all.length, Math.round(all.length * fraction));
@@ -121,7 +126,8 @@ export class SiteApps {
       const app = all[i]!;
       const kind = kinds[k++ % kinds.length]!;
       if (kind === 'rename') this.rename(app, `${String(app.name)} (v${this.serial++})`);
-      else if (kind === 'republish') this.republish(app, this.streams.find((s) => s.id !== (app.stream as { id: string }).id) ?? this.streams[0]!);
+      else if (kind === 'republish')
+        this.republish(app, this.streams.find((s) => s.id !== (app.stream as { id: string }).id) ?? this.streams[0]!);
       else if (kind === 'reload') this.reload(app);
       else this.remove(app);
       done[kind]++;
@@ -152,7 +158,10 @@ export function fastAppTable(state: QlikSenseState, request: RouteRequest): Rout
     const rendered = state.renderApp(state.apps.get(id)!);
     return columns.map((c) => valueAt(rendered, c.definition!));
   });
-  return { status: 201, body: { schemaPath: 'Table', id: randomUUID(), columnNames: columns.map((c) => c.name), rows } };
+  return {
+    status: 201,
+    body: { schemaPath: 'Table', id: randomUUID(), columnNames: columns.map((c) => c.name), rows },
+  };
 }
 
 /** `GET /qrs/app/count?filter=published eq true` from the sorted id list. */
@@ -168,7 +177,7 @@ function isPublishedFilter(filter: string | null): boolean {
 
 function valueAt(entity: Record<string, unknown>, path: string): unknown {
   let current: unknown = entity;
-  for (const segment of path.split('.')) current = current && typeof current === 'object' ? (current as Record<string, unknown>)[segment] : undefined;
+  for (const segment of path.split('.'))
+    current = current && typeof current === 'object' ? (current as Record<string, unknown>)[segment] : undefined;
   return current ?? null;
 }
-

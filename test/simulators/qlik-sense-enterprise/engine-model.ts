@@ -31,8 +31,13 @@ export interface EngineApp {
 }
 
 /** The rows of a table under the given selections (field -> selected texts); fields the table lacks do not filter. */
-export function selectedRows(table: EngineTable, selections: ReadonlyMap<string, ReadonlySet<string>>): Array<Array<string | null>> {
-  const filters = [...selections].map(([field, values]) => ({ column: table.dimensions.indexOf(field), values })).filter((f) => f.column >= 0);
+export function selectedRows(
+  table: EngineTable,
+  selections: ReadonlyMap<string, ReadonlySet<string>>,
+): Array<Array<string | null>> {
+  const filters = [...selections]
+    .map(([field, values]) => ({ column: table.dimensions.indexOf(field), values }))
+    .filter((f) => f.column >= 0);
   return table.rows.filter((row) => filters.every((f) => f.values.has(row[f.column] ?? '')));
 }
 
@@ -52,7 +57,11 @@ export class EngineSite {
 
   /** Adds (or replaces) an app; `objects` maps object ids to their content. */
   addApp(id: string, objects: Record<string, EngineObject> = {}, options: { deniedTo?: string[] } = {}): EngineApp {
-    const app: EngineApp = { id, objects: new Map(Object.entries(objects)), deniedTo: new Set((options.deniedTo ?? []).map((u) => u.toLowerCase())) };
+    const app: EngineApp = {
+      id,
+      objects: new Map(Object.entries(objects)),
+      deniedTo: new Set((options.deniedTo ?? []).map((u) => u.toLowerCase())),
+    };
     this.apps.set(id, app);
     return app;
   }
@@ -96,6 +105,11 @@ export function generatedTable(rows: number): EngineTable {
   return {
     dimensions: ['Region', 'Product'],
     measures: ['Sales', 'Margin'],
-    rows: Array.from({ length: rows }, (_, i) => [regions[i % 4]!, `P${i}`, String(i * 10), i % 7 === 0 ? null : `${i % 100}%`]),
+    rows: Array.from({ length: rows }, (_, i) => [
+      regions[i % 4]!,
+      `P${i}`,
+      String(i * 10),
+      i % 7 === 0 ? null : `${i % 100}%`,
+    ]),
   };
 }

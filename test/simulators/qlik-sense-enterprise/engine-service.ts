@@ -78,7 +78,9 @@ export function startEngineService(site: EngineSite): SimulatedEngine {
     socket.on('close', connection.end);
     socket.on('error', connection.end);
     // Qlik's engine greets every new session with this notification (documented for enigma.js's `notification:*`).
-    socket.send(JSON.stringify({ jsonrpc: '2.0', method: 'OnConnected', params: { qSessionState: 'SESSION_CREATED' } }));
+    socket.send(
+      JSON.stringify({ jsonrpc: '2.0', method: 'OnConnected', params: { qSessionState: 'SESSION_CREATED' } }),
+    );
     // Requests are answered in order, one at a time, as a session's requests are here (the client awaits each).
     let queue = Promise.resolve();
     socket.on('message', (data: RawData) => {
@@ -100,11 +102,19 @@ export function startEngineService(site: EngineSite): SimulatedEngine {
       checkEnvelope(request);
       site.calls.push({ method: String(request.method), params: request.params });
       if (site.latencyMs > 0) await sleep(site.latencyMs);
-      reply = { jsonrpc: '2.0', id, result: call(connection, request.handle as number, request.method as string, request.params) };
+      reply = {
+        jsonrpc: '2.0',
+        id,
+        result: call(connection, request.handle as number, request.method as string, request.params),
+      };
     } catch (error) {
       const failure = error instanceof RpcError ? error : new RpcError(-128, 'Internal error');
       if (failure.code <= -32600) site.protocolViolations.push(`${failure.message}: ${failure.parameter}`);
-      reply = { jsonrpc: '2.0', id, error: { code: failure.code, parameter: failure.parameter, message: failure.message } };
+      reply = {
+        jsonrpc: '2.0',
+        id,
+        error: { code: failure.code, parameter: failure.parameter, message: failure.message },
+      };
     }
     if (connection.socket.readyState === connection.socket.OPEN) connection.socket.send(JSON.stringify(reply));
   }
@@ -113,9 +123,11 @@ export function startEngineService(site: EngineSite): SimulatedEngine {
   function checkEnvelope(request: Record<string, unknown>): void {
     if (request.jsonrpc !== '2.0') throw new RpcError(-32600, 'Invalid Request', 'jsonrpc must be "2.0"');
     if (!Number.isInteger(request.id)) throw new RpcError(-32600, 'Invalid Request', 'id must be an integer');
-    if (typeof request.method !== 'string' || !request.method) throw new RpcError(-32600, 'Invalid Request', 'method must be a string');
+    if (typeof request.method !== 'string' || !request.method)
+      throw new RpcError(-32600, 'Invalid Request', 'method must be a string');
     if (!Number.isInteger(request.handle)) throw new RpcError(-32600, 'Invalid Request', 'handle must be an integer');
-    if (request.params !== undefined && typeof request.params !== 'object') throw new RpcError(-32600, 'Invalid Request', 'params must be an array or an object');
+    if (request.params !== undefined && typeof request.params !== 'object')
+      throw new RpcError(-32600, 'Invalid Request', 'params must be an array or an object');
     // The delta protocol (JSON-Patch answers) is not simulated; the service switches it off.
     if (request.delta === true) throw new RpcError(-32600, 'Invalid Request', 'delta is not simulated');
   }
@@ -145,14 +157,18 @@ export function startEngineService(site: EngineSite): SimulatedEngine {
       case 'Doc.GetObject': {
         const id = stringParam(params, 0, 'qId')!;
         // enigma.js documents this quirk: the engine answers a missing object with null handle and type, not an error.
-        if (!app.objects.has(id)) return { qReturn: { qType: null, qHandle: null, qGenericType: null, qGenericId: null } };
-        return { qReturn: newHandle(connection, { type: 'GenericObject', id }, 'GenericObject', app.objects.get(id)!.type, id) };
+        if (!app.objects.has(id))
+          return { qReturn: { qType: null, qHandle: null, qGenericType: null, qGenericId: null } };
+        return {
+          qReturn: newHandle(connection, { type: 'GenericObject', id }, 'GenericObject', app.objects.get(id)!.type, id),
+        };
       }
       case 'Doc.GetField': {
         const name = stringParam(params, 0, 'qFieldName')!;
         stringParam(params, 1, 'qStateName', true);
         // Undocumented: GetField of a field the app lacks. Strict here, as for GetObject: a null handle.
-        if (!site.fieldValues(app, name)) return { qReturn: { qType: null, qHandle: null, qGenericType: null, qGenericId: null } };
+        if (!site.fieldValues(app, name))
+          return { qReturn: { qType: null, qHandle: null, qGenericType: null, qGenericId: null } };
         return { qReturn: newHandle(connection, { type: 'Field', name }, 'Field', null, null) };
       }
       case 'Field.SelectValues':
@@ -169,16 +185,24 @@ export function startEngineService(site: EngineSite): SimulatedEngine {
   function openDoc(connection: EngineConnection, params: unknown): unknown {
     const appId = stringParam(params, 0, 'qDocName')!;
     // Undocumented: OpenDoc of another app than the one in the proxy URL. Strict here: refused.
-    if (appId !== connection.appId) throw invalidParams(`qDocName ${appId} is not the app of this session (${connection.appId})`);
+    if (appId !== connection.appId)
+      throw invalidParams(`qDocName ${appId} is not the app of this session (${connection.appId})`);
     if (connection.doc) throw new RpcError(1002, 'App already open');
     const app = site.apps.get(appId);
     if (!app) throw new RpcError(1003, 'App not found');
-    if (app.deniedTo.has(`${connection.session.userDirectory}\\${connection.session.userId}`.toLowerCase())) throw new RpcError(5, 'Access denied');
+    if (app.deniedTo.has(`${connection.session.userDirectory}\\${connection.session.userId}`.toLowerCase()))
+      throw new RpcError(5, 'Access denied');
     connection.doc = app;
     return { qReturn: newHandle(connection, { type: 'Doc' }, 'Doc', null, appId) };
   }
 
-  function newHandle(connection: EngineConnection, target: HandleTarget, qType: string, qGenericType: string | null, qGenericId: string | null) {
+  function newHandle(
+    connection: EngineConnection,
+    target: HandleTarget,
+    qType: string,
+    qGenericType: string | null,
+    qGenericId: string | null,
+  ) {
     const qHandle = connection.nextHandle++;
     connection.handles.set(qHandle, target);
     return { qType, qHandle, qGenericType, qGenericId };
@@ -186,7 +210,10 @@ export function startEngineService(site: EngineSite): SimulatedEngine {
 
   function selectValues(connection: EngineConnection, field: string, params: unknown): boolean {
     const values = param(params, 0, 'qFieldValues');
-    if (!Array.isArray(values) || values.some((v) => !v || typeof v !== 'object' || typeof (v as { qText?: unknown }).qText !== 'string')) {
+    if (
+      !Array.isArray(values) ||
+      values.some((v) => !v || typeof v !== 'object' || typeof (v as { qText?: unknown }).qText !== 'string')
+    ) {
       throw invalidParams('qFieldValues must be an array of FieldValue with qText');
     }
     for (const [index, name] of [
@@ -206,13 +233,19 @@ export function startEngineService(site: EngineSite): SimulatedEngine {
 
   function layoutOf(connection: EngineConnection, id: string): unknown {
     const object = connection.doc!.objects.get(id)!;
-    const base = { qInfo: { qId: id, qType: object.type }, ...(object.layoutErrorCode ? { qError: { qErrorCode: object.layoutErrorCode } } : {}) };
+    const base = {
+      qInfo: { qId: id, qType: object.type },
+      ...(object.layoutErrorCode ? { qError: { qErrorCode: object.layoutErrorCode } } : {}),
+    };
     if (!object.table) return base;
     const table = object.table;
     return {
       ...base,
       qHyperCube: {
-        qSize: { qcx: table.dimensions.length + table.measures.length, qcy: selectedRows(table, connection.selections).length },
+        qSize: {
+          qcx: table.dimensions.length + table.measures.length,
+          qcy: selectedRows(table, connection.selections).length,
+        },
         qDimensionInfo: table.dimensions.map((qFallbackTitle) => ({ qFallbackTitle })),
         qMeasureInfo: table.measures.map((qFallbackTitle) => ({ qFallbackTitle })),
         qMode: object.type === 'pivot' ? 'P' : 'S',
@@ -225,24 +258,49 @@ export function startEngineService(site: EngineSite): SimulatedEngine {
     const pages = param(params, 1, 'qPages');
     if (path !== '/qHyperCubeDef') throw invalidParams(`qPath ${path} is not a hypercube of this object`);
     const fields = ['qTop', 'qLeft', 'qWidth', 'qHeight'] as const;
-    if (!Array.isArray(pages) || pages.length === 0 || pages.some((p) => !p || fields.some((f) => !Number.isInteger((p as Record<string, unknown>)[f]) || ((p as Record<string, number>)[f] as number) < 0))) {
+    if (
+      !Array.isArray(pages) ||
+      pages.length === 0 ||
+      pages.some(
+        (p) =>
+          !p ||
+          fields.some(
+            (f) =>
+              !Number.isInteger((p as Record<string, unknown>)[f]) || ((p as Record<string, number>)[f] as number) < 0,
+          ),
+      )
+    ) {
       throw invalidParams('qPages must be NxPage objects with non-negative integer qTop, qLeft, qWidth and qHeight');
     }
     const object = connection.doc!.objects.get(id)!;
     if (!object.table || object.type !== 'table') throw new RpcError(6000, 'Invalid hypercube object');
-    const cells = (pages as Array<{ qWidth: number; qHeight: number }>).reduce((sum, p) => sum + p.qWidth * p.qHeight, 0);
+    const cells = (pages as Array<{ qWidth: number; qHeight: number }>).reduce(
+      (sum, p) => sum + p.qWidth * p.qHeight,
+      0,
+    );
     if (cells > MAX_PAGE_CELLS) throw new RpcError(6001, 'Result too large');
     const rows = selectedRows(object.table, connection.selections);
     return (pages as Array<{ qTop: number; qLeft: number; qWidth: number; qHeight: number }>).map((page) => {
-      const slice = rows.slice(page.qTop, page.qTop + page.qHeight).map((row) =>
-        row.slice(page.qLeft, page.qLeft + page.qWidth).map((text) => (text === null ? { qText: '-', qNum: 'NaN', qIsNull: true } : { qText: text, qIsNull: false })),
-      );
-      return { qMatrix: slice, qTails: [], qArea: { qLeft: page.qLeft, qTop: page.qTop, qWidth: slice[0]?.length ?? 0, qHeight: slice.length } };
+      const slice = rows
+        .slice(page.qTop, page.qTop + page.qHeight)
+        .map((row) =>
+          row
+            .slice(page.qLeft, page.qLeft + page.qWidth)
+            .map((text) =>
+              text === null ? { qText: '-', qNum: 'NaN', qIsNull: true } : { qText: text, qIsNull: false },
+            ),
+        );
+      return {
+        qMatrix: slice,
+        qTails: [],
+        qArea: { qLeft: page.qLeft, qTop: page.qTop, qWidth: slice[0]?.length ?? 0, qHeight: slice.length },
+      };
     });
   }
 
   return {
-    upgrade: (req, socket, head, session, appId) => server.handleUpgrade(req, socket, head, (ws) => attach(ws, session, appId)),
+    upgrade: (req, socket, head, session, appId) =>
+      server.handleUpgrade(req, socket, head, (ws) => attach(ws, session, appId)),
     endSession: (sessionId) => {
       for (const connection of open) {
         if (connection.session.sessionId !== sessionId) continue;

@@ -9,13 +9,17 @@ export type Entity = Record<string, unknown> & { id: string; modifiedDate: strin
 
 export const SYSTEM_USER = 'INTERNAL\\sa_repository';
 
-const pick = (entity: Record<string, unknown>, keys: readonly string[]) => Object.fromEntries(keys.map((k) => [k, entity[k]]));
+const pick = (entity: Record<string, unknown>, keys: readonly string[]) =>
+  Object.fromEntries(keys.map((k) => [k, entity[k]]));
 
 function meta(now: string, schemaPath: string, id: string = randomUUID()) {
   return { id, createdDate: now, modifiedDate: now, modifiedByUserName: SYSTEM_USER, schemaPath };
 }
 
-export function newUser(now: string, init: Record<string, unknown> & { userDirectory: string; userId: string }): Entity {
+export function newUser(
+  now: string,
+  init: Record<string, unknown> & { userDirectory: string; userId: string },
+): Entity {
   return {
     ...meta(now, 'User'),
     privileges: [],
@@ -33,7 +37,14 @@ export function newUser(now: string, init: Record<string, unknown> & { userDirec
     ...init,
   };
 }
-export const USER_CONDENSED = ['id', 'privileges', 'userId', 'userDirectory', 'userDirectoryConnectorName', 'name'] as const;
+export const USER_CONDENSED = [
+  'id',
+  'privileges',
+  'userId',
+  'userDirectory',
+  'userDirectoryConnectorName',
+  'name',
+] as const;
 export const userCondensed = (user: Entity) => pick(user, USER_CONDENSED);
 
 export function newServerNode(now: string, init: Record<string, unknown> & { name: string }): Entity {
@@ -57,7 +68,15 @@ export function newServerNode(now: string, init: Record<string, unknown> & { nam
   };
 }
 const SERVICE_CLUSTER_ID = randomUUID();
-export const NODE_CONDENSED = ['id', 'privileges', 'name', 'hostName', 'temporaryfilepath', 'roles', 'serviceCluster'] as const;
+export const NODE_CONDENSED = [
+  'id',
+  'privileges',
+  'name',
+  'hostName',
+  'temporaryfilepath',
+  'roles',
+  'serviceCluster',
+] as const;
 export const serverNodeCondensed = (node: Entity) => pick(node, NODE_CONDENSED);
 
 /** Every VirtualProxyConfig property with its default; what QRS fills in for properties a POST/PUT leaves out. */
@@ -127,7 +146,8 @@ export function newVirtualProxy(now: string, init: Record<string, unknown>, id?:
   return { ...meta(now, 'VirtualProxyConfig', id), ...virtualProxyDefaults(), ...init } as Entity;
 }
 const VP_FULL_ONLY = new Set(['createdDate', 'modifiedDate', 'modifiedByUserName', 'schemaPath', 'customProperties']);
-export const virtualProxyCondensed = (vp: Record<string, unknown>) => Object.fromEntries(Object.entries(vp).filter(([k]) => !VP_FULL_ONLY.has(k)));
+export const virtualProxyCondensed = (vp: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(vp).filter(([k]) => !VP_FULL_ONLY.has(k)));
 
 /** Stored with `settings.virtualProxies` as `{ id }` references and `serverNodeConfiguration` as `{ id }`. */
 export function newProxyService(now: string, nodeId: string): Entity {
@@ -171,7 +191,10 @@ export function newProxyService(now: string, nodeId: string): Entity {
   };
 }
 
-export function newStream(now: string, init: Record<string, unknown> & { name: string; owner: Record<string, unknown> }): Entity {
+export function newStream(
+  now: string,
+  init: Record<string, unknown> & { name: string; owner: Record<string, unknown> },
+): Entity {
   return { ...meta(now, 'Stream'), privileges: [], customProperties: [], tags: [], ...init };
 }
 export const streamCondensed = (stream: Entity) => pick(stream, ['id', 'privileges', 'name']);
@@ -179,7 +202,10 @@ export const streamCondensed = (stream: Entity) => pick(stream, ['id', 'privileg
 /** Qlik's "never" date, used for unset times. */
 export const NEVER = '1753-01-01T00:00:00.000Z';
 
-export function newApp(now: string, init: Record<string, unknown> & { name: string; owner: Record<string, unknown> }): Entity {
+export function newApp(
+  now: string,
+  init: Record<string, unknown> & { name: string; owner: Record<string, unknown> },
+): Entity {
   const id = (init.id as string | undefined) ?? randomUUID();
   return {
     ...meta(now, 'App', id),
@@ -204,9 +230,23 @@ export function newApp(now: string, init: Record<string, unknown> & { name: stri
     ...init,
   };
 }
-export const APP_CONDENSED = ['id', 'privileges', 'name', 'appId', 'publishTime', 'published', 'stream', 'savedInProductVersion', 'migrationHash', 'availabilityStatus'] as const;
+export const APP_CONDENSED = [
+  'id',
+  'privileges',
+  'name',
+  'appId',
+  'publishTime',
+  'published',
+  'stream',
+  'savedInProductVersion',
+  'migrationHash',
+  'availabilityStatus',
+] as const;
 
-export function newExecutionResult(now: string, init: Record<string, unknown> & { taskID: string; appID: string; status: number }): Entity {
+export function newExecutionResult(
+  now: string,
+  init: Record<string, unknown> & { taskID: string; appID: string; status: number },
+): Entity {
   return {
     ...meta(now, 'ExecutionResult'),
     privileges: [],
@@ -259,5 +299,15 @@ export function newReloadTask(now: string, init: Record<string, unknown> & { nam
 }
 
 /** ReloadTaskCondensed: the properties the spec lists for the condensed list. */
-const RELOAD_TASK_CONDENSED = ['id', 'privileges', 'name', 'taskType', 'enabled', 'taskSessionTimeout', 'maxRetries', 'operational'] as const;
-export const reloadTaskCondensed = (task: Record<string, unknown>) => Object.fromEntries(RELOAD_TASK_CONDENSED.map((k) => [k, task[k]]));
+const RELOAD_TASK_CONDENSED = [
+  'id',
+  'privileges',
+  'name',
+  'taskType',
+  'enabled',
+  'taskSessionTimeout',
+  'maxRetries',
+  'operational',
+] as const;
+export const reloadTaskCondensed = (task: Record<string, unknown>) =>
+  Object.fromEntries(RELOAD_TASK_CONDENSED.map((k) => [k, task[k]]));

@@ -88,9 +88,11 @@ export function parseFilter(text: string): FilterNode {
       pos += 1;
       return inner;
     }
-    if (token?.kind !== 'word' || !/^[A-Za-z][A-Za-z0-9.]*$/.test(token.value)) throw new FilterSyntaxError('expected a property');
+    if (token?.kind !== 'word' || !/^[A-Za-z][A-Za-z0-9.]*$/.test(token.value))
+      throw new FilterSyntaxError('expected a property');
     const operator = tokens[pos + 1];
-    if (operator?.kind !== 'word' || !OPERATORS.has(operator.value.toLowerCase())) throw new FilterSyntaxError('expected an operator');
+    if (operator?.kind !== 'word' || !OPERATORS.has(operator.value.toLowerCase()))
+      throw new FilterSyntaxError('expected an operator');
     const value = tokens[pos + 2];
     if (!value || value.kind === 'open' || value.kind === 'close') throw new FilterSyntaxError('expected a value');
     pos += 3;
@@ -145,7 +147,8 @@ function compareOne(actual: unknown, operator: Operator, literal: Literal): bool
         // Ordering is defined for dates (and GUIDs); plain strings are rejected by QRS.
         const ta = Date.parse(actual);
         const tb = Date.parse(literal.value);
-        if (Number.isNaN(ta) || Number.isNaN(tb)) throw new FilterSyntaxError(`operator ${operator} is not valid for strings`);
+        if (Number.isNaN(ta) || Number.isNaN(tb))
+          throw new FilterSyntaxError(`operator ${operator} is not valid for strings`);
         return order(ta, tb, operator);
       }
     }
@@ -162,7 +165,8 @@ function compareOne(actual: unknown, operator: Operator, literal: Literal): bool
     if (Number.isNaN(b)) return false;
     if (operator === 'eq') return actual === b;
     if (operator === 'ne') return actual !== b;
-    if (operator === 'sw' || operator === 'ew' || operator === 'so') throw new FilterSyntaxError(`operator ${operator} is only valid for strings`);
+    if (operator === 'sw' || operator === 'ew' || operator === 'so')
+      throw new FilterSyntaxError(`operator ${operator} is only valid for strings`);
     return order(actual, b, operator);
   }
   if (actual === null) return operator === 'eq' ? literal.value === 'null' : literal.value !== 'null';

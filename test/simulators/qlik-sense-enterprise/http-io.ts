@@ -47,7 +47,9 @@ export function send(res: ServerResponse, response: RouteResponse): void {
   } else if (typeof response.body === 'string') {
     res.writeHead(response.status, { 'Content-Type': 'text/plain; charset=utf-8', ...headers }).end(response.body);
   } else {
-    res.writeHead(response.status, { 'Content-Type': 'application/json; charset=utf-8', ...headers }).end(JSON.stringify(response.body));
+    res
+      .writeHead(response.status, { 'Content-Type': 'application/json; charset=utf-8', ...headers })
+      .end(JSON.stringify(response.body));
   }
 }
 

@@ -1,5 +1,11 @@
 /** The Qlik Sense Enterprise simulator: start it, seed `state`, switch `faults`, read `requests`. */
-export { startQlikSenseSimulator, XSRF_MESSAGE, type QlikSenseSimulator, type RequestLogEntry, type SimulatorOptions } from './server.ts';
+export {
+  startQlikSenseSimulator,
+  XSRF_MESSAGE,
+  type QlikSenseSimulator,
+  type RequestLogEntry,
+  type SimulatorOptions,
+} from './server.ts';
 export { QlikSenseState, DEFAULT_SERVICE_ACCOUNT, type SiteSeed, type UserSeed } from './state.ts';
 export { SimulatorFaults, type PathFailure } from './faults.ts';
 export { startSilentServer, closedPort } from './network-faults.ts';

@@ -20,7 +20,15 @@ import type { TLSSocket } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TestPki } from '#test/support/certificates.ts';
 import type { SimulatorFaults } from './faults.ts';
-import { headerRecord, readBody, send, XSRF_MESSAGE, xrfkeyMatches, type LoggedRequest, type RouteResponse } from './http-io.ts';
+import {
+  headerRecord,
+  readBody,
+  send,
+  XSRF_MESSAGE,
+  xrfkeyMatches,
+  type LoggedRequest,
+  type RouteResponse,
+} from './http-io.ts';
 import { ProxyServiceState, type ProxySession, type ServedVirtualProxy } from './proxy-state.ts';
 import type { QlikSenseState } from './state.ts';
 
@@ -29,7 +37,13 @@ export interface ProxyRequestLogEntry extends LoggedRequest {
   listener: 'qps-api' | 'proxy';
 }
 
-export type EngineUpgradeHandler = (req: IncomingMessage, socket: Socket, head: Buffer, session: ProxySession, appId: string) => void;
+export type EngineUpgradeHandler = (
+  req: IncomingMessage,
+  socket: Socket,
+  head: Buffer,
+  session: ProxySession,
+  appId: string,
+) => void;
 
 export interface SimulatedProxyService {
   /** `https://127.0.0.1:<proxy port>`: the Server URL. */
@@ -45,7 +59,12 @@ export interface SimulatedProxyService {
 }
 
 const text = (status: number, message: string): RouteResponse => ({ status, body: message });
-const sessionStruct = (s: ProxySession) => ({ UserDirectory: s.userDirectory, UserId: s.userId, Attributes: [], SessionId: s.sessionId });
+const sessionStruct = (s: ProxySession) => ({
+  UserDirectory: s.userDirectory,
+  UserId: s.userId,
+  Attributes: [],
+  SessionId: s.sessionId,
+});
 
 export async function startProxyService(options: {
   repository: QlikSenseState;
@@ -54,11 +73,18 @@ export async function startProxyService(options: {
 }): Promise<SimulatedProxyService> {
   const { repository, pki, faults } = options;
   const centralProxyService = () =>
-    [...repository.proxyServices.values()].find((s) => (s.serverNodeConfiguration as { id: string }).id === repository.centralNode.id)?.id;
+    [...repository.proxyServices.values()].find(
+      (s) => (s.serverNodeConfiguration as { id: string }).id === repository.centralNode.id,
+    )?.id;
   const state = new ProxyServiceState(repository, centralProxyService);
   const requests: ProxyRequestLogEntry[] = [];
 
-  const logged = async (listener: ProxyRequestLogEntry['listener'], req: IncomingMessage, res: ServerResponse, work: (url: URL, raw: string, entry: ProxyRequestLogEntry) => RouteResponse) => {
+  const logged = async (
+    listener: ProxyRequestLogEntry['listener'],
+    req: IncomingMessage,
+    res: ServerResponse,
+    work: (url: URL, raw: string, entry: ProxyRequestLogEntry) => RouteResponse,
+  ) => {
     const raw = await readBody(req);
     if (faults.latencyMs > 0) await sleep(faults.latencyMs);
     const url = new URL(req.url ?? '/', 'https://qps.invalid');
@@ -68,7 +94,9 @@ export async function startProxyService(options: {
       method: req.method ?? 'GET',
       path: url.pathname,
       query: Object.fromEntries(
-        [...url.searchParams].filter(([k]) => k.toLowerCase() !== 'xrfkey').map(([k, v]) => [k, k.toLowerCase() === 'qlikticket' ? '<ticket>' : v]),
+        [...url.searchParams]
+          .filter(([k]) => k.toLowerCase() !== 'xrfkey')
+          .map(([k, v]) => [k, k.toLowerCase() === 'qlikticket' ? '<ticket>' : v]),
       ),
       headers: headerRecord(req.headers),
       body: undefined,
@@ -131,7 +159,8 @@ export async function startProxyService(options: {
   /** Qlik help, "Add ticket": body `{UserDirectory, UserId, Attributes?, TargetId?}`; neither blank nor with a backslash. */
   function addTicket(vp: ServedVirtualProxy, body: unknown): RouteResponse {
     const record = (body ?? {}) as Record<string, unknown>;
-    const valid = (value: unknown): value is string => typeof value === 'string' && value.trim() !== '' && !value.includes('\\');
+    const valid = (value: unknown): value is string =>
+      typeof value === 'string' && value.trim() !== '' && !value.includes('\\');
     if (!valid(record.UserDirectory) || !valid(record.UserId)) {
       return text(400, 'UserDirectory and UserId are required, may not be blank and may not contain a backslash.');
     }
@@ -139,7 +168,13 @@ export async function startProxyService(options: {
     // Undocumented: the status of a created ticket. Qlik's own samples accept 201; any 2xx is success.
     return {
       status: 201,
-      body: { UserDirectory: ticket.userDirectory, UserId: ticket.userId, Attributes: [], Ticket: ticket.ticket, TargetUri: null },
+      body: {
+        UserDirectory: ticket.userDirectory,
+        UserId: ticket.userId,
+        Attributes: [],
+        Ticket: ticket.ticket,
+        TargetUri: null,
+      },
     };
   }
 
@@ -191,7 +226,10 @@ export async function startProxyService(options: {
         // the ticket, with the session cookie, so a client must keep the cookie and follow the redirect.
         const target = new URL(url);
         target.searchParams.delete('qlikTicket');
-        return { status: 302, headers: { Location: `${target.pathname}${target.search}`, 'Set-Cookie': cookieFor(vp, session) } };
+        return {
+          status: 302,
+          headers: { Location: `${target.pathname}${target.search}`, 'Set-Cookie': cookieFor(vp, session) },
+        };
       }
     }
     const { session, setCookie } = authenticate(req, vp);
@@ -209,7 +247,12 @@ export async function startProxyService(options: {
       return {
         status: 200,
         headers,
-        body: { userDirectory: session.userDirectory, userId: session.userId, userName: String(user?.name ?? session.userId), logoutUri: `${base}/qps/user` },
+        body: {
+          userDirectory: session.userDirectory,
+          userId: session.userId,
+          userName: String(user?.name ?? session.userId),
+          logoutUri: `${base}/qps/user`,
+        },
       };
     }
     // Undocumented for a ticket proxy without an authentication module: strict here, 401 without a session.
@@ -221,27 +264,38 @@ export async function startProxyService(options: {
     const routed = routeOf(url.pathname);
     const app = routed && /^\/app\/([^/]+)\/?$/.exec(routed.rest);
     const session = routed ? authenticate(req, routed.vp).session : undefined;
-    const refuse = (status: string) => socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    const refuse = (status: string) =>
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     if (!routed || !app) return void refuse('404 Not Found');
     if (!session) return void refuse('401 Unauthorized');
     // The virtual proxy's host allow list governs which origins may open WebSockets (Qlik help, virtual proxy
     // "Host allow list"). Undocumented: whether the proxy's own host passes without being listed. Strict here: only
     // listed hosts pass, and a request without an Origin is refused.
-    const origin = typeof req.headers.origin === 'string' && URL.canParse(req.headers.origin) ? new URL(req.headers.origin).hostname : '';
-    if (!routed.vp.websocketCrossOriginWhiteList.some((host) => host.toLowerCase() === origin.toLowerCase())) return void refuse('403 Forbidden');
+    const origin =
+      typeof req.headers.origin === 'string' && URL.canParse(req.headers.origin)
+        ? new URL(req.headers.origin).hostname
+        : '';
+    if (!routed.vp.websocketCrossOriginWhiteList.some((host) => host.toLowerCase() === origin.toLowerCase()))
+      return void refuse('403 Forbidden');
     if (!service.onEngineUpgrade) return void refuse('404 Not Found');
     service.onEngineUpgrade(req, socket, head, session, decodeURIComponent(app[1]!));
   }
 
   const handle = (listener: ProxyRequestLogEntry['listener']) => (req: IncomingMessage, res: ServerResponse) => {
-    void logged(listener, req, res, (url, raw, entry) => (listener === 'qps-api' ? api(req, url, raw, entry) : proxy(req, url))).catch(
-      (error: unknown) => {
-        if (!res.headersSent) send(res, text(500, `Simulator error: ${String(error)}`));
-      },
-    );
+    void logged(listener, req, res, (url, raw, entry) =>
+      listener === 'qps-api' ? api(req, url, raw, entry) : proxy(req, url),
+    ).catch((error: unknown) => {
+      if (!res.headersSent) send(res, text(500, `Simulator error: ${String(error)}`));
+    });
   };
   const apiServer: Server = createServer(
-    { key: pki.server.keyPem, cert: pki.server.certPem, ca: pki.ca.certPem, requestCert: true, rejectUnauthorized: false },
+    {
+      key: pki.server.keyPem,
+      cert: pki.server.certPem,
+      ca: pki.ca.certPem,
+      requestCert: true,
+      rejectUnauthorized: false,
+    },
     handle('qps-api'),
   );
   const proxyServer: Server = createServer({ key: pki.server.keyPem, cert: pki.server.certPem }, handle('proxy'));

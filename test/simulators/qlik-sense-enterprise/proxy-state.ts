@@ -103,8 +103,19 @@ export class ProxyServiceState {
     return this.openSession(virtualProxy, issued.userDirectory, issued.userId, 'ticket');
   }
 
-  openSession(virtualProxy: ServedVirtualProxy, userDirectory: string, userId: string, origin: ProxySession['origin']): ProxySession {
-    const session: ProxySession = { sessionId: randomUUID(), userDirectory, userId, virtualProxyId: virtualProxy.id, origin };
+  openSession(
+    virtualProxy: ServedVirtualProxy,
+    userDirectory: string,
+    userId: string,
+    origin: ProxySession['origin'],
+  ): ProxySession {
+    const session: ProxySession = {
+      sessionId: randomUUID(),
+      userDirectory,
+      userId,
+      virtualProxyId: virtualProxy.id,
+      origin,
+    };
     this.sessions.set(session.sessionId, session);
     return session;
   }
@@ -139,7 +150,9 @@ export class ProxyServiceState {
         headerAuthenticationHeaderName: String(vp.headerAuthenticationHeaderName ?? ''),
         headerAuthenticationStaticUserDirectory: String(vp.headerAuthenticationStaticUserDirectory ?? ''),
         sessionCookieHeaderName: String(vp.sessionCookieHeaderName ?? ''),
-        websocketCrossOriginWhiteList: Array.isArray(vp.websocketCrossOriginWhiteList) ? vp.websocketCrossOriginWhiteList.map(String) : [],
+        websocketCrossOriginWhiteList: Array.isArray(vp.websocketCrossOriginWhiteList)
+          ? vp.websocketCrossOriginWhiteList.map(String)
+          : [],
       });
     }
     return config;

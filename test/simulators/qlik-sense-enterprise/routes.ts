@@ -4,7 +4,15 @@
  * out properties are reset to defaults), body id equal to the URL id. HTTP, TLS and xrfkey live in server.ts.
  */
 import { randomUUID } from 'node:crypto';
-import { newProxyService, reloadTaskCondensed, virtualProxyCondensed, virtualProxyDefaults, serverNodeCondensed, userCondensed, type Entity } from './entities.ts';
+import {
+  newProxyService,
+  reloadTaskCondensed,
+  virtualProxyCondensed,
+  virtualProxyDefaults,
+  serverNodeCondensed,
+  userCondensed,
+  type Entity,
+} from './entities.ts';
 import { applyFilter, FilterSyntaxError } from './filter.ts';
 import { fastAppCount, fastAppTable } from './apps.ts';
 import type { RouteResponse } from './http-io.ts';
@@ -42,10 +50,15 @@ const count = (items: Record<string, unknown>[], request: RouteRequest): RouteRe
   // The spec says a bare integer; some tools read `{ value }`. The client accepts both; we send what the spec says.
   ok(applyFilter(items, request.query.get('filter')).length);
 
-const isObject = (value: unknown): value is Record<string, unknown> => Boolean(value) && typeof value === 'object' && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  Boolean(value) && typeof value === 'object' && !Array.isArray(value);
 
 /** The checks every PUT of a stored entity goes through: it exists, ids agree, and nobody saved it since it was read. */
-function checkPut(stored: Entity | undefined, body: unknown, id: string): { error: RouteResponse } | { body: Record<string, unknown> } {
+function checkPut(
+  stored: Entity | undefined,
+  body: unknown,
+  id: string,
+): { error: RouteResponse } | { body: Record<string, unknown> } {
   if (!stored) return { error: NOT_FOUND };
   if (!isObject(body)) return { error: fail(400, 'Request body is missing or is not an entity.') };
   if (body.id !== id) return { error: fail(400, 'The id in the request body does not match the id in the URL.') };
@@ -57,7 +70,11 @@ function checkPut(stored: Entity | undefined, body: unknown, id: string): { erro
 }
 
 /** Rules for a virtual proxy body (create or full update); `selfId` is excluded from uniqueness. */
-function validateVirtualProxy(state: QlikSenseState, body: Record<string, unknown>, selfId?: string): RouteResponse | undefined {
+function validateVirtualProxy(
+  state: QlikSenseState,
+  body: Record<string, unknown>,
+  selfId?: string,
+): RouteResponse | undefined {
   const prefix = typeof body.prefix === 'string' ? body.prefix : '';
   const cookie = typeof body.sessionCookieHeaderName === 'string' ? body.sessionCookieHeaderName : '';
   if (!cookie) return fail(400, 'sessionCookieHeaderName is required.');
@@ -66,13 +83,15 @@ function validateVirtualProxy(state: QlikSenseState, body: Record<string, unknow
   }
   for (const other of state.virtualProxies.values()) {
     if (other.id === selfId) continue;
-    if (String(other.prefix).toLowerCase() === prefix) return fail(400, `A virtual proxy with the prefix '${prefix}' already exists.`);
+    if (String(other.prefix).toLowerCase() === prefix)
+      return fail(400, `A virtual proxy with the prefix '${prefix}' already exists.`);
     if (String(other.sessionCookieHeaderName).toLowerCase() === cookie.toLowerCase()) {
       return fail(400, `The session cookie header name '${cookie}' is already used by another virtual proxy.`);
     }
   }
   const nodes = (body.loadBalancingServerNodes as { id?: string }[] | undefined) ?? [];
-  if (nodes.some((n) => !n?.id || !state.serverNodes.has(n.id))) return fail(400, 'loadBalancingServerNodes references an unknown server node.');
+  if (nodes.some((n) => !n?.id || !state.serverNodes.has(n.id)))
+    return fail(400, 'loadBalancingServerNodes references an unknown server node.');
   return undefined;
 }
 
@@ -80,7 +99,9 @@ function validateVirtualProxy(state: QlikSenseState, body: Record<string, unknow
 function virtualProxyFrom(body: Record<string, unknown>): Record<string, unknown> {
   const defaults = virtualProxyDefaults();
   const fields = Object.fromEntries(Object.keys(defaults).map((k) => [k, body[k] ?? defaults[k]]));
-  fields.loadBalancingServerNodes = ((body.loadBalancingServerNodes as { id: string }[] | undefined) ?? []).map((n) => ({ id: n.id }));
+  fields.loadBalancingServerNodes = ((body.loadBalancingServerNodes as { id: string }[] | undefined) ?? []).map(
+    (n) => ({ id: n.id }),
+  );
   return fields;
 }
 
@@ -95,91 +116,200 @@ const routes: Array<[method: string, pattern: RegExp, handler: Handler]> = [
   ['GET', /^\/qrs\/servernodeconfiguration$/, (s, r) => list([...s.serverNodes.values()].map(serverNodeCondensed), r)],
   ['GET', /^\/qrs\/servernodeconfiguration\/full$/, (s, r) => list([...s.serverNodes.values()], r)],
 
-  ['GET', /^\/qrs\/virtualproxyconfig$/, (s, r) => list([...s.virtualProxies.values()].map((vp) => virtualProxyCondensed(s.renderVirtualProxy(vp))), r)],
-  ['GET', /^\/qrs\/virtualproxyconfig\/full$/, (s, r) => list([...s.virtualProxies.values()].map((vp) => s.renderVirtualProxy(vp)), r)],
-  ['GET', /^\/qrs\/virtualproxyconfig\/([0-9a-f-]{36})$/, (s, _r, id) => {
-    const vp = s.virtualProxies.get(id);
-    return vp ? ok(s.renderVirtualProxy(vp)) : NOT_FOUND;
-  }],
-  ['POST', /^\/qrs\/virtualproxyconfig$/, (s, r) => {
-    if (!isObject(r.body)) return fail(400, 'Request body is missing or is not an entity.');
-    const invalid = validateVirtualProxy(s, r.body);
-    if (invalid) return invalid;
-    const now = s.now();
-    const vp = { id: randomUUID(), createdDate: now, modifiedDate: now, modifiedByUserName: 'INTERNAL\\sa_repository', schemaPath: 'VirtualProxyConfig', ...virtualProxyFrom(r.body) } as Entity;
-    s.virtualProxies.set(vp.id, vp);
-    return ok(s.renderVirtualProxy(vp), 201);
-  }],
-  ['PUT', /^\/qrs\/virtualproxyconfig\/([0-9a-f-]{36})$/, (s, r, id) => {
-    const stored = s.virtualProxies.get(id);
-    const checked = checkPut(stored, r.body, id);
-    if ('error' in checked) return checked.error;
-    const { body } = checked;
-    const invalid = validateVirtualProxy(s, body, id);
-    if (invalid) return invalid;
-    const updated = { ...stored!, ...virtualProxyFrom(body) } as Entity;
-    s.touch(updated);
-    s.virtualProxies.set(id, updated);
-    return ok(s.renderVirtualProxy(updated));
-  }],
-  ['DELETE', /^\/qrs\/virtualproxyconfig\/([0-9a-f-]{36})$/, (s, _r, id) => {
-    if (!s.virtualProxies.delete(id)) return NOT_FOUND;
-    for (const service of s.proxyServices.values()) {
-      const settings = service.settings as { virtualProxies: { id: string }[] };
-      settings.virtualProxies = settings.virtualProxies.filter((v) => v.id !== id);
-    }
-    return { status: 204 };
-  }],
+  [
+    'GET',
+    /^\/qrs\/virtualproxyconfig$/,
+    (s, r) =>
+      list(
+        [...s.virtualProxies.values()].map((vp) => virtualProxyCondensed(s.renderVirtualProxy(vp))),
+        r,
+      ),
+  ],
+  [
+    'GET',
+    /^\/qrs\/virtualproxyconfig\/full$/,
+    (s, r) =>
+      list(
+        [...s.virtualProxies.values()].map((vp) => s.renderVirtualProxy(vp)),
+        r,
+      ),
+  ],
+  [
+    'GET',
+    /^\/qrs\/virtualproxyconfig\/([0-9a-f-]{36})$/,
+    (s, _r, id) => {
+      const vp = s.virtualProxies.get(id);
+      return vp ? ok(s.renderVirtualProxy(vp)) : NOT_FOUND;
+    },
+  ],
+  [
+    'POST',
+    /^\/qrs\/virtualproxyconfig$/,
+    (s, r) => {
+      if (!isObject(r.body)) return fail(400, 'Request body is missing or is not an entity.');
+      const invalid = validateVirtualProxy(s, r.body);
+      if (invalid) return invalid;
+      const now = s.now();
+      const vp = {
+        id: randomUUID(),
+        createdDate: now,
+        modifiedDate: now,
+        modifiedByUserName: 'INTERNAL\\sa_repository',
+        schemaPath: 'VirtualProxyConfig',
+        ...virtualProxyFrom(r.body),
+      } as Entity;
+      s.virtualProxies.set(vp.id, vp);
+      return ok(s.renderVirtualProxy(vp), 201);
+    },
+  ],
+  [
+    'PUT',
+    /^\/qrs\/virtualproxyconfig\/([0-9a-f-]{36})$/,
+    (s, r, id) => {
+      const stored = s.virtualProxies.get(id);
+      const checked = checkPut(stored, r.body, id);
+      if ('error' in checked) return checked.error;
+      const { body } = checked;
+      const invalid = validateVirtualProxy(s, body, id);
+      if (invalid) return invalid;
+      const updated = { ...stored!, ...virtualProxyFrom(body) } as Entity;
+      s.touch(updated);
+      s.virtualProxies.set(id, updated);
+      return ok(s.renderVirtualProxy(updated));
+    },
+  ],
+  [
+    'DELETE',
+    /^\/qrs\/virtualproxyconfig\/([0-9a-f-]{36})$/,
+    (s, _r, id) => {
+      if (!s.virtualProxies.delete(id)) return NOT_FOUND;
+      for (const service of s.proxyServices.values()) {
+        const settings = service.settings as { virtualProxies: { id: string }[] };
+        settings.virtualProxies = settings.virtualProxies.filter((v) => v.id !== id);
+      }
+      return { status: 204 };
+    },
+  ],
 
-  ['GET', /^\/qrs\/proxyservice\/full$/, (s, r) => list([...s.proxyServices.values()].map((p) => s.renderProxyService(p)), r)],
-  ['GET', /^\/qrs\/proxyservice\/([0-9a-f-]{36})$/, (s, _r, id) => {
-    const service = s.proxyServices.get(id);
-    return service ? ok(s.renderProxyService(service)) : NOT_FOUND;
-  }],
-  ['PUT', /^\/qrs\/proxyservice\/([0-9a-f-]{36})$/, (s, r, id) => {
-    const stored = s.proxyServices.get(id);
-    const checked = checkPut(stored, r.body, id);
-    if ('error' in checked) return checked.error;
-    const { body } = checked;
-    const settings = isObject(body.settings) ? body.settings : {};
-    const links = (settings.virtualProxies as { id?: string }[] | undefined) ?? [];
-    if (links.some((v) => !v?.id || !s.virtualProxies.has(v.id))) return fail(400, 'settings.virtualProxies references an unknown virtual proxy.');
-    // Full-entity PUT: settings left out fall back to their defaults.
-    const defaults = newProxyService(s.now(), (stored!.serverNodeConfiguration as { id: string }).id);
-    const updated = {
-      ...stored!,
-      tags: body.tags ?? [],
-      customProperties: body.customProperties ?? [],
-      settings: { ...(defaults.settings as object), ...settings, id: (stored!.settings as Entity).id, virtualProxies: links.map((v) => ({ id: v.id })) },
-    } as Entity;
-    s.touch(updated);
-    s.proxyServices.set(id, updated);
-    return ok(s.renderProxyService(updated));
-  }],
+  [
+    'GET',
+    /^\/qrs\/proxyservice\/full$/,
+    (s, r) =>
+      list(
+        [...s.proxyServices.values()].map((p) => s.renderProxyService(p)),
+        r,
+      ),
+  ],
+  [
+    'GET',
+    /^\/qrs\/proxyservice\/([0-9a-f-]{36})$/,
+    (s, _r, id) => {
+      const service = s.proxyServices.get(id);
+      return service ? ok(s.renderProxyService(service)) : NOT_FOUND;
+    },
+  ],
+  [
+    'PUT',
+    /^\/qrs\/proxyservice\/([0-9a-f-]{36})$/,
+    (s, r, id) => {
+      const stored = s.proxyServices.get(id);
+      const checked = checkPut(stored, r.body, id);
+      if ('error' in checked) return checked.error;
+      const { body } = checked;
+      const settings = isObject(body.settings) ? body.settings : {};
+      const links = (settings.virtualProxies as { id?: string }[] | undefined) ?? [];
+      if (links.some((v) => !v?.id || !s.virtualProxies.has(v.id)))
+        return fail(400, 'settings.virtualProxies references an unknown virtual proxy.');
+      // Full-entity PUT: settings left out fall back to their defaults.
+      const defaults = newProxyService(s.now(), (stored!.serverNodeConfiguration as { id: string }).id);
+      const updated = {
+        ...stored!,
+        tags: body.tags ?? [],
+        customProperties: body.customProperties ?? [],
+        settings: {
+          ...(defaults.settings as object),
+          ...settings,
+          id: (stored!.settings as Entity).id,
+          virtualProxies: links.map((v) => ({ id: v.id })),
+        },
+      } as Entity;
+      s.touch(updated);
+      s.proxyServices.set(id, updated);
+      return ok(s.renderProxyService(updated));
+    },
+  ],
 
   ['GET', /^\/qrs\/stream\/full$/, (s, r) => list([...s.streams.values()], r)],
-  ['GET', /^\/qrs\/app$/, (s, r) => list([...s.apps.values()].map((a) => s.renderApp(a, true)), r)],
-  ['GET', /^\/qrs\/app\/full$/, (s, r) => list([...s.apps.values()].map((a) => s.renderApp(a)), r)],
-  ['GET', /^\/qrs\/app\/count$/, (s, r) => fastAppCount(s, r) ?? count([...s.apps.values()].map((a) => s.renderApp(a)), r)],
+  [
+    'GET',
+    /^\/qrs\/app$/,
+    (s, r) =>
+      list(
+        [...s.apps.values()].map((a) => s.renderApp(a, true)),
+        r,
+      ),
+  ],
+  [
+    'GET',
+    /^\/qrs\/app\/full$/,
+    (s, r) =>
+      list(
+        [...s.apps.values()].map((a) => s.renderApp(a)),
+        r,
+      ),
+  ],
+  [
+    'GET',
+    /^\/qrs\/app\/count$/,
+    (s, r) =>
+      fastAppCount(s, r) ??
+      count(
+        [...s.apps.values()].map((a) => s.renderApp(a)),
+        r,
+      ),
+  ],
   ['POST', /^\/qrs\/app\/table$/, (s, r) => fastAppTable(s, r) ?? appTable(s, r)],
-  ['GET', /^\/qrs\/reloadtask$/, (s, r) => list([...s.reloadTasks.values()].map((t) => reloadTaskCondensed(s.renderReloadTask(t))), r)],
-  ['GET', /^\/qrs\/reloadtask\/full$/, (s, r) => list([...s.reloadTasks.values()].map((t) => s.renderReloadTask(t)), r)],
+  [
+    'GET',
+    /^\/qrs\/reloadtask$/,
+    (s, r) =>
+      list(
+        [...s.reloadTasks.values()].map((t) => reloadTaskCondensed(s.renderReloadTask(t))),
+        r,
+      ),
+  ],
+  [
+    'GET',
+    /^\/qrs\/reloadtask\/full$/,
+    (s, r) =>
+      list(
+        [...s.reloadTasks.values()].map((t) => s.renderReloadTask(t)),
+        r,
+      ),
+  ],
   ['GET', /^\/qrs\/executionresult\/full$/, (s, r) => list([...s.executionResults.values()], r)],
 ];
 
 /** `POST /qrs/app/table`: the only paged listing QRS has (skip/take), columns by property path. */
 function appTable(state: QlikSenseState, request: RouteRequest): RouteResponse {
   const definition = request.body;
-  if (!isObject(definition) || !Array.isArray(definition.columns)) return fail(400, 'A table definition with columns is required.');
+  if (!isObject(definition) || !Array.isArray(definition.columns))
+    return fail(400, 'A table definition with columns is required.');
   const columns = definition.columns as { name?: string; definition?: string }[];
-  if (columns.some((c) => !c.name || /\s/.test(c.name) || !c.definition)) return fail(400, 'Each column needs a name without spaces and a definition.');
-  const listed = list([...state.apps.values()].map((a) => state.renderApp(a)), request);
+  if (columns.some((c) => !c.name || /\s/.test(c.name) || !c.definition))
+    return fail(400, 'Each column needs a name without spaces and a definition.');
+  const listed = list(
+    [...state.apps.values()].map((a) => state.renderApp(a)),
+    request,
+  );
   if (listed.status !== 200) return listed;
   let apps = listed.body as Record<string, unknown>[];
   const sortColumn = request.query.get('sortColumn') ?? request.query.get('sortcolumn');
   if (sortColumn) {
     const ascending = (request.query.get('orderAscending') ?? request.query.get('orderascending')) !== 'false';
-    apps = [...apps].sort((a, b) => (ascending ? 1 : -1) * String(valueAt(a, sortColumn)).localeCompare(String(valueAt(b, sortColumn))));
+    apps = [...apps].sort(
+      (a, b) => (ascending ? 1 : -1) * String(valueAt(a, sortColumn)).localeCompare(String(valueAt(b, sortColumn))),
+    );
   }
   const skip = Number(request.query.get('skip') ?? 0);
   const take = request.query.has('take') ? Number(request.query.get('take')) : apps.length;
@@ -205,7 +335,8 @@ export function route(state: QlikSenseState, request: RouteRequest): RouteRespon
       return handler(state, request, match[1] ?? '');
     } catch (error) {
       // What a live QRS answers to a filter it cannot read.
-      if (error instanceof FilterSyntaxError) return fail(400, `Cannot parse the expression: ${request.query.get('filter') ?? ''}`);
+      if (error instanceof FilterSyntaxError)
+        return fail(400, `Cannot parse the expression: ${request.query.get('filter') ?? ''}`);
       throw error;
     }
   }

@@ -13,7 +13,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createTestPki, type TestPki } from '#test/support/certificates.ts';
 import type { OnPremConnection } from '#lib/connection-test/connection-types.ts';
 import { SimulatorFaults, type EditableKind } from './faults.ts';
-import { headerRecord, readBody, send, XSRF_MESSAGE, xrfkeyMatches, type LoggedRequest, type RouteResponse } from './http-io.ts';
+import {
+  headerRecord,
+  readBody,
+  send,
+  XSRF_MESSAGE,
+  xrfkeyMatches,
+  type LoggedRequest,
+  type RouteResponse,
+} from './http-io.ts';
 import { EngineSite } from './engine-model.ts';
 import { startEngineService } from './engine-service.ts';
 import { startProxyService, type SimulatedProxyService } from './proxy-service.ts';
@@ -139,7 +147,8 @@ export async function startQlikSenseSimulator(options: SimulatorOptions = {}): P
     if (!socket.authorized) return respond({ status: 403, body: 'Forbidden' });
     if (!xrfkeyMatches(url, req.headers)) return respond({ status: 403, body: XSRF_MESSAGE });
     const inactive = userFromHeader(state, req.headers['x-qlik-user']);
-    if (inactive) return respond({ status: 403, body: 'Forbidden: Your account is inactive. Contact your administrator.' });
+    if (inactive)
+      return respond({ status: 403, body: 'Forbidden: Your account is inactive. Contact your administrator.' });
     if (raw.length > 0) {
       try {
         entry.body = JSON.parse(raw);
@@ -147,7 +156,9 @@ export async function startQlikSenseSimulator(options: SimulatorOptions = {}): P
         return respond({ status: 400, body: 'The request body is not valid JSON.' });
       }
     }
-    const violations = spec ? checkQrsRequest(spec, { method: entry.method, path: url.pathname, query: entry.query, body: entry.body }) : [];
+    const violations = spec
+      ? checkQrsRequest(spec, { method: entry.method, path: url.pathname, query: entry.query, body: entry.body })
+      : [];
     if (violations.length > 0) {
       specViolations.push(...violations.map((v) => `${entry.method} ${url.pathname}: ${v}`));
       return respond({ status: 400, body: `The request does not match the Repository API: ${violations.join('; ')}` });
@@ -157,7 +168,8 @@ export async function startQlikSenseSimulator(options: SimulatorOptions = {}): P
     if (entry.method === 'PUT') simulateConcurrentEdit(url.pathname);
     respond(route(state, { method: entry.method, path: url.pathname, query: url.searchParams, body: entry.body }));
     // The proxy service learns of virtual proxy and link changes from the repository (after its apply delay).
-    if (entry.method !== 'GET' && entry.status < 300 && /^\/qrs\/(proxyservice|virtualproxyconfig)/i.test(url.pathname)) proxy.state.repositoryChanged();
+    if (entry.method !== 'GET' && entry.status < 300 && /^\/qrs\/(proxyservice|virtualproxyconfig)/i.test(url.pathname))
+      proxy.state.repositoryChanged();
   }
 
   function simulateConcurrentEdit(path: string): void {
@@ -213,8 +225,12 @@ export async function startQlikSenseSimulator(options: SimulatorOptions = {}): P
           server.closeAllConnections();
         }),
       ]);
-      if (engine.protocolViolations.length > 0) throw new Error(`The service sent Engine API requests the simulator refused:\n  ${engine.protocolViolations.join('\n  ')}`);
-      if (specViolations.length > 0) throw new Error(`The service sent requests the QRS spec does not allow:\n  ${specViolations.join('\n  ')}`);
+      if (engine.protocolViolations.length > 0)
+        throw new Error(
+          `The service sent Engine API requests the simulator refused:\n  ${engine.protocolViolations.join('\n  ')}`,
+        );
+      if (specViolations.length > 0)
+        throw new Error(`The service sent requests the QRS spec does not allow:\n  ${specViolations.join('\n  ')}`);
     },
   };
 }

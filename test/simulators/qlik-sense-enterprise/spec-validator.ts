@@ -54,7 +54,10 @@ export function loadQrsSpec(): QrsSpec | null {
 }
 
 /** Problems with a request the service sent; empty when it is what the spec allows. */
-export function checkQrsRequest(spec: QrsSpec, request: { method: string; path: string; query: Record<string, string>; body: unknown }): string[] {
+export function checkQrsRequest(
+  spec: QrsSpec,
+  request: { method: string; path: string; query: Record<string, string>; body: unknown },
+): string[] {
   const template = matchOperation(spec, request.method, request.path);
   if (!template) return [`no operation ${request.method} ${request.path.replace(/^\/qrs/i, '')} in the spec`];
   const operation = spec.paths[template]![request.method.toLowerCase()]!;
@@ -64,17 +67,23 @@ export function checkQrsRequest(spec: QrsSpec, request: { method: string; path: 
     if (name.toLowerCase() === 'xrfkey') continue;
     const declared = parameters.find((p) => p.in === 'query' && p.name.toLowerCase() === name.toLowerCase());
     if (!declared) problems.push(`query parameter ${name} is not declared by ${request.method} ${template}`);
-    else if (declared.type === 'integer' && !/^-?\d+$/.test(value)) problems.push(`query parameter ${name}=${value} is not an integer`);
-    else if (declared.type === 'boolean' && !/^(true|false)$/i.test(value)) problems.push(`query parameter ${name}=${value} is not a boolean`);
+    else if (declared.type === 'integer' && !/^-?\d+$/.test(value))
+      problems.push(`query parameter ${name}=${value} is not an integer`);
+    else if (declared.type === 'boolean' && !/^(true|false)$/i.test(value))
+      problems.push(`query parameter ${name}=${value} is not a boolean`);
   }
   const bodyParameter = parameters.find((p) => p.in === 'body');
   if (request.body !== undefined && !bodyParameter) problems.push(`${request.method} ${template} takes no body`);
-  if (bodyParameter?.schema && request.body !== undefined) validateRequestBody(spec, bodyParameter.schema, request.body, '$body', problems);
+  if (bodyParameter?.schema && request.body !== undefined)
+    validateRequestBody(spec, bodyParameter.schema, request.body, '$body', problems);
   return problems;
 }
 
 const isIdReference = (value: unknown) =>
-  Boolean(value) && typeof value === 'object' && Object.keys(value as object).length === 1 && typeof (value as { id?: unknown }).id === 'string';
+  Boolean(value) &&
+  typeof value === 'object' &&
+  Object.keys(value as object).length === 1 &&
+  typeof (value as { id?: unknown }).id === 'string';
 
 function validateRequestBody(spec: QrsSpec, schema: Schema, value: unknown, at: string, problems: string[]): void {
   if (schema.$ref) {
@@ -101,7 +110,8 @@ function validateRequestBody(spec: QrsSpec, schema: Schema, value: unknown, at: 
   }
   if (type === 'array') {
     if (!Array.isArray(value)) return void problems.push(`${at}: expected an array`);
-    if (schema.items) value.forEach((item, i) => validateRequestBody(spec, schema.items!, item, `${at}[${i}]`, problems));
+    if (schema.items)
+      value.forEach((item, i) => validateRequestBody(spec, schema.items!, item, `${at}[${i}]`, problems));
     return;
   }
   validate(spec, schema, value, at, problems, true);
@@ -109,7 +119,10 @@ function validateRequestBody(spec: QrsSpec, schema: Schema, value: unknown, at: 
 
 /** The spec path for a request path; literal segments win over `{id}` (`/app/full` is not `/app/{id}`). */
 function matchOperation(spec: QrsSpec, method: string, path: string): string | null {
-  const segments = path.replace(/^\/qrs/i, '').toLowerCase().split('/');
+  const segments = path
+    .replace(/^\/qrs/i, '')
+    .toLowerCase()
+    .split('/');
   let best: { template: string; literals: number } | null = null;
   for (const [template, operations] of Object.entries(spec.paths)) {
     if (!operations[method.toLowerCase()]) continue;
@@ -126,9 +139,17 @@ function matchOperation(spec: QrsSpec, method: string, path: string): string | n
   return best?.template ?? null;
 }
 
-export function checkQrsResponse(spec: QrsSpec, answer: { method: string; path: string; status: number; body: unknown }): Verdict {
+export function checkQrsResponse(
+  spec: QrsSpec,
+  answer: { method: string; path: string; status: number; body: unknown },
+): Verdict {
   const operation = matchOperation(spec, answer.method, answer.path);
-  if (!operation) return { operation: null, documented: false, problems: [`no operation ${answer.method} ${answer.path} in the spec`] };
+  if (!operation)
+    return {
+      operation: null,
+      documented: false,
+      problems: [`no operation ${answer.method} ${answer.path} in the spec`],
+    };
   const schema = spec.paths[operation]![answer.method.toLowerCase()]!.responses[String(answer.status)]?.schema;
   if (!schema) return { operation, documented: false, problems: [] };
   const problems: string[] = [];
@@ -138,7 +159,14 @@ export function checkQrsResponse(spec: QrsSpec, answer: { method: string; path: 
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-function validate(spec: QrsSpec, schema: Schema, value: unknown, at: string, problems: string[], nullable: boolean): void {
+function validate(
+  spec: QrsSpec,
+  schema: Schema,
+  value: unknown,
+  at: string,
+  problems: string[],
+  nullable: boolean,
+): void {
   if (schema.$ref) {
     const name = schema.$ref.replace('#/definitions/', '');
     const target = spec.definitions[name];
@@ -147,12 +175,14 @@ function validate(spec: QrsSpec, schema: Schema, value: unknown, at: string, pro
     return validate(spec, target, value, `${at}<${name}>`, problems, false);
   }
   const type = schema.type ?? (schema.properties ? 'object' : undefined);
-  if (schema.enum && !schema.enum.includes(value)) problems.push(`${at}: ${JSON.stringify(value)} is not one of ${JSON.stringify(schema.enum)}`);
+  if (schema.enum && !schema.enum.includes(value))
+    problems.push(`${at}: ${JSON.stringify(value)} is not one of ${JSON.stringify(schema.enum)}`);
   switch (type) {
     case 'object': {
       // A bare `{"type":"object"}` is .NET's `object`: any value (Table rows hold strings, numbers, null).
       if (!schema.properties) return;
-      if (!value || typeof value !== 'object' || Array.isArray(value)) return void problems.push(`${at}: expected an object`);
+      if (!value || typeof value !== 'object' || Array.isArray(value))
+        return void problems.push(`${at}: expected an object`);
       const record = value as Record<string, unknown>;
       const properties = schema.properties ?? {};
       for (const [key, property] of Object.entries(properties)) {
@@ -160,7 +190,8 @@ function validate(spec: QrsSpec, schema: Schema, value: unknown, at: string, pro
         // Nested references may be null, as QRS sends for an absent stream or last execution.
         else validate(spec, property, record[key], `${at}.${key}`, problems, true);
       }
-      for (const key of schema.required ?? []) if (!(key in record)) problems.push(`${at}.${key}: required but missing`);
+      for (const key of schema.required ?? [])
+        if (!(key in record)) problems.push(`${at}.${key}: required but missing`);
       for (const key of Object.keys(record)) if (!(key in properties)) problems.push(`${at}.${key}: not in the spec`);
       return;
     }
@@ -169,9 +200,11 @@ function validate(spec: QrsSpec, schema: Schema, value: unknown, at: string, pro
       if (schema.items) value.forEach((item, i) => validate(spec, schema.items!, item, `${at}[${i}]`, problems, false));
       return;
     case 'string':
-      if (typeof value !== 'string') return void problems.push(`${at}: expected a string, got ${JSON.stringify(value)}`);
+      if (typeof value !== 'string')
+        return void problems.push(`${at}: expected a string, got ${JSON.stringify(value)}`);
       if (schema.format === 'uuid' && !UUID.test(value)) problems.push(`${at}: not a uuid: ${value}`);
-      if (schema.format === 'date-time' && Number.isNaN(Date.parse(value))) problems.push(`${at}: not a date-time: ${value}`);
+      if (schema.format === 'date-time' && Number.isNaN(Date.parse(value)))
+        problems.push(`${at}: not a date-time: ${value}`);
       return;
     case 'integer':
       if (!Number.isInteger(value)) problems.push(`${at}: expected an integer, got ${JSON.stringify(value)}`);

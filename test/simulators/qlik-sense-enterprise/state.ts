@@ -41,7 +41,11 @@ export interface SiteSeed {
   users?: UserSeed[];
 }
 
-export const DEFAULT_SERVICE_ACCOUNT: UserSeed = { userDirectory: 'INTERNAL', userId: 'sa_kpimailer', roles: ['RootAdmin'] };
+export const DEFAULT_SERVICE_ACCOUNT: UserSeed = {
+  userDirectory: 'INTERNAL',
+  userId: 'sa_kpimailer',
+  roles: ['RootAdmin'],
+};
 
 export class QlikSenseState {
   readonly about = {
@@ -71,7 +75,12 @@ export class QlikSenseState {
     for (const user of seed.users ?? [DEFAULT_SERVICE_ACCOUNT]) this.addUser(user);
     this.centralNode = this.addServerNode({ name: seed.machineName ?? 'QLIKSERVER', isCentral: true });
     this.defaultVirtualProxy = this.addVirtualProxy(
-      { prefix: '', description: 'Central Proxy (Default)', sessionCookieHeaderName: 'X-Qlik-Session', defaultVirtualProxy: true },
+      {
+        prefix: '',
+        description: 'Central Proxy (Default)',
+        sessionCookieHeaderName: 'X-Qlik-Session',
+        defaultVirtualProxy: true,
+      },
       { linkToAllProxyServices: true },
     );
   }
@@ -99,7 +108,13 @@ export class QlikSenseState {
   }
 
   /** Adds a node; with the proxy enabled (the default) it gets its proxy service, as a Qlik node does. */
-  addServerNode(init: { name: string; hostName?: string; isCentral?: boolean; engineEnabled?: boolean; proxyEnabled?: boolean }): Entity {
+  addServerNode(init: {
+    name: string;
+    hostName?: string;
+    isCentral?: boolean;
+    engineEnabled?: boolean;
+    proxyEnabled?: boolean;
+  }): Entity {
     const node = newServerNode(this.now(), init);
     this.serverNodes.set(node.id, node);
     if (node.proxyEnabled) {
@@ -110,8 +125,14 @@ export class QlikSenseState {
   }
 
   /** Seeds a virtual proxy directly (no uniqueness rules: tests may build any state). */
-  addVirtualProxy(init: Record<string, unknown>, options: { linkToAllProxyServices?: boolean; engineNodes?: boolean } = {}): Entity {
-    const nodes = options.engineNodes === false ? [] : [...this.serverNodes.values()].filter((n) => n.engineEnabled).map((n) => ({ id: n.id }));
+  addVirtualProxy(
+    init: Record<string, unknown>,
+    options: { linkToAllProxyServices?: boolean; engineNodes?: boolean } = {},
+  ): Entity {
+    const nodes =
+      options.engineNodes === false
+        ? []
+        : [...this.serverNodes.values()].filter((n) => n.engineEnabled).map((n) => ({ id: n.id }));
     const proxy = newVirtualProxy(this.now(), { loadBalancingServerNodes: nodes, ...init });
     this.virtualProxies.set(proxy.id, proxy);
     if (options.linkToAllProxyServices) for (const service of this.proxyServices.values()) this.link(service, proxy.id);
@@ -124,7 +145,9 @@ export class QlikSenseState {
 
   /** Ids of the proxy services whose settings link the virtual proxy. */
   linksOf(virtualProxyId: string): string[] {
-    return [...this.proxyServices.values()].filter((s) => refs(s.settings, 'virtualProxies').includes(virtualProxyId)).map((s) => s.id);
+    return [...this.proxyServices.values()]
+      .filter((s) => refs(s.settings, 'virtualProxies').includes(virtualProxyId))
+      .map((s) => s.id);
   }
 
   link(service: Entity, virtualProxyId: string): void {
@@ -178,7 +201,10 @@ export class QlikSenseState {
   // -- rendering: expand references into the condensed shapes QRS embeds
 
   renderVirtualProxy(vp: Entity): Entity {
-    return { ...vp, loadBalancingServerNodes: this.expand(this.serverNodes, vp.loadBalancingServerNodes, serverNodeCondensed) };
+    return {
+      ...vp,
+      loadBalancingServerNodes: this.expand(this.serverNodes, vp.loadBalancingServerNodes, serverNodeCondensed),
+    };
   }
 
   renderProxyService(service: Entity): Entity {
@@ -188,7 +214,9 @@ export class QlikSenseState {
       ...service,
       settings: {
         ...settings,
-        virtualProxies: this.expand(this.virtualProxies, settings.virtualProxies, (vp) => virtualProxyCondensed(this.renderVirtualProxy(vp))),
+        virtualProxies: this.expand(this.virtualProxies, settings.virtualProxies, (vp) =>
+          virtualProxyCondensed(this.renderVirtualProxy(vp)),
+        ),
       },
       serverNodeConfiguration: node ? serverNodeCondensed(node) : service.serverNodeConfiguration,
     };
@@ -219,7 +247,10 @@ export class QlikSenseState {
   }
 
   private expand(from: Map<string, Entity>, references: unknown, view: (e: Entity) => Record<string, unknown>) {
-    return ((references as { id: string }[] | undefined) ?? []).map((r) => from.get(r.id)).filter((e): e is Entity => Boolean(e)).map(view);
+    return ((references as { id: string }[] | undefined) ?? [])
+      .map((r) => from.get(r.id))
+      .filter((e): e is Entity => Boolean(e))
+      .map(view);
   }
 
   private firstUser(): Entity {

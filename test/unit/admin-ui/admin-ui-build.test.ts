@@ -42,13 +42,21 @@ describe('admin page build and the admin-ui function', () => {
     expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
     expect(html).not.toMatch(/<style|\sstyle=|\son[a-z]+=/i);
     for (const [, name, integrity] of html.matchAll(/(?:src|href)="assets\/(app-[^"]+)" integrity="([^"]+)"/g)) {
-      const digest = createHash('sha384').update(await readFile(join(dir, name!))).digest('base64');
+      const digest = createHash('sha384')
+        .update(await readFile(join(dir, name!)))
+        .digest('base64');
       expect(integrity).toBe(`sha384-${digest}`);
     }
   });
 
   it('keeps server code out of the browser bundle', async () => {
-    const js = await readFile(join(dir, build.files.find((f) => f.endsWith('.js'))!), 'utf8');
+    const js = await readFile(
+      join(
+        dir,
+        build.files.find((f) => f.endsWith('.js'))!,
+      ),
+      'utf8',
+    );
     expect(js).not.toMatch(/ZodError|node:|process\.env|@aws-sdk/);
   });
 

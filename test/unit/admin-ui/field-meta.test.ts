@@ -22,8 +22,13 @@ describe('form labels read from the OpenAPI document', () => {
   });
 
   it('has exactly the seed fields: the form covers every draft property except version', () => {
-    for (const [name, id] of [['OnPremSettingsDraft', 'onprem'], ['CloudSettingsDraft', 'cloud']] as const) {
-      const keys = Object.keys(readDraftSchema(doc, name).fields).filter((k) => k !== 'version').sort();
+    for (const [name, id] of [
+      ['OnPremSettingsDraft', 'onprem'],
+      ['CloudSettingsDraft', 'cloud'],
+    ] as const) {
+      const keys = Object.keys(readDraftSchema(doc, name).fields)
+        .filter((k) => k !== 'version')
+        .sort();
       expect(FORM_FIELDS[id].map((f) => f.key).sort()).toEqual(keys);
     }
   });
@@ -47,15 +52,29 @@ describe('form labels read from the OpenAPI document', () => {
       components: {
         schemas: {
           Name: { type: 'string', title: 'Display name', maxLength: 100 },
-          CloudSettingsDraft: { allOf: [{ type: 'object', required: ['displayName'], properties: { displayName: { $ref: '#/components/schemas/Name' } } }] },
+          CloudSettingsDraft: {
+            allOf: [
+              {
+                type: 'object',
+                required: ['displayName'],
+                properties: { displayName: { $ref: '#/components/schemas/Name' } },
+              },
+            ],
+          },
         },
       },
     };
-    expect(readDraftSchema(wrapped, 'CloudSettingsDraft').fields['displayName']).toMatchObject({ title: 'Display name', required: true, maxLength: 100 });
+    expect(readDraftSchema(wrapped, 'CloudSettingsDraft').fields['displayName']).toMatchObject({
+      title: 'Display name',
+      required: true,
+      maxLength: 100,
+    });
   });
 
   it('says clearly when the document lacks a schema', () => {
-    expect(() => readDraftSchema({ components: { schemas: {} } }, 'CloudSettingsDraft')).toThrow(/no CloudSettingsDraft/);
+    expect(() => readDraftSchema({ components: { schemas: {} } }, 'CloudSettingsDraft')).toThrow(
+      /no CloudSettingsDraft/,
+    );
   });
 
   it('leaves out sentences meant for API clients', () => {

@@ -29,7 +29,9 @@ describe('sync summary', () => {
   });
 
   it('shows progress while running', () => {
-    expect(syncSummary({ ...base, status: 'running', progress: { appsSeen: 10, expected: 40 } })).toBe('Syncing: 10 of 40 apps');
+    expect(syncSummary({ ...base, status: 'running', progress: { appsSeen: 10, expected: 40 } })).toBe(
+      'Syncing: 10 of 40 apps',
+    );
     expect(syncSummary({ ...base, status: 'running', progress: { appsSeen: 1 } })).toBe('Syncing: 1 app so far');
   });
 

@@ -47,19 +47,39 @@ describe('admin page fetch wrapper', () => {
   it('turns problem details into an ApiError with the field errors', async () => {
     // Prepare
     fetchMock.mockResolvedValue(
-      respond(400, { type: 'about:blank', title: 'Invalid settings', status: 400, detail: 'Some fields need attention.', errors: [{ field: 'certificatePassword', message: 'Wrong password.' }] }, 'application/problem+json'),
+      respond(
+        400,
+        {
+          type: 'about:blank',
+          title: 'Invalid settings',
+          status: 400,
+          detail: 'Some fields need attention.',
+          errors: [{ field: 'certificatePassword', message: 'Wrong password.' }],
+        },
+        'application/problem+json',
+      ),
     );
     // Act
     const error = await apiFetch('api/servers/onprem', { method: 'PUT', body: {} }).catch((e: unknown) => e);
     // Assess
     expect(error).toBeInstanceOf(ApiError);
-    expect(error).toMatchObject({ status: 400, message: 'Some fields need attention.', fieldErrors: [{ field: 'certificatePassword', message: 'Wrong password.' }] });
+    expect(error).toMatchObject({
+      status: 400,
+      message: 'Some fields need attention.',
+      fieldErrors: [{ field: 'certificatePassword', message: 'Wrong password.' }],
+    });
   });
 
   it('explains a network failure and a bodiless server error in sentences', async () => {
     fetchMock.mockRejectedValueOnce(new TypeError('Failed to fetch'));
-    await expect(apiFetch('api/servers')).rejects.toMatchObject({ status: 0, message: expect.stringMatching(/could not be reached/) });
+    await expect(apiFetch('api/servers')).rejects.toMatchObject({
+      status: 0,
+      message: expect.stringMatching(/could not be reached/),
+    });
     fetchMock.mockResolvedValueOnce(new Response('', { status: 502 }));
-    await expect(apiFetch('api/servers')).rejects.toMatchObject({ status: 502, message: expect.stringMatching(/Try again/) });
+    await expect(apiFetch('api/servers')).rejects.toMatchObject({
+      status: 502,
+      message: expect.stringMatching(/Try again/),
+    });
   });
 });

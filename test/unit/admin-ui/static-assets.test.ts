@@ -17,7 +17,8 @@ describe('static assets of the admin page', () => {
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  const get = (name: string, headers: Record<string, string> = {}, method = 'GET') => createStaticAssets({ dir }).serve({ method, name, headers });
+  const get = (name: string, headers: Record<string, string> = {}, method = 'GET') =>
+    createStaticAssets({ dir }).serve({ method, name, headers });
 
   it('serves index.html revalidated on every load, with the security headers', async () => {
     const res = await get('index.html');
@@ -63,7 +64,15 @@ describe('static assets of the admin page', () => {
   });
 
   it('never serves a path outside the directory, a dot file or an unknown type', async () => {
-    for (const name of ['../package.json', '..%2Fpackage.json', 'sub/app.js', '.env', 'index.html/', 'missing-ABCDEFGH.js', '']) {
+    for (const name of [
+      '../package.json',
+      '..%2Fpackage.json',
+      'sub/app.js',
+      '.env',
+      'index.html/',
+      'missing-ABCDEFGH.js',
+      '',
+    ]) {
       expect((await get(name)).status, name).toBe(404);
     }
   });

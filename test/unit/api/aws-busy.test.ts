@@ -3,7 +3,11 @@
  * answers 503 with Retry-After, through the real settings API handler on mocked SDK clients.
  */
 import { DynamoDBClient, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
-import { GetSecretValueCommand, SecretsManagerClient, SecretsManagerServiceException } from '@aws-sdk/client-secrets-manager';
+import {
+  GetSecretValueCommand,
+  SecretsManagerClient,
+  SecretsManagerServiceException,
+} from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -33,7 +37,12 @@ describe('a throttled AWS dependency', () => {
   });
 
   it('answers 503 with Retry-After when DynamoDB throttles', async () => {
-    dynamo.on(GetCommand).rejects(new ProvisionedThroughputExceededException({ message: 'Rate of requests exceeds the allowed throughput.', $metadata: meta }));
+    dynamo.on(GetCommand).rejects(
+      new ProvisionedThroughputExceededException({
+        message: 'Rate of requests exceeds the allowed throughput.',
+        $metadata: meta,
+      }),
+    );
 
     const response = await callApi(handler, 'GET', '/api/servers');
 
@@ -44,12 +53,33 @@ describe('a throttled AWS dependency', () => {
   });
 
   it('answers 503 with Retry-After when Secrets Manager throttles', async () => {
-    dynamo.on(GetCommand).resolves({ Item: { id: 'cloud', type: 'cloud', version: 1, secret: { arn: 'arn:secret', versionId: 'v1' }, settings: { url: 'https://acme.eu.qlikcloud.com' } } });
-    secrets
-      .on(GetSecretValueCommand)
-      .rejects(new SecretsManagerServiceException({ name: 'ThrottlingException', $fault: 'client', message: 'Rate exceeded', $metadata: meta }));
+    dynamo.on(GetCommand).resolves({
+      Item: {
+        id: 'cloud',
+        type: 'cloud',
+        version: 1,
+        secret: { arn: 'arn:secret', versionId: 'v1' },
+        settings: { url: 'https://acme.eu.qlikcloud.com' },
+      },
+    });
+    secrets.on(GetSecretValueCommand).rejects(
+      new SecretsManagerServiceException({
+        name: 'ThrottlingException',
+        $fault: 'client',
+        message: 'Rate exceeded',
+        $metadata: meta,
+      }),
+    );
 
-    const response = await callApi(handler, 'PUT', '/api/servers/cloud', { body: { version: 1, displayName: 'Cloud', url: 'https://acme.eu.qlikcloud.com', oauthClientId: 'abc', webIntegrationId: 'Wm8n3eiwyPmG' } });
+    const response = await callApi(handler, 'PUT', '/api/servers/cloud', {
+      body: {
+        version: 1,
+        displayName: 'Cloud',
+        url: 'https://acme.eu.qlikcloud.com',
+        oauthClientId: 'abc',
+        webIntegrationId: 'Wm8n3eiwyPmG',
+      },
+    });
 
     expect(response.status).toBe(503);
     expect(response.headers['retry-after']).toBe('5');
@@ -63,8 +93,13 @@ describe('a throttled AWS dependency', () => {
 
   it('gives every SDK client connection and request timeouts', async () => {
     const client = createDocumentClient();
-    const handlerConfig = await (client.config.requestHandler as unknown as { configProvider: Promise<Record<string, unknown>> }).configProvider;
+    const handlerConfig = await (
+      client.config.requestHandler as unknown as { configProvider: Promise<Record<string, unknown>> }
+    ).configProvider;
 
-    expect(handlerConfig).toMatchObject({ connectionTimeout: AWS_CLIENT_TIMEOUTS.connectionTimeout, requestTimeout: AWS_CLIENT_TIMEOUTS.requestTimeout });
+    expect(handlerConfig).toMatchObject({
+      connectionTimeout: AWS_CLIENT_TIMEOUTS.connectionTimeout,
+      requestTimeout: AWS_CLIENT_TIMEOUTS.requestTimeout,
+    });
   });
 });

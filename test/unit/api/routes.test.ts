@@ -23,8 +23,14 @@ describe('the route table (lib/api/routes.ts)', () => {
       AUDIT_TABLE_NAME: 'audit',
       EXECUTIONS_TABLE_NAME: 'executions',
       RESULTS_DIR: '/tmp/kpimailer-results',
-      EXTRACTION_QUEUE_URLS: JSON.stringify({ onprem: 'https://sqs.example/onprem', cloud: 'https://sqs.example/cloud' }),
-      EXTRACTION_DLQ_URLS: JSON.stringify({ onprem: 'https://sqs.example/onprem-dlq', cloud: 'https://sqs.example/cloud-dlq' }),
+      EXTRACTION_QUEUE_URLS: JSON.stringify({
+        onprem: 'https://sqs.example/onprem',
+        cloud: 'https://sqs.example/cloud',
+      }),
+      EXTRACTION_DLQ_URLS: JSON.stringify({
+        onprem: 'https://sqs.example/onprem-dlq',
+        cloud: 'https://sqs.example/cloud-dlq',
+      }),
       SECRET_NAME_PREFIX: 'kpimailer/unit',
     })) {
       vi.stubEnv(name, value);
@@ -53,7 +59,9 @@ describe('the route table (lib/api/routes.ts)', () => {
       expect(match?.routeKey, samplePath).toBe(routeKey(route));
       expect(match?.functionName).toBe(route.function);
     }
-    expect(local.find((r) => r.routeKey === 'GET /assets/{proxy+}')?.pattern.exec('/assets/fonts/a.woff2')?.groups).toEqual({ proxy: 'fonts/a.woff2' });
+    expect(
+      local.find((r) => r.routeKey === 'GET /assets/{proxy+}')?.pattern.exec('/assets/fonts/a.woff2')?.groups,
+    ).toEqual({ proxy: 'fonts/a.woff2' });
   });
 
   it('is what the OpenAPI document describes under /api, operation by operation', () => {

@@ -11,7 +11,14 @@ const cloud = (settings: Partial<CloudRecord['settings']> = {}): CloudRecord => 
   secret: { arn: 'arn:secret', versionId: 'v1' },
   fingerprint: 'f'.repeat(64),
   hasClientSecret: true,
-  settings: { displayName: 'Qlik Cloud', url: 'https://a.eu.qlikcloud.com', maxParallelExecutions: 4, oauthClientId: 'client', webIntegrationId: 'wi', ...settings },
+  settings: {
+    displayName: 'Qlik Cloud',
+    url: 'https://a.eu.qlikcloud.com',
+    maxParallelExecutions: 4,
+    oauthClientId: 'client',
+    webIntegrationId: 'wi',
+    ...settings,
+  },
 });
 const cloudSecret = (clientSecret: string): CloudSecret => ({ kind: 'cloud', clientSecret });
 
@@ -24,7 +31,14 @@ const onprem = (fingerprintSha256: string, notAfter: string): OnPremRecord => ({
   secret: { arn: 'arn:secret', versionId: 'v1' },
   fingerprint: 'e'.repeat(64),
   hasCertificatePassword: true,
-  certificate: { subject: 'CN=QlikClient', issuer: 'CN=CA', subjectAltNames: [], notBefore: '2026-01-01T00:00:00.000Z', notAfter, fingerprintSha256 },
+  certificate: {
+    subject: 'CN=QlikClient',
+    issuer: 'CN=CA',
+    subjectAltNames: [],
+    notBefore: '2026-01-01T00:00:00.000Z',
+    notAfter,
+    fingerprintSha256,
+  },
   rootCertificate: null,
   settings: {
     displayName: 'Qlik Sense',
@@ -51,7 +65,10 @@ const onpremSecret = (pfxBase64: string, certificatePassword: string | null): On
 
 describe('settings changes for the audit trail', () => {
   it('lists old → new of each non-secret setting that changed, and nothing that did not', () => {
-    const changes = settingsChanges({ record: cloud(), secret: cloudSecret('s1') }, { record: cloud({ url: 'https://b.eu.qlikcloud.com', maxParallelExecutions: 8 }), secret: cloudSecret('s1') });
+    const changes = settingsChanges(
+      { record: cloud(), secret: cloudSecret('s1') },
+      { record: cloud({ url: 'https://b.eu.qlikcloud.com', maxParallelExecutions: 8 }), secret: cloudSecret('s1') },
+    );
     expect(changes).toEqual([
       { field: 'url', from: 'https://a.eu.qlikcloud.com', to: 'https://b.eu.qlikcloud.com' },
       { field: 'maxParallelExecutions', from: 4, to: 8 },
@@ -59,7 +76,10 @@ describe('settings changes for the audit trail', () => {
   });
 
   it('shows a replaced client secret as "replaced", without its value', () => {
-    const changes = settingsChanges({ record: cloud(), secret: cloudSecret('old-secret-1') }, { record: cloud(), secret: cloudSecret('new-secret-2') });
+    const changes = settingsChanges(
+      { record: cloud(), secret: cloudSecret('old-secret-1') },
+      { record: cloud(), secret: cloudSecret('new-secret-2') },
+    );
     expect(changes).toEqual([{ field: 'oauthClientSecret', from: null, to: 'replaced' }]);
     expect(JSON.stringify(changes)).not.toMatch(/secret-[12]/);
   });

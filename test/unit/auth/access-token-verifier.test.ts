@@ -4,7 +4,11 @@
  */
 import { SignJWT, createLocalJWKSet, exportJWK, generateKeyPair, type JWTPayload } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { InvalidAccessTokenError, createAccessTokenVerifier, type AccessTokenVerifier } from '#lib/auth/access-token-verifier.ts';
+import {
+  InvalidAccessTokenError,
+  createAccessTokenVerifier,
+  type AccessTokenVerifier,
+} from '#lib/auth/access-token-verifier.ts';
 
 const ISSUER = 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example';
 const CLIENT_ID = 'admin-page-client';
@@ -23,7 +27,16 @@ beforeAll(async () => {
 });
 
 const now = () => Math.floor(Date.now() / 1000);
-const accessClaims = (): JWTPayload => ({ sub: 'admin-sub', token_use: 'access', client_id: CLIENT_ID, username: 'admin', scope: 'openid email', iss: ISSUER, iat: now(), exp: now() + 3600 });
+const accessClaims = (): JWTPayload => ({
+  sub: 'admin-sub',
+  token_use: 'access',
+  client_id: CLIENT_ID,
+  username: 'admin',
+  scope: 'openid email',
+  iss: ISSUER,
+  iat: now(),
+  exp: now() + 3600,
+});
 
 async function token(claims: JWTPayload, key: CryptoKey = signingKey): Promise<string> {
   return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).sign(key);
@@ -38,21 +51,41 @@ describe('access token verification (local OIDC mode, as API Gateway)', () => {
 
   const refused: [string, () => Promise<string | undefined>][] = [
     ['no Authorization header', async () => undefined],
-    ['a token from another issuer', async () => `Bearer ${await token({ ...accessClaims(), iss: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Other' })}`],
-    ['a token for another client', async () => `Bearer ${await token({ ...accessClaims(), client_id: 'someone-else' })}`],
-    ['an expired token', async () => `Bearer ${await token({ ...accessClaims(), iat: now() - 7200, exp: now() - 60 })}`],
+    [
+      'a token from another issuer',
+      async () =>
+        `Bearer ${await token({ ...accessClaims(), iss: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Other' })}`,
+    ],
+    [
+      'a token for another client',
+      async () => `Bearer ${await token({ ...accessClaims(), client_id: 'someone-else' })}`,
+    ],
+    [
+      'an expired token',
+      async () => `Bearer ${await token({ ...accessClaims(), iat: now() - 7200, exp: now() - 60 })}`,
+    ],
     ['a token not valid yet', async () => `Bearer ${await token({ ...accessClaims(), nbf: now() + 600 })}`],
-    ['an ID token instead of an access token', async () => `Bearer ${await token({ sub: 'admin-sub', token_use: 'id', aud: CLIENT_ID, email: 'a@example.com', iss: ISSUER, iat: now(), exp: now() + 3600 })}`],
+    [
+      'an ID token instead of an access token',
+      async () =>
+        `Bearer ${await token({ sub: 'admin-sub', token_use: 'id', aud: CLIENT_ID, email: 'a@example.com', iss: ISSUER, iat: now(), exp: now() + 3600 })}`,
+    ],
     ['a token signed with another key', async () => `Bearer ${await token(accessClaims(), strangerKey)}`],
-    ['a token whose payload was altered after signing', async () => {
-      const [header, , signature] = (await token(accessClaims())).split('.');
-      const payload = Buffer.from(JSON.stringify({ ...accessClaims(), sub: 'intruder' })).toString('base64url');
-      return `Bearer ${header}.${payload}.${signature}`;
-    }],
-    ['an unsigned token', async () => {
-      const header = Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url');
-      return `Bearer ${header}.${Buffer.from(JSON.stringify(accessClaims())).toString('base64url')}.`;
-    }],
+    [
+      'a token whose payload was altered after signing',
+      async () => {
+        const [header, , signature] = (await token(accessClaims())).split('.');
+        const payload = Buffer.from(JSON.stringify({ ...accessClaims(), sub: 'intruder' })).toString('base64url');
+        return `Bearer ${header}.${payload}.${signature}`;
+      },
+    ],
+    [
+      'an unsigned token',
+      async () => {
+        const header = Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url');
+        return `Bearer ${header}.${Buffer.from(JSON.stringify(accessClaims())).toString('base64url')}.`;
+      },
+    ],
   ];
 
   for (const [what, header] of refused) {

@@ -9,7 +9,8 @@ function fakes(options: { failSend?: boolean } = {}) {
   const records = new Map<string, ExecutionRecord>();
   const sent: ExecutionMessage[] = [];
   const executions = {
-    create: async (record: ExecutionRecord) => (records.has(record.executionId) ? false : (records.set(record.executionId, record), true)),
+    create: async (record: ExecutionRecord) =>
+      records.has(record.executionId) ? false : (records.set(record.executionId, record), true),
     get: async (id: string) => records.get(id) ?? null,
     remove: async (id: string) => void records.delete(id),
   } as unknown as ExecutionStore;
@@ -23,7 +24,11 @@ function fakes(options: { failSend?: boolean } = {}) {
     executions,
     queue,
     results: { get: async () => null, put: async () => undefined },
-    slots: { state: async () => ({ limit: null, appliedAt: null, running: 0 }), tryAcquire: async () => null, setLimit: async () => undefined },
+    slots: {
+      state: async () => ({ limit: null, appliedAt: null, running: 0 }),
+      tryAcquire: async () => null,
+      setLimit: async () => undefined,
+    },
     loadServer: async (id) => ({ id, type: id, settings: { maxParallelExecutions: 4 } }) as unknown as ServerRecord,
   });
   return { service, records, sent };
@@ -47,8 +52,12 @@ describe('submitting extractions', () => {
 
   it('answers 422 for an on-premise image or PDF, which needs a headless browser (a later issue), and queues on-premise data', async () => {
     const { service, sent } = fakes();
-    await expect(service.submit('onprem', { appId: 'app-1', kind: 'image', objectId: 'chart-1' })).rejects.toBeInstanceOf(UnprocessableError);
-    await expect(service.submit('onprem', { appId: 'app-1', kind: 'pdf', sheetId: 'sheet-1' })).rejects.toThrow(/headless browser/);
+    await expect(
+      service.submit('onprem', { appId: 'app-1', kind: 'image', objectId: 'chart-1' }),
+    ).rejects.toBeInstanceOf(UnprocessableError);
+    await expect(service.submit('onprem', { appId: 'app-1', kind: 'pdf', sheetId: 'sheet-1' })).rejects.toThrow(
+      /headless browser/,
+    );
     expect(sent).toEqual([]);
     const data = await service.submit('onprem', { appId: 'app-1', kind: 'data', objectId: 'table-1' });
     expect(sent).toEqual([{ executionId: data.record.executionId, serverId: 'onprem' }]);
@@ -56,15 +65,23 @@ describe('submitting extractions', () => {
 
   it('names each bad field and changes nothing', async () => {
     const { service, records } = fakes();
-    const error = await service.submit('cloud', { appId: '', kind: 'pdf', selections: [{ field: 'Region', values: [] }] }).catch((e: unknown) => e);
+    const error = await service
+      .submit('cloud', { appId: '', kind: 'pdf', selections: [{ field: 'Region', values: [] }] })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ValidationError);
-    expect([...new Set((error as ValidationError).errors.map((e) => e.field))].sort()).toEqual(['appId', 'selections.0.values', 'sheetId']);
+    expect([...new Set((error as ValidationError).errors.map((e) => e.field))].sort()).toEqual([
+      'appId',
+      'selections.0.values',
+      'sheetId',
+    ]);
     expect(records.size).toBe(0);
   });
 
   it('leaves no execution behind when the message cannot be queued', async () => {
     const { service, records } = fakes({ failSend: true });
-    await expect(service.submit('cloud', { appId: 'app-1', kind: 'data', objectId: 'table-1' })).rejects.toThrow('SQS is down');
+    await expect(service.submit('cloud', { appId: 'app-1', kind: 'data', objectId: 'table-1' })).rejects.toThrow(
+      'SQS is down',
+    );
     expect(records.size).toBe(0);
   });
 

@@ -12,7 +12,11 @@ describe('the local schedule (lib/local/local-schedule.ts)', () => {
     // Prepare
     const gate = deferred();
     let invocations = 0;
-    const schedule = startLocalSchedule({ functionName: 'test', intervalMs: 0, invoke: () => (invocations++, gate.promise) });
+    const schedule = startLocalSchedule({
+      functionName: 'test',
+      intervalMs: 0,
+      invoke: () => (invocations++, gate.promise),
+    });
 
     // Act
     const first = schedule.runNow();

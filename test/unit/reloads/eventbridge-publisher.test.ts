@@ -24,7 +24,9 @@ describe('EventBridge reload publisher', () => {
     eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'x' }] });
 
     // Act
-    await new EventBridgeReloadPublisher(new EventBridgeClient({ region: 'us-east-1' }), 'kpimailer-reloads').publish(event);
+    await new EventBridgeReloadPublisher(new EventBridgeClient({ region: 'us-east-1' }), 'kpimailer-reloads').publish(
+      event,
+    );
 
     // Assess
     expect(eventBridge).toHaveReceivedCommandWith(PutEventsCommand, {
@@ -41,8 +43,12 @@ describe('EventBridge reload publisher', () => {
   });
 
   it('fails when EventBridge refuses the entry inside a 200 answer', async () => {
-    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'try again' }] });
-    const publishing = new EventBridgeReloadPublisher(new EventBridgeClient({ region: 'us-east-1' }), 'bus').publish(event);
+    eventBridge
+      .on(PutEventsCommand)
+      .resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'try again' }] });
+    const publishing = new EventBridgeReloadPublisher(new EventBridgeClient({ region: 'us-east-1' }), 'bus').publish(
+      event,
+    );
     await expect(publishing).rejects.toBeInstanceOf(ReloadPublishError);
     await expect(publishing).rejects.toThrow(/InternalFailure: try again/);
   });

@@ -34,7 +34,10 @@ export class MemoryHistory implements ReloadHistory {
     this.records.set(`${event.serverId}#${event.finishedAt}#${event.reloadId}`, event);
   }
   async list(serverId: string, limit: number): Promise<ReloadFinishedEvent[]> {
-    return [...this.records.values()].filter((e) => e.serverId === serverId).sort((a, b) => b.finishedAt.localeCompare(a.finishedAt)).slice(0, limit);
+    return [...this.records.values()]
+      .filter((e) => e.serverId === serverId)
+      .sort((a, b) => b.finishedAt.localeCompare(a.finishedAt))
+      .slice(0, limit);
   }
 }
 

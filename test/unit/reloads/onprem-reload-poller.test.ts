@@ -2,7 +2,13 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { QrsExecutionResult } from '#lib/qlik/onprem/reload-results.ts';
 import { ONPREM_WATERMARK, pollOnPremReloads, type OnPremPollerDeps } from '#lib/reloads/onprem-reload-poller.ts';
 import { ReloadPipeline } from '#lib/reloads/reload-pipeline.ts';
-import { MemoryCatalog, MemoryHistory, MemoryLedger, MemoryPublisher, MemoryWatermarks } from '#test/unit/reloads/fakes.ts';
+import {
+  MemoryCatalog,
+  MemoryHistory,
+  MemoryLedger,
+  MemoryPublisher,
+  MemoryWatermarks,
+} from '#test/unit/reloads/fakes.ts';
 
 const APP = '11111111-2222-3333-4444-555555555555';
 const RELOAD_TASK = 'aaaaaaaa-2222-3333-4444-555555555555';
@@ -10,7 +16,12 @@ const EXTERNAL_PROGRAM_TASK = 'bbbbbbbb-2222-3333-4444-555555555555';
 const ZERO = '00000000-0000-0000-0000-000000000000';
 const at = (minute: number) => new Date(Date.UTC(2026, 2, 1, 10, minute)).toISOString();
 
-function result(n: number, status: number, modifiedMinute: number, extra: Partial<QrsExecutionResult> = {}): QrsExecutionResult {
+function result(
+  n: number,
+  status: number,
+  modifiedMinute: number,
+  extra: Partial<QrsExecutionResult> = {},
+): QrsExecutionResult {
   return {
     id: `00000000-0000-0000-0000-00000000000${n}`,
     executionID: `eeeeeeee-0000-0000-0000-00000000000${n}`,
@@ -38,7 +49,12 @@ describe('on-premise reload polling', () => {
     publisher = new MemoryPublisher();
     watermarks = new MemoryWatermarks();
     now = new Date(at(30));
-    const pipeline = new ReloadPipeline({ ledger: new MemoryLedger(), history: new MemoryHistory(), catalog: new MemoryCatalog(), publisher });
+    const pipeline = new ReloadPipeline({
+      ledger: new MemoryLedger(),
+      history: new MemoryHistory(),
+      catalog: new MemoryCatalog(),
+      publisher,
+    });
     deps = {
       pipeline,
       watermarks,
@@ -71,7 +87,13 @@ describe('on-premise reload polling', () => {
 
   it('publishes final statuses 6, 7, 8 and 11 and skips executions still running', async () => {
     // Prepare
-    site.push(result(1, 7, 21), result(2, 8, 22, { details: [{ detailsType: 0, message: 'Field X not found' }] }), result(3, 6, 23), result(4, 11, 24), result(5, 2, 25));
+    site.push(
+      result(1, 7, 21),
+      result(2, 8, 22, { details: [{ detailsType: 0, message: 'Field X not found' }] }),
+      result(3, 6, 23),
+      result(4, 11, 24),
+      result(5, 2, 25),
+    );
 
     // Act
     const summary = await pollOnPremReloads(deps);

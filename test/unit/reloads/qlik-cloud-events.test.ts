@@ -12,12 +12,27 @@ function reloadFinished(data: Record<string, unknown>, envelope: Record<string, 
     source: 'com.qlik/reloads',
     time: '2026-03-01T10:00:05Z',
     tenantid: TENANT,
-    data: { id: 'reload-1', appId: 'app-1', userId: 'u1', succeeded: true, status: 'SUCCEEDED', startTime: '2026-03-01T09:59:00Z', endTime: '2026-03-01T10:00:00Z', ...data },
+    data: {
+      id: 'reload-1',
+      appId: 'app-1',
+      userId: 'u1',
+      succeeded: true,
+      status: 'SUCCEEDED',
+      startTime: '2026-03-01T09:59:00Z',
+      endTime: '2026-03-01T10:00:00Z',
+      ...data,
+    },
     ...envelope,
   };
 }
 
-const appReloadData = { name: 'Sales', status: 'ok', reloadId: 'reload-2', endTime: '2026-03-01T10:00:00Z', duration: 5321 };
+const appReloadData = {
+  name: 'Sales',
+  status: 'ok',
+  reloadId: 'reload-2',
+  endTime: '2026-03-01T10:00:00Z',
+  duration: 5321,
+};
 
 describe('Qlik Cloud reload event parsing', () => {
   describe('com.qlik.v1.reload.finished', () => {
@@ -46,9 +61,18 @@ describe('Qlik Cloud reload event parsing', () => {
       ['CANCELED', 'canceled'],
       ['EXCEEDED_LIMIT', 'failed'],
     ])('maps status %s to %s and keeps the error', (status, expected) => {
-      const parsed = parseQlikCloudEvent(reloadFinished({ status, succeeded: false, errorMessage: status === 'EXCEEDED_LIMIT' ? undefined : 'Table not found' }), RECEIVED);
+      const parsed = parseQlikCloudEvent(
+        reloadFinished({
+          status,
+          succeeded: false,
+          errorMessage: status === 'EXCEEDED_LIMIT' ? undefined : 'Table not found',
+        }),
+        RECEIVED,
+      );
       expect(parsed.kind === 'reload' && parsed.observation.status).toBe(expected);
-      expect(parsed.kind === 'reload' && parsed.observation.error).toMatch(status === 'EXCEEDED_LIMIT' ? /EXCEEDED_LIMIT/ : /Table not found/);
+      expect(parsed.kind === 'reload' && parsed.observation.error).toMatch(
+        status === 'EXCEEDED_LIMIT' ? /EXCEEDED_LIMIT/ : /Table not found/,
+      );
     });
 
     it('falls back to the required `succeeded` flag when status is absent', () => {
@@ -64,8 +88,13 @@ describe('Qlik Cloud reload event parsing', () => {
     });
 
     it('refuses an event without an app id or a status', () => {
-      expect(parseQlikCloudEvent(reloadFinished({ appId: undefined }), RECEIVED)).toMatchObject({ kind: 'invalid', message: expect.stringContaining('data.appId') });
-      expect(parseQlikCloudEvent(reloadFinished({ status: 'WEIRD', succeeded: undefined }), RECEIVED)).toMatchObject({ kind: 'invalid' });
+      expect(parseQlikCloudEvent(reloadFinished({ appId: undefined }), RECEIVED)).toMatchObject({
+        kind: 'invalid',
+        message: expect.stringContaining('data.appId'),
+      });
+      expect(parseQlikCloudEvent(reloadFinished({ status: 'WEIRD', succeeded: undefined }), RECEIVED)).toMatchObject({
+        kind: 'invalid',
+      });
     });
   });
 
@@ -102,8 +131,17 @@ describe('Qlik Cloud reload event parsing', () => {
     });
 
     it('maps status error to failed with the engine errors', () => {
-      const parsed = parseQlikCloudEvent({ ...cloudEvent, data: { ...appReloadData, status: 'error', errors: ['Field not found: X', { message: 'Script line 12' }] } }, RECEIVED);
-      expect(parsed.kind === 'reload' && parsed.observation).toMatchObject({ status: 'failed', error: 'Field not found: X; Script line 12' });
+      const parsed = parseQlikCloudEvent(
+        {
+          ...cloudEvent,
+          data: { ...appReloadData, status: 'error', errors: ['Field not found: X', { message: 'Script line 12' }] },
+        },
+        RECEIVED,
+      );
+      expect(parsed.kind === 'reload' && parsed.observation).toMatchObject({
+        status: 'failed',
+        error: 'Field not found: X; Script line 12',
+      });
     });
 
     it('reads the legacy shape (eventType, eventId, extensions.topLevelResourceId, extensions.tenantId)', () => {
@@ -118,22 +156,41 @@ describe('Qlik Cloud reload event parsing', () => {
         extensions: { tenantId: TENANT, topLevelResourceId: 'app-3', ownerId: 'u1', userId: 'u1' },
         data: { ...appReloadData, reloadId: 'reload-3' },
       };
-      expect(parseQlikCloudEvent(legacy, RECEIVED)).toMatchObject({ kind: 'reload', eventId: 'evt-3', tenantId: TENANT, observation: { appId: 'app-3', reloadId: 'reload-3', status: 'succeeded' } });
+      expect(parseQlikCloudEvent(legacy, RECEIVED)).toMatchObject({
+        kind: 'reload',
+        eventId: 'evt-3',
+        tenantId: TENANT,
+        observation: { appId: 'app-3', reloadId: 'reload-3', status: 'succeeded' },
+      });
     });
 
     it('prefers the CloudEvents fields of a hybrid event', () => {
-      const hybrid = { ...cloudEvent, eventId: 'legacy-id', eventType: 'com.qlik.v1.app.reload.finished', extensions: { tenantId: 'legacy-tenant', topLevelResourceId: 'legacy-app' } };
-      expect(parseQlikCloudEvent(hybrid, RECEIVED)).toMatchObject({ eventId: 'evt-2', tenantId: TENANT, observation: { appId: 'app-2' } });
+      const hybrid = {
+        ...cloudEvent,
+        eventId: 'legacy-id',
+        eventType: 'com.qlik.v1.app.reload.finished',
+        extensions: { tenantId: 'legacy-tenant', topLevelResourceId: 'legacy-app' },
+      };
+      expect(parseQlikCloudEvent(hybrid, RECEIVED)).toMatchObject({
+        eventId: 'evt-2',
+        tenantId: TENANT,
+        observation: { appId: 'app-2' },
+      });
     });
 
     it('refuses an event without toplevelresourceid', () => {
       const { toplevelresourceid: _app, ...rest } = cloudEvent;
-      expect(parseQlikCloudEvent(rest, RECEIVED)).toMatchObject({ kind: 'invalid', message: expect.stringContaining('toplevelresourceid') });
+      expect(parseQlikCloudEvent(rest, RECEIVED)).toMatchObject({
+        kind: 'invalid',
+        message: expect.stringContaining('toplevelresourceid'),
+      });
     });
   });
 
   it('reports other event types as unknown, with their id and tenant', () => {
-    expect(parseQlikCloudEvent({ id: 'e9', type: 'com.qlik.v1.app.created', tenantid: TENANT, data: {} }, RECEIVED)).toEqual({ kind: 'unknown', eventId: 'e9', tenantId: TENANT, type: 'com.qlik.v1.app.created', time: null });
+    expect(
+      parseQlikCloudEvent({ id: 'e9', type: 'com.qlik.v1.app.created', tenantid: TENANT, data: {} }, RECEIVED),
+    ).toEqual({ kind: 'unknown', eventId: 'e9', tenantId: TENANT, type: 'com.qlik.v1.app.created', time: null });
     expect(parseQlikCloudEvent({ data: {} }, RECEIVED)).toMatchObject({ kind: 'unknown', type: null });
   });
 

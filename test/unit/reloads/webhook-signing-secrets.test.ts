@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { signingKeysFor, tenantKeyOf, withTenantSecret, WEBHOOK_SECRET_GRACE_MS } from '#lib/reloads/webhook-signing-secrets.ts';
+import {
+  signingKeysFor,
+  tenantKeyOf,
+  withTenantSecret,
+  WEBHOOK_SECRET_GRACE_MS,
+} from '#lib/reloads/webhook-signing-secrets.ts';
 import type { WebhookSigningSecret } from '#lib/servers/server-record.ts';
 
 const NOW = new Date('2026-06-01T00:00:00Z');
@@ -10,7 +15,11 @@ describe('webhook signing secrets per tenant', () => {
     const rotated = withTenantSecret(first, 'tenant-b', 'b2', NOW);
 
     expect(signingKeysFor(rotated, 'tenant-a')).toEqual({ secret: 'a1', previous: null, previousUntil: null });
-    expect(signingKeysFor(rotated, 'tenant-b')).toEqual({ secret: 'b2', previous: 'b1', previousUntil: new Date(NOW.getTime() + WEBHOOK_SECRET_GRACE_MS).toISOString() });
+    expect(signingKeysFor(rotated, 'tenant-b')).toEqual({
+      secret: 'b2',
+      previous: 'b1',
+      previousUntil: new Date(NOW.getTime() + WEBHOOK_SECRET_GRACE_MS).toISOString(),
+    });
     expect(signingKeysFor(rotated, 'tenant-c')).toBeNull();
   });
 

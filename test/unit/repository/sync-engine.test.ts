@@ -2,7 +2,14 @@
  * The sync engine's decisions on an in-memory catalog: what it writes, what it removes and when, how it batches.
  */
 import { describe, expect, it } from 'vitest';
-import type { AppCatalog, AppPage, CatalogApp, KeyRange, StoredApp, StoredDigest } from '#lib/repository/app-catalog.ts';
+import type {
+  AppCatalog,
+  AppPage,
+  CatalogApp,
+  KeyRange,
+  StoredApp,
+  StoredDigest,
+} from '#lib/repository/app-catalog.ts';
 import { syncAppCatalog, SyncFailedError } from '#lib/repository/app-catalog-sync.ts';
 import { contentHash, normalizeTime } from '#lib/repository/app-hash.ts';
 import type { AppListing } from '#lib/repository/app-listing.ts';
@@ -24,15 +31,22 @@ class MemoryCatalog implements AppCatalog {
     this.items.clear();
   }
   async *streamDigests(_serverId: string, _signal?: AbortSignal, range: KeyRange = {}): AsyncGenerator<StoredDigest[]> {
-    const inRange = (id: string) => (range.from === undefined || id >= range.from) && (range.to === undefined || id <= range.to);
-    const sorted = [...this.items.values()].filter((a) => inRange(a.appId)).sort((a, b) => (a.appId < b.appId ? -1 : 1));
+    const inRange = (id: string) =>
+      (range.from === undefined || id >= range.from) && (range.to === undefined || id <= range.to);
+    const sorted = [...this.items.values()]
+      .filter((a) => inRange(a.appId))
+      .sort((a, b) => (a.appId < b.appId ? -1 : 1));
     for (let i = 0; i < sorted.length; i += this.digestPageSize) {
-      yield sorted.slice(i, i + this.digestPageSize).map((a) => ({ appId: a.appId, hash: a.hash, reloadEvent: a.reloadEvent ?? null }));
+      yield sorted
+        .slice(i, i + this.digestPageSize)
+        .map((a) => ({ appId: a.appId, hash: a.hash, reloadEvent: a.reloadEvent ?? null }));
     }
   }
   async getDigests(_serverId: string, appIds: string[]): Promise<StoredDigest[]> {
     this.lookups++;
-    return appIds.flatMap((id) => (this.items.has(id) ? [{ appId: id, hash: this.items.get(id)!.hash, reloadEvent: null }] : []));
+    return appIds.flatMap((id) =>
+      this.items.has(id) ? [{ appId: id, hash: this.items.get(id)!.hash, reloadEvent: null }] : [],
+    );
   }
   async writeBatch(_serverId: string, batch: { puts: StoredApp[]; deletes: string[] }) {
     this.batches.push({ puts: batch.puts.length, deletes: batch.deletes.length });
@@ -40,7 +54,10 @@ class MemoryCatalog implements AppCatalog {
     if (left) this.unprocessedOnce--;
     batch.puts.slice(left).forEach((app) => this.items.set(app.appId, app));
     batch.deletes.forEach((id) => this.items.delete(id));
-    return { unprocessed: { puts: batch.puts.slice(0, left), deletes: [] }, writeUnits: batch.puts.length - left + batch.deletes.length };
+    return {
+      unprocessed: { puts: batch.puts.slice(0, left), deletes: [] },
+      writeUnits: batch.puts.length - left + batch.deletes.length,
+    };
   }
   async listApps(): Promise<AppPage> {
     return { apps: [], nextCursor: null };
@@ -74,9 +91,15 @@ function listing(pages: CatalogApp[][], options: { failAt?: number; unstable?: b
   };
 }
 
-const pagesOf = (apps: CatalogApp[], size: number) => Array.from({ length: Math.ceil(apps.length / size) }, (_, i) => apps.slice(i * size, (i + 1) * size));
+const pagesOf = (apps: CatalogApp[], size: number) =>
+  Array.from({ length: Math.ceil(apps.length / size) }, (_, i) => apps.slice(i * size, (i + 1) * size));
 const sync = (catalog: MemoryCatalog, apps: CatalogApp[][], options?: Parameters<typeof listing>[1]) =>
-  syncAppCatalog({ catalog, serverId: 'onprem', listing: listing(apps, options), writer: { sleep: async () => undefined } });
+  syncAppCatalog({
+    catalog,
+    serverId: 'onprem',
+    listing: listing(apps, options),
+    writer: { sleep: async () => undefined },
+  });
 
 describe('app catalog sync engine', () => {
   const apps = Array.from({ length: 60 }, (_, i) => app(i));
@@ -107,7 +130,9 @@ describe('app catalog sync engine', () => {
     const catalog = new MemoryCatalog();
     await sync(catalog, pagesOf(apps, 10));
     catalog.batches.length = 0;
-    const next = apps.filter((a) => a.appId !== 'app-0007').map((a) => (a.appId === 'app-0003' ? { ...a, name: 'Renamed' } : a));
+    const next = apps
+      .filter((a) => a.appId !== 'app-0007')
+      .map((a) => (a.appId === 'app-0003' ? { ...a, name: 'Renamed' } : a));
 
     const outcome = await sync(catalog, pagesOf([...next, app(99)], 10));
 
@@ -128,7 +153,7 @@ describe('app catalog sync engine', () => {
     expect(catalog.items.size).toBe(60);
   });
 
-  it('skips removals when the listing says Qlik\'s list moved', async () => {
+  it("skips removals when the listing says Qlik's list moved", async () => {
     const catalog = new MemoryCatalog();
     await sync(catalog, pagesOf(apps, 10));
 
@@ -147,7 +172,12 @@ describe('app catalog sync engine', () => {
     const outcome = await sync(catalog, [spread.slice(1)]);
 
     expect(outcome).toMatchObject({ unchanged: 8, removed: 1, added: 0 });
-    expect([...catalog.items.keys()].sort()).toEqual(spread.slice(1).map((a) => a.appId).sort());
+    expect([...catalog.items.keys()].sort()).toEqual(
+      spread
+        .slice(1)
+        .map((a) => a.appId)
+        .sort(),
+    );
   });
 
   it('counts an app listed twice (pages shifting) once', async () => {

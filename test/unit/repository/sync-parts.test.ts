@@ -18,8 +18,19 @@ const stored = (appId: string) => ({ appId }) as StoredApp;
 describe('batch writer', () => {
   it('backs off with growing, capped, jittered waits while DynamoDB leaves items unprocessed, then gives up', async () => {
     const waits: number[] = [];
-    const catalog = { writeBatch: async (_: string, batch: { puts: StoredApp[] }) => ({ unprocessed: { puts: batch.puts, deletes: [] }, writeUnits: 0 }) } as unknown as AppCatalog;
-    const writer = new BatchWriter(catalog, 'cloud', { maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 1_000, random: () => 1, sleep: async (ms) => void waits.push(ms) });
+    const catalog = {
+      writeBatch: async (_: string, batch: { puts: StoredApp[] }) => ({
+        unprocessed: { puts: batch.puts, deletes: [] },
+        writeUnits: 0,
+      }),
+    } as unknown as AppCatalog;
+    const writer = new BatchWriter(catalog, 'cloud', {
+      maxAttempts: 5,
+      baseDelayMs: 100,
+      maxDelayMs: 1_000,
+      random: () => 1,
+      sleep: async (ms) => void waits.push(ms),
+    });
 
     await writer.put(stored('a'));
     const flushed = writer.flush();
@@ -53,7 +64,12 @@ describe('batch writer', () => {
 describe('sync index', () => {
   it('knows stored apps, what was seen, and what is left to remove', () => {
     const index = new SyncIndex();
-    for (let i = 0; i < 3_000; i++) index.addStored({ appId: `id-${i}`, hash: 'a'.repeat(16), reloadEvent: i === 1 ? { at: '2026-01-01T00:00:00.000Z', status: 'failed' } : null });
+    for (let i = 0; i < 3_000; i++)
+      index.addStored({
+        appId: `id-${i}`,
+        hash: 'a'.repeat(16),
+        reloadEvent: i === 1 ? { at: '2026-01-01T00:00:00.000Z', status: 'failed' } : null,
+      });
     index.markComplete();
     for (let i = 1; i < 3_000; i++) index.markSeen(`id-${i}`);
 
@@ -113,8 +129,30 @@ describe('page pipelines', () => {
 });
 
 describe('on-premise listing', () => {
-  const columns = ['id', 'name', 'streamId', 'streamName', 'ownerDirectory', 'ownerUserId', 'published', 'publishTime', 'lastReloadTime', 'modifiedDate'];
-  const row = (id: string) => [id, `App ${id}`, 's1', 'Finance', 'CORP', 'ann', true, '2026-01-01T00:00:00.000Z', '1753-01-01T00:00:00.000Z', '2026-01-02T00:00:00.000Z'];
+  const columns = [
+    'id',
+    'name',
+    'streamId',
+    'streamName',
+    'ownerDirectory',
+    'ownerUserId',
+    'published',
+    'publishTime',
+    'lastReloadTime',
+    'modifiedDate',
+  ];
+  const row = (id: string) => [
+    id,
+    `App ${id}`,
+    's1',
+    'Finance',
+    'CORP',
+    'ann',
+    true,
+    '2026-01-01T00:00:00.000Z',
+    '1753-01-01T00:00:00.000Z',
+    '2026-01-02T00:00:00.000Z',
+  ];
 
   function fakeQrs(ids: () => string[]) {
     const calls: Record<string, unknown>[] = [];
@@ -122,14 +160,19 @@ describe('on-premise listing', () => {
       requestCount: 0,
       post: async (_path: string, _body: unknown, options: { query: { skip: number; take: number } }) => {
         calls.push(options.query);
-        return { columnNames: columns, rows: ids().slice(options.query.skip, options.query.skip + options.query.take).map(row) };
+        return {
+          columnNames: columns,
+          rows: ids()
+            .slice(options.query.skip, options.query.skip + options.query.take)
+            .map(row),
+        };
       },
       close: async () => undefined,
     } as unknown as QrsClient;
     return { qrs, calls };
   }
 
-  it('pages with skip/take sorted by id, re-reading the previous page\'s last row', async () => {
+  it("pages with skip/take sorted by id, re-reading the previous page's last row", async () => {
     const ids = Array.from({ length: 25 }, (_, i) => `id-${String(i).padStart(2, '0')}`);
     const { qrs, calls } = fakeQrs(() => ids);
     const listing = new OnPremAppListing(qrs, { pageSize: 10, concurrency: 1 });
@@ -185,7 +228,17 @@ describe('on-premise listing', () => {
 describe('Qlik Cloud listing', () => {
   it('maps an item: app id from resourceId, space name, reload status', () => {
     const app = toCatalogApp(
-      { id: 'item1', name: 'Sales', resourceId: 'app-1', spaceId: 'sp1', ownerId: 'u1', resourceUpdatedAt: '2026-01-01T00:00:00Z', resourceReloadEndTime: '2026-01-02T00:00:00Z', resourceReloadStatus: 'ok', resourceAttributes: { published: true, publishTime: '2026-01-01T00:00:00Z' } },
+      {
+        id: 'item1',
+        name: 'Sales',
+        resourceId: 'app-1',
+        spaceId: 'sp1',
+        ownerId: 'u1',
+        resourceUpdatedAt: '2026-01-01T00:00:00Z',
+        resourceReloadEndTime: '2026-01-02T00:00:00Z',
+        resourceReloadStatus: 'ok',
+        resourceAttributes: { published: true, publishTime: '2026-01-01T00:00:00Z' },
+      },
       new Map([['sp1', 'Finance']]),
     );
 
@@ -205,7 +258,12 @@ describe('Qlik Cloud listing', () => {
   it('keeps requests inside the budget window, waiting for the oldest to leave it', async () => {
     let now = 0;
     const waits: number[] = [];
-    const budget = new RequestBudget({ requests: 3, windowMs: 1_000, now: () => now, sleep: async (ms) => void (waits.push(ms), (now += ms)) });
+    const budget = new RequestBudget({
+      requests: 3,
+      windowMs: 1_000,
+      now: () => now,
+      sleep: async (ms) => void (waits.push(ms), (now += ms)),
+    });
 
     for (let i = 0; i < 3; i++) {
       await budget.take();

@@ -5,7 +5,13 @@ import type { ResolvedCloud } from '#lib/servers/resolve-draft.ts';
 
 const resolved = (clientSecret: string, displayName = 'Qlik Cloud'): ResolvedCloud => ({
   type: 'cloud',
-  settings: { displayName, url: 'https://acme.eu.qlikcloud.com', oauthClientId: 'client', webIntegrationId: 'wi', maxParallelExecutions: 4 },
+  settings: {
+    displayName,
+    url: 'https://acme.eu.qlikcloud.com',
+    oauthClientId: 'client',
+    webIntegrationId: 'wi',
+    maxParallelExecutions: 4,
+  },
   secret: { kind: 'cloud', clientSecret },
 });
 
@@ -14,9 +20,13 @@ describe('configuration fingerprint', () => {
 
   it('is an HMAC under the deployment key, never a bare hash a reader could test guesses against', () => {
     const { displayName: _n, maxParallelExecutions: _m, ...connection } = resolved('guessable').settings;
-    const bareHash = createHash('sha256').update(JSON.stringify([connection, resolved('guessable').secret])).digest('hex');
+    const bareHash = createHash('sha256')
+      .update(JSON.stringify([connection, resolved('guessable').secret]))
+      .digest('hex');
     expect(fingerprintOf(resolved('guessable'), key)).not.toBe(bareHash);
-    expect(fingerprintOf(resolved('guessable'), key)).not.toBe(fingerprintOf(resolved('guessable'), Buffer.alloc(32, 2)));
+    expect(fingerprintOf(resolved('guessable'), key)).not.toBe(
+      fingerprintOf(resolved('guessable'), Buffer.alloc(32, 2)),
+    );
   });
 
   it('matches the same configuration, ignores the display name and tells secrets apart', () => {

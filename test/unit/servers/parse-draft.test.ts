@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { ValidationError } from '#lib/errors.ts';
 import { parseDraft } from '#lib/servers/parse-draft.ts';
 
-const cloud = { displayName: 'Cloud', url: 'https://acme.eu.qlikcloud.com/', oauthClientId: 'abc123', webIntegrationId: 'Wm8n3eiwyPmGbTKn' };
+const cloud = {
+  displayName: 'Cloud',
+  url: 'https://acme.eu.qlikcloud.com/',
+  oauthClientId: 'abc123',
+  webIntegrationId: 'Wm8n3eiwyPmGbTKn',
+};
 
 function fieldErrors(run: () => unknown) {
   try {
@@ -37,7 +42,9 @@ describe('settings validation', () => {
   });
 
   it('names a missing required field by its title', () => {
-    const errors = fieldErrors(() => parseDraft('onprem', { displayName: 'x', url: 'https://q.example.com', userDirectory: 'INTERNAL' }, 'save'));
+    const errors = fieldErrors(() =>
+      parseDraft('onprem', { displayName: 'x', url: 'https://q.example.com', userDirectory: 'INTERNAL' }, 'save'),
+    );
 
     expect(errors).toEqual([{ field: 'serviceAccountUser', message: 'Service account user is required.' }]);
   });
@@ -58,7 +65,17 @@ describe('settings validation', () => {
 
   it('refuses a client certificate that is not a .pfx or .p12 file name', () => {
     const errors = fieldErrors(() =>
-      parseDraft('onprem', { displayName: 'x', url: 'https://q.example.com', userDirectory: 'D', serviceAccountUser: 'u', certificate: { fileName: 'client.pem', contentBase64: 'AAAA' } }, 'save'),
+      parseDraft(
+        'onprem',
+        {
+          displayName: 'x',
+          url: 'https://q.example.com',
+          userDirectory: 'D',
+          serviceAccountUser: 'u',
+          certificate: { fileName: 'client.pem', contentBase64: 'AAAA' },
+        },
+        'save',
+      ),
     );
 
     expect(errors).toEqual([{ field: 'certificate.fileName', message: expect.stringContaining('.pfx or .p12') }]);

@@ -18,7 +18,13 @@ import { ConflictError } from '#lib/errors.ts';
 
 const dynamo = mockClient(DynamoDBDocumentClient);
 const secrets = mockClient(SecretsManagerClient);
-const draft = { displayName: 'Cloud', url: 'https://acme.eu.qlikcloud.com', oauthClientId: 'abc', webIntegrationId: 'Wm8n3eiwyPmG', oauthClientSecret: 'the-secret' };
+const draft = {
+  displayName: 'Cloud',
+  url: 'https://acme.eu.qlikcloud.com',
+  oauthClientId: 'abc',
+  webIntegrationId: 'Wm8n3eiwyPmG',
+  oauthClientSecret: 'the-secret',
+};
 const stored = {
   id: 'cloud',
   type: 'cloud',
@@ -69,10 +75,14 @@ describe('the save algorithm', () => {
   it('stages a changed secret without making it current, and promotes it only after the settings write', async () => {
     // Prepare
     dynamo.on(GetCommand, { Key: { id: 'cloud' } }).resolves({ Item: stored });
-    secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ kind: 'cloud', clientSecret: 'old-secret' }) });
+    secrets
+      .on(GetSecretValueCommand)
+      .resolves({ SecretString: JSON.stringify({ kind: 'cloud', clientSecret: 'old-secret' }) });
     secrets.on(CreateSecretCommand).rejects(new ResourceExistsException({ message: 'exists', $metadata: {} }));
     secrets.on(PutSecretValueCommand).resolves({ ARN: 'arn:secret', VersionId: 'v2' });
-    secrets.on(DescribeSecretCommand).resolves({ VersionIdsToStages: { v1: ['AWSCURRENT'], v2: ['KPIMAILER_STAGED'] } });
+    secrets
+      .on(DescribeSecretCommand)
+      .resolves({ VersionIdsToStages: { v1: ['AWSCURRENT'], v2: ['KPIMAILER_STAGED'] } });
     dynamo.on(PutCommand).resolves({});
 
     // Act
@@ -80,14 +90,23 @@ describe('the save algorithm', () => {
 
     // Assess
     expect(secrets).toHaveReceivedCommandWith(PutSecretValueCommand, { VersionStages: ['KPIMAILER_STAGED'] });
-    expect(dynamo).toHaveReceivedCommandWith(PutCommand, { ConditionExpression: '#version = :expected', ExpressionAttributeValues: { ':expected': 1 } });
-    expect(secrets).toHaveReceivedCommandWith(UpdateSecretVersionStageCommand, { VersionStage: 'AWSCURRENT', MoveToVersionId: 'v2', RemoveFromVersionId: 'v1' });
+    expect(dynamo).toHaveReceivedCommandWith(PutCommand, {
+      ConditionExpression: '#version = :expected',
+      ExpressionAttributeValues: { ':expected': 1 },
+    });
+    expect(secrets).toHaveReceivedCommandWith(UpdateSecretVersionStageCommand, {
+      VersionStage: 'AWSCURRENT',
+      MoveToVersionId: 'v2',
+      RemoveFromVersionId: 'v1',
+    });
   });
 
   it('leaves AWSCURRENT where it was when the settings write loses a race', async () => {
     // Prepare
     dynamo.on(GetCommand, { Key: { id: 'cloud' } }).resolves({ Item: stored });
-    secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ kind: 'cloud', clientSecret: 'old-secret' }) });
+    secrets
+      .on(GetSecretValueCommand)
+      .resolves({ SecretString: JSON.stringify({ kind: 'cloud', clientSecret: 'old-secret' }) });
     secrets.on(CreateSecretCommand).rejects(new ResourceExistsException({ message: 'exists', $metadata: {} }));
     secrets.on(PutSecretValueCommand).resolves({ ARN: 'arn:secret', VersionId: 'v2' });
     dynamo.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: 'no', $metadata: {} }));
@@ -102,13 +121,17 @@ describe('the save algorithm', () => {
 
   it('writes no new secret version when only non-secret settings change', async () => {
     dynamo.on(GetCommand, { Key: { id: 'cloud' } }).resolves({ Item: stored });
-    secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ kind: 'cloud', clientSecret: 'the-secret' }) });
+    secrets
+      .on(GetSecretValueCommand)
+      .resolves({ SecretString: JSON.stringify({ kind: 'cloud', clientSecret: 'the-secret' }) });
     dynamo.on(PutCommand).resolves({});
 
     await service().save('cloud', { ...draft, displayName: 'Renamed', oauthClientSecret: '', version: 1 });
 
     expect(secrets).not.toHaveReceivedCommand(PutSecretValueCommand);
     expect(secrets).not.toHaveReceivedCommand(CreateSecretCommand);
-    expect(dynamo).toHaveReceivedCommandWith(PutCommand, { Item: expect.objectContaining({ secret: { arn: 'arn:secret', versionId: 'v1' }, version: 2 }) });
+    expect(dynamo).toHaveReceivedCommandWith(PutCommand, {
+      Item: expect.objectContaining({ secret: { arn: 'arn:secret', versionId: 'v1' }, version: 2 }),
+    });
   });
 });

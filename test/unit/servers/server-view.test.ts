@@ -21,7 +21,14 @@ const onprem: OnPremRecord = {
     repositoryPort: 4242,
     enginePort: 4747,
   },
-  certificate: { subject: 'CN=QlikClient', issuer: 'CN=QLIKSERVER-CA', subjectAltNames: [], notBefore: '2026-01-01T00:00:00.000Z', notAfter: '2027-01-01T00:00:00.000Z', fingerprintSha256: 'AA' },
+  certificate: {
+    subject: 'CN=QlikClient',
+    issuer: 'CN=QLIKSERVER-CA',
+    subjectAltNames: [],
+    notBefore: '2026-01-01T00:00:00.000Z',
+    notAfter: '2027-01-01T00:00:00.000Z',
+    fingerprintSha256: 'AA',
+  },
   rootCertificate: null,
   hasCertificatePassword: true,
 };
@@ -30,13 +37,30 @@ describe('server view', () => {
   it('shows an unconfigured server with defaults', () => {
     const view = toServerView('cloud', null, EMPTY_SERVER_STATE);
 
-    expect(view).toMatchObject({ id: 'cloud', type: 'cloud', configured: false, maxParallelExecutions: 4, hasClientSecret: false, webhook: null, version: 0 });
+    expect(view).toMatchObject({
+      id: 'cloud',
+      type: 'cloud',
+      configured: false,
+      maxParallelExecutions: 4,
+      hasClientSecret: false,
+      webhook: null,
+      version: 0,
+    });
   });
 
   it('carries settings, certificate metadata and state, but not the secret reference', () => {
-    const view = toServerView('onprem', onprem, { ...EMPTY_SERVER_STATE, virtualProxy: { id: 'vp1', prefix: 'kpimailer' } });
+    const view = toServerView('onprem', onprem, {
+      ...EMPTY_SERVER_STATE,
+      virtualProxy: { id: 'vp1', prefix: 'kpimailer' },
+    });
 
-    expect(view).toMatchObject({ configured: true, displayName: 'Prod', certificateHostName: 'qlikserver01', hasCertificatePassword: true, version: 3 });
+    expect(view).toMatchObject({
+      configured: true,
+      displayName: 'Prod',
+      certificateHostName: 'qlikserver01',
+      hasCertificatePassword: true,
+      version: 3,
+    });
     expect(view).toMatchObject({ virtualProxy: { id: 'vp1', prefix: 'kpimailer' } });
     expect(JSON.stringify(view)).not.toContain('arn:aws:secretsmanager');
     expect(Object.keys(view)).not.toContain('secret');
@@ -47,12 +71,24 @@ describe('server view', () => {
       ...onprem,
       id: 'cloud',
       type: 'cloud',
-      settings: { displayName: 'C', url: 'https://t.eu.qlikcloud.com', maxParallelExecutions: 4, oauthClientId: 'id', webIntegrationId: 'wi-123456' },
+      settings: {
+        displayName: 'C',
+        url: 'https://t.eu.qlikcloud.com',
+        maxParallelExecutions: 4,
+        oauthClientId: 'id',
+        webIntegrationId: 'wi-123456',
+      },
       hasClientSecret: true,
     };
-    const view = toServerView('cloud', cloud, { ...EMPTY_SERVER_STATE, webhook: { id: 'w1', enabled: false, disabledReason: 'too many failures', url: 'https://x' } });
+    const view = toServerView('cloud', cloud, {
+      ...EMPTY_SERVER_STATE,
+      webhook: { id: 'w1', enabled: false, disabledReason: 'too many failures', url: 'https://x' },
+    });
 
-    expect(view).toMatchObject({ hasClientSecret: true, webhook: { id: 'w1', enabled: false, disabledReason: 'too many failures' } });
+    expect(view).toMatchObject({
+      hasClientSecret: true,
+      webhook: { id: 'w1', enabled: false, disabledReason: 'too many failures' },
+    });
     expect(JSON.stringify(view)).not.toContain('https://x');
   });
 });

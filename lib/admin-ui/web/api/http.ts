@@ -93,7 +93,11 @@ async function attempt<T>(path: string, request: ApiRequest): Promise<ApiRespons
   }
   if (!response.ok) {
     const problem = isRecord(parsed) ? parsed : null;
-    throw new ApiError(response.status, problemMessage(response.status, problem), problem ? fieldErrorsOf(problem) : []);
+    throw new ApiError(
+      response.status,
+      problemMessage(response.status, problem),
+      problem ? fieldErrorsOf(problem) : [],
+    );
   }
   return { status: response.status, data: parsed as T };
 }

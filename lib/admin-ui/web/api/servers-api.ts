@@ -18,7 +18,11 @@ export const serversApi = {
   async startSync(id: ServerId): Promise<{ status: string; startedAt?: string }> {
     return (await apiFetch<{ status: string; startedAt?: string }>(`api/servers/${id}/sync`, { method: 'POST' })).data;
   },
-  async apps(id: ServerId, query: { limit: number; cursor?: string | null; q?: string }, signal?: AbortSignal): Promise<AppPage> {
+  async apps(
+    id: ServerId,
+    query: { limit: number; cursor?: string | null; q?: string },
+    signal?: AbortSignal,
+  ): Promise<AppPage> {
     const params = new URLSearchParams({ limit: String(query.limit) });
     if (query.cursor) params.set('cursor', query.cursor);
     if (query.q) params.set('q', query.q);

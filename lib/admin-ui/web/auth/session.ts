@@ -13,7 +13,10 @@ import type { SignInConfig } from '#lib/admin-ui/sign-in-config.ts';
 import { setAccessTokenProvider, setUnauthorizedHandler } from '../api/auth.ts';
 import { stashOpenForms } from './unsaved-forms.ts';
 
-export type SessionState = { status: 'not-required' } | { status: 'signed-in'; name: string } | { status: 'signed-out'; reason: 'signed-out' | 'expired' | 'new' };
+export type SessionState =
+  | { status: 'not-required' }
+  | { status: 'signed-in'; name: string }
+  | { status: 'signed-out'; reason: 'signed-out' | 'expired' | 'new' };
 
 export interface Session {
   state: SessionState;
@@ -33,7 +36,10 @@ function displayName(user: User): string {
 }
 
 async function loadConfig(): Promise<SignInConfig> {
-  const response = await fetch(new URL('config.json', document.baseURI), { cache: 'no-store', credentials: 'same-origin' });
+  const response = await fetch(new URL('config.json', document.baseURI), {
+    cache: 'no-store',
+    credentials: 'same-origin',
+  });
   if (!response.ok) throw new Error(`The sign-in settings could not be loaded (HTTP ${response.status}).`);
   return (await response.json()) as SignInConfig;
 }
@@ -118,7 +124,8 @@ export async function startSession(onChange: (state: SessionState) => void): Pro
     const logout = new URL(config.logoutEndpoint);
     logout.searchParams.set('client_id', config.clientId);
     logout.searchParams.set(config.logoutRedirectParameter, pageUrl());
-    if (current?.id_token && config.logoutRedirectParameter === 'post_logout_redirect_uri') logout.searchParams.set('id_token_hint', current.id_token);
+    if (current?.id_token && config.logoutRedirectParameter === 'post_logout_redirect_uri')
+      logout.searchParams.set('id_token_hint', current.id_token);
     location.assign(logout.toString());
   };
 

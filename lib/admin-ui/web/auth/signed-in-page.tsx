@@ -14,7 +14,13 @@ const SIGNED_OUT_TEXT: Record<Extract<SessionState, { status: 'signed-out' }>['r
   expired: 'Your session has ended. Taking you to sign-in…',
 };
 
-function SignInScreen({ state, session }: { state: Extract<SessionState, { status: 'signed-out' }>; session: Session }): JSX.Element {
+function SignInScreen({
+  state,
+  session,
+}: {
+  state: Extract<SessionState, { status: 'signed-out' }>;
+  session: Session;
+}): JSX.Element {
   const [going, setGoing] = useState(false);
   return (
     <main class="sign-in" data-testid="sign-in" data-reason={state.reason}>

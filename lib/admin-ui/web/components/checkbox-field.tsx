@@ -2,7 +2,9 @@
 import type { JSX } from 'preact';
 import { describedBy, FieldErrorText, type FieldProps } from './field-shell.tsx';
 
-export function CheckboxField(props: FieldProps & { checked: boolean; onChange: (checked: boolean) => void; warning?: string }): JSX.Element {
+export function CheckboxField(
+  props: FieldProps & { checked: boolean; onChange: (checked: boolean) => void; warning?: string },
+): JSX.Element {
   const { id, meta, error } = props;
   return (
     <div class={`field field--checkbox${error ? ' field--invalid' : ''}`} data-field={meta.key}>

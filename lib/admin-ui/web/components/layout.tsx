@@ -58,7 +58,9 @@ export function Layout({ title, pageKey, crumbs, nav, repositoryHref, account, c
       </header>
       <div class="shell">
         <nav class="sidenav" aria-label="Settings">
-          <p class="sidenav__heading" aria-hidden="true">Settings</p>
+          <p class="sidenav__heading" aria-hidden="true">
+            Settings
+          </p>
           <a class="sidenav__link" href="#/servers" aria-current={nav === 'servers' ? 'page' : undefined}>
             Qlik servers
           </a>
@@ -73,7 +75,9 @@ export function Layout({ title, pageKey, crumbs, nav, repositoryHref, account, c
           <nav aria-label="Breadcrumb" class="breadcrumb">
             <ol>
               {crumbs.map((crumb) => (
-                <li key={crumb.label}>{crumb.href ? <a href={crumb.href}>{crumb.label}</a> : <span aria-current="page">{crumb.label}</span>}</li>
+                <li key={crumb.label}>
+                  {crumb.href ? <a href={crumb.href}>{crumb.label}</a> : <span aria-current="page">{crumb.label}</span>}
+                </li>
               ))}
             </ol>
           </nav>

@@ -5,7 +5,12 @@ import type { AppPages } from '../hooks/use-app-pages.ts';
 export function Pager({ pages }: { pages: AppPages }): JSX.Element {
   return (
     <nav class="pager" aria-label="Pages">
-      <button type="button" class="button button--secondary" disabled={pages.pageNumber <= 1 || !pages.page} onClick={pages.previous}>
+      <button
+        type="button"
+        class="button button--secondary"
+        disabled={pages.pageNumber <= 1 || !pages.page}
+        onClick={pages.previous}
+      >
         Previous page
       </button>
       <span class="pager__page">Page {pages.pageNumber}</span>

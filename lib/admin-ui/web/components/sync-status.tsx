@@ -24,7 +24,9 @@ export function SyncResult({ sync }: { sync: LastSync | null }): JSX.Element {
   }
   return (
     <span class="sync-result" data-testid="sync-result">
-      <Badge tone={sync.status === 'succeeded' ? 'ok' : 'error'}>{sync.status === 'succeeded' ? 'Succeeded' : 'Failed'}</Badge>{' '}
+      <Badge tone={sync.status === 'succeeded' ? 'ok' : 'error'}>
+        {sync.status === 'succeeded' ? 'Succeeded' : 'Failed'}
+      </Badge>{' '}
       <time dateTime={sync.at} title={formatDateTime(sync.at)}>
         {formatRelative(sync.at)}
       </time>
@@ -40,7 +42,15 @@ export function SyncResult({ sync }: { sync: LastSync | null }): JSX.Element {
   );
 }
 
-export function SyncButton({ server, sync, class: className }: { server: ServerView; sync: SyncControl; class?: string }) {
+export function SyncButton({
+  server,
+  sync,
+  class: className,
+}: {
+  server: ServerView;
+  sync: SyncControl;
+  class?: string;
+}) {
   return (
     <button
       type="button"

@@ -53,7 +53,8 @@ export function useAppPages(server: ServerView): AppPages {
       .apps(server.id, { limit: PAGE_SIZE, cursor, q: submitted || undefined }, controller.signal)
       .then((next) => setResult({ key: requestKey, page: next }))
       .catch((e: unknown) => {
-        if (!controller.signal.aborted) setError({ key: requestKey, message: e instanceof Error ? e.message : String(e) });
+        if (!controller.signal.aborted)
+          setError({ key: requestKey, message: e instanceof Error ? e.message : String(e) });
       });
     return () => controller.abort();
   }, [requestKey, server.configured]);

@@ -24,7 +24,11 @@ export interface ConnectionTest {
  * @param onStart called as a run starts (the form clears its general messages)
  * @param onError called when a run gets no result (validation errors, network), not for a failed check
  */
-export function useConnectionTest(serverId: ServerId, onStart: () => void, onError: (error: unknown) => void): ConnectionTest {
+export function useConnectionTest(
+  serverId: ServerId,
+  onStart: () => void,
+  onError: (error: unknown) => void,
+): ConnectionTest {
   const [test, setTest] = useState<TestState>({ phase: 'idle' });
   const inFlight = useRef<AbortController | null>(null);
 
@@ -40,7 +44,11 @@ export function useConnectionTest(serverId: ServerId, onStart: () => void, onErr
       const result = await serversApi.test(serverId, draft, controller.signal);
       setTest({ phase: 'done', ok: result.ok, checks: result.checks, warnings: result.warnings ?? [], draftKey: key });
       const failed = result.checks.find((c) => c.status === 'failed');
-      announce(result.ok ? 'Connection test passed. Every check succeeded.' : `Connection test failed at ${failed?.name ?? 'a check'}: ${failed?.message ?? ''}`);
+      announce(
+        result.ok
+          ? 'Connection test passed. Every check succeeded.'
+          : `Connection test failed at ${failed?.name ?? 'a check'}: ${failed?.message ?? ''}`,
+      );
     } catch (error) {
       if (controller.signal.aborted) return;
       setTest({ phase: 'idle' });

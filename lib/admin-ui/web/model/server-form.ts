@@ -128,7 +128,10 @@ export function withoutSecrets(values: FormValues, id: ServerId): FormValues {
 }
 
 /** Maps problem+json `errors[]` onto the form's fields; errors of unknown fields stay general. */
-export function fieldErrorsByKey(id: ServerId, errors: FieldError[]): { byKey: Record<string, string>; general: string[] } {
+export function fieldErrorsByKey(
+  id: ServerId,
+  errors: FieldError[],
+): { byKey: Record<string, string>; general: string[] } {
   const keys = new Set(FORM_FIELDS[id].map((f) => f.key));
   const byKey: Record<string, string> = {};
   const general: string[] = [];
@@ -155,7 +158,11 @@ export function nonSecretValues(id: ServerId, values: FormValues): Record<string
   const kept: Record<string, string | boolean> = {};
   for (const spec of FORM_FIELDS[id]) {
     const value = values[spec.key];
-    if (['text', 'url', 'integer', 'checkbox'].includes(spec.kind) && (typeof value === 'string' || typeof value === 'boolean')) kept[spec.key] = value;
+    if (
+      ['text', 'url', 'integer', 'checkbox'].includes(spec.kind) &&
+      (typeof value === 'string' || typeof value === 'boolean')
+    )
+      kept[spec.key] = value;
   }
   return kept;
 }

@@ -21,7 +21,8 @@ const ACTION_LABELS: Record<AuditEntry['action'], string> = {
   'executions.limit-applied': 'Applied Max parallel executions',
 };
 
-const shown = (value: AuditEntry['changes'][number]['from']): string => (value === null || value === '' ? '—' : String(value));
+const shown = (value: AuditEntry['changes'][number]['from']): string =>
+  value === null || value === '' ? '—' : String(value);
 
 function Details({ entry }: { entry: AuditEntry }): JSX.Element | null {
   if (entry.changes.length) {
@@ -30,14 +31,20 @@ function Details({ entry }: { entry: AuditEntry }): JSX.Element | null {
         {entry.changes.map((change) => (
           <li key={change.field}>
             <code>{change.field}</code>{' '}
-            {change.to === 'replaced' && change.from === null ? 'replaced' : `${shown(change.from)} → ${shown(change.to)}`}
+            {change.to === 'replaced' && change.from === null
+              ? 'replaced'
+              : `${shown(change.from)} → ${shown(change.to)}`}
           </li>
         ))}
       </ul>
     );
   }
-  if (entry.checks?.length) return <p class="activity__detail">{entry.checks.map((check) => `${check.name}: ${check.status}`).join(' · ')}</p>;
-  if (entry.counts) return <p class="activity__detail">{`${entry.counts.added} added, ${entry.counts.updated} updated, ${entry.counts.removed} removed, ${entry.counts.total} in total`}</p>;
+  if (entry.checks?.length)
+    return <p class="activity__detail">{entry.checks.map((check) => `${check.name}: ${check.status}`).join(' · ')}</p>;
+  if (entry.counts)
+    return (
+      <p class="activity__detail">{`${entry.counts.added} added, ${entry.counts.updated} updated, ${entry.counts.removed} removed, ${entry.counts.total} in total`}</p>
+    );
   return null;
 }
 
@@ -72,7 +79,11 @@ export function ActivityList({ serverId, title }: { serverId?: ServerId; title: 
       <h2 class="activity__title" id={`activity-${serverId ?? 'all'}`}>
         {title}
       </h2>
-      {failure ? <p class="notice notice--error" role="alert">{failure}</p> : null}
+      {failure ? (
+        <p class="notice notice--error" role="alert">
+          {failure}
+        </p>
+      ) : null}
       {entries === null && !failure ? (
         <p class="loading" role="status">
           <Spinner /> Loading activity…
@@ -89,7 +100,8 @@ export function ActivityList({ serverId, title }: { serverId?: ServerId; title: 
                 <span class={`activity__result activity__result--${entry.result}`}> · {entry.result}</span>
               </p>
               <p class="activity__meta">
-                <time dateTime={entry.at}>{formatDateTime(entry.at)}</time> by <span class="activity__actor">{entry.actor.name}</span>
+                <time dateTime={entry.at}>{formatDateTime(entry.at)}</time> by{' '}
+                <span class="activity__actor">{entry.actor.name}</span>
                 {entry.sourceIp ? ` from ${entry.sourceIp}` : ''}
               </p>
               <Details entry={entry} />
@@ -98,7 +110,12 @@ export function ActivityList({ serverId, title }: { serverId?: ServerId; title: 
         </ol>
       ) : null}
       {cursor ? (
-        <button type="button" class="button button--secondary button--small" disabled={loading} onClick={() => void load(cursor)}>
+        <button
+          type="button"
+          class="button button--secondary button--small"
+          disabled={loading}
+          onClick={() => void load(cursor)}
+        >
           {loading ? <Spinner /> : null} Show older
         </button>
       ) : null}

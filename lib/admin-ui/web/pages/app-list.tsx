@@ -56,15 +56,31 @@ export function AppList({ pages, type }: { pages: AppPages; type: 'onprem' | 'cl
   return (
     <div class={`results${loading ? ' is-loading' : ''}`} aria-busy={loading ? 'true' : undefined}>
       <p class="results__status" role="status" data-testid="results-status">
-        {loading ? <><Spinner /> Loading apps…</> : page ? resultText(page, submitted, pageNumber) : ''}
+        {loading ? (
+          <>
+            <Spinner /> Loading apps…
+          </>
+        ) : page ? (
+          resultText(page, submitted, pageNumber)
+        ) : (
+          ''
+        )}
       </p>
-      {failure ? <p class="notice notice--error" role="alert">{failure}</p> : null}
+      {failure ? (
+        <p class="notice notice--error" role="alert">
+          {failure}
+        </p>
+      ) : null}
       {groups.map((group, index) => (
         <section class="app-group" key={group.name} aria-labelledby={`group-${index}`}>
           <h2 class="app-group__title" id={`group-${index}`}>
             {group.name} <span class="app-group__count">{group.apps.length}</span>
           </h2>
-          <ul class="app-list">{group.apps.map((app) => <AppRow key={app.id} app={app} />)}</ul>
+          <ul class="app-list">
+            {group.apps.map((app) => (
+              <AppRow key={app.id} app={app} />
+            ))}
+          </ul>
         </section>
       ))}
       {page && !page.apps.length && !loading ? <EmptyApps searched={Boolean(submitted)} /> : null}

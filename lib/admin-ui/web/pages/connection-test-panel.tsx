@@ -47,7 +47,11 @@ function LastTest({ test }: { test: NonNullable<ServerView['lastTest']> }): JSX.
 function TestSummary({ test }: { test: TestState }): JSX.Element | null {
   if (test.phase === 'running') return <span class="badge badge--info">Running</span>;
   if (test.phase === 'done') {
-    return <span class={`badge badge--${test.ok ? 'ok' : 'error'}`} data-testid="test-outcome">{test.ok ? 'All checks passed' : 'Failed'}</span>;
+    return (
+      <span class={`badge badge--${test.ok ? 'ok' : 'error'}`} data-testid="test-outcome">
+        {test.ok ? 'All checks passed' : 'Failed'}
+      </span>
+    );
   }
   return null;
 }

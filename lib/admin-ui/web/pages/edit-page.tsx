@@ -9,7 +9,15 @@ import { routeHref } from '../router.ts';
 import { ActivityList } from './activity-list.tsx';
 import { ServerForm } from './server-form.tsx';
 
-export function EditPage({ server, schema, onServer }: { server: ServerView; schema: DraftSchema; onServer: (view: ServerView) => void }) {
+export function EditPage({
+  server,
+  schema,
+  onServer,
+}: {
+  server: ServerView;
+  schema: DraftSchema;
+  onServer: (view: ServerView) => void;
+}) {
   const [savedAt, setSavedAt] = useState<string | null>(null);
   const sync = useSync(server, onServer);
   return (
@@ -47,8 +55,9 @@ export function EditPage({ server, schema, onServer }: { server: ServerView; sch
           </a>
         }
       />
-      {server.configured ? <ActivityList key={`${server.id}-${server.version}`} serverId={server.id} title="Activity" /> : null}
+      {server.configured ? (
+        <ActivityList key={`${server.id}-${server.version}`} serverId={server.id} title="Activity" />
+      ) : null}
     </div>
   );
 }
-

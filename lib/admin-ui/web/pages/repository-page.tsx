@@ -12,14 +12,27 @@ import { routeHref } from '../router.ts';
 import { AppList } from './app-list.tsx';
 import { SERVER_TYPE_NAMES } from './server-card.tsx';
 
-export function RepositoryPage({ server, servers, onServer }: { server: ServerView; servers: ServerView[]; onServer: (view: ServerView) => void }) {
+export function RepositoryPage({
+  server,
+  servers,
+  onServer,
+}: {
+  server: ServerView;
+  servers: ServerView[];
+  onServer: (view: ServerView) => void;
+}) {
   const pages = useAppPages(server);
   const sync = useSync(server, onServer);
   return (
     <>
       <nav class="tabs" aria-label="Servers">
         {servers.map((s) => (
-          <a key={s.id} class="tabs__tab" href={routeHref({ page: 'repository', id: s.id })} aria-current={s.id === server.id ? 'page' : undefined}>
+          <a
+            key={s.id}
+            class="tabs__tab"
+            href={routeHref({ page: 'repository', id: s.id })}
+            aria-current={s.id === server.id ? 'page' : undefined}
+          >
             <Icon name={s.type === 'cloud' ? 'cloud' : 'server'} />
             {s.configured && s.displayName ? s.displayName : SERVER_TYPE_NAMES[s.type]}
           </a>
@@ -28,7 +41,9 @@ export function RepositoryPage({ server, servers, onServer }: { server: ServerVi
       {!server.configured ? (
         <div class="empty">
           <p>This server is not configured yet.</p>
-          <a class="button button--primary" href={routeHref({ page: 'edit', id: server.id })}>Set it up</a>
+          <a class="button button--primary" href={routeHref({ page: 'edit', id: server.id })}>
+            Set it up
+          </a>
         </div>
       ) : (
         <>
@@ -41,9 +56,20 @@ export function RepositoryPage({ server, servers, onServer }: { server: ServerVi
             </div>
             <SyncNoticeText server={server} sync={sync} />
           </section>
-          <form class="search" role="search" onSubmit={(e) => { e.preventDefault(); pages.search(pages.query); }}>
-            <label class="visually-hidden" for="app-search">Search apps by name</label>
-            <span class="search__icon"><Icon name="search" /></span>
+          <form
+            class="search"
+            role="search"
+            onSubmit={(e) => {
+              e.preventDefault();
+              pages.search(pages.query);
+            }}
+          >
+            <label class="visually-hidden" for="app-search">
+              Search apps by name
+            </label>
+            <span class="search__icon">
+              <Icon name="search" />
+            </span>
             <input
               id="app-search"
               class="input search__input"
@@ -52,7 +78,9 @@ export function RepositoryPage({ server, servers, onServer }: { server: ServerVi
               value={pages.query}
               onInput={(e) => pages.type(e.currentTarget.value)}
             />
-            <button type="submit" class="button button--secondary">Search</button>
+            <button type="submit" class="button button--secondary">
+              Search
+            </button>
           </form>
           <AppList pages={pages} type={server.type} />
           <Pager pages={pages} />

@@ -23,11 +23,18 @@ export function CertificateRow({ server }: { server: OnPremServerView }): JSX.El
 export function WebhookRow({ server }: { server: CloudServerView }): JSX.Element {
   const webhook = server.webhook;
   if (!webhook) return <dd class="muted">Not set up yet: created by the first successful connection test</dd>;
-  if (webhook.enabled) return <dd><Badge tone="ok">Enabled</Badge> <span class="card__sub">Reload events arrive as they happen</span></dd>;
+  if (webhook.enabled)
+    return (
+      <dd>
+        <Badge tone="ok">Enabled</Badge> <span class="card__sub">Reload events arrive as they happen</span>
+      </dd>
+    );
   return (
     <dd>
       <Badge tone="error">Disabled</Badge>{' '}
-      <span class="card__sub">{webhook.disabledReason ?? 'Qlik Cloud disabled the webhook. Run Test connection to repair it.'}</span>
+      <span class="card__sub">
+        {webhook.disabledReason ?? 'Qlik Cloud disabled the webhook. Run Test connection to repair it.'}
+      </span>
     </dd>
   );
 }
@@ -41,8 +48,14 @@ export function LastTestRow({ server }: { server: ServerView }): JSX.Element | n
       <dt>Last test</dt>
       <dd>
         <Badge tone={test.ok ? 'ok' : 'error'}>{test.ok ? 'Passed' : 'Failed'}</Badge>{' '}
-        <time dateTime={test.at} title={formatDateTime(test.at)}>{formatRelative(test.at)}</time>
-        {failed ? <span class="card__sub">{failed.name}: {failed.message}</span> : null}
+        <time dateTime={test.at} title={formatDateTime(test.at)}>
+          {formatRelative(test.at)}
+        </time>
+        {failed ? (
+          <span class="card__sub">
+            {failed.name}: {failed.message}
+          </span>
+        ) : null}
       </dd>
     </>
   );

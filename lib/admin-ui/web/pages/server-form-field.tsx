@@ -47,7 +47,15 @@ export function Field({ spec, ctx }: { spec: FieldSpec; ctx: FieldsContext }): J
     case 'text':
     case 'url':
       return (
-        <TextField id={id} meta={meta} error={error} value={text} onInput={onInput} type={spec.kind} placeholder={spec.placeholder} />
+        <TextField
+          id={id}
+          meta={meta}
+          error={error}
+          value={text}
+          onInput={onInput}
+          type={spec.kind}
+          placeholder={spec.placeholder}
+        />
       );
     case 'integer':
       return <IntegerField id={id} meta={meta} error={error} value={text} onInput={onInput} />;
@@ -85,12 +93,18 @@ export function Field({ spec, ctx }: { spec: FieldSpec; ctx: FieldsContext }): J
           accept={spec.kind === 'clientCertificate' ? '.pfx,.p12' : '.cer,.crt,.pem,.der'}
           inputKey={`${spec.key}-${ctx.fileInputKey}`}
           chosen={chosenText(value)}
-          optional={spec.kind === 'rootCertificate' || (ctx.server.type === 'onprem' && ctx.server.certificate !== null)}
+          optional={
+            spec.kind === 'rootCertificate' || (ctx.server.type === 'onprem' && ctx.server.certificate !== null)
+          }
           current={
             spec.kind === 'clientCertificate' ? (
               <StoredClientCertificate server={ctx.server} />
             ) : (
-              <StoredRootCertificate server={ctx.server} value={value} setValue={(next) => ctx.setValue(spec.key, next)} />
+              <StoredRootCertificate
+                server={ctx.server}
+                value={value}
+                setValue={(next) => ctx.setValue(spec.key, next)}
+              />
             )
           }
           onFile={(file) => ctx.chooseFile(spec.key, file)}

@@ -11,7 +11,8 @@ const GROUP_LEGENDS: Record<FieldGroup, string> = {
 };
 
 const GROUP_INTROS: Partial<Record<FieldGroup, string>> = {
-  clientCertificate: 'KPImailer signs in to Qlik Sense with the client certificate of this site, exported from the QMC.',
+  clientCertificate:
+    'KPImailer signs in to Qlik Sense with the client certificate of this site, exported from the QMC.',
   serverCertificate:
     "How KPImailer checks the certificate Qlik Sense presents. The defaults work when the client certificate file includes the site's root CA and the Server URL uses the machine's name.",
 };

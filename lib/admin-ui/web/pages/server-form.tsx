@@ -12,7 +12,14 @@ import { useConnectionTest } from '../hooks/use-connection-test.ts';
 import { useFormProblems } from '../hooks/use-form-problems.ts';
 import { useSave } from '../hooks/use-save.ts';
 import type { DraftSchema } from '../model/field-meta.ts';
-import { draftFromValues, nonSecretValues, readUploadedFile, valuesFromView, withoutSecrets, type FormValue } from '../model/server-form.ts';
+import {
+  draftFromValues,
+  nonSecretValues,
+  readUploadedFile,
+  valuesFromView,
+  withoutSecrets,
+  type FormValue,
+} from '../model/server-form.ts';
 import { ConnectionTestPanel } from './connection-test-panel.tsx';
 import { fieldId } from './server-form-field.tsx';
 import { ServerFormFields } from './server-form-fields.tsx';
@@ -30,8 +37,14 @@ export interface ServerFormProps {
 export function ServerForm(props: ServerFormProps): JSX.Element {
   const { server, schema } = props;
   // After a sign-in trip the form comes back with what the admin had typed (non-secret fields only).
-  const [values, setValues] = useState(() => ({ ...valuesFromView(server, schema.fields), ...takeStashedForm(`server:${server.id}`) }));
-  useSurvivesSignIn(`server:${server.id}`, useCallback(() => nonSecretValues(server.id, values), [server.id, values]));
+  const [values, setValues] = useState(() => ({
+    ...valuesFromView(server, schema.fields),
+    ...takeStashedForm(`server:${server.id}`),
+  }));
+  useSurvivesSignIn(
+    `server:${server.id}`,
+    useCallback(() => nonSecretValues(server.id, values), [server.id, values]),
+  );
   const [fileInputKey, setFileInputKey] = useState(0);
   const problems = useFormProblems(server.id);
   const connection = useConnectionTest(server.id, problems.clearGeneral, problems.show);
@@ -68,7 +81,10 @@ export function ServerForm(props: ServerFormProps): JSX.Element {
     void saving.save(draft());
   };
 
-  const summary = problems.summary((key) => schema.fields[key]?.title ?? key, (key) => fieldId(server, key));
+  const summary = problems.summary(
+    (key) => schema.fields[key]?.title ?? key,
+    (key) => fieldId(server, key),
+  );
   const { test } = connection;
   const { errors } = problems;
 
@@ -77,8 +93,8 @@ export function ServerForm(props: ServerFormProps): JSX.Element {
       {saving.conflict ? (
         <div class="callout callout--error" role="alert" data-testid="conflict">
           <p>
-            <strong>These settings were changed by someone else</strong> after you opened this page. Reload them and make
-            your changes again; nothing you typed here was saved.
+            <strong>These settings were changed by someone else</strong> after you opened this page. Reload them and
+            make your changes again; nothing you typed here was saved.
           </p>
           <button type="button" class="button button--secondary" onClick={() => void saving.reload()}>
             Reload settings
@@ -89,7 +105,12 @@ export function ServerForm(props: ServerFormProps): JSX.Element {
       <ServerFormFields ctx={{ server, meta: schema.fields, values, errors, fileInputKey, setValue, chooseFile }} />
       <ConnectionTestPanel server={server} test={test} />
       <div class="form-actions">
-        <button type="button" class="button button--secondary" onClick={() => void connection.run(draft())} disabled={test.phase === 'running'}>
+        <button
+          type="button"
+          class="button button--secondary"
+          onClick={() => void connection.run(draft())}
+          disabled={test.phase === 'running'}
+        >
           {test.phase === 'running' ? <Spinner /> : <Icon name="check" />}
           {test.phase === 'running' ? 'Testing…' : 'Test connection'}
         </button>

@@ -17,12 +17,16 @@ export function ServersPage({ servers, onServer }: { servers: ServerView[]; onSe
       requestAnimationFrame(() => performance.mark(SERVERS_RENDERED_MARK));
     }
   }, []);
-  const configuredIds = servers.filter((s) => s.configured).map((s) => s.id).join(',');
+  const configuredIds = servers
+    .filter((s) => s.configured)
+    .map((s) => s.id)
+    .join(',');
   useEffect(() => {
     if (!configuredIds) return;
     const timer = setInterval(() => {
       if (document.visibilityState !== 'visible') return;
-      for (const id of configuredIds.split(',') as ServerView['id'][]) serversApi.get(id).then(onServer, () => undefined);
+      for (const id of configuredIds.split(',') as ServerView['id'][])
+        serversApi.get(id).then(onServer, () => undefined);
     }, LIVE_REFRESH_MS);
     return () => clearInterval(timer);
   }, [configuredIds, onServer]);

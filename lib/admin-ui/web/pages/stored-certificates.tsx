@@ -22,7 +22,11 @@ export function StoredClientCertificate({ server }: { server: ServerView }): JSX
 }
 
 /** The stored root certificate, with Remove (on save) and Keep it. */
-export function StoredRootCertificate(props: { server: ServerView; value: FormValue | undefined; setValue: (value: FileValue) => void }) {
+export function StoredRootCertificate(props: {
+  server: ServerView;
+  value: FormValue | undefined;
+  setValue: (value: FileValue) => void;
+}) {
   const { server, value, setValue } = props;
   if (server.type !== 'onprem' || !server.rootCertificate) return null;
   const removing = isFileValue(value) && value.kind === 'remove';

@@ -6,7 +6,15 @@ import { useSync } from '../hooks/use-sync.ts';
 import { routeHref } from '../router.ts';
 import { SERVER_TYPE_NAMES } from './server-card.tsx';
 
-export function FirstSync({ server, onServer, other }: { server: ServerView; onServer: (view: ServerView) => void; other: ServerView | undefined }) {
+export function FirstSync({
+  server,
+  onServer,
+  other,
+}: {
+  server: ServerView;
+  onServer: (view: ServerView) => void;
+  other: ServerView | undefined;
+}) {
   const sync = useSync(server, onServer);
   const started = useRef(false);
   // An earlier sync's result must not read as this one's before the start request has returned.
@@ -18,19 +26,30 @@ export function FirstSync({ server, onServer, other }: { server: ServerView; onS
     }
   }, []);
   const finished = requested && !sync.running && server.lastSync !== null && server.lastSync.status !== 'running';
-  const failed = requested && !sync.running && (sync.notice?.tone === 'error' || (finished && server.lastSync?.status === 'failed'));
+  const failed =
+    requested && !sync.running && (sync.notice?.tone === 'error' || (finished && server.lastSync?.status === 'failed'));
   const links = (
     <div class="form-actions">
-      {failed ? null : <a class="button button--primary" href={routeHref({ page: 'repository', id: server.id })}>Open Qlik Repository</a>}
-      <a class={`button ${failed ? 'button--primary' : 'button--secondary'}`} href={routeHref({ page: 'servers' })}>Go to Qlik servers</a>
+      {failed ? null : (
+        <a class="button button--primary" href={routeHref({ page: 'repository', id: server.id })}>
+          Open Qlik Repository
+        </a>
+      )}
+      <a class={`button ${failed ? 'button--primary' : 'button--secondary'}`} href={routeHref({ page: 'servers' })}>
+        Go to Qlik servers
+      </a>
       {other && !other.configured ? (
-        <a class="button button--ghost" href={routeHref({ page: 'edit', id: other.id })}>Set up {SERVER_TYPE_NAMES[other.type]} too</a>
+        <a class="button button--ghost" href={routeHref({ page: 'edit', id: other.id })}>
+          Set up {SERVER_TYPE_NAMES[other.type]} too
+        </a>
       ) : null}
     </div>
   );
   return (
     <div class="wizard__panel">
-      <h2 class="wizard__title" tabIndex={-1}>Reading the app list from Qlik</h2>
+      <h2 class="wizard__title" tabIndex={-1}>
+        Reading the app list from Qlik
+      </h2>
       <p>KPImailer is syncing the apps of {server.displayName}. This can take a minute on a large site.</p>
       <div class="sync-bar">
         <SyncResult sync={server.lastSync} />
@@ -38,12 +57,18 @@ export function FirstSync({ server, onServer, other }: { server: ServerView; onS
       </div>
       {failed ? (
         <div class="callout callout--error" data-testid="wizard-sync-failed">
-          <p><strong>The settings are saved, but the first sync did not finish.</strong> Run Sync apps again from the Qlik servers page.</p>
+          <p>
+            <strong>The settings are saved, but the first sync did not finish.</strong> Run Sync apps again from the
+            Qlik servers page.
+          </p>
           {links}
         </div>
       ) : finished ? (
         <div class="callout callout--ok" role="status" data-testid="wizard-done">
-          <p><strong>{server.displayName} is ready.</strong> Its apps are in the Qlik Repository, and KPImailer keeps them in sync.</p>
+          <p>
+            <strong>{server.displayName} is ready.</strong> Its apps are in the Qlik Repository, and KPImailer keeps
+            them in sync.
+          </p>
           {links}
         </div>
       ) : null}

@@ -13,7 +13,10 @@ function CopyButton({ text, label }: { text: string; label: string }): JSX.Eleme
       type="button"
       class="button button--small button--ghost"
       onClick={() => {
-        void navigator.clipboard?.writeText(text).then(() => setCopied(true), () => setCopied(false));
+        void navigator.clipboard?.writeText(text).then(
+          () => setCopied(true),
+          () => setCopied(false),
+        );
       }}
     >
       {copied ? 'Copied' : label}
@@ -72,8 +75,8 @@ function OnPremSteps(): JSX.Element {
           <strong>Windows format</strong>. Export.
         </p>
         <p>
-          Take <code>client.pfx</code> from <code>C:\ProgramData\Qlik\Sense\Repository\Exported Certificates\</code> on the
-          central node, and <code>root.cer</code> if you will need it below.
+          Take <code>client.pfx</code> from <code>C:\ProgramData\Qlik\Sense\Repository\Exported Certificates\</code> on
+          the central node, and <code>root.cer</code> if you will need it below.
         </p>
       </li>
       <li>
@@ -86,10 +89,10 @@ function OnPremSteps(): JSX.Element {
       <li>
         <h3>Open the network path</h3>
         <p>
-          Open these ports from KPImailer to the Qlik host: the proxy on the Server URL (<code>443</code>), the repository
-          (QRS) on <code>4242</code> and the Proxy Service API on <code>4243</code>, which issues KPImailer's session
-          tickets. KPImailer creates a <code>kpimailer</code> virtual proxy with ticket authentication by itself during
-          the first connection test; all its sessions into Qlik go through it.
+          Open these ports from KPImailer to the Qlik host: the proxy on the Server URL (<code>443</code>), the
+          repository (QRS) on <code>4242</code> and the Proxy Service API on <code>4243</code>, which issues KPImailer's
+          session tickets. KPImailer creates a <code>kpimailer</code> virtual proxy with ticket authentication by itself
+          during the first connection test; all its sessions into Qlik go through it.
         </p>
       </li>
     </ol>

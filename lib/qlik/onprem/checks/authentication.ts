@@ -18,7 +18,8 @@ export const authentication: Check<OnPremTestContext> = {
   timeoutMs: 2_000,
   async run(context) {
     const answer = context.about;
-    if (!answer) throw new CheckFailedError('The server was not reached, so the client certificate could not be tried.');
+    if (!answer)
+      throw new CheckFailedError('The server was not reached, so the client certificate could not be tried.');
     const certificate = describeClientCertificate(context.connection);
     if (answer.ok) {
       return `Qlik Sense accepted the client certificate (${certificate}); repository build ${answer.about.buildVersion}.`;

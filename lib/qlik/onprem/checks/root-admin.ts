@@ -14,7 +14,8 @@ export const rootAdmin: Check<OnPremTestContext> = {
   async run(context) {
     const account = accountName(context.connection);
     const roles = context.user?.roles ?? [];
-    if (roles.some((role) => role.toLowerCase() === ROOT_ADMIN.toLowerCase())) return `${account} holds the ${ROOT_ADMIN} role.`;
+    if (roles.some((role) => role.toLowerCase() === ROOT_ADMIN.toLowerCase()))
+      return `${account} holds the ${ROOT_ADMIN} role.`;
     const held = roles.length > 0 ? `its roles: ${roles.join(', ')}` : 'it has no admin role';
     throw new CheckFailedError(
       `${account} does not hold the ${ROOT_ADMIN} role (${held}). In the QMC, open Users, edit ${account} and add ${ROOT_ADMIN} under Admin roles.`,

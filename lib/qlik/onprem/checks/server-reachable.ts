@@ -19,7 +19,10 @@ export const serverReachable: Check<OnPremTestContext> = {
       const about = await context.qrs.get<QrsAbout>('/qrs/about', { signal, timeoutMs: 8_000 });
       context.about = { ok: true, about };
     } catch (error) {
-      if (error instanceof QrsRequestError || (error instanceof QrsConnectionError && error.problem === 'client-certificate-rejected')) {
+      if (
+        error instanceof QrsRequestError ||
+        (error instanceof QrsConnectionError && error.problem === 'client-certificate-rejected')
+      ) {
         context.about = { ok: false, error };
       } else {
         throw new CheckFailedError(error instanceof Error ? error.message : String(error), { cause: error });

@@ -18,14 +18,24 @@ const MAX_RETRY_MS = 4_000;
 export type SessionAttempt = { ok: true; origin: string } | { ok: false; error: ProxySessionError };
 
 /** One open-prove-close; the session is closed at once (the proof is that it opened), `closing` tracks it. */
-export async function attemptSession(sessions: ProxySessions, closing: Promise<void>[], signal?: AbortSignal): Promise<SessionAttempt> {
+export async function attemptSession(
+  sessions: ProxySessions,
+  closing: Promise<void>[],
+  signal?: AbortSignal,
+): Promise<SessionAttempt> {
   try {
     const session = await sessions.open(signal);
     closing.push(session.close());
     return { ok: true, origin: session.origin };
   } catch (error) {
     const failure =
-      error instanceof ProxySessionError ? error : new ProxySessionError('unexpected', `Opening a session failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      error instanceof ProxySessionError
+        ? error
+        : new ProxySessionError(
+            'unexpected',
+            `Opening a session failed: ${error instanceof Error ? error.message : String(error)}`,
+            { cause: error },
+          );
     return { ok: false, error: failure };
   }
 }
@@ -48,7 +58,8 @@ export async function proveSession(options: ProofOptions): Promise<string> {
   const { sessions, closing, signal } = options;
   const waitMs = options.applyWaitMs ?? DEFAULT_APPLY_WAIT_MS;
   let attempt = options.early ? await options.early : await attemptSession(sessions, closing, signal);
-  if (!attempt.ok && options.early && options.changed && attempt.error.mayBeApplying) attempt = await attemptSession(sessions, closing, signal);
+  if (!attempt.ok && options.early && options.changed && attempt.error.mayBeApplying)
+    attempt = await attemptSession(sessions, closing, signal);
   const started = Date.now();
   for (let delay = FIRST_RETRY_MS; !attempt.ok; delay = Math.min(delay * 2, MAX_RETRY_MS)) {
     const { error } = attempt;

@@ -31,11 +31,13 @@ export interface OnPremTestContext {
 }
 
 /** `INTERNAL\sa_api`, the way the QMC shows users. */
-export const accountName = (connection: OnPremConnection) => `${connection.userDirectory}\\${connection.serviceAccountUser}`;
+export const accountName = (connection: OnPremConnection) =>
+  `${connection.userDirectory}\\${connection.serviceAccountUser}`;
 
 /** A failed QRS call turned into a check failure that says what was being done. */
 export function qrsFailure(error: unknown, doing: string): CheckFailedError {
-  if (error instanceof QrsConnectionError) return new CheckFailedError(`Could not ${doing}: ${error.message}`, { cause: error });
+  if (error instanceof QrsConnectionError)
+    return new CheckFailedError(`Could not ${doing}: ${error.message}`, { cause: error });
   if (error instanceof QrsRequestError) {
     const hint =
       error.status === 403
@@ -46,5 +48,7 @@ export function qrsFailure(error: unknown, doing: string): CheckFailedError {
     return new CheckFailedError(`Could not ${doing}: ${error.message}.${hint}`, { cause: error });
   }
   if (error instanceof CheckFailedError) return error;
-  return new CheckFailedError(`Could not ${doing}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  return new CheckFailedError(`Could not ${doing}: ${error instanceof Error ? error.message : String(error)}`, {
+    cause: error,
+  });
 }

@@ -20,7 +20,10 @@ export const userExists: Check<OnPremTestContext> = {
     let users: QrsUser[];
     try {
       users = await context.qrs.get<QrsUser[]>('/qrs/user/full', {
-        filter: qrsAnd(qrsCompare('userDirectory', 'eq', userDirectory), qrsCompare('userId', 'eq', serviceAccountUser)),
+        filter: qrsAnd(
+          qrsCompare('userDirectory', 'eq', userDirectory),
+          qrsCompare('userId', 'eq', serviceAccountUser),
+        ),
         signal,
       });
     } catch (error) {
@@ -28,9 +31,17 @@ export const userExists: Check<OnPremTestContext> = {
     }
     const user = users.find((u) => same(u.userDirectory, userDirectory) && same(u.userId, serviceAccountUser));
     if (!user) throw new CheckFailedError(await explainMissing(context, signal));
-    const unusable = user.inactive ? 'inactive' : user.blacklisted ? 'blocked' : user.removedExternally ? 'removed from its user directory' : null;
+    const unusable = user.inactive
+      ? 'inactive'
+      : user.blacklisted
+        ? 'blocked'
+        : user.removedExternally
+          ? 'removed from its user directory'
+          : null;
     if (unusable) {
-      throw new CheckFailedError(`The user ${account} exists in Qlik Sense but is ${unusable}. Make it active in the QMC (Users) or use another service account.`);
+      throw new CheckFailedError(
+        `The user ${account} exists in Qlik Sense but is ${unusable}. Make it active in the QMC (Users) or use another service account.`,
+      );
     }
     context.user = user;
     return `Found the user ${user.userDirectory}\\${user.userId}${user.name && user.name !== user.userId ? ` (${user.name})` : ''}.`;
@@ -43,11 +54,16 @@ async function explainMissing(context: OnPremTestContext, signal: AbortSignal): 
   let elsewhere: QrsUser[] = [];
   try {
     // Condensed list: the directories are all that is needed here.
-    elsewhere = await context.qrs.get<QrsUser[]>('/qrs/user', { filter: qrsCompare('userId', 'eq', serviceAccountUser), signal });
+    elsewhere = await context.qrs.get<QrsUser[]>('/qrs/user', {
+      filter: qrsCompare('userId', 'eq', serviceAccountUser),
+      signal,
+    });
   } catch {
     // The hint is a bonus; the main message stands without it.
   }
-  const directories = [...new Set(elsewhere.filter((u) => same(u.userId, serviceAccountUser)).map((u) => u.userDirectory))];
+  const directories = [
+    ...new Set(elsewhere.filter((u) => same(u.userId, serviceAccountUser)).map((u) => u.userDirectory)),
+  ];
   if (directories.length > 0) {
     return `${notFound} A user with that ID exists in ${directories.length === 1 ? 'the user directory' : 'the user directories'} ${directories.join(', ')}: set User directory to ${directories.length === 1 ? 'it' : 'the right one'}.`;
   }

@@ -21,8 +21,15 @@ export const virtualProxyReady: Check<OnPremTestContext> = {
       if (error instanceof VirtualProxyError) throw new CheckFailedError(error.message, { cause: error });
       throw qrsFailure(error, "provision the 'kpimailer' virtual proxy");
     }
-    context.virtualProxy = { id: outcome.id, prefix: outcome.prefix, sessionCookieHeaderName: outcome.sessionCookieHeaderName };
-    const otherDoor = context.session.sessions.useVirtualProxy({ prefix: outcome.prefix, sessionCookieHeaderName: outcome.sessionCookieHeaderName });
+    context.virtualProxy = {
+      id: outcome.id,
+      prefix: outcome.prefix,
+      sessionCookieHeaderName: outcome.sessionCookieHeaderName,
+    };
+    const otherDoor = context.session.sessions.useVirtualProxy({
+      prefix: outcome.prefix,
+      sessionCookieHeaderName: outcome.sessionCookieHeaderName,
+    });
     const origin = await proveSession({
       ...context.session,
       changed: outcome.status !== 'already correct' || otherDoor,

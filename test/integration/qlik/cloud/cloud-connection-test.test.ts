@@ -2,7 +2,15 @@ import { createServer } from 'node:net';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { testCloudConnection } from '#lib/qlik/cloud/cloud-connection-test.ts';
 import { InMemoryWebhookPort } from '#test/simulators/qlik-cloud/index.ts';
-import { CLIENT_SECRET, PUBLIC_ORIGIN, calls, closeAll, resetContainer, startTenant, type Tenant } from '#test/integration/qlik/cloud/cloud-tenant.ts';
+import {
+  CLIENT_SECRET,
+  PUBLIC_ORIGIN,
+  calls,
+  closeAll,
+  resetContainer,
+  startTenant,
+  type Tenant,
+} from '#test/integration/qlik/cloud/cloud-tenant.ts';
 
 describe('Qlik Cloud connection test', () => {
   let tenant: Tenant;
@@ -44,7 +52,9 @@ describe('Qlik Cloud connection test', () => {
       const { result } = await tenant.run({ url: `https://127.0.0.1:${closedPort}` });
 
       // Assess
-      expect(result.checks[reachable]!.message).toContain(`127.0.0.1:${closedPort} refused the connection (ECONNREFUSED)`);
+      expect(result.checks[reachable]!.message).toContain(
+        `127.0.0.1:${closedPort} refused the connection (ECONNREFUSED)`,
+      );
       expect(result.checks[authentication]!.status).toBe('skipped');
     });
 
@@ -53,7 +63,9 @@ describe('Qlik Cloud connection test', () => {
       const { result } = await testCloudConnection(tenant.connection, { webhook: tenant.port });
 
       // Assess
-      expect(result.checks[reachable]!.message).toMatch(/is not signed by a trusted authority \([A-Z_]+\)\. .*proxy that intercepts TLS/);
+      expect(result.checks[reachable]!.message).toMatch(
+        /is not signed by a trusted authority \([A-Z_]+\)\. .*proxy that intercepts TLS/,
+      );
     });
   });
 
@@ -89,7 +101,9 @@ describe('Qlik Cloud connection test', () => {
 
       const { result } = await tenant.run();
 
-      expect(result.checks[authentication]!.message).toMatch(/token endpoint failed \(HTTP 503\)\. This is on Qlik's side/);
+      expect(result.checks[authentication]!.message).toMatch(
+        /token endpoint failed \(HTTP 503\)\. This is on Qlik's side/,
+      );
       // One quick retry, then the failure is reported.
       expect(calls(tenant.sim).filter((c) => c === 'POST /oauth/token')).toHaveLength(2);
     });
@@ -122,7 +136,9 @@ describe('Qlik Cloud connection test', () => {
 
       const { result } = await tenant.run();
 
-      expect(result.checks[authentication]!.message).toMatch(/issued a token but then rejected it on GET \/api\/v1\/users\/me, also after fetching a fresh one/);
+      expect(result.checks[authentication]!.message).toMatch(
+        /issued a token but then rejected it on GET \/api\/v1\/users\/me, also after fetching a fresh one/,
+      );
     });
   });
 
@@ -145,7 +161,9 @@ describe('Qlik Cloud connection test', () => {
       const { result } = await tenant.run();
 
       expect(Date.now() - started).toBeLessThan(5000);
-      expect(result.checks[authentication]!.message).toMatch(/rate-limiting KPImailer's requests \(429 on POST \/oauth\/token\) and asked to wait 30 s, longer than this request may wait/);
+      expect(result.checks[authentication]!.message).toMatch(
+        /rate-limiting KPImailer's requests \(429 on POST \/oauth\/token\) and asked to wait 30 s, longer than this request may wait/,
+      );
     });
 
     it('fails after the attempts cap when the storm does not clear', async () => {
@@ -172,7 +190,9 @@ describe('Qlik Cloud connection test', () => {
       // Assess
       const message = result.checks[authentication]!.message;
       expect(result.checks[authentication]!.status).toBe('failed');
-      expect(message).toMatch(/^Signed in as .+ The reload webhook could not be set up: Qlik Cloud refused to list webhooks \(403 HTTP-403\)\./);
+      expect(message).toMatch(
+        /^Signed in as .+ The reload webhook could not be set up: Qlik Cloud refused to list webhooks \(403 HTTP-403\)\./,
+      );
       expect(message).toContain('Add the `webhooks` scope');
       expect(message).toContain('"Use webhooks" permission');
       expect(message).not.toContain('403 Forbidden');
@@ -184,7 +204,9 @@ describe('Qlik Cloud connection test', () => {
 
       const { result } = await tenant.run();
 
-      expect(result.checks[authentication]!.message).toMatch(/refused to create the reload webhook \(403 HTTP-403\).*TenantAdmin role/);
+      expect(result.checks[authentication]!.message).toMatch(
+        /refused to create the reload webhook \(403 HTTP-403\).*TenantAdmin role/,
+      );
     });
 
     it('names the user_default scope when /users/me is refused', async () => {
@@ -193,7 +215,9 @@ describe('Qlik Cloud connection test', () => {
 
       const { result } = await tenant.run();
 
-      expect(result.checks[authentication]!.message).toMatch(/A token was issued, but Qlik Cloud refused to read the OAuth client's own user .*`user_default` scope/);
+      expect(result.checks[authentication]!.message).toMatch(
+        /A token was issued, but Qlik Cloud refused to read the OAuth client's own user .*`user_default` scope/,
+      );
     });
   });
 
@@ -202,7 +226,11 @@ describe('Qlik Cloud connection test', () => {
       const { result, warnings } = await tenant.run({}, { publicOrigin: 'https://reports.example.org' });
 
       expect(result.ok).toBe(true);
-      expect(warnings).toEqual([expect.stringContaining(`Add https://reports.example.org to the allowed origins of web integration ${tenant.webIntegrationId}`)]);
+      expect(warnings).toEqual([
+        expect.stringContaining(
+          `Add https://reports.example.org to the allowed origins of web integration ${tenant.webIntegrationId}`,
+        ),
+      ]);
     });
 
     it('stays quiet when the origin is allowed', async () => {
@@ -212,10 +240,15 @@ describe('Qlik Cloud connection test', () => {
     });
 
     it('warns when the web integration ID does not exist', async () => {
-      const { result, warnings } = await tenant.run({ webIntegrationId: 'doesnotexist123' }, { publicOrigin: PUBLIC_ORIGIN });
+      const { result, warnings } = await tenant.run(
+        { webIntegrationId: 'doesnotexist123' },
+        { publicOrigin: PUBLIC_ORIGIN },
+      );
 
       expect(result.ok).toBe(true);
-      expect(warnings).toEqual([expect.stringContaining('Web integration doesnotexist123 does not exist in this tenant')]);
+      expect(warnings).toEqual([
+        expect.stringContaining('Web integration doesnotexist123 does not exist in this tenant'),
+      ]);
     });
   });
 
@@ -248,7 +281,10 @@ describe('Qlik Cloud connection test', () => {
     await tenant.run();
     const other = new InMemoryWebhookPort('https://staging.example.com/webhooks/qlik-cloud');
 
-    const { result } = await testCloudConnection(tenant.connection, { webhook: other, client: { ca: tenant.sim.caPem } });
+    const { result } = await testCloudConnection(tenant.connection, {
+      webhook: other,
+      client: { ca: tenant.sim.caPem },
+    });
 
     expect(result.checks[authentication]!.message).toContain('Reload webhook created');
     expect(tenant.sim.state.webhooks.all()).toHaveLength(2);

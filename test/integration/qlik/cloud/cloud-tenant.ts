@@ -7,7 +7,12 @@ import type { CloudConnection } from '#lib/connection-test/connection-types.ts';
 import { closeCloudClients } from '#lib/qlik/cloud/cloud-client.ts';
 import { testCloudConnection, type CloudConnectionTestOptions } from '#lib/qlik/cloud/cloud-connection-test.ts';
 import { clearCloudTokenCache } from '#lib/qlik/cloud/token-provider.ts';
-import { InMemoryWebhookPort, startQlikCloudSimulator, type ClientOptions, type QlikCloudSimulator } from '#test/simulators/qlik-cloud/index.ts';
+import {
+  InMemoryWebhookPort,
+  startQlikCloudSimulator,
+  type ClientOptions,
+  type QlikCloudSimulator,
+} from '#test/simulators/qlik-cloud/index.ts';
 
 export const CLIENT_ID = 'kpimailer-m2m-client';
 export const CLIENT_SECRET = 'm2m-secret-9f8e7d6c5b4a39281706f5e4d3c2b1a0';
@@ -18,12 +23,17 @@ export interface Tenant {
   port: InMemoryWebhookPort;
   connection: CloudConnection;
   webIntegrationId: string;
-  run(overrides?: Partial<CloudConnection>, options?: Partial<CloudConnectionTestOptions>): ReturnType<typeof testCloudConnection>;
+  run(
+    overrides?: Partial<CloudConnection>,
+    options?: Partial<CloudConnectionTestOptions>,
+  ): ReturnType<typeof testCloudConnection>;
   close(): Promise<void>;
 }
 
 export async function startTenant(client: Partial<ClientOptions> = {}): Promise<Tenant> {
-  const sim = await startQlikCloudSimulator({ clients: [{ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, ...client }] });
+  const sim = await startQlikCloudSimulator({
+    clients: [{ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, ...client }],
+  });
   const webIntegrationId = sim.state.addWebIntegration([PUBLIC_ORIGIN]).id;
   const port = new InMemoryWebhookPort();
   const connection: CloudConnection = {

@@ -4,19 +4,41 @@
  */
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { getCloudClient, type CloudRequest, type CloudResponse, type QlikCloudClient } from '#lib/qlik/cloud/cloud-client.ts';
+import {
+  getCloudClient,
+  type CloudRequest,
+  type CloudResponse,
+  type QlikCloudClient,
+} from '#lib/qlik/cloud/cloud-client.ts';
 import { QlikCloudRateLimitError } from '#lib/qlik/cloud/cloud-errors.ts';
 import { clearRateTierPauses } from '#lib/qlik/cloud/rate-tier-pause.ts';
 import { TEST_WEBHOOK_URL } from '#test/simulators/qlik-cloud/index.ts';
-import { CLIENT_ID, CLIENT_SECRET, closeAll, startTenant, type Tenant } from '#test/integration/qlik/cloud/cloud-tenant.ts';
+import {
+  CLIENT_ID,
+  CLIENT_SECRET,
+  closeAll,
+  startTenant,
+  type Tenant,
+} from '#test/integration/qlik/cloud/cloud-tenant.ts';
 
 describe('Qlik Cloud simulator rules', () => {
   let tenant: Tenant;
   let client: QlikCloudClient;
-  const raw = <T = unknown>(req: Omit<CloudRequest, 'throwOnHttpError' | 'followRedirects' | 'rateLimit'>): Promise<CloudResponse<T>> =>
-    client.request<T>({ ...req, throwOnHttpError: false, followRedirects: false, rateLimit: { maxAttempts: 1, maxTotalWaitMs: 0 } });
+  const raw = <T = unknown>(
+    req: Omit<CloudRequest, 'throwOnHttpError' | 'followRedirects' | 'rateLimit'>,
+  ): Promise<CloudResponse<T>> =>
+    client.request<T>({
+      ...req,
+      throwOnHttpError: false,
+      followRedirects: false,
+      rateLimit: { maxAttempts: 1, maxTotalWaitMs: 0 },
+    });
   const token = async (body: Record<string, string> = {}) =>
-    raw<{ access_token: string }>({ method: 'POST', path: '/oauth/token', json: { client_id: CLIENT_ID, client_secret: CLIENT_SECRET, grant_type: 'client_credentials', ...body } });
+    raw<{ access_token: string }>({
+      method: 'POST',
+      path: '/oauth/token',
+      json: { client_id: CLIENT_ID, client_secret: CLIENT_SECRET, grant_type: 'client_credentials', ...body },
+    });
 
   beforeAll(async () => {
     tenant = await startTenant();
@@ -38,12 +60,21 @@ describe('Qlik Cloud simulator rules', () => {
       (await request(`${tenant.sim.url}/oauth/token`, { method: 'POST', headers, body, dispatcher })).statusCode;
     try {
       expect((await token()).status).toBe(200);
-      const form = new URLSearchParams({ client_id: CLIENT_ID, client_secret: CLIENT_SECRET, grant_type: 'client_credentials' });
+      const form = new URLSearchParams({
+        client_id: CLIENT_ID,
+        client_secret: CLIENT_SECRET,
+        grant_type: 'client_credentials',
+      });
       expect(await post({ 'content-type': 'application/x-www-form-urlencoded' }, form.toString())).toBe(200);
       const basic = Buffer.from(`${CLIENT_ID}:${CLIENT_SECRET}`).toString('base64');
       // Qlik's token spec requires client_id and client_secret in the body; Basic authentication is only inferred
       // from an error description, so the simulator refuses it (and the service never uses it).
-      expect(await post({ 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${basic}` }, 'grant_type=client_credentials')).toBe(400);
+      expect(
+        await post(
+          { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${basic}` },
+          'grant_type=client_credentials',
+        ),
+      ).toBe(400);
       expect(await post({ 'content-type': 'text/plain' }, 'hello')).toBe(400);
       expect(tenant.sim.specViolations).toEqual([
         expect.stringContaining('POST /oauth/token: $body: matches none of the alternatives'),
@@ -79,7 +110,12 @@ describe('Qlik Cloud simulator rules', () => {
     const statuses = [];
     for (let i = 0; i < 2; i++) statuses.push((await raw({ method: 'GET', path: '/api/v1/webhooks', bearer })).status);
     const limited = await raw({ method: 'GET', path: '/api/v1/webhooks', bearer }).catch((error: unknown) => error);
-    const write = await raw({ method: 'POST', path: '/api/v1/webhooks', json: { name: 'tier2', url: TEST_WEBHOOK_URL }, bearer });
+    const write = await raw({
+      method: 'POST',
+      path: '/api/v1/webhooks',
+      json: { name: 'tier2', url: TEST_WEBHOOK_URL },
+      bearer,
+    });
 
     expect(statuses).toEqual([200, 200]);
     expect(limited).toBeInstanceOf(QlikCloudRateLimitError);
@@ -89,7 +125,8 @@ describe('Qlik Cloud simulator rules', () => {
 
   it('rejects webhook URLs that are not https or use an IP address, and secrets outside 32–64 characters', async () => {
     const bearer = (await token()).body.access_token;
-    const create = (body: Record<string, unknown>) => raw({ method: 'POST', path: '/api/v1/webhooks', json: { name: 'x', ...body }, bearer });
+    const create = (body: Record<string, unknown>) =>
+      raw({ method: 'POST', path: '/api/v1/webhooks', json: { name: 'x', ...body }, bearer });
 
     expect((await create({ url: 'http://kpimailer.example.com/hook' })).status).toBe(400);
     expect((await create({ url: 'https://203.0.113.5/hook' })).status).toBe(400);
@@ -115,7 +152,12 @@ describe('Qlik Cloud simulator rules', () => {
     const bearer = (await token()).body.access_token;
     const hook = tenant.sim.state.webhooks.seed({ name: 'p', url: TEST_WEBHOOK_URL });
 
-    const answer = await raw({ method: 'PATCH', path: `/api/v1/webhooks/${hook.id}`, json: [{ op: 'replace', path: '/level', value: 'user' }], bearer });
+    const answer = await raw({
+      method: 'PATCH',
+      path: `/api/v1/webhooks/${hook.id}`,
+      json: [{ op: 'replace', path: '/level', value: 'user' }],
+      bearer,
+    });
 
     expect(answer.status).toBe(400);
     // Sent on purpose: the spec's request check caught it first.
@@ -128,7 +170,12 @@ describe('Qlik Cloud simulator rules', () => {
 
     expect((await raw({ method: 'GET', path: '/api/v1/webhooks', query: { limit: 0 }, bearer })).status).toBe(400);
     expect((await raw({ method: 'GET', path: '/api/v1/webhooks', query: { limit: 101 }, bearer })).status).toBe(400);
-    const first = await raw<{ data: unknown[]; links: { next?: { href: string } } }>({ method: 'GET', path: '/api/v1/webhooks', query: { limit: 1 }, bearer });
+    const first = await raw<{ data: unknown[]; links: { next?: { href: string } } }>({
+      method: 'GET',
+      path: '/api/v1/webhooks',
+      query: { limit: 1 },
+      bearer,
+    });
     expect(first.body.data).toHaveLength(1);
     expect(first.body.links.next?.href).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/api\/v1\/webhooks\?limit=1&next=/);
   });

@@ -1,7 +1,13 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RELOAD_EVENT_TYPE, RELOAD_WEBHOOK_NAME } from '#lib/qlik/cloud/webhook-subscription.ts';
 import { TEST_WEBHOOK_URL } from '#test/simulators/qlik-cloud/index.ts';
-import { calls, closeAll, resetContainer, startTenant, type Tenant } from '#test/integration/qlik/cloud/cloud-tenant.ts';
+import {
+  calls,
+  closeAll,
+  resetContainer,
+  startTenant,
+  type Tenant,
+} from '#test/integration/qlik/cloud/cloud-tenant.ts';
 
 describe('reload webhook provisioning during a Qlik Cloud connection test', () => {
   let tenant: Tenant;
@@ -101,19 +107,27 @@ describe('reload webhook provisioning during a Qlik Cloud connection test', () =
     const first = await tenant.run();
     const id = first.webhook!.id;
     const actor = { userId: 'someone', tenantAdmin: true };
-    tenant.sim.state.webhooks.patch(id, [
-      { op: 'replace', path: '/eventTypes', value: ['com.qlik.v1.app.reload.finished', RELOAD_EVENT_TYPE] },
-      { op: 'replace', path: '/url', value: 'https://old.example.com/hook' },
-    ], actor);
+    tenant.sim.state.webhooks.patch(
+      id,
+      [
+        { op: 'replace', path: '/eventTypes', value: ['com.qlik.v1.app.reload.finished', RELOAD_EVENT_TYPE] },
+        { op: 'replace', path: '/url', value: 'https://old.example.com/hook' },
+      ],
+      actor,
+    );
     tenant.sim.requests.length = 0;
 
     // Act
     const { result } = await tenant.run({ webhook: first.webhook });
 
     // Assess
-    expect(result.checks[1]!.message).toMatch(/event types set to com\.qlik\.v1\.reload\.finished, URL set to https:\/\/kpimailer/);
+    expect(result.checks[1]!.message).toMatch(
+      /event types set to com\.qlik\.v1\.reload\.finished, URL set to https:\/\/kpimailer/,
+    );
     expect(calls(tenant.sim).filter((c) => c.startsWith('PATCH'))).toEqual([`PATCH /api/v1/webhooks/${id}`]);
-    expect(tenant.sim.state.webhooks.all()).toEqual([expect.objectContaining({ id, url: TEST_WEBHOOK_URL, eventTypes: [RELOAD_EVENT_TYPE] })]);
+    expect(tenant.sim.state.webhooks.all()).toEqual([
+      expect.objectContaining({ id, url: TEST_WEBHOOK_URL, eventTypes: [RELOAD_EVENT_TYPE] }),
+    ]);
   });
 
   it('sets a new signing secret on a webhook whose secret this deployment does not hold', async () => {
@@ -131,9 +145,16 @@ describe('reload webhook provisioning during a Qlik Cloud connection test', () =
 
   it('removes duplicates and keeps the oldest webhook', async () => {
     // Prepare
-    const oldest = tenant.sim.state.webhooks.seed({ name: 'kpimailer', url: TEST_WEBHOOK_URL, createdAt: '2026-01-01T00:00:00.000Z' });
+    const oldest = tenant.sim.state.webhooks.seed({
+      name: 'kpimailer',
+      url: TEST_WEBHOOK_URL,
+      createdAt: '2026-01-01T00:00:00.000Z',
+    });
     tenant.sim.state.webhooks.seed({ name: 'kpimailer', url: TEST_WEBHOOK_URL, createdAt: '2026-02-01T00:00:00.000Z' });
-    tenant.sim.state.webhooks.seed({ name: 'kpimailer-staging', url: 'https://staging.example.com/webhooks/qlik-cloud' });
+    tenant.sim.state.webhooks.seed({
+      name: 'kpimailer-staging',
+      url: 'https://staging.example.com/webhooks/qlik-cloud',
+    });
 
     // Act
     const { result, webhook } = await tenant.run();
@@ -141,7 +162,12 @@ describe('reload webhook provisioning during a Qlik Cloud connection test', () =
     // Assess
     expect(result.checks[1]!.message).toContain('1 duplicate removed');
     expect(webhook!.id).toBe(oldest.id);
-    expect(tenant.sim.state.webhooks.all().map((w) => w.name).sort()).toEqual(['kpimailer', 'kpimailer-staging']);
+    expect(
+      tenant.sim.state.webhooks
+        .all()
+        .map((w) => w.name)
+        .sort(),
+    ).toEqual(['kpimailer', 'kpimailer-staging']);
   });
 
   it('replaces a user-level webhook with a tenant-level one', async () => {

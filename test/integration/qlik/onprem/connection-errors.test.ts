@@ -21,7 +21,12 @@ describe('connection failure messages', () => {
   it("lists the certificate's names on a host name mismatch and suggests Certificate host name", async () => {
     // Prepare: the shape Node's checkServerIdentity error has
     const error = coded('ERR_TLS_CERT_ALTNAME_INVALID', {
-      cert: { subject: { CN: 'QLIKSERVER' }, issuer: { CN: 'QLIKSERVER-CA' }, subjectaltname: 'DNS:QLIKSERVER, DNS:qlikserver.corp.local', valid_to: 'Jan  1 00:00:00 2030 GMT' },
+      cert: {
+        subject: { CN: 'QLIKSERVER' },
+        issuer: { CN: 'QLIKSERVER-CA' },
+        subjectaltname: 'DNS:QLIKSERVER, DNS:qlikserver.corp.local',
+        valid_to: 'Jan  1 00:00:00 2030 GMT',
+      },
     });
 
     // Act
@@ -30,16 +35,25 @@ describe('connection failure messages', () => {
     // Assess
     expect(result.problem).toBe('tls-hostname');
     expect(result.details.serverCertificate?.names).toEqual(['QLIKSERVER', 'qlikserver.corp.local']);
-    expect(result.message).toContain("issued to QLIKSERVER, qlikserver.corp.local, not to 10.0.0.5 (the Server URL's host)");
+    expect(result.message).toContain(
+      "issued to QLIKSERVER, qlikserver.corp.local, not to 10.0.0.5 (the Server URL's host)",
+    );
     expect(result.message).toContain('set Certificate host name to one of: QLIKSERVER, qlikserver.corp.local');
   });
 
   it('says to change the Certificate host name when that setting is the name that did not match', async () => {
-    const error = coded('ERR_TLS_CERT_ALTNAME_INVALID', { cert: { subject: { CN: 'QLIKSERVER' }, issuer: { CN: 'QLIKSERVER-CA' }, subjectaltname: 'DNS:QLIKSERVER' } });
+    const error = coded('ERR_TLS_CERT_ALTNAME_INVALID', {
+      cert: { subject: { CN: 'QLIKSERVER' }, issuer: { CN: 'QLIKSERVER-CA' }, subjectaltname: 'DNS:QLIKSERVER' },
+    });
 
-    const result = await toConnectionError(error, call({ checkedName: 'QLIK01', checkedNameSource: 'certificateHostName' }));
+    const result = await toConnectionError(
+      error,
+      call({ checkedName: 'QLIK01', checkedNameSource: 'certificateHostName' }),
+    );
 
-    expect(result.message).toContain('not to QLIK01 (the Certificate host name setting). Change Certificate host name to one of: QLIKSERVER');
+    expect(result.message).toContain(
+      'not to QLIK01 (the Certificate host name setting). Change Certificate host name to one of: QLIKSERVER',
+    );
   });
 
   it('explains an untrusted chain and the two ways out, even when the names cannot be read', async () => {

@@ -9,7 +9,11 @@ import type { ExecutionRecord } from '#lib/executions/execution-types.ts';
 import { ExtractionError } from '#lib/executions/extractor.ts';
 import { EngineDataExtraction } from '#lib/qlik/onprem/engine-extraction.ts';
 import { openProxySession, type ProxySession } from '#lib/qlik/onprem/proxy-session.ts';
-import { generatedTable, startQlikSenseSimulator, type QlikSenseSimulator } from '#test/simulators/qlik-sense-enterprise/index.ts';
+import {
+  generatedTable,
+  startQlikSenseSimulator,
+  type QlikSenseSimulator,
+} from '#test/simulators/qlik-sense-enterprise/index.ts';
 
 const APP = '3a6c7f2e-1b2c-4d5e-8f90-123456789abc';
 let sim: QlikSenseSimulator;
@@ -33,9 +37,15 @@ const execution = (overrides: Partial<ExecutionRecord> = {}): ExecutionRecord =>
 });
 
 /** A raw WebSocket through the proxy, so a test can send what the service never sends. */
-function rawSocket(session: ProxySession | null, headers: Record<string, string> = {}): Promise<{ socket?: WebSocket; status?: number }> {
+function rawSocket(
+  session: ProxySession | null,
+  headers: Record<string, string> = {},
+): Promise<{ socket?: WebSocket; status?: number }> {
   const options = session ? session.webSocketOptions() : { ca: [sim.caPem], servername: sim.machineName, headers: {} };
-  const socket = new WebSocket(`${sim.proxy.url.replace('https:', 'wss:')}/kpimailer/app/${APP}`, { ...options, headers: { ...options.headers, ...headers } });
+  const socket = new WebSocket(`${sim.proxy.url.replace('https:', 'wss:')}/kpimailer/app/${APP}`, {
+    ...options,
+    headers: { ...options.headers, ...headers },
+  });
   return new Promise((resolve) => {
     socket.once('open', () => resolve({ socket }));
     socket.once('unexpected-response', (_req, res) => resolve({ status: res.statusCode }));
@@ -59,7 +69,12 @@ function rpc(socket: WebSocket, message: unknown): Promise<Record<string, unknow
 beforeAll(async () => {
   sim = await startQlikSenseSimulator();
   sim.state.addVirtualProxy(
-    { prefix: 'kpimailer', sessionCookieHeaderName: 'X-Qlik-Session-kpimailer', authenticationMethod: 0, websocketCrossOriginWhiteList: ['127.0.0.1'] },
+    {
+      prefix: 'kpimailer',
+      sessionCookieHeaderName: 'X-Qlik-Session-kpimailer',
+      authenticationMethod: 0,
+      websocketCrossOriginWhiteList: ['127.0.0.1'],
+    },
     { linkToAllProxyServices: true },
   );
   sim.engine.addApp(APP, { 'sales-table': { type: 'table', table: generatedTable(100) } });
@@ -122,14 +137,37 @@ describe('on-premise Engine extraction', () => {
     const { socket } = await rawSocket(session);
     try {
       expect(await rpc(socket!, '{not json')).toMatchObject({ error: { code: -32700 } });
-      expect(await rpc(socket!, { jsonrpc: '2.0', id: 1, method: 'OpenDoc', params: [APP] })).toMatchObject({ id: 1, error: { code: -32600 } });
-      expect(await rpc(socket!, { jsonrpc: '2.0', id: 2, handle: -1, method: 'GetDocList', params: [] })).toMatchObject({ id: 2, error: { code: -32601 } });
+      expect(await rpc(socket!, { jsonrpc: '2.0', id: 1, method: 'OpenDoc', params: [APP] })).toMatchObject({
+        id: 1,
+        error: { code: -32600 },
+      });
+      expect(await rpc(socket!, { jsonrpc: '2.0', id: 2, handle: -1, method: 'GetDocList', params: [] })).toMatchObject(
+        { id: 2, error: { code: -32601 } },
+      );
       const doc = await rpc(socket!, { jsonrpc: '2.0', id: 3, handle: -1, method: 'OpenDoc', params: [APP] });
       const docHandle = (doc.result as { qReturn: { qHandle: number } }).qReturn.qHandle;
-      const object = await rpc(socket!, { jsonrpc: '2.0', id: 4, handle: docHandle, method: 'GetObject', params: { qId: 'sales-table' } });
+      const object = await rpc(socket!, {
+        jsonrpc: '2.0',
+        id: 4,
+        handle: docHandle,
+        method: 'GetObject',
+        params: { qId: 'sales-table' },
+      });
       const handle = (object.result as { qReturn: { qHandle: number } }).qReturn.qHandle;
-      const tooLarge = await rpc(socket!, { jsonrpc: '2.0', id: 5, handle, method: 'GetHyperCubeData', params: ['/qHyperCubeDef', [{ qTop: 0, qLeft: 0, qWidth: 4, qHeight: 2_501 }]] });
-      const largest = await rpc(socket!, { jsonrpc: '2.0', id: 6, handle, method: 'GetHyperCubeData', params: ['/qHyperCubeDef', [{ qTop: 0, qLeft: 0, qWidth: 4, qHeight: 2_500 }]] });
+      const tooLarge = await rpc(socket!, {
+        jsonrpc: '2.0',
+        id: 5,
+        handle,
+        method: 'GetHyperCubeData',
+        params: ['/qHyperCubeDef', [{ qTop: 0, qLeft: 0, qWidth: 4, qHeight: 2_501 }]],
+      });
+      const largest = await rpc(socket!, {
+        jsonrpc: '2.0',
+        id: 6,
+        handle,
+        method: 'GetHyperCubeData',
+        params: ['/qHyperCubeDef', [{ qTop: 0, qLeft: 0, qWidth: 4, qHeight: 2_500 }]],
+      });
 
       expect(tooLarge).toMatchObject({ id: 5, error: { code: 6001 } });
       expect(largest).toMatchObject({ id: 6, result: { qDataPages: [{ qArea: { qWidth: 4, qHeight: 100 } }] } });

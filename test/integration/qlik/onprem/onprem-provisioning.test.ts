@@ -4,7 +4,8 @@ import type { CheckResult } from '#lib/servers/server-record.ts';
 import { startQlikSenseSimulator, type QlikSenseSimulator } from '#test/simulators/qlik-sense-enterprise/index.ts';
 
 const CHECK_NAMES = ['Server reachable', 'Authentication', 'User exists', 'RootAdmin', 'Virtual proxy ready'];
-const calls = (sim: QlikSenseSimulator) => sim.requests.map((r) => `${r.method} ${r.path}${r.query.filter ? `?filter=${r.query.filter}` : ''}`);
+const calls = (sim: QlikSenseSimulator) =>
+  sim.requests.map((r) => `${r.method} ${r.path}${r.query.filter ? `?filter=${r.query.filter}` : ''}`);
 const checkOf = (checks: CheckResult[], name: string) => checks.find((c) => c.name === name)!;
 
 describe('on-premise connection test: the kpimailer virtual proxy', () => {
@@ -23,10 +24,16 @@ describe('on-premise connection test: the kpimailer virtual proxy', () => {
     expect(result.ok).toBe(true);
     expect(result.checks.map((c) => [c.name, c.status])).toEqual(CHECK_NAMES.map((n) => [n, 'passed']));
     expect(checkOf(result.checks, 'Virtual proxy ready').message).toMatch(
-      new RegExp(`^Virtual proxy 'kpimailer' created: ticket authentication.* A session through ${sim.proxy.url}/kpimailer/ was opened with a ticket as INTERNAL\\\\sa_kpimailer\\.$`),
+      new RegExp(
+        `^Virtual proxy 'kpimailer' created: ticket authentication.* A session through ${sim.proxy.url}/kpimailer/ was opened with a ticket as INTERNAL\\\\sa_kpimailer\\.$`,
+      ),
     );
     const created = sim.state.virtualProxyByPrefix('kpimailer')!;
-    expect(virtualProxy).toEqual({ id: created.id, prefix: 'kpimailer', sessionCookieHeaderName: 'X-Qlik-Session-kpimailer' });
+    expect(virtualProxy).toEqual({
+      id: created.id,
+      prefix: 'kpimailer',
+      sessionCookieHeaderName: 'X-Qlik-Session-kpimailer',
+    });
     expect(created).toMatchObject({
       sessionCookieHeaderName: 'X-Qlik-Session-kpimailer',
       authenticationMethod: 0,
@@ -73,7 +80,9 @@ describe('on-premise connection test: the kpimailer virtual proxy', () => {
 
     // Assess
     expect(second.result.ok).toBe(true);
-    expect(checkOf(second.result.checks, 'Virtual proxy ready').message).toMatch(/^Virtual proxy 'kpimailer' already correct: /);
+    expect(checkOf(second.result.checks, 'Virtual proxy ready').message).toMatch(
+      /^Virtual proxy 'kpimailer' already correct: /,
+    );
     expect(second.virtualProxy).toEqual(first.virtualProxy);
     expect(sim.state.virtualProxies.size).toBe(2);
     expect(sim.requests.every((r) => r.method === 'GET')).toBe(true);
@@ -105,7 +114,10 @@ describe('on-premise connection test: the kpimailer virtual proxy', () => {
       anonymousAccessMode: 0,
       websocketCrossOriginWhiteList: ['admin.example.com', '127.0.0.1'],
     });
-    expect(calls(sim).slice(4)).toEqual([`GET /qrs/virtualproxyconfig/${virtualProxy!.id}`, `PUT /qrs/virtualproxyconfig/${virtualProxy!.id}`]);
+    expect(calls(sim).slice(4)).toEqual([
+      `GET /qrs/virtualproxyconfig/${virtualProxy!.id}`,
+      `PUT /qrs/virtualproxyconfig/${virtualProxy!.id}`,
+    ]);
     expect(sim.state.virtualProxies.size).toBe(2);
   });
 
@@ -133,9 +145,14 @@ describe('on-premise connection test: the kpimailer virtual proxy', () => {
     // Assess
     expect(result.ok).toBe(true);
     const created = sim.state.virtualProxies.get(virtualProxy!.id)!;
-    expect((created.loadBalancingServerNodes as { id: string }[]).map((n) => n.id)).toEqual([sim.state.centralNode.id, rim.id]);
+    expect((created.loadBalancingServerNodes as { id: string }[]).map((n) => n.id)).toEqual([
+      sim.state.centralNode.id,
+      rim.id,
+    ]);
     expect(sim.state.linksOf(created.id)).toHaveLength(3);
-    expect(checkOf(result.checks, 'Virtual proxy ready').message).toMatch(/load balancing to QLIKSERVER, QLIKRIM1.*linked to 3 proxy services/);
+    expect(checkOf(result.checks, 'Virtual proxy ready').message).toMatch(
+      /load balancing to QLIKSERVER, QLIKRIM1.*linked to 3 proxy services/,
+    );
   });
 
   it('recovers from a 409 while linking by re-reading the proxy service and trying again', async () => {
@@ -162,7 +179,10 @@ describe('on-premise connection test: the kpimailer virtual proxy', () => {
 
     const { result } = await testOnPremConnection(sim.connection());
 
-    expect(checkOf(result.checks, 'Virtual proxy ready')).toMatchObject({ status: 'failed', message: expect.stringMatching(/kept changing .*409 Conflict 3 times/) });
+    expect(checkOf(result.checks, 'Virtual proxy ready')).toMatchObject({
+      status: 'failed',
+      message: expect.stringMatching(/kept changing .*409 Conflict 3 times/),
+    });
     expect(sim.requests.filter((r) => r.method === 'PUT')).toHaveLength(3);
   });
 
@@ -175,8 +195,12 @@ describe('on-premise connection test: the kpimailer virtual proxy', () => {
 
     const { result } = await testOnPremConnection(sim.connection());
 
-    expect(checkOf(result.checks, 'Virtual proxy ready').message).toMatch(/adjusted: load balancing set to the engine nodes\. /);
-    expect(sim.state.virtualProxies.get(virtualProxy!.id)!.loadBalancingServerNodes).toEqual([{ id: sim.state.centralNode.id }]);
+    expect(checkOf(result.checks, 'Virtual proxy ready').message).toMatch(
+      /adjusted: load balancing set to the engine nodes\. /,
+    );
+    expect(sim.state.virtualProxies.get(virtualProxy!.id)!.loadBalancingServerNodes).toEqual([
+      { id: sim.state.centralNode.id },
+    ]);
   });
 
   it('picks its own session cookie header name when another proxy already uses ours', async () => {
@@ -185,7 +209,9 @@ describe('on-premise connection test: the kpimailer virtual proxy', () => {
     const { result, virtualProxy } = await testOnPremConnection(sim.connection());
 
     expect(result.ok).toBe(true);
-    expect(String(sim.state.virtualProxies.get(virtualProxy!.id)!.sessionCookieHeaderName)).toMatch(/^X-Qlik-Session-kpimailer-[0-9a-z]+$/);
+    expect(String(sim.state.virtualProxies.get(virtualProxy!.id)!.sessionCookieHeaderName)).toMatch(
+      /^X-Qlik-Session-kpimailer-[0-9a-z]+$/,
+    );
     expect(sim.requests.filter((r) => r.method === 'POST').map((r) => r.status)).toEqual([400, 201]);
   });
 

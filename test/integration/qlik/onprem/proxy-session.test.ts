@@ -2,7 +2,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Agent, request } from 'undici';
 import { openProxySession, ProxySessionError } from '#lib/qlik/onprem/proxy-session.ts';
 import { createTestPki } from '#test/support/certificates.ts';
-import { closedPort, startQlikSenseSimulator, type QlikSenseSimulator } from '#test/simulators/qlik-sense-enterprise/index.ts';
+import {
+  closedPort,
+  startQlikSenseSimulator,
+  type QlikSenseSimulator,
+} from '#test/simulators/qlik-sense-enterprise/index.ts';
 
 /** A ticket proxy as the connection test provisions it, linked to the central node's proxy service. */
 function seedTicketProxy(sim: QlikSenseSimulator, init: Record<string, unknown> = {}) {
@@ -18,7 +22,11 @@ async function getThroughProxy(sim: QlikSenseSimulator, path: string, headers: R
   try {
     const response = await request(`${sim.proxy.url}${path}`, { dispatcher, headers });
     const text = await response.body.text();
-    return { status: response.statusCode, setCookie: response.headers['set-cookie'], body: (text ? JSON.parse(text) : undefined) as Record<string, unknown> | undefined };
+    return {
+      status: response.statusCode,
+      setCookie: response.headers['set-cookie'],
+      body: (text ? JSON.parse(text) : undefined) as Record<string, unknown> | undefined,
+    };
   } finally {
     await dispatcher.close();
   }
@@ -47,9 +55,14 @@ describe('sessions through the kpimailer virtual proxy', () => {
     expect(held[0]).toMatchObject({ userDirectory: 'INTERNAL', userId: 'sa_kpimailer', origin: 'ticket' });
     expect(session.cookieHeader).toBe(`X-Qlik-Session-kpimailer=${held[0]!.sessionId}`);
     expect(sim.proxy.state.sessions.size).toBe(0);
-    const described = sim.proxy.requests.map((r) => `${r.listener} ${r.method} ${r.path} ${JSON.stringify(r.query)} ${r.status}`);
+    const described = sim.proxy.requests.map(
+      (r) => `${r.listener} ${r.method} ${r.path} ${JSON.stringify(r.query)} ${r.status}`,
+    );
     // The proxy connection is opened (unauthenticated, no session) while the ticket is requested: either may land first.
-    expect(described.slice(0, 2).sort()).toEqual(['proxy GET /kpimailer/qps/user {} 200', 'qps-api POST /qps/kpimailer/ticket {} 201']);
+    expect(described.slice(0, 2).sort()).toEqual([
+      'proxy GET /kpimailer/qps/user {} 200',
+      'qps-api POST /qps/kpimailer/ticket {} 201',
+    ]);
     expect(described.slice(2)).toEqual([
       'proxy GET /kpimailer/qps/user {"qlikTicket":"<ticket>"} 302',
       'proxy GET /kpimailer/qps/user {} 200',
@@ -95,7 +108,10 @@ describe('sessions through the kpimailer virtual proxy', () => {
 
   it('honours a ticket only within its minute and only on the virtual proxy it was issued for', async () => {
     seedTicketProxy(sim);
-    const other = sim.state.addVirtualProxy({ prefix: 'other', sessionCookieHeaderName: 'X-Qlik-Session-other', authenticationMethod: 0 }, { linkToAllProxyServices: true });
+    const other = sim.state.addVirtualProxy(
+      { prefix: 'other', sessionCookieHeaderName: 'X-Qlik-Session-other', authenticationMethod: 0 },
+      { linkToAllProxyServices: true },
+    );
     const state = sim.proxy.state;
     const expired = state.issueTicket(state.served('kpimailer')!, 'INTERNAL', 'sa_kpimailer');
     expired.expiresAt = Date.now() - 1;
@@ -109,7 +125,7 @@ describe('sessions through the kpimailer virtual proxy', () => {
     expect(other.id).toBeTruthy();
   });
 
-  it('answers the Proxy Service API only with the xrfkey rule and this site\'s client certificate', async () => {
+  it("answers the Proxy Service API only with the xrfkey rule and this site's client certificate", async () => {
     seedTicketProxy(sim);
     const { tls } = sim.connection();
     const post = async (connect: Record<string, unknown>, query: string, headers: Record<string, string>) => {
@@ -130,10 +146,17 @@ describe('sessions through the kpimailer virtual proxy', () => {
     const client = { cert: tls.certPem, key: tls.keyPem };
 
     expect(await post(client, '', {})).toMatchObject({ status: 403, body: expect.stringMatching(/XSRF/) });
-    expect(await post(client, `?xrfkey=${key}`, { 'X-Qlik-Xrfkey': 'ponmlkjihgfedcba' })).toMatchObject({ status: 403 });
-    expect(await post({}, `?xrfkey=${key}`, { 'X-Qlik-Xrfkey': key })).toMatchObject({ status: 403, body: 'Forbidden' });
+    expect(await post(client, `?xrfkey=${key}`, { 'X-Qlik-Xrfkey': 'ponmlkjihgfedcba' })).toMatchObject({
+      status: 403,
+    });
+    expect(await post({}, `?xrfkey=${key}`, { 'X-Qlik-Xrfkey': key })).toMatchObject({
+      status: 403,
+      body: 'Forbidden',
+    });
     expect((await post(client, `?xrfkey=${key}`, { 'X-Qlik-Xrfkey': key })).status).toBe(201);
-    expect(await post(client, `?xrfkey=${key}`, { 'X-Qlik-Xrfkey': key }).then((r) => JSON.parse(r.body))).toMatchObject({ UserDirectory: 'INTERNAL', UserId: 'sa_kpimailer', Ticket: expect.any(String) });
+    expect(
+      await post(client, `?xrfkey=${key}`, { 'X-Qlik-Xrfkey': key }).then((r) => JSON.parse(r.body)),
+    ).toMatchObject({ UserDirectory: 'INTERNAL', UserId: 'sa_kpimailer', Ticket: expect.any(String) });
   });
 
   it('gives no session to a request that only names a user in a header', async () => {
@@ -148,7 +171,14 @@ describe('sessions through the kpimailer virtual proxy', () => {
 
   it('simulates the hole ticket authentication closes: a header proxy lets anyone in as anyone', async () => {
     sim.state.addVirtualProxy(
-      { prefix: 'kpimailer', sessionCookieHeaderName: 'X-Qlik-Session-kpimailer', authenticationMethod: 1, headerAuthenticationMode: 1, headerAuthenticationHeaderName: 'X-KPImailer-User', headerAuthenticationStaticUserDirectory: 'INTERNAL' },
+      {
+        prefix: 'kpimailer',
+        sessionCookieHeaderName: 'X-Qlik-Session-kpimailer',
+        authenticationMethod: 1,
+        headerAuthenticationMode: 1,
+        headerAuthenticationHeaderName: 'X-KPImailer-User',
+        headerAuthenticationStaticUserDirectory: 'INTERNAL',
+      },
       { linkToAllProxyServices: true },
     );
 
@@ -165,13 +195,17 @@ describe('sessions through the kpimailer virtual proxy', () => {
 
     expect(failure).toBeInstanceOf(ProxySessionError);
     expect(failure).toMatchObject({ problem: 'proxy-api-unreachable' });
-    expect((failure as Error).message).toMatch(new RegExp(`port ${port}, the proxyApiPort setting.*connection refused.*Qlik's default is 4243`));
+    expect((failure as Error).message).toMatch(
+      new RegExp(`port ${port}, the proxyApiPort setting.*connection refused.*Qlik's default is 4243`),
+    );
   });
 
   it('says the Proxy Service API refused the certificate when it is not from this site', async () => {
     seedTicketProxy(sim);
     const otherSite = createTestPki({ machineName: 'OTHERSITE' });
-    const foreign = sim.connection({ tls: { ...sim.connection().tls, certPem: otherSite.client.certPem, keyPem: otherSite.client.keyPem } });
+    const foreign = sim.connection({
+      tls: { ...sim.connection().tls, certPem: otherSite.client.certPem, keyPem: otherSite.client.keyPem },
+    });
 
     const failure = await openProxySession(foreign).catch((error: unknown) => error);
 

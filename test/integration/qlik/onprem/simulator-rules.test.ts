@@ -2,10 +2,19 @@ import { request as httpsRequest } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createQrsClient, type QrsClient } from '#lib/qlik/onprem/qrs-client.ts';
 import { QrsRequestError } from '#lib/qlik/onprem/qrs-errors.ts';
-import { startQlikSenseSimulator, XSRF_MESSAGE, type QlikSenseSimulator } from '#test/simulators/qlik-sense-enterprise/index.ts';
+import {
+  startQlikSenseSimulator,
+  XSRF_MESSAGE,
+  type QlikSenseSimulator,
+} from '#test/simulators/qlik-sense-enterprise/index.ts';
 
 /** A raw request, so a test can break the rules the client never breaks. */
-function raw(sim: QlikSenseSimulator, path: string, headers: Record<string, string> = {}, withClientCertificate = true) {
+function raw(
+  sim: QlikSenseSimulator,
+  path: string,
+  headers: Record<string, string> = {},
+  withClientCertificate = true,
+) {
   const { tls } = sim.connection();
   return new Promise<{ status: number; body: string }>((resolve, reject) => {
     const req = httpsRequest(
@@ -33,7 +42,11 @@ function raw(sim: QlikSenseSimulator, path: string, headers: Record<string, stri
 /** What the spec requires of a new virtual proxy besides the prefix and cookie name (Qlik's defaults). */
 const NEW_PROXY = { sessionInactivityTimeout: 30, defaultVirtualProxy: false };
 
-const rejection = (promise: Promise<unknown>) => promise.then(() => undefined, (e: unknown) => e as QrsRequestError);
+const rejection = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (e: unknown) => e as QrsRequestError,
+  );
 
 describe('Qlik Sense Enterprise simulator enforces what QRS enforces', () => {
   let sim: QlikSenseSimulator;
@@ -63,7 +76,9 @@ describe('Qlik Sense Enterprise simulator enforces what QRS enforces', () => {
 
   it('loses the xrfkey behind an unencoded # in a filter, as a live QRS does', async () => {
     const key = 'abcdefghijklmnop';
-    const response = await raw(sim, `/qrs/user/full?filter=userId%20eq%20'a#b'&xrfkey=${key}`, { 'X-Qlik-Xrfkey': key });
+    const response = await raw(sim, `/qrs/user/full?filter=userId%20eq%20'a#b'&xrfkey=${key}`, {
+      'X-Qlik-Xrfkey': key,
+    });
 
     expect(response).toEqual({ status: 403, body: XSRF_MESSAGE });
   });
@@ -80,11 +95,25 @@ describe('Qlik Sense Enterprise simulator enforces what QRS enforces', () => {
   });
 
   it('keeps virtual proxy prefixes and session cookie header names unique', async () => {
-    await qrs.post('/qrs/virtualproxyconfig', { ...NEW_PROXY, prefix: 'unique', sessionCookieHeaderName: 'X-Qlik-Session-unique' });
+    await qrs.post('/qrs/virtualproxyconfig', {
+      ...NEW_PROXY,
+      prefix: 'unique',
+      sessionCookieHeaderName: 'X-Qlik-Session-unique',
+    });
 
-    const samePrefix = await rejection(qrs.post('/qrs/virtualproxyconfig', { ...NEW_PROXY, prefix: 'unique', sessionCookieHeaderName: 'X-Other' }));
-    const sameCookie = await rejection(qrs.post('/qrs/virtualproxyconfig', { ...NEW_PROXY, prefix: 'other', sessionCookieHeaderName: 'x-qlik-session-UNIQUE' }));
-    const noCookie = await rejection(qrs.post('/qrs/virtualproxyconfig', { ...NEW_PROXY, prefix: 'third', sessionCookieHeaderName: '' }));
+    const samePrefix = await rejection(
+      qrs.post('/qrs/virtualproxyconfig', { ...NEW_PROXY, prefix: 'unique', sessionCookieHeaderName: 'X-Other' }),
+    );
+    const sameCookie = await rejection(
+      qrs.post('/qrs/virtualproxyconfig', {
+        ...NEW_PROXY,
+        prefix: 'other',
+        sessionCookieHeaderName: 'x-qlik-session-UNIQUE',
+      }),
+    );
+    const noCookie = await rejection(
+      qrs.post('/qrs/virtualproxyconfig', { ...NEW_PROXY, prefix: 'third', sessionCookieHeaderName: '' }),
+    );
 
     expect(samePrefix).toMatchObject({ status: 400, qlikMessage: /prefix 'unique' already exists/ });
     expect(sameCookie).toMatchObject({ status: 400, qlikMessage: /session cookie header name .* already used/ });
@@ -92,11 +121,17 @@ describe('Qlik Sense Enterprise simulator enforces what QRS enforces', () => {
   });
 
   it('answers 409 to a PUT with a stale modifiedDate and 400 to one whose id differs from the URL', async () => {
-    const vp = await qrs.post<Record<string, unknown> & { id: string }>('/qrs/virtualproxyconfig', { ...NEW_PROXY, prefix: 'stale', sessionCookieHeaderName: 'X-Qlik-Session-stale' });
+    const vp = await qrs.post<Record<string, unknown> & { id: string }>('/qrs/virtualproxyconfig', {
+      ...NEW_PROXY,
+      prefix: 'stale',
+      sessionCookieHeaderName: 'X-Qlik-Session-stale',
+    });
     await qrs.put(`/qrs/virtualproxyconfig/${vp.id}`, { ...vp, description: 'first edit' });
 
     const stale = await rejection(qrs.put(`/qrs/virtualproxyconfig/${vp.id}`, { ...vp, description: 'second edit' }));
-    const wrongId = await rejection(qrs.put(`/qrs/virtualproxyconfig/${vp.id}`, { ...vp, id: sim.state.defaultVirtualProxy.id }));
+    const wrongId = await rejection(
+      qrs.put(`/qrs/virtualproxyconfig/${vp.id}`, { ...vp, id: sim.state.defaultVirtualProxy.id }),
+    );
 
     expect(stale).toMatchObject({ status: 409 });
     expect(wrongId).toMatchObject({ status: 400 });
@@ -125,7 +160,13 @@ describe('Qlik Sense Enterprise simulator enforces what QRS enforces', () => {
   it('pages apps through /qrs/app/table and counts them as a bare integer', async () => {
     const stream = sim.state.addStream({ name: 'Finance' });
     for (const name of ['A', 'B', 'C']) sim.state.addApp({ name, stream });
-    const definition = { type: 'App', columns: [{ name: 'name', columnType: 1, definition: 'name' }, { name: 'stream', columnType: 1, definition: 'stream.name' }] };
+    const definition = {
+      type: 'App',
+      columns: [
+        { name: 'name', columnType: 1, definition: 'name' },
+        { name: 'stream', columnType: 1, definition: 'stream.name' },
+      ],
+    };
 
     const page = await qrs.post<{ columnNames: string[]; rows: unknown[][] }>('/qrs/app/table', definition, {
       query: { skip: 1, take: 2, sortColumn: 'name', orderAscending: true },
@@ -183,9 +224,21 @@ describe('QRS client retries', () => {
 
   it('never tries a POST that changes something again', async () => {
     sim.clearRequests();
-    sim.faults.failPath({ method: 'POST', path: '/qrs/virtualproxyconfig', status: 503, message: 'Service Unavailable', times: 1 });
+    sim.faults.failPath({
+      method: 'POST',
+      path: '/qrs/virtualproxyconfig',
+      status: 503,
+      message: 'Service Unavailable',
+      times: 1,
+    });
 
-    const error = await rejection(qrs.post('/qrs/virtualproxyconfig', { ...NEW_PROXY, prefix: 'once', sessionCookieHeaderName: 'X-Qlik-Session-once' }));
+    const error = await rejection(
+      qrs.post('/qrs/virtualproxyconfig', {
+        ...NEW_PROXY,
+        prefix: 'once',
+        sessionCookieHeaderName: 'X-Qlik-Session-once',
+      }),
+    );
 
     expect(error).toMatchObject({ status: 503 });
     expect(sim.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
@@ -215,14 +268,30 @@ describe('Qlik Sense Enterprise simulator holds requests to the QRS spec', () =>
 
   it('answers 400 to a body the spec does not allow, changes nothing, and fails the test unless the violation is claimed', async () => {
     // Act: columnType is an integer enum in the spec; an invented property on a virtual proxy
-    const table = await rejection(qrs.post('/qrs/app/table', { type: 'App', columns: [{ name: 'id', columnType: 'Sideways', definition: 'id' }] }, { query: { skip: 0, take: 1 } }));
-    const proxy = await rejection(qrs.post('/qrs/virtualproxyconfig', { ...NEW_PROXY, prefix: 'invented', sessionCookieHeaderName: 'X-Qlik-Session-invented', madeUp: true }));
+    const table = await rejection(
+      qrs.post(
+        '/qrs/app/table',
+        { type: 'App', columns: [{ name: 'id', columnType: 'Sideways', definition: 'id' }] },
+        { query: { skip: 0, take: 1 } },
+      ),
+    );
+    const proxy = await rejection(
+      qrs.post('/qrs/virtualproxyconfig', {
+        ...NEW_PROXY,
+        prefix: 'invented',
+        sessionCookieHeaderName: 'X-Qlik-Session-invented',
+        madeUp: true,
+      }),
+    );
     const query = await rejection(qrs.get('/qrs/app/full', { query: { top: 5 } }));
 
     // Assess
     expect(table).toMatchObject({ status: 400, qlikMessage: expect.stringContaining('columnType') });
     expect(proxy).toMatchObject({ status: 400, qlikMessage: expect.stringContaining('madeUp: not in the spec') });
-    expect(query).toMatchObject({ status: 400, qlikMessage: expect.stringContaining('query parameter top is not declared') });
+    expect(query).toMatchObject({
+      status: 400,
+      qlikMessage: expect.stringContaining('query parameter top is not declared'),
+    });
     expect(sim.state.virtualProxyByPrefix('invented')).toBeUndefined();
     expect(sim.specViolations).toHaveLength(4);
     sim.specViolations.splice(0);

@@ -10,7 +10,8 @@ import { startQlikSenseSimulator, type QlikSenseSimulator } from '#test/simulato
 import { checkQrsResponse, loadQrsSpec, qrsSpecFile } from '#test/simulators/qlik-sense-enterprise/spec-validator.ts';
 
 const spec = loadQrsSpec();
-if (!spec) console.warn(`Skipping the Qlik Sense Enterprise simulator spec conformance suite: no spec at ${qrsSpecFile()}.`);
+if (!spec)
+  console.warn(`Skipping the Qlik Sense Enterprise simulator spec conformance suite: no spec at ${qrsSpecFile()}.`);
 
 describe.skipIf(!spec)('Qlik Sense Enterprise simulator conforms to the QRS spec', () => {
   let sim: QlikSenseSimulator;
@@ -53,7 +54,17 @@ describe.skipIf(!spec)('Qlik Sense Enterprise simulator conforms to the QRS spec
     await qrs.get('/qrs/app');
     await qrs.get('/qrs/app/full', { filter: 'published eq true' });
     await qrs.get('/qrs/app/count');
-    await qrs.post('/qrs/app/table', { type: 'App', columns: [{ name: 'id', columnType: 1, definition: 'id' }, { name: 'stream', columnType: 1, definition: 'stream.name' }] }, { query: { skip: 0, take: 1 } });
+    await qrs.post(
+      '/qrs/app/table',
+      {
+        type: 'App',
+        columns: [
+          { name: 'id', columnType: 1, definition: 'id' },
+          { name: 'stream', columnType: 1, definition: 'stream.name' },
+        ],
+      },
+      { query: { skip: 0, take: 1 } },
+    );
     await qrs.get('/qrs/reloadtask/full');
     await qrs.get('/qrs/executionresult/full', { filter: `appID eq ${published.id}` });
     const spare = state.virtualProxyByPrefix('spare')!;
@@ -69,12 +80,22 @@ describe.skipIf(!spec)('Qlik Sense Enterprise simulator conforms to the QRS spec
     const undocumented = new Set<string>();
     const operations = new Set<string>();
     for (const request of sim.requests) {
-      const verdict = checkQrsResponse(spec!, { method: request.method, path: request.path, status: request.status, body: request.response });
+      const verdict = checkQrsResponse(spec!, {
+        method: request.method,
+        path: request.path,
+        status: request.status,
+        body: request.response,
+      });
       if (verdict.operation) operations.add(`${request.method} ${verdict.operation}`);
-      if (!verdict.documented) undocumented.add(`${request.method} ${verdict.operation ?? request.path} → ${request.status}`);
-      for (const problem of verdict.problems) failures.push(`${request.method} ${request.path} ${request.status}: ${problem}`);
+      if (!verdict.documented)
+        undocumented.add(`${request.method} ${verdict.operation ?? request.path} → ${request.status}`);
+      for (const problem of verdict.problems)
+        failures.push(`${request.method} ${request.path} ${request.status}: ${problem}`);
     }
-    if (undocumented.size) console.info(`Answers the spec gives no schema for (plain-text errors, 204):\n  ${[...undocumented].join('\n  ')}`);
+    if (undocumented.size)
+      console.info(
+        `Answers the spec gives no schema for (plain-text errors, 204):\n  ${[...undocumented].join('\n  ')}`,
+      );
 
     expect(failures).toEqual([]);
     expect([...operations].sort()).toEqual(
@@ -113,6 +134,10 @@ describe.skipIf(!spec)('Qlik Sense Enterprise simulator conforms to the QRS spec
 
     const verdict = checkQrsResponse(spec!, { method: 'GET', path: '/qrs/about', status: 200, body: about });
 
-    expect(verdict.problems).toEqual(['$<About>.buildVersion: missing', '$<About>.buildVersion: required but missing', '$<About>.invented: not in the spec']);
+    expect(verdict.problems).toEqual([
+      '$<About>.buildVersion: missing',
+      '$<About>.buildVersion: required but missing',
+      '$<About>.invented: not in the spec',
+    ]);
   });
 });

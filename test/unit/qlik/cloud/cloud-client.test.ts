@@ -2,7 +2,12 @@ import { MockAgent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { QlikCloudApi } from '#lib/qlik/cloud/cloud-api.ts';
 import { getCloudClient, parseRetryAfter, type QlikCloudClient } from '#lib/qlik/cloud/cloud-client.ts';
-import { QlikCloudApiError, QlikCloudNetworkError, QlikCloudRateLimitError, QlikCloudResponseError } from '#lib/qlik/cloud/cloud-errors.ts';
+import {
+  QlikCloudApiError,
+  QlikCloudNetworkError,
+  QlikCloudRateLimitError,
+  QlikCloudResponseError,
+} from '#lib/qlik/cloud/cloud-errors.ts';
 import { CloudTokenProvider } from '#lib/qlik/cloud/token-provider.ts';
 
 const ORIGIN = 'https://acme.eu.qlikcloud.com';
@@ -22,7 +27,9 @@ describe('Qlik Cloud HTTP client', () => {
 
   describe('redirects', () => {
     it('follows the /users/me redirect on the same tenant, keeping the bearer', async () => {
-      tenant().intercept({ path: '/api/v1/users/me', method: 'GET' }).reply(301, 'Moved', { headers: { location: `${ORIGIN}:443/api/v1/users/u1` } });
+      tenant()
+        .intercept({ path: '/api/v1/users/me', method: 'GET' })
+        .reply(301, 'Moved', { headers: { location: `${ORIGIN}:443/api/v1/users/u1` } });
       tenant()
         .intercept({ path: '/api/v1/users/u1', method: 'GET', headers: { authorization: 'Bearer t' } })
         .reply(200, { id: 'u1', name: 'bot' }, { headers: JSON_HEADERS });
@@ -33,7 +40,9 @@ describe('Qlik Cloud HTTP client', () => {
     });
 
     it('never follows a redirect to another host (the bearer would go with it)', async () => {
-      tenant().intercept({ path: '/api/v1/users/me', method: 'GET' }).reply(302, '', { headers: { location: 'https://evil.example.com/steal' } });
+      tenant()
+        .intercept({ path: '/api/v1/users/me', method: 'GET' })
+        .reply(302, '', { headers: { location: 'https://evil.example.com/steal' } });
 
       await expect(client.getJson('/api/v1/users/me', { bearer: 't' })).rejects.toThrow(/a redirect to another host$/);
     });
@@ -43,12 +52,18 @@ describe('Qlik Cloud HTTP client', () => {
     const storm = (times: number, retryAfter: string) =>
       tenant()
         .intercept({ path: '/api/v1/webhooks', method: 'GET' })
-        .reply(429, { errors: [{ code: 'HTTP-429', title: 'API rate limit reached.' }] }, { headers: { ...JSON_HEADERS, 'retry-after': retryAfter } })
+        .reply(
+          429,
+          { errors: [{ code: 'HTTP-429', title: 'API rate limit reached.' }] },
+          { headers: { ...JSON_HEADERS, 'retry-after': retryAfter } },
+        )
         .times(times);
 
     it('retries after Retry-After and returns the answer once the storm clears', async () => {
       storm(2, '0');
-      tenant().intercept({ path: '/api/v1/webhooks', method: 'GET' }).reply(200, { data: [] }, { headers: JSON_HEADERS });
+      tenant()
+        .intercept({ path: '/api/v1/webhooks', method: 'GET' })
+        .reply(200, { data: [] }, { headers: JSON_HEADERS });
 
       await expect(client.getJson('/api/v1/webhooks')).resolves.toEqual({ data: [] });
     });
@@ -57,17 +72,27 @@ describe('Qlik Cloud HTTP client', () => {
       storm(1, '120');
       const started = Date.now();
 
-      const error = await client.getJson('/api/v1/webhooks', { rateLimit: { maxAttempts: 5, maxTotalWaitMs: 10_000 } }).catch((e: unknown) => e);
+      const error = await client
+        .getJson('/api/v1/webhooks', { rateLimit: { maxAttempts: 5, maxTotalWaitMs: 10_000 } })
+        .catch((e: unknown) => e);
 
       expect(Date.now() - started).toBeLessThan(1000);
       expect(error).toBeInstanceOf(QlikCloudRateLimitError);
-      expect(error).toMatchObject({ reason: 'wait', retryAfterMs: 120_000, attempts: 1, status: 429, code: 'HTTP-429' });
+      expect(error).toMatchObject({
+        reason: 'wait',
+        retryAfterMs: 120_000,
+        attempts: 1,
+        status: 429,
+        code: 'HTTP-429',
+      });
     });
 
     it('fails after the attempts cap', async () => {
       storm(3, '0');
 
-      const error = await client.getJson('/api/v1/webhooks', { rateLimit: { maxAttempts: 3, maxTotalWaitMs: 10_000 } }).catch((e: unknown) => e);
+      const error = await client
+        .getJson('/api/v1/webhooks', { rateLimit: { maxAttempts: 3, maxTotalWaitMs: 10_000 } })
+        .catch((e: unknown) => e);
 
       expect(error).toMatchObject({ name: 'QlikCloudRateLimitError', reason: 'attempts', attempts: 3 });
     });
@@ -85,9 +110,15 @@ describe('Qlik Cloud HTTP client', () => {
     it("keeps Qlik's error body, trace ID, method, path and operation in a typed error", async () => {
       tenant()
         .intercept({ path: '/api/v1/webhooks?name=kpimailer', method: 'GET' })
-        .reply(403, { errors: [{ code: 'HTTP-403', title: 'Forbidden', detail: 'insufficient permissions' }], traceId: 'abc123' }, { headers: JSON_HEADERS });
+        .reply(
+          403,
+          { errors: [{ code: 'HTTP-403', title: 'Forbidden', detail: 'insufficient permissions' }], traceId: 'abc123' },
+          { headers: JSON_HEADERS },
+        );
 
-      const error = await client.getJson('/api/v1/webhooks', { query: { name: 'kpimailer' }, operation: 'webhooks.list' }).catch((e: unknown) => e);
+      const error = await client
+        .getJson('/api/v1/webhooks', { query: { name: 'kpimailer' }, operation: 'webhooks.list' })
+        .catch((e: unknown) => e);
 
       expect(error).toBeInstanceOf(QlikCloudApiError);
       expect(error).toMatchObject({
@@ -102,7 +133,9 @@ describe('Qlik Cloud HTTP client', () => {
 
     it('retries one 503 on a GET, but never a POST that creates something', async () => {
       tenant().intercept({ path: '/api/v1/webhooks', method: 'GET' }).reply(503, {}, { headers: JSON_HEADERS });
-      tenant().intercept({ path: '/api/v1/webhooks', method: 'GET' }).reply(200, { data: [] }, { headers: JSON_HEADERS });
+      tenant()
+        .intercept({ path: '/api/v1/webhooks', method: 'GET' })
+        .reply(200, { data: [] }, { headers: JSON_HEADERS });
       tenant().intercept({ path: '/api/v1/webhooks', method: 'POST' }).reply(503, {}, { headers: JSON_HEADERS });
 
       await expect(client.getJson('/api/v1/webhooks')).resolves.toEqual({ data: [] });
@@ -119,7 +152,9 @@ describe('Qlik Cloud HTTP client', () => {
     });
 
     it('rejects a token response that is not JSON', async () => {
-      tenant().intercept({ path: '/oauth/token', method: 'POST' }).reply(200, '<html></html>', { headers: { 'content-type': 'text/html' } });
+      tenant()
+        .intercept({ path: '/oauth/token', method: 'POST' })
+        .reply(200, '<html></html>', { headers: { 'content-type': 'text/html' } });
       const tokens = new CloudTokenProvider(client, 'id', 'secret-value');
 
       await expect(tokens.getToken()).rejects.toBeInstanceOf(QlikCloudResponseError);
@@ -128,15 +163,24 @@ describe('Qlik Cloud HTTP client', () => {
 
   describe('paging', () => {
     it('follows links.next.href (with an explicit :443) until there is none', async () => {
-      tenant().intercept({ path: '/oauth/token', method: 'POST' }).reply(200, { access_token: 'tok', token_type: 'bearer' }, { headers: JSON_HEADERS });
+      tenant()
+        .intercept({ path: '/oauth/token', method: 'POST' })
+        .reply(200, { access_token: 'tok', token_type: 'bearer' }, { headers: JSON_HEADERS });
       tenant()
         .intercept({ path: '/api/v1/webhooks?limit=2', method: 'GET' })
-        .reply(200, { data: [{ id: 1 }, { id: 2 }], links: { next: { href: `${ORIGIN}:443/api/v1/webhooks?limit=2&next=c2` } } }, { headers: JSON_HEADERS });
-      tenant().intercept({ path: '/api/v1/webhooks?limit=2&next=c2', method: 'GET' }).reply(200, { data: [{ id: 3 }], links: {} }, { headers: JSON_HEADERS });
+        .reply(
+          200,
+          { data: [{ id: 1 }, { id: 2 }], links: { next: { href: `${ORIGIN}:443/api/v1/webhooks?limit=2&next=c2` } } },
+          { headers: JSON_HEADERS },
+        );
+      tenant()
+        .intercept({ path: '/api/v1/webhooks?limit=2&next=c2', method: 'GET' })
+        .reply(200, { data: [{ id: 3 }], links: {} }, { headers: JSON_HEADERS });
       const api = new QlikCloudApi(client, new CloudTokenProvider(client, 'id', 'secret-value'));
 
       const pages: unknown[][] = [];
-      for await (const page of api.pages('/api/v1/webhooks', { operation: 'webhooks.list', query: { limit: 2 } })) pages.push(page);
+      for await (const page of api.pages('/api/v1/webhooks', { operation: 'webhooks.list', query: { limit: 2 } }))
+        pages.push(page);
 
       expect(pages).toEqual([[{ id: 1 }, { id: 2 }], [{ id: 3 }]]);
     });

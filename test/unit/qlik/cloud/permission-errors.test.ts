@@ -1,9 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import { QlikCloudApiError, QlikCloudNetworkError, type QlikErrorItem } from '#lib/qlik/cloud/cloud-errors.ts';
-import { PERMISSION_REQUIREMENTS, describeQlikCloudError, type QlikCloudOperation } from '#lib/qlik/cloud/permission-errors.ts';
+import {
+  PERMISSION_REQUIREMENTS,
+  describeQlikCloudError,
+  type QlikCloudOperation,
+} from '#lib/qlik/cloud/permission-errors.ts';
 
-const refusal = (operation: QlikCloudOperation, status = 403, errors: QlikErrorItem[] = [{ code: 'HTTP-403', title: 'Forbidden' }], traceId: string | null = null) =>
-  new QlikCloudApiError({ method: 'GET', path: '/api/v1/x', status, errors, traceId, contentType: 'application/json', operation });
+const refusal = (
+  operation: QlikCloudOperation,
+  status = 403,
+  errors: QlikErrorItem[] = [{ code: 'HTTP-403', title: 'Forbidden' }],
+  traceId: string | null = null,
+) =>
+  new QlikCloudApiError({
+    method: 'GET',
+    path: '/api/v1/x',
+    status,
+    errors,
+    traceId,
+    contentType: 'application/json',
+    operation,
+  });
 
 describe('Qlik Cloud permission errors', () => {
   it.each<[QlikCloudOperation, string[]]>([
@@ -19,15 +36,23 @@ describe('Qlik Cloud permission errors', () => {
     const message = describeQlikCloudError(refusal(operation));
 
     for (const part of expected) expect(message).toContain(part);
-    expect(message).toContain(`Qlik Cloud refused to ${PERMISSION_REQUIREMENTS[operation as keyof typeof PERMISSION_REQUIREMENTS].action}`);
+    expect(message).toContain(
+      `Qlik Cloud refused to ${PERMISSION_REQUIREMENTS[operation as keyof typeof PERMISSION_REQUIREMENTS].action}`,
+    );
     expect(message).not.toMatch(/403 Forbidden/);
   });
 
   it('claims no requirement Qlik does not publish: undocumented ones say "may need"', () => {
-    const documented = /`(webhooks|admin\.apps:read|admin\.spaces:read|apps\.report:export)` scope|TenantAdmin role to create|"Use webhooks"|member of the app's space/;
+    const documented =
+      /`(webhooks|admin\.apps:read|admin\.spaces:read|apps\.report:export)` scope|TenantAdmin role to create|"Use webhooks"|member of the app's space/;
     for (const [operation, need] of Object.entries(PERMISSION_REQUIREMENTS)) {
-      const claims = need.remedy.split(/(?<=\.)\s+/).filter((sentence) => /\b(Add|give|Give|requires?|needs?)\b/.test(sentence));
-      for (const claim of claims) expect(`${operation}: ${claim}`).toMatch(new RegExp(`${documented.source}|may need|may also need|does not document`));
+      const claims = need.remedy
+        .split(/(?<=\.)\s+/)
+        .filter((sentence) => /\b(Add|give|Give|requires?|needs?)\b/.test(sentence));
+      for (const claim of claims)
+        expect(`${operation}: ${claim}`).toMatch(
+          new RegExp(`${documented.source}|may need|may also need|does not document`),
+        );
     }
     expect(JSON.stringify(PERMISSION_REQUIREMENTS)).not.toContain('Analytics Admin');
   });
@@ -38,7 +63,9 @@ describe('Qlik Cloud permission errors', () => {
 
   describe('token endpoint', () => {
     const token = (status: number, detail?: string) =>
-      describeQlikCloudError(refusal('oauth.token', status, [{ code: `HTTP-${status}`, title: 'Error', ...(detail ? { detail } : {}) }]));
+      describeQlikCloudError(
+        refusal('oauth.token', status, [{ code: `HTTP-${status}`, title: 'Error', ...(detail ? { detail } : {}) }]),
+      );
 
     it('says the client ID or secret is wrong on a 401 that does not say which', () => {
       expect(token(401, 'invalid client credentials')).toContain('the client ID or secret is wrong');
@@ -50,7 +77,8 @@ describe('Qlik Cloud permission errors', () => {
     });
 
     it('asks for the Trusted consent method on a consent problem, whatever the status', () => {
-      for (const status of [400, 401, 403]) expect(token(status, 'consent required')).toContain("Set the OAuth client's consent method to Trusted");
+      for (const status of [400, 401, 403])
+        expect(token(status, 'consent required')).toContain("Set the OAuth client's consent method to Trusted");
     });
 
     it('mentions the consent method for an unexplained 403', () => {
@@ -67,7 +95,8 @@ describe('Qlik Cloud permission errors', () => {
   });
 
   describe('network failures', () => {
-    const network = (code: string) => describeQlikCloudError(new QlikCloudNetworkError('GET', '/api/v1/users/me', 'acme.eu.qlikcloud.com', code));
+    const network = (code: string) =>
+      describeQlikCloudError(new QlikCloudNetworkError('GET', '/api/v1/users/me', 'acme.eu.qlikcloud.com', code));
 
     it.each([
       ['ENOTFOUND', 'was not found in DNS'],

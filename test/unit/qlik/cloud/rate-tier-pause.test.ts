@@ -2,7 +2,13 @@ import { MockAgent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { getCloudClient, QlikCloudClient } from '#lib/qlik/cloud/cloud-client.ts';
 import { QlikCloudRateLimitError } from '#lib/qlik/cloud/cloud-errors.ts';
-import { defaultRateTier, RateLimitMeter, RateTierPauses, REPORTS_CREATE_TIER, TierPausedTooLong } from '#lib/qlik/cloud/rate-tier-pause.ts';
+import {
+  defaultRateTier,
+  RateLimitMeter,
+  RateTierPauses,
+  REPORTS_CREATE_TIER,
+  TierPausedTooLong,
+} from '#lib/qlik/cloud/rate-tier-pause.ts';
 
 describe('rate tier pauses', () => {
   let now: number;
@@ -88,7 +94,13 @@ describe('Qlik Cloud client with tier pauses', () => {
   let client: QlikCloudClient;
   const tenant = () => agent.get(ORIGIN);
   const limited = (path: string, method: string, headers: Record<string, string>) =>
-    tenant().intercept({ path, method }).reply(429, { errors: [{ code: 'HTTP-429', title: 'API rate limit reached.' }] }, { headers: { ...JSON_HEADERS, ...headers } });
+    tenant()
+      .intercept({ path, method })
+      .reply(
+        429,
+        { errors: [{ code: 'HTTP-429', title: 'API rate limit reached.' }] },
+        { headers: { ...JSON_HEADERS, ...headers } },
+      );
 
   beforeEach(() => {
     agent = new MockAgent();
@@ -99,10 +111,16 @@ describe('Qlik Cloud client with tier pauses', () => {
 
   it("holds back every caller's request of the tier after one 429, and sends other tiers", async () => {
     limited('/api/v1/items', 'GET', { 'retry-after': '30' });
-    tenant().intercept({ path: '/api/v1/webhooks', method: 'POST' }).reply(201, { id: 'w1' }, { headers: JSON_HEADERS });
-    tenant().intercept({ path: '/api/v1/reports', method: 'POST' }).reply(202, { requestId: 'r1' }, { headers: JSON_HEADERS });
+    tenant()
+      .intercept({ path: '/api/v1/webhooks', method: 'POST' })
+      .reply(201, { id: 'w1' }, { headers: JSON_HEADERS });
+    tenant()
+      .intercept({ path: '/api/v1/reports', method: 'POST' })
+      .reply(202, { requestId: 'r1' }, { headers: JSON_HEADERS });
 
-    const first = await client.getJson('/api/v1/items', { rateLimit: { maxAttempts: 1, maxTotalWaitMs: 0 } }).catch((e: unknown) => e);
+    const first = await client
+      .getJson('/api/v1/items', { rateLimit: { maxAttempts: 1, maxTotalWaitMs: 0 } })
+      .catch((e: unknown) => e);
     const other = await client.getJson('/api/v1/spaces', { rateLimit: noWait }).catch((e: unknown) => e);
 
     expect(first).toMatchObject({ name: 'QlikCloudRateLimitError', attempts: 1 });
@@ -111,16 +129,25 @@ describe('Qlik Cloud client with tier pauses', () => {
     expect(other).toMatchObject({ attempts: 0, reason: 'wait', status: 429, path: '/api/v1/spaces' });
     expect((other as QlikCloudRateLimitError).retryAfterMs).toBeGreaterThan(29_000);
     await expect(client.sendJson('POST', '/api/v1/webhooks', {}, { rateLimit: noWait })).resolves.toEqual({ id: 'w1' });
-    await expect(client.sendJson('POST', '/api/v1/reports', {}, { rateLimit: noWait, tier: REPORTS_CREATE_TIER })).resolves.toEqual({ requestId: 'r1' });
+    await expect(
+      client.sendJson('POST', '/api/v1/reports', {}, { rateLimit: noWait, tier: REPORTS_CREATE_TIER }),
+    ).resolves.toEqual({ requestId: 'r1' });
   });
 
   it('keeps the Reports API POST tier apart from Tier 2', async () => {
     limited('/api/v1/reports', 'POST', { 'retry-after': '60' });
-    tenant().intercept({ path: '/api/v1/webhooks', method: 'POST' }).reply(201, { id: 'w1' }, { headers: JSON_HEADERS });
+    tenant()
+      .intercept({ path: '/api/v1/webhooks', method: 'POST' })
+      .reply(201, { id: 'w1' }, { headers: JSON_HEADERS });
 
-    await expect(client.sendJson('POST', '/api/v1/reports', {}, { rateLimit: { maxAttempts: 1, maxTotalWaitMs: 0 }, tier: REPORTS_CREATE_TIER })).rejects.toBeInstanceOf(
-      QlikCloudRateLimitError,
-    );
+    await expect(
+      client.sendJson(
+        'POST',
+        '/api/v1/reports',
+        {},
+        { rateLimit: { maxAttempts: 1, maxTotalWaitMs: 0 }, tier: REPORTS_CREATE_TIER },
+      ),
+    ).rejects.toBeInstanceOf(QlikCloudRateLimitError);
 
     expect(client.pauses.remainingMs(REPORTS_CREATE_TIER)).toBeGreaterThan(59_000);
     expect(client.pauses.remainingMs('tier2')).toBe(0);
@@ -134,7 +161,9 @@ describe('Qlik Cloud client with tier pauses', () => {
     client = new QlikCloudClient(ORIGIN, agent, new RateTierPauses({ backoff: { baseMs: 10, maxMs: 40 } }));
     const pause = vi.spyOn(client.pauses, 'pause');
 
-    await expect(client.getJson('/api/v1/items', { rateLimit: { maxAttempts: 3, maxTotalWaitMs: 10_000 } })).resolves.toEqual({ data: [] });
+    await expect(
+      client.getJson('/api/v1/items', { rateLimit: { maxAttempts: 3, maxTotalWaitMs: 10_000 } }),
+    ).resolves.toEqual({ data: [] });
 
     expect(pause.mock.calls.map(([tier, retryAfterMs]) => [tier, retryAfterMs])).toEqual([
       ['tier1', null],

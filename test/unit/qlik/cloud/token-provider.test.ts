@@ -18,7 +18,11 @@ describe('Qlik Cloud token cache', () => {
     agent
       .get(ORIGIN)
       .intercept({ path: '/oauth/token', method: 'POST' })
-      .reply(() => ({ statusCode: 200, data: { access_token: `token-${++issued}`, token_type: 'bearer', ...body }, responseOptions: JSON_HEADERS }))
+      .reply(() => ({
+        statusCode: 200,
+        data: { access_token: `token-${++issued}`, token_type: 'bearer', ...body },
+        responseOptions: JSON_HEADERS,
+      }))
       .times(times);
 
   beforeEach(() => {
@@ -66,7 +70,10 @@ describe('Qlik Cloud token cache', () => {
   });
 
   it('lets the next caller try again after a failed token request', async () => {
-    agent.get(ORIGIN).intercept({ path: '/oauth/token', method: 'POST' }).reply(401, { errors: [{ code: 'HTTP-401', title: 'Unauthorized' }] }, JSON_HEADERS);
+    agent
+      .get(ORIGIN)
+      .intercept({ path: '/oauth/token', method: 'POST' })
+      .reply(401, { errors: [{ code: 'HTTP-401', title: 'Unauthorized' }] }, JSON_HEADERS);
     answerTokens();
 
     await expect(provider.getToken()).rejects.toMatchObject({ status: 401, operation: 'oauth.token' });
@@ -141,12 +148,20 @@ describe('Qlik Cloud token cache', () => {
       .intercept({ path: '/oauth/token', method: 'POST' })
       .reply((options) => {
         body = JSON.parse(String(options.body));
-        return { statusCode: 200, data: { access_token: 'x-token', token_type: 'bearer' }, responseOptions: JSON_HEADERS };
+        return {
+          statusCode: 200,
+          data: { access_token: 'x-token', token_type: 'bearer' },
+          responseOptions: JSON_HEADERS,
+        };
       });
 
     await provider.getToken();
 
-    expect(body).toEqual({ client_id: 'client-id', client_secret: 'client-secret-value', grant_type: 'client_credentials' });
+    expect(body).toEqual({
+      client_id: 'client-id',
+      client_secret: 'client-secret-value',
+      grant_type: 'client_credentials',
+    });
   });
 
   it('shares one provider per container for a tenant and client, but not across secrets', () => {
@@ -162,5 +177,13 @@ describe('Qlik Cloud token cache', () => {
 });
 
 function apiError(status: number): QlikCloudApiError {
-  return new QlikCloudApiError({ method: 'GET', path: '/api/v1/users/me', status, errors: [], traceId: null, contentType: null, operation: 'users.me' });
+  return new QlikCloudApiError({
+    method: 'GET',
+    path: '/api/v1/users/me',
+    status,
+    errors: [],
+    traceId: null,
+    contentType: null,
+    operation: 'users.me',
+  });
 }

@@ -1,23 +1,54 @@
 import { describe, expect, it } from 'vitest';
-import { RELOAD_EVENT_TYPE, planWebhookRepair, sameUrl, type QlikWebhook } from '#lib/qlik/cloud/webhook-subscription.ts';
+import {
+  RELOAD_EVENT_TYPE,
+  planWebhookRepair,
+  sameUrl,
+  type QlikWebhook,
+} from '#lib/qlik/cloud/webhook-subscription.ts';
 
 const URL = 'https://kpimailer.example.com/webhooks/qlik-cloud';
-const healthy: QlikWebhook = { id: 'w1', name: 'kpimailer', url: URL, enabled: true, eventTypes: [RELOAD_EVENT_TYPE], level: 'tenant', secretKeyAdded: true };
+const healthy: QlikWebhook = {
+  id: 'w1',
+  name: 'kpimailer',
+  url: URL,
+  enabled: true,
+  eventTypes: [RELOAD_EVENT_TYPE],
+  level: 'tenant',
+  secretKeyAdded: true,
+};
 
 describe('reload webhook repair plan', () => {
   it('changes nothing on a healthy webhook whose secret we hold', () => {
-    expect(planWebhookRepair(healthy, URL, true)).toEqual({ operations: [], reasons: [], needsSecret: false, recreate: false });
+    expect(planWebhookRepair(healthy, URL, true)).toEqual({
+      operations: [],
+      reasons: [],
+      needsSecret: false,
+      recreate: false,
+    });
   });
 
   it('re-enables a disabled webhook and quotes why Qlik disabled it', () => {
-    const plan = planWebhookRepair({ ...healthy, enabled: false, disabledReason: 'Too many failed deliveries' }, URL, true);
+    const plan = planWebhookRepair(
+      { ...healthy, enabled: false, disabledReason: 'Too many failed deliveries' },
+      URL,
+      true,
+    );
 
     expect(plan.operations).toEqual([{ op: 'replace', path: '/enabled', value: true }]);
     expect(plan.reasons).toEqual(['re-enabled (Qlik had disabled it: Too many failed deliveries)']);
   });
 
   it('replaces other event types, another URL and another name with JSON Patch operations', () => {
-    const plan = planWebhookRepair({ ...healthy, name: 'renamed', url: 'https://old.example.com/x', eventTypes: ['com.qlik.v1.app.reload.finished'] }, URL, true);
+    const plan = planWebhookRepair(
+      {
+        ...healthy,
+        name: 'renamed',
+        url: 'https://old.example.com/x',
+        eventTypes: ['com.qlik.v1.app.reload.finished'],
+      },
+      URL,
+      true,
+    );
 
     expect(plan.operations).toEqual([
       { op: 'replace', path: '/eventTypes', value: [RELOAD_EVENT_TYPE] },
@@ -32,7 +63,10 @@ describe('reload webhook repair plan', () => {
   });
 
   it('recreates a user-level webhook, since level cannot be patched', () => {
-    expect(planWebhookRepair({ ...healthy, level: 'user' }, URL, false)).toMatchObject({ recreate: true, operations: [] });
+    expect(planWebhookRepair({ ...healthy, level: 'user' }, URL, false)).toMatchObject({
+      recreate: true,
+      operations: [],
+    });
   });
 
   it('compares URLs ignoring host case, a default port and a trailing slash', () => {

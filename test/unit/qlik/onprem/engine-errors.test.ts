@@ -7,7 +7,8 @@ import { ProxySessionError } from '#lib/qlik/onprem/proxy-session.ts';
 const at: EngineStep = { step: 'open-app', appId: 'app-1', objectId: 'obj-1', account: 'INTERNAL\\sa_kpimailer' };
 const live = new AbortController().signal;
 /** What enigma.js rejects with for an Engine JSON-RPC error. */
-const engineError = (code: number, message = 'engine text <script>') => Object.assign(new Error(message), { code, parameter: 'p' });
+const engineError = (code: number, message = 'engine text <script>') =>
+  Object.assign(new Error(message), { code, parameter: 'p' });
 
 describe('Engine API failures as extraction errors', () => {
   it.each([
@@ -30,22 +31,44 @@ describe('Engine API failures as extraction errors', () => {
 
   it('names a missing object or field from enigma.js\'s "object not found"', () => {
     const missing = Object.assign(new Error('Object not found'), { code: -2 });
-    expect(engineExtractionError(missing, { ...at, step: 'get-object' }, live)).toMatchObject({ code: 'ENGINE-OBJECT-NOT-FOUND', retryable: false });
-    expect(engineExtractionError(missing, { ...at, step: 'select', field: 'Region' }, live)).toMatchObject({ code: 'ENGINE-FIELD-NOT-FOUND', retryable: false });
+    expect(engineExtractionError(missing, { ...at, step: 'get-object' }, live)).toMatchObject({
+      code: 'ENGINE-OBJECT-NOT-FOUND',
+      retryable: false,
+    });
+    expect(engineExtractionError(missing, { ...at, step: 'select', field: 'Region' }, live)).toMatchObject({
+      code: 'ENGINE-FIELD-NOT-FOUND',
+      retryable: false,
+    });
   });
 
   it('retries a timed-out extraction, whatever the socket said', () => {
     const controller = new AbortController();
     controller.abort();
-    expect(engineExtractionError(Object.assign(new Error('Socket closed'), { code: -1 }), at, controller.signal)).toMatchObject({ code: 'EXTRACTION-TIMEOUT', retryable: true });
+    expect(
+      engineExtractionError(Object.assign(new Error('Socket closed'), { code: -1 }), at, controller.signal),
+    ).toMatchObject({ code: 'EXTRACTION-TIMEOUT', retryable: true });
   });
 
   it('tells a refused WebSocket upgrade, a refused destination and a broken proxy session apart', () => {
-    expect(engineExtractionError(new Error('Unexpected server response: 401'), at, live)).toMatchObject({ code: 'ENGINE-SESSION-REFUSED', retryable: true });
-    expect(engineExtractionError(new Error('connect ECONNRESET'), at, live)).toMatchObject({ code: 'ENGINE-UNREACHABLE', retryable: true });
-    expect(engineExtractionError(new DestinationRefusedError('KPImailer does not connect to 169.254.169.254'), at, live)).toMatchObject({ code: 'DESTINATION-REFUSED', retryable: false });
-    expect(engineExtractionError(new ProxySessionError('certificate-refused', 'refused'), at, live)).toMatchObject({ code: 'PROXY-CERTIFICATE-REFUSED', retryable: false });
-    expect(engineExtractionError(new ProxySessionError('proxy-not-serving', 'not yet'), at, live)).toMatchObject({ code: 'PROXY-PROXY-NOT-SERVING', retryable: true });
+    expect(engineExtractionError(new Error('Unexpected server response: 401'), at, live)).toMatchObject({
+      code: 'ENGINE-SESSION-REFUSED',
+      retryable: true,
+    });
+    expect(engineExtractionError(new Error('connect ECONNRESET'), at, live)).toMatchObject({
+      code: 'ENGINE-UNREACHABLE',
+      retryable: true,
+    });
+    expect(
+      engineExtractionError(new DestinationRefusedError('KPImailer does not connect to 169.254.169.254'), at, live),
+    ).toMatchObject({ code: 'DESTINATION-REFUSED', retryable: false });
+    expect(engineExtractionError(new ProxySessionError('certificate-refused', 'refused'), at, live)).toMatchObject({
+      code: 'PROXY-CERTIFICATE-REFUSED',
+      retryable: false,
+    });
+    expect(engineExtractionError(new ProxySessionError('proxy-not-serving', 'not yet'), at, live)).toMatchObject({
+      code: 'PROXY-PROXY-NOT-SERVING',
+      retryable: true,
+    });
   });
 
   it('passes an ExtractionError through unchanged', () => {

@@ -44,7 +44,12 @@ describe('QRS client', () => {
   let client: QrsClient;
 
   /** Answers every call to `path` with `status`/`data`, recording what was sent. */
-  function answer(path: string, status: number, data: unknown, options: { times?: number; delayMs?: number; method?: string } = {}) {
+  function answer(
+    path: string,
+    status: number,
+    data: unknown,
+    options: { times?: number; delayMs?: number; method?: string } = {},
+  ) {
     const scope = agent
       .get(ORIGIN)
       .intercept({ path: (p) => p.split('?')[0] === path, method: options.method ?? 'GET' })
@@ -124,12 +129,19 @@ describe('QRS client', () => {
     answer('/qrs/user/full', 400, 'Cannot parse the expression: userId eq ');
 
     // Act
-    const error = await client.get('/qrs/user/full', { filter: qrsCompare('userId', 'eq', 'x') }).catch((e: unknown) => e);
+    const error = await client
+      .get('/qrs/user/full', { filter: qrsCompare('userId', 'eq', 'x') })
+      .catch((e: unknown) => e);
 
     // Assess
     expect(error).toBeInstanceOf(QrsRequestError);
     const e = error as QrsRequestError;
-    expect(e).toMatchObject({ method: 'GET', path: "/qrs/user/full?filter=userId eq 'x'", status: 400, qlikMessage: 'Cannot parse the expression: userId eq' });
+    expect(e).toMatchObject({
+      method: 'GET',
+      path: "/qrs/user/full?filter=userId eq 'x'",
+      status: 400,
+      qlikMessage: 'Cannot parse the expression: userId eq',
+    });
     expect(e.message).not.toMatch(/xrfkey/i);
   });
 
@@ -153,12 +165,18 @@ describe('QRS client', () => {
       .replyWithError(Object.assign(new Error(`simulated ${code}`), { code }))
       // A dropped connection is retried on reads (qrs-retry.ts): every try meets the same error.
       .persist();
-    const once = new QrsClient(connection, { dispatcher: agent, retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 1 } });
+    const once = new QrsClient(connection, {
+      dispatcher: agent,
+      retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 1 },
+    });
 
     const error = await once.get('/qrs/about').catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(QrsConnectionError);
-    expect(error).toMatchObject({ problem, details: { method: 'GET', path: '/qrs/about', host: 'qlik.example.com', port: 4242, code } });
+    expect(error).toMatchObject({
+      problem,
+      details: { method: 'GET', path: '/qrs/about', host: 'qlik.example.com', port: 4242, code },
+    });
     expect((error as Error).message).toMatch(message);
   });
 

@@ -21,7 +21,9 @@ describe('QRS request rules', () => {
 
   it('names the service account in X-Qlik-User as UserDirectory=<dir>; UserId=<id>', () => {
     expect(qlikUserHeader('INTERNAL', 'sa_api')).toBe('UserDirectory=INTERNAL; UserId=sa_api');
-    expect(qlikUserHeader('CORP', 'first.last@corp.example')).toBe('UserDirectory=CORP; UserId=first.last@corp.example');
+    expect(qlikUserHeader('CORP', 'first.last@corp.example')).toBe(
+      'UserDirectory=CORP; UserId=first.last@corp.example',
+    );
   });
 
   it('percent-encodes only what would break the X-Qlik-User syntax or is not printable ASCII', () => {

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { OnPremConnection } from '#lib/connection-test/connection-types.ts';
 import type { QrsServerNodeConfiguration, QrsVirtualProxyConfig } from '#lib/qlik/onprem/qrs-types.ts';
-import { describeDrift, desiredVirtualProxy, driftedFields, withDesired } from '#lib/qlik/onprem/virtual-proxy-settings.ts';
+import {
+  describeDrift,
+  desiredVirtualProxy,
+  driftedFields,
+  withDesired,
+} from '#lib/qlik/onprem/virtual-proxy-settings.ts';
 
 const connection = { url: 'https://qlik.example.com', userDirectory: 'INTERNAL' } as OnPremConnection;
 const nodes = [
@@ -57,15 +62,29 @@ describe('kpimailer virtual proxy settings', () => {
   });
 
   it('treats every authentication method but ticket as drift and says what it was', () => {
-    for (const [method, name] of [[1, 'header'], [2, 'header'], [3, 'SAML'], [4, 'JWT'], [5, 'OIDC']] as const) {
+    for (const [method, name] of [
+      [1, 'header'],
+      [2, 'header'],
+      [3, 'SAML'],
+      [4, 'JWT'],
+      [5, 'OIDC'],
+    ] as const) {
       const current = { ...correct(), authenticationMethod: method };
       expect(driftedFields(current, desired)).toEqual(['authenticationMethod']);
-      expect(describeDrift(current, ['authenticationMethod'])).toEqual([`authentication changed from ${name} to ticket`]);
+      expect(describeDrift(current, ['authenticationMethod'])).toEqual([
+        `authentication changed from ${name} to ticket`,
+      ]);
     }
   });
 
   it('clears the header-authentication fields when it switches a header proxy to ticket', () => {
-    const header = { ...correct(), authenticationMethod: 1, headerAuthenticationMode: 1, headerAuthenticationHeaderName: 'X-KPImailer-User', headerAuthenticationStaticUserDirectory: 'INTERNAL' };
+    const header = {
+      ...correct(),
+      authenticationMethod: 1,
+      headerAuthenticationMode: 1,
+      headerAuthenticationHeaderName: 'X-KPImailer-User',
+      headerAuthenticationStaticUserDirectory: 'INTERNAL',
+    };
 
     expect(withDesired(header, desired, ['authenticationMethod'])).toMatchObject({
       id: 'vp',
@@ -78,7 +97,12 @@ describe('kpimailer virtual proxy settings', () => {
   });
 
   it('changes only the drifted fields, keeps the rest of the entity and adds our host to the admin list', () => {
-    const current = { ...correct(), description: 'edited by an admin', websocketCrossOriginWhiteList: ['other.example.com'], extra: 42 };
+    const current = {
+      ...correct(),
+      description: 'edited by an admin',
+      websocketCrossOriginWhiteList: ['other.example.com'],
+      extra: 42,
+    };
 
     const next = withDesired(current, desired, ['websocketCrossOriginWhiteList']);
 
