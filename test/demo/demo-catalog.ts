@@ -4,7 +4,7 @@
  * apps. Seeded through the simulators' own state APIs, so every QRS and Qlik Cloud route sees them as usual.
  */
 import type { Entity } from '#test/simulators/qlik-sense-enterprise/entities.ts';
-import type { QlikSenseState } from '#test/simulators/qlik-sense-enterprise/index.ts';
+import { generatedTable, type EngineSite, type QlikSenseState } from '#test/simulators/qlik-sense-enterprise/index.ts';
 import type { SimApp, TenantApps } from '#test/simulators/qlik-cloud/index.ts';
 import { seededRandom } from '#test/support/seeded-random.ts';
 
@@ -80,8 +80,14 @@ export interface OnPremCatalog {
   reloadTasks: Entity[];
 }
 
-/** Streams per department, `count` published apps and a few unpublished work-in-progress apps, reload tasks for some. */
-export function seedOnPremCatalog(state: QlikSenseState, count = 240): OnPremCatalog {
+/** The object id every demo app has: a straight table (Region, Product, Sales, Margin) for `data` extractions. */
+export const DEMO_TABLE_OBJECT_ID = 'kpi-table';
+
+/**
+ * Streams per department, `count` published apps and a few unpublished work-in-progress apps, reload tasks for some;
+ * in the engine, each published app holds one table (`DEMO_TABLE_OBJECT_ID`) of 40 to 400 rows.
+ */
+export function seedOnPremCatalog(state: QlikSenseState, engine: EngineSite, count = 240): OnPremCatalog {
   const random = seededRandom(16);
   const owners = ANALYSTS.map((userId) =>
     state.addUser({ userDirectory: 'CORP', userId, name: userId.replace('.', ' ') }),
@@ -96,6 +102,9 @@ export function seedOnPremCatalog(state: QlikSenseState, count = 240): OnPremCat
       stream: streams.get(department)!,
       owner: pick(owners),
       lastReloadTime: lastReloadTime(),
+    });
+    engine.addApp(String(app.id), {
+      [DEMO_TABLE_OBJECT_ID]: { type: 'table', table: generatedTable(40 + ((i * 37) % 361)) },
     });
     if (i % 8 === 0) reloadTasks.push(state.addReloadTask({ name: `Reload ${name}`, app }));
   }

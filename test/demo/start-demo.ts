@@ -62,7 +62,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   for (const entry of DEMO_ENTRIES) rmSync(join(dataDir, entry), { recursive: true, force: true });
 
   const qse = await startQlikSenseSimulator({ machineName: 'QLIKSERVER' });
-  const onPremCatalog = seedOnPremCatalog(qse.state);
+  const onPremCatalog = seedOnPremCatalog(qse.state, qse.engine);
   const tenant = new TenantApps({ sharedSpaces: 0, managedSpaces: 0, personalShare: 0 });
   const cloudCatalog = seedCloudCatalog(tenant);
   const oauthClient = { clientId: randomBytes(16).toString('hex'), clientSecret: randomBytes(32).toString('hex') };

@@ -17,6 +17,7 @@ import {
   fillOnPremFields,
   testConnection,
 } from '#test/e2e/support/admin-page.ts';
+import { DEMO_TABLE_OBJECT_ID } from '#test/demo/demo-catalog.ts';
 import { launchChromium, openPage, screenshot } from '#test/e2e/support/browser.ts';
 import { expectFirstSyncDone } from '#test/e2e/support/sync-scenario.ts';
 import { startNpmScript, type StartedService } from '#test/support/processes.ts';
@@ -170,6 +171,29 @@ describe('npm run demo (the real script, with both Qlik simulators)', () => {
     expect((await fetch(`${demo.url}/api/executions/${executionId}/result`)).headers.get('content-type')).toBe(
       'image/png',
     );
+
+    // ...and an on-premise data extraction through the Engine API behind the kpimailer virtual proxy.
+    const [onPremApp] = (await api<{ apps: Array<{ id: string }> }>('/api/servers/onprem/apps?limit=1')).apps;
+    const dataSubmitted = await fetch(`${demo.url}/api/servers/onprem/executions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        appId: onPremApp!.id,
+        kind: 'data',
+        objectId: DEMO_TABLE_OBJECT_ID,
+        selections: [{ field: 'Region', values: ['North'] }],
+      }),
+    });
+    expect(dataSubmitted.status).toBe(202);
+    const dataExecution = ((await dataSubmitted.json()) as { executionId: string }).executionId;
+    await expect
+      .poll(async () => (await api<{ status: string }>(`/api/executions/${dataExecution}`)).status, { timeout: 60_000 })
+      .toBe('succeeded');
+    const csv = await (await fetch(`${demo.url}/api/executions/${dataExecution}/result`)).text();
+    const [header, ...rows] = csv.trim().split('\r\n');
+    expect(header).toBe('Region,Product,Sales,Margin');
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.every((row) => row.startsWith('North,'))).toBe(true);
 
     // Assess: reload events arrive, from the on-premise poll and from a signed Qlik Cloud webhook delivery.
     await expect
