@@ -6,7 +6,6 @@
  *    time for a change to apply, so it is never what the cap relies on.
  * Lowering the cap never aborts running extractions; they finish and no new one starts until fewer than N run.
  */
-import { UpdateEventSourceMappingCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import type { ConsumerConcurrency, SlotLeases } from '#lib/executions/execution-ports.ts';
 import type { ServerId } from '#lib/servers/server-settings.ts';
 import type { ExecutionCapacity } from '#lib/servers/server-service.ts';
@@ -29,23 +28,6 @@ export class SlotLimitCapacity implements ExecutionCapacity {
     if (current.limit !== maxParallelExecutions)
       await this.slots.setLimit(id, maxParallelExecutions, this.now().toISOString());
     await this.consumers.update(id, mappingConcurrencyFor(maxParallelExecutions));
-  }
-}
-
-/** The extraction worker's event source mappings, one per server queue (`EXTRACTION_MAPPING_IDS`). */
-export class EventSourceMappingConcurrency implements ConsumerConcurrency {
-  constructor(
-    private readonly client: LambdaClient,
-    private readonly mappingIds: Record<ServerId, string>,
-  ) {}
-
-  async update(serverId: ServerId, maximumConcurrency: number): Promise<void> {
-    await this.client.send(
-      new UpdateEventSourceMappingCommand({
-        UUID: this.mappingIds[serverId],
-        ScalingConfig: { MaximumConcurrency: maximumConcurrency },
-      }),
-    );
   }
 }
 

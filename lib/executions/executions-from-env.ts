@@ -8,43 +8,75 @@
 import type { ApiRoute } from '#lib/api/api-handler.ts';
 import { adaptersFromEnv } from '#lib/aws/adapters-from-env.ts';
 import { sharedDocumentClient } from '#lib/aws/clients.ts';
-import { sharedLambdaClient, sharedS3Client, sharedSqsClient } from '#lib/aws/extraction-clients.ts';
 import { requiredEnv, serviceEnvironment } from '#lib/aws/environment.ts';
 import { DynamoDbExecutionStore } from '#lib/executions/dynamodb-execution-store.ts';
 import { DynamoDbSlotLeases } from '#lib/executions/dynamodb-slot-leases.ts';
-import {
-  EventSourceMappingConcurrency,
-  LOCAL_CONSUMERS,
-  SlotLimitCapacity,
-} from '#lib/executions/execution-capacity.ts';
-import type { ResultStore } from '#lib/executions/execution-ports.ts';
+import { LOCAL_CONSUMERS, SlotLimitCapacity } from '#lib/executions/execution-capacity.ts';
+import type { ConsumerConcurrency, ExecutionQueue, ResultStore } from '#lib/executions/execution-ports.ts';
 import { ExecutionService } from '#lib/executions/execution-service.ts';
 import { executionRoutes } from '#lib/executions/executions-api.ts';
 import { ExtractionWorker, type ExtractionWorkerDeps } from '#lib/executions/extraction-worker.ts';
-import { FileResultStore, S3ResultStore } from '#lib/executions/result-stores.ts';
-import { parseQueueUrls, SqsExecutionQueue } from '#lib/executions/sqs-execution-queue.ts';
+import { parseQueueUrls } from '#lib/executions/queue-urls.ts';
+import { onFirstUse } from '#lib/on-first-use.ts';
 import type { ExecutionCapacity, ExecutionCountsReader } from '#lib/servers/server-service.ts';
 import type { ServerRecord, ServerSecret } from '#lib/servers/server-record.ts';
 
+/**
+ * The SQS, S3 and Lambda clients load on their first use: the settings API serves every settings route from this
+ * wiring, and only a submit, a result download or a saved cap needs them (lean cold starts, issue 11).
+ */
 function adapters() {
   const env = serviceEnvironment();
   const documents = sharedDocumentClient();
+  // Read now, so a malformed variable fails at the first request rather than at the first submit.
+  const queueUrls = parseQueueUrls('EXTRACTION_QUEUE_URLS', env.EXTRACTION_QUEUE_URLS);
+  const deadLetterUrls = parseQueueUrls('EXTRACTION_DLQ_URLS', env.EXTRACTION_DLQ_URLS);
+  const sqsQueue = onFirstUse(async () => {
+    const [{ SqsExecutionQueue }, { sharedSqsClient }] = await Promise.all([
+      import('#lib/executions/sqs-execution-queue.ts'),
+      import('#lib/aws/extraction-clients.ts'),
+    ]);
+    return new SqsExecutionQueue(sharedSqsClient(), queueUrls, deadLetterUrls);
+  });
+  const queue: ExecutionQueue = {
+    send: async (...args) => (await sqsQueue()).send(...args),
+    retryLater: async (...args) => (await sqsQueue()).retryLater(...args),
+    deadLetter: async (...args) => (await sqsQueue()).deadLetter(...args),
+  };
+  const store = onFirstUse(resultStoreFromEnv);
+  const results: ResultStore = {
+    put: async (...args) => (await store()).put(...args),
+    get: async (...args) => (await store()).get(...args),
+  };
   return {
     executions: new DynamoDbExecutionStore(documents, requiredEnv('EXECUTIONS_TABLE_NAME')),
     slots: new DynamoDbSlotLeases(documents, requiredEnv('SERVERS_TABLE_NAME')),
-    queue: new SqsExecutionQueue(
-      sharedSqsClient(),
-      parseQueueUrls('EXTRACTION_QUEUE_URLS', env.EXTRACTION_QUEUE_URLS),
-      parseQueueUrls('EXTRACTION_DLQ_URLS', env.EXTRACTION_DLQ_URLS),
-    ),
-    results: resultStoreFromEnv(),
+    queue,
+    results,
   };
 }
 
-function resultStoreFromEnv(): ResultStore {
+async function resultStoreFromEnv(): Promise<ResultStore> {
   const env = serviceEnvironment();
-  if (env.RESULTS_BUCKET_NAME) return new S3ResultStore(sharedS3Client(), env.RESULTS_BUCKET_NAME);
-  return new FileResultStore(requiredEnv('RESULTS_DIR'));
+  const { FileResultStore, S3ResultStore } = await import('#lib/executions/result-stores.ts');
+  if (!env.RESULTS_BUCKET_NAME) return new FileResultStore(requiredEnv('RESULTS_DIR'));
+  const { sharedS3Client } = await import('#lib/aws/extraction-clients.ts');
+  return new S3ResultStore(sharedS3Client(), env.RESULTS_BUCKET_NAME);
+}
+
+/** Sets the worker's mappings' MaximumConcurrency on a saved cap (AWS); locally the poller follows the cap itself. */
+function consumersFromEnv(): ConsumerConcurrency {
+  const mappingIdsValue = serviceEnvironment().EXTRACTION_MAPPING_IDS;
+  if (!mappingIdsValue) return LOCAL_CONSUMERS;
+  const mappingIds = parseQueueUrls('EXTRACTION_MAPPING_IDS', mappingIdsValue);
+  const mappings = onFirstUse(async () => {
+    const [{ EventSourceMappingConcurrency }, { sharedLambdaClient }] = await Promise.all([
+      import('#lib/executions/event-source-mapping-concurrency.ts'),
+      import('#lib/aws/extraction-clients.ts'),
+    ]);
+    return new EventSourceMappingConcurrency(sharedLambdaClient(), mappingIds);
+  });
+  return { update: async (...args) => (await mappings()).update(...args) };
 }
 
 export function executionServiceFromEnv(): ExecutionService {
@@ -60,12 +92,8 @@ export function executionRoutesFromEnv(): ApiRoute[] {
 export function executionSettingsFromEnv(): { capacity: ExecutionCapacity; executionCounts: ExecutionCountsReader } {
   const service = executionServiceFromEnv();
   const slots = new DynamoDbSlotLeases(sharedDocumentClient(), requiredEnv('SERVERS_TABLE_NAME'));
-  const mappingIds = serviceEnvironment().EXTRACTION_MAPPING_IDS;
-  const consumers = mappingIds
-    ? new EventSourceMappingConcurrency(sharedLambdaClient(), parseQueueUrls('EXTRACTION_MAPPING_IDS', mappingIds))
-    : LOCAL_CONSUMERS;
   return {
-    capacity: new SlotLimitCapacity(slots, consumers),
+    capacity: new SlotLimitCapacity(slots, consumersFromEnv()),
     executionCounts: (id, configured) => service.counts(id, configured),
   };
 }

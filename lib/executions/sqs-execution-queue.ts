@@ -5,9 +5,8 @@
 import { ChangeMessageVisibilityCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { ExecutionQueue } from '#lib/executions/execution-ports.ts';
 import type { ExecutionError, ExecutionMessage } from '#lib/executions/execution-types.ts';
+import type { QueueUrls } from '#lib/executions/queue-urls.ts';
 import type { ServerId } from '#lib/servers/server-settings.ts';
-
-export type QueueUrls = Record<ServerId, string>;
 
 export class SqsExecutionQueue implements ExecutionQueue {
   constructor(
@@ -44,18 +43,4 @@ export class SqsExecutionQueue implements ExecutionQueue {
       }),
     );
   }
-}
-
-/** Reads `{"onprem": url, "cloud": url}` from an environment variable set by the stack or the local runtime. */
-export function parseQueueUrls(name: string, value: string | undefined): QueueUrls {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(value ?? '');
-  } catch {
-    throw new Error(`Environment variable ${name} must be JSON like {"onprem":"<queue url>","cloud":"<queue url>"}.`);
-  }
-  const urls = parsed as Partial<QueueUrls>;
-  if (typeof urls?.onprem !== 'string' || typeof urls.cloud !== 'string')
-    throw new Error(`Environment variable ${name} must name a queue for onprem and for cloud.`);
-  return { onprem: urls.onprem, cloud: urls.cloud };
 }

@@ -5,24 +5,32 @@
  * Environment: what repository-from-env.ts reads, and SCHEDULED_SYNC_FUNCTION_NAME (in AWS: the function the API
  * invokes; unset: the sync runs in-process).
  */
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import type { ApiRoute } from '#lib/api/api-handler.ts';
 import { adaptersFromEnv } from '#lib/aws/adapters-from-env.ts';
-import { awsClientConfig } from '#lib/aws/clients.ts';
 import { serviceEnvironment } from '#lib/aws/environment.ts';
 import type { AppSyncService } from '#lib/repository/app-sync-service.ts';
 import { repositoryRoutes } from '#lib/repository/apps-api.ts';
-import { LambdaSyncTrigger } from '#lib/repository/lambda-sync-trigger.ts';
 import { appSyncServiceFromEnv } from '#lib/repository/repository-from-env.ts';
 import { SyncAppsRemoval } from '#lib/repository/server-apps-removal.ts';
 import { InProcessSyncTrigger, type SyncTrigger } from '#lib/repository/sync-trigger.ts';
+import { onFirstUse } from '#lib/on-first-use.ts';
 
 let inProcess: InProcessSyncTrigger | undefined;
 
 /** In AWS an async invoke of the scheduled-sync function; without one configured, the run happens in this process. */
 function syncTriggerFromEnv(sync: AppSyncService): SyncTrigger {
   const functionName = serviceEnvironment().SCHEDULED_SYNC_FUNCTION_NAME;
-  if (functionName) return new LambdaSyncTrigger(new LambdaClient(awsClientConfig()), functionName);
+  if (functionName) {
+    // The Lambda client loads on the first Sync apps, not in every cold start of the settings API.
+    const trigger = onFirstUse(async () => {
+      const [{ LambdaSyncTrigger }, { sharedLambdaClient }] = await Promise.all([
+        import('#lib/repository/lambda-sync-trigger.ts'),
+        import('#lib/aws/extraction-clients.ts'),
+      ]);
+      return new LambdaSyncTrigger(sharedLambdaClient(), functionName);
+    });
+    return { start: async (request) => (await trigger()).start(request) };
+  }
   inProcess = new InProcessSyncTrigger((request) => sync.run(request));
   return inProcess;
 }

@@ -61,12 +61,16 @@ describe('function bundles: what a cold start evaluates', () => {
   );
 
   it(
-    'loads node-forge and undici in the settings API only on the paths that need them',
+    'loads node-forge, undici and the extraction clients in the settings API only on the paths that need them',
     async () => {
       const packages = await coldStartPackages('settings-api');
       expect(packages).toContain('@aws-sdk/client-dynamodb');
       expect(packages).not.toContain('node-forge');
       expect(packages).not.toContain('undici');
+      // Only a submit, a result download or a saved cap needs these (lib/executions/executions-from-env.ts).
+      for (const client of ['@aws-sdk/client-s3', '@aws-sdk/client-sqs', '@aws-sdk/client-lambda']) {
+        expect(packages, client).not.toContain(client);
+      }
     },
     BUNDLING,
   );
