@@ -57,11 +57,19 @@ export async function callApi(handler: unknown, method: string, path: string, ca
   const result = (await (handler as Handler)(
     apiEvent(method, path, call),
     lambdaContext('test', call?.remainingMs),
-  )) as {
-    statusCode: number;
-    headers?: Record<string, string>;
-    body?: string;
-  };
+  )) as LambdaHttpResult;
+  return apiResponseOf(result);
+}
+
+/** What an HTTP API or function URL handler returns (payload format 2.0). */
+export interface LambdaHttpResult {
+  statusCode: number;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+/** A handler's result as the tests read it. */
+export function apiResponseOf(result: LambdaHttpResult): ApiResponse {
   return {
     status: result.statusCode,
     headers: result.headers ?? {},

@@ -21,7 +21,7 @@ import { DynamoDbServerStore } from '#lib/servers/dynamodb-server-store.ts';
 import { SecretsManagerSecretStore } from '#lib/servers/secrets-manager-secret-store.ts';
 import { ServerService } from '#lib/servers/server-service.ts';
 import type { ServerId } from '#lib/servers/server-settings.ts';
-import { apiEvent, callApi, type ApiResponse } from '#test/support/api-events.ts';
+import { apiEvent, apiResponseOf, callApi, type ApiResponse, type LambdaHttpResult } from '#test/support/api-events.ts';
 import { startTestAws, type TestAws } from '#test/support/aws.ts';
 
 export const PUBLIC_WEBHOOK_URL = 'https://kpimailer.example.com/webhooks/qlik-cloud';
@@ -116,17 +116,7 @@ export async function startReloadHandlers(options: ReloadHarnessOptions = {}): P
       if (options.base64)
         Object.assign(event, { body: Buffer.from(request.body).toString('base64'), isBase64Encoded: true });
       if (request.body === '') Object.assign(event, { body: undefined });
-      const result = (await handlers.receiver(event, lambdaContext('webhook-receiver'))) as {
-        statusCode: number;
-        headers?: Record<string, string>;
-        body?: string;
-      };
-      return {
-        status: result.statusCode,
-        headers: result.headers ?? {},
-        body: result.body ?? '',
-        json: () => JSON.parse(result.body ?? 'null'),
-      };
+      return apiResponseOf((await handlers.receiver(event, lambdaContext('webhook-receiver'))) as LambdaHttpResult);
     },
     runMonitor: async () => (await handlers.monitor({}, lambdaContext('reload-monitor'))) as ReloadMonitorReport,
     restart: async () => {
