@@ -1,16 +1,11 @@
-import path from 'node:path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Architecture, Function as LambdaFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { FunctionEnvironment } from '#lib/aws/environment.ts';
-import { nodejsFunctionBundling } from '../function-bundling.ts';
+import { functionCode } from '../function-bundling.ts';
 import { parseQlikCloudHosts } from '#lib/qlik/destination-policy.ts';
-
-/** The repository root: entries, the lockfile and package.json `imports` (`#lib/*`) resolve from here. */
-export const PROJECT_ROOT = path.resolve(import.meta.dirname, '..', '..');
 
 /** How long function and API access logs are kept. */
 export const LOG_RETENTION = RetentionDays.THREE_MONTHS;
@@ -67,7 +62,7 @@ export interface ServiceFunctionProps {
 
 /**
  * One Lambda function of the service, with the conventions every function shares: Node 24 on arm64,
- * bundled locally by esbuild as ESM with the AWS SDK inside (infra/function-bundling.ts; the bundles' cold start is
+ * bundled locally by esbuild as ESM with the AWS SDK inside, split into lazily loaded chunks (infra/function-bundling.ts; the bundles' cold start is
  * `npm run bench -- cold-start`), its own log group with retention, active X-Ray tracing, and its own role that
  * starts with nothing but write access to that log group. Callers grant the rest (tables, secrets) explicitly.
  *
@@ -76,7 +71,7 @@ export interface ServiceFunctionProps {
  * tables.servers.grantReadWriteData(fn.function);
  */
 export class ServiceFunction extends Construct {
-  readonly function: NodejsFunction;
+  readonly function: LambdaFunction;
   readonly role: Role;
   readonly logGroup: LogGroup;
 
@@ -97,12 +92,10 @@ export class ServiceFunction extends Construct {
     });
     this.logGroup.grantWrite(this.role);
 
-    this.function = new NodejsFunction(this, 'Function', {
+    this.function = new LambdaFunction(this, 'Function', {
       description: props.description,
-      entry: path.join(PROJECT_ROOT, 'functions', props.name, 'handler.ts'),
-      handler: 'handler',
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+      code: functionCode(`functions/${props.name}/handler.ts`, props.afterBundling),
+      handler: 'index.handler',
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
@@ -117,7 +110,6 @@ export class ServiceFunction extends Construct {
         ...qlikCloudHostsEnvironment(this),
         ...props.environment,
       },
-      bundling: nodejsFunctionBundling(props.afterBundling),
     });
 
     // Active tracing makes CDK add xray:PutTraceSegments and xray:PutTelemetryRecords on '*'.

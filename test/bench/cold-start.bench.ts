@@ -22,7 +22,14 @@ import { QlikCloudState } from '#test/simulators/qlik-cloud/index.ts';
 import { reloadFinishedEvent, WebhookSender } from '#test/simulators/qlik-cloud/webhook-delivery.ts';
 import { apiEvent } from '#test/support/api-events.ts';
 import { appId, prepareStore, SECRET, SECRET_PREFIX, TABLES } from '#test/bench/webhooks.bench.ts';
-import { bundle, bundleDir, measure, median, type BundleFigures } from '#test/bench/webhooks/cold-start.ts';
+import {
+  bundle,
+  bundleDir,
+  measure,
+  median,
+  type Bundle,
+  type BundleFigures,
+} from '#test/bench/webhooks/cold-start.ts';
 
 const BARE = 'bare handler';
 const ROUNDS = 5;
@@ -107,7 +114,7 @@ export async function run(): Promise<void> {
     ],
   ];
   try {
-    const paths = new Map<string, string>();
+    const paths = new Map<string, Bundle>();
     for (const [name, entry] of bundles)
       paths.set(name, await bundle(entry, bundleDir(root, name.replace(/\W+/g, '-'))));
     // Round-robin: each round runs every bundle once (after its own warm-up process), so a load change on a shared
@@ -152,7 +159,9 @@ export async function run(): Promise<void> {
   } finally {
     await sm.close();
     await ddb.close();
-    rmSync(root, { recursive: true, force: true });
+    // CPU profiles (BENCH_CPU_PROFILE_DIR, see webhooks/cold-start.ts) need the bundles' source maps afterwards.
+    if (process.env['BENCH_CPU_PROFILE_DIR']) console.error(`Bundles kept in ${root}`);
+    else rmSync(root, { recursive: true, force: true });
   }
 }
 

@@ -5,7 +5,7 @@ import { type App, Validations } from 'aws-cdk-lib';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../infra/app.ts';
-import { PROJECT_ROOT } from '../../infra/constructs/functions.ts';
+import { PROJECT_ROOT } from '../../infra/function-bundling.ts';
 import type { KpimailerQlikStack } from '../../infra/kpimailer-qlik-stack.ts';
 import { CDK_JSON_CONTEXT, SKIP_BUNDLING, logicalIdOf } from './synthesized-stack.ts';
 
@@ -36,6 +36,14 @@ describe('the CDK app, as `cdk synth` builds it', () => {
     };
     const s3Key = template.Resources[logicalIdOf(stack[fn].function)]?.Properties.Code.S3Key ?? '';
     return join(assembly.directory, `asset.${s3Key.replace(/\.zip$/, '')}`);
+  }
+
+  /** A function asset's code: the handler file and its lazily loaded chunks (infra/function-bundling.ts). */
+  function codeFilesOf(assetDir: string, extension: '.mjs' | '.mjs.map'): string[] {
+    const chunks = existsSync(join(assetDir, 'chunks')) ? readdirSync(join(assetDir, 'chunks')) : [];
+    return [`index${extension}`, ...chunks.filter((name) => name.endsWith(extension)).map((name) => `chunks/${name}`)]
+      .map((name) => join(assetDir, name))
+      .filter((file) => existsSync(file));
   }
 
   // Synthesis bundles nothing again, but validating the whole tree under cdk-nag is CPU-bound.
@@ -94,8 +102,10 @@ describe('the CDK app, as `cdk synth` builds it', () => {
   );
 
   it.each(['settingsApi', 'testConnection'] as const)('bundles the AWS SDK into %s', (fn) => {
-    // Prepare
-    const bundle = readFileSync(join(assetDirOf(fn), 'index.mjs'), 'utf8');
+    // Prepare: the handler file and every chunk it may load
+    const bundle = codeFilesOf(assetDirOf(fn), '.mjs')
+      .map((file) => readFileSync(file, 'utf8'))
+      .join('\n');
 
     // Act: a static import or require of an SDK package means it was left to the runtime's copy. (The SDK's own
     // optional `require('@aws-sdk/signature-v4-crt')`, for SigV4a only, stays unresolved on purpose.)
@@ -119,18 +129,19 @@ describe('the CDK app, as `cdk synth` builds it', () => {
         (resource) => resource.Type === 'AWS::Lambda::Function' && typeof resource.Properties.Code?.S3Key === 'string',
       )
       .map((resource) =>
-        join(
-          assembly.directory,
-          `asset.${String(resource.Properties.Code!.S3Key).replace(/\.zip$/, '')}`,
-          'index.mjs.map',
+        codeFilesOf(
+          join(assembly.directory, `asset.${String(resource.Properties.Code!.S3Key).replace(/\.zip$/, '')}`),
+          '.mjs.map',
         ),
       )
-      .filter((map) => existsSync(map));
+      .filter((assetMaps) => assetMaps.length > 0);
 
-    // Act
-    const bundles = maps.map((map) =>
-      (JSON.parse(readFileSync(map, 'utf8')) as { sources: string[] }).sources.filter(
-        (source) => !source.includes('node_modules/'),
+    // Act: every source of a function's handler file and chunks (a chunk's sources are relative to chunks/)
+    const bundles = maps.map((assetMaps) =>
+      assetMaps.flatMap((map) =>
+        (JSON.parse(readFileSync(map, 'utf8')) as { sources: string[] }).sources.filter(
+          (source) => !source.includes('node_modules/'),
+        ),
       ),
     );
 

@@ -17,7 +17,7 @@ function packageOf(file: string): string | null {
 async function coldStartPackages(name: string): Promise<Set<string>> {
   const entry = `functions/${name}/handler.ts`;
   const { metafile } = await build({
-    ...esbuildOptionsFor(entry, `/nonexistent/${name}/index.mjs`),
+    ...esbuildOptionsFor(entry, `/nonexistent/${name}`),
     write: false,
     metafile: true,
     logLevel: 'silent',

@@ -10,12 +10,12 @@
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
-import { esbuildOptionsFor } from '../../../infra/function-bundling.ts';
+import { esbuildOptionsFor, PROJECT_ROOT } from '../../../infra/function-bundling.ts';
 
 const run = promisify(execFile);
 
@@ -28,11 +28,23 @@ export interface BundleFigures {
   statuses: Array<number | string>;
 }
 
-export async function bundle(entry: string, outDir: string): Promise<string> {
-  const outfile = join(outDir, 'index.mjs');
-  // Exactly the stack's bundling (infra/function-bundling.ts), through esbuild's API instead of its CLI.
-  await build({ ...esbuildOptionsFor(entry, outfile), logLevel: 'warning' });
-  return outfile;
+/** The handler file of the bundle (`<outDir>/index.mjs`) and every chunk it imports statically: what a cold start reads. */
+export interface Bundle {
+  path: string;
+  coldStartFiles: string[];
+}
+
+export async function bundle(entry: string, outDir: string): Promise<Bundle> {
+  // Exactly the stack's bundling (infra/function-bundling.ts).
+  const { metafile } = await build({ ...esbuildOptionsFor(entry, outDir), metafile: true });
+  const outputs = metafile.outputs;
+  const index = Object.keys(outputs).find((file) => file.endsWith('/index.mjs'))!;
+  const coldStart = new Set([index]);
+  for (const file of coldStart)
+    for (const { path, kind } of outputs[file]!.imports)
+      if (kind === 'import-statement' && outputs[path]) coldStart.add(path);
+  const absolute = (file: string) => resolve(PROJECT_ROOT, file);
+  return { path: absolute(index), coldStartFiles: [...coldStart].map(absolute) };
 }
 
 /** The child: import, one invocation, figures on the last line (the handler's own log lines come before it). */
@@ -51,16 +63,17 @@ process.exit(0);
  *   new every time)
  */
 export async function measure(
-  bundlePath: string,
+  { path: bundlePath, coldStartFiles }: Bundle,
   env: Record<string, string>,
   nextEvent: () => unknown,
   runs = 5,
 ): Promise<BundleFigures> {
   const childPath = join(bundlePath, '..', 'child.mjs');
   writeFileSync(childPath, CHILD);
-  const code = readFileSync(bundlePath);
+  const code = Buffer.concat(coldStartFiles.map((file) => readFileSync(file)));
   const figures: BundleFigures = {
-    bytes: statSync(bundlePath).size,
+    // What a cold start reads and compiles: the handler file and the chunks it imports statically.
+    bytes: code.byteLength,
     gzipBytes: gzipSync(code, { level: 9 }).byteLength,
     importMs: [],
     firstResponseMs: [],
@@ -70,7 +83,7 @@ export async function measure(
   for (let i = 0; i <= runs; i++) {
     const event = nextEvent();
     const started = performance.now();
-    const { stdout } = await run(process.execPath, [childPath], {
+    const { stdout } = await run(process.execPath, [...cpuProfileArgs(bundlePath), childPath], {
       env: {
         PATH: process.env.PATH,
         ...env,
@@ -95,6 +108,17 @@ export async function measure(
     figures.statuses.push(last.status);
   }
   return figures;
+}
+
+/**
+ * `BENCH_CPU_PROFILE_DIR=<dir>`: each measured process also writes a V8 CPU profile to `<dir>/<bundle folder>/`
+ * (sampled every 100 µs), to see where a cold start spends its time. The bundles are kept for their source maps.
+ */
+function cpuProfileArgs(bundlePath: string): string[] {
+  const dir = process.env['BENCH_CPU_PROFILE_DIR'];
+  return dir
+    ? ['--cpu-prof', '--cpu-prof-interval=100', `--cpu-prof-dir=${join(dir, basename(dirname(bundlePath)))}`]
+    : [];
 }
 
 export function median(values: number[]): number {
