@@ -8,20 +8,9 @@
 import { adaptersFromEnv } from '#lib/aws/adapters-from-env.ts';
 import { serviceEnvironment } from '#lib/aws/environment.ts';
 import { createWebhookProvisioning, webhookTargetUrl } from '#lib/connection-test/webhook-provisioning.ts';
-import { QlikCloudApi } from '#lib/qlik/cloud/cloud-api.ts';
-import { getCloudClient, type RateLimitPolicy } from '#lib/qlik/cloud/cloud-client.ts';
-import { cloudTokenProvider } from '#lib/qlik/cloud/token-provider.ts';
-import { createQrsClient } from '#lib/qlik/onprem/qrs-client.ts';
-import { appNamesById, executionResultsSince, reloadTaskIds } from '#lib/qlik/onprem/reload-results.ts';
 import { reloadPipelineFromEnv } from '#lib/reloads/reload-pipeline-from-env.ts';
 import { runReloadMonitor, type ReloadMonitorReport } from '#lib/reloads/reload-monitor.ts';
 import { ServerService } from '#lib/servers/server-service.ts';
-
-/**
- * A run has 29 s and the next one is a minute away: waiting out a long `Retry-After` here would only time the run
- * out, so a rate-limited call fails fast and the next run tries again.
- */
-const MONITOR_RATE_LIMIT: RateLimitPolicy = { maxAttempts: 3, maxTotalWaitMs: 8_000 };
 
 export function reloadMonitorFromEnv(): () => Promise<ReloadMonitorReport> {
   const { servers, secrets, leases, reloads, audit } = adaptersFromEnv();
@@ -40,26 +29,16 @@ export function reloadMonitorFromEnv(): () => Promise<ReloadMonitorReport> {
       loadServer: (id) => service.loadWithSecret(id),
       store: servers,
       leases,
-      onPremSource: (connection) => {
-        const qrs = createQrsClient(connection);
-        return {
-          changedSince: (since) => executionResultsSince(qrs, since),
-          appNames: (ids) => appNamesById(qrs, ids),
-          reloadTasks: (ids) => reloadTaskIds(qrs, ids),
-          close: () => qrs.close(),
-        };
-      },
+      // The Qlik clients load only in a run with a server to talk to (reload-monitor-qlik.ts).
+      onPremSource: async (connection) =>
+        (await import('#lib/reloads/reload-monitor-qlik.ts')).onPremReloadSource(connection),
       poller: {
         pipeline,
         watermarks: reloads,
         overlapMs: (environment.RELOAD_POLL_OVERLAP_SECONDS ?? 120) * 1000,
         initialLookbackMs: (environment.RELOAD_POLL_LOOKBACK_MINUTES ?? 10) * 60_000,
       },
-      cloudApi: (connection) => {
-        const client = getCloudClient(connection.url);
-        const tokens = cloudTokenProvider(client, connection.oauthClientId, connection.clientSecret);
-        return new QlikCloudApi(client, tokens, MONITOR_RATE_LIMIT);
-      },
+      cloudApi: async (connection) => (await import('#lib/reloads/reload-monitor-qlik.ts')).monitorCloudApi(connection),
       webhookPorts,
       audit,
     });

@@ -45,12 +45,15 @@ export interface ReloadMonitorDeps {
   loadServer(id: 'onprem' | 'cloud'): Promise<{ record: ServerRecord; secret: ServerSecret } | null>;
   store: Pick<ServerStore, 'getState' | 'updateState'>;
   leases: LeaseProvider;
-  /** Builds the poller's QRS-facing parts for a connection; `close` ends the run's TLS session. */
+  /**
+   * Builds the poller's QRS-facing parts for a connection; `close` ends the run's TLS session. Asynchronous so the
+   * Qlik clients load only in a run that has a server to talk to.
+   */
   onPremSource(
     connection: OnPremConnection,
-  ): Pick<OnPremPollerDeps, 'changedSince' | 'appNames' | 'reloadTasks'> & { close(): Promise<void> };
+  ): Promise<Pick<OnPremPollerDeps, 'changedSince' | 'appNames' | 'reloadTasks'> & { close(): Promise<void> }>;
   poller: Pick<OnPremPollerDeps, 'pipeline' | 'watermarks' | 'overlapMs' | 'initialLookbackMs' | 'now'>;
-  cloudApi(connection: CloudConnection): QlikCloudApi;
+  cloudApi(connection: CloudConnection): Promise<QlikCloudApi>;
   /** Null when this deployment has no public https webhook URL (a plain local run): the webhook is left alone. */
   webhookPorts: TenantWebhookPorts | null;
   /** Lease length; a run that takes longer loses its exclusivity (the ledger still keeps events single). */
@@ -78,37 +81,43 @@ export interface ReloadMonitorReport {
 
 export async function runReloadMonitor(deps: ReloadMonitorDeps): Promise<ReloadMonitorReport> {
   const [onprem, cloud] = await Promise.all([
-    part(deps, 'onprem', () => pollOnPrem(deps)),
-    part(deps, 'cloud', () => cloudHealth(deps)),
+    part(deps, 'onprem', (loaded) => pollOnPrem(deps, loaded)),
+    part(deps, 'cloud', (loaded) => cloudHealth(deps, loaded)),
   ]);
   logger.info('Reload monitor run', { onprem, cloud });
   return { onprem, cloud };
 }
 
+type LoadedServer = NonNullable<Awaited<ReturnType<ReloadMonitorDeps['loadServer']>>>;
+
 async function part<T>(
   deps: ReloadMonitorDeps,
   id: 'onprem' | 'cloud',
-  work: () => Promise<T | null>,
+  work: (loaded: LoadedServer) => Promise<T | null>,
 ): Promise<PartResult<T>> {
-  const lease = await deps.leases.tryAcquire(`reload-monitor#${id}`, deps.leaseMs ?? 60_000);
-  if (!lease) return { status: 'busy' };
+  let lease: Awaited<ReturnType<LeaseProvider['tryAcquire']>> = null;
   try {
-    const result = await work();
+    // The settings first: with no server saved there is nothing to poll and no lease worth two writes (every run of
+    // a deployment that connects only one server, or none yet).
+    const loaded = await deps.loadServer(id);
+    if (loaded?.record.type !== id) return { status: 'not-configured' };
+    lease = await deps.leases.tryAcquire(`reload-monitor#${id}`, deps.leaseMs ?? 60_000);
+    if (!lease) return { status: 'busy' };
+    const result = await work(loaded);
     return result === null ? { status: 'not-configured' } : { status: 'done', result };
   } catch (error) {
     countMetric(ALARMED_METRICS.reloadMonitorFailure, { serverId: id });
     logger.error('Reload monitor: part failed; the next run tries again', { serverId: id, error });
     return { status: 'failed', error: asError(error).message };
   } finally {
-    await lease.release().catch(() => undefined);
+    await lease?.release().catch(() => undefined);
   }
 }
 
-async function pollOnPrem(deps: ReloadMonitorDeps): Promise<PollSummary | null> {
-  const loaded = await deps.loadServer('onprem');
-  if (loaded?.record.type !== 'onprem') return null;
+async function pollOnPrem(deps: ReloadMonitorDeps, loaded: LoadedServer): Promise<PollSummary | null> {
+  if (loaded.record.type !== 'onprem') return null;
   const state = await deps.store.getState('onprem');
-  const source = deps.onPremSource(
+  const source = await deps.onPremSource(
     onPremConnectionOf({ settings: loaded.record.settings, secret: loaded.secret as OnPremSecret }, state),
   );
   try {
@@ -118,15 +127,14 @@ async function pollOnPrem(deps: ReloadMonitorDeps): Promise<PollSummary | null> 
   }
 }
 
-async function cloudHealth(deps: ReloadMonitorDeps): Promise<CloudHealthResult | null> {
-  const loaded = await deps.loadServer('cloud');
-  if (loaded?.record.type !== 'cloud') return null;
+async function cloudHealth(deps: ReloadMonitorDeps, loaded: LoadedServer): Promise<CloudHealthResult | null> {
+  if (loaded.record.type !== 'cloud') return null;
   const state = await deps.store.getState('cloud');
   const connection = cloudConnectionOf(
     { settings: loaded.record.settings, secret: loaded.secret as CloudSecret },
     state,
   );
-  const api = deps.cloudApi(connection);
+  const api = await deps.cloudApi(connection);
 
   let tenantId = state.tenant?.url === connection.url ? state.tenant.id : null;
   if (!tenantId) {

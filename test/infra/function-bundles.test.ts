@@ -87,10 +87,13 @@ describe('function bundles: what a cold start evaluates', () => {
   );
 
   it(
-    'opens certificates in the connection test and the reload monitor only when a draft is resolved',
+    'loads certificates and the Qlik clients in the connection test and the reload monitor only when there is a Qlik server to talk to',
     async () => {
       for (const name of ['test-connection', 'reload-monitor']) {
-        expect(await coldStartPackages(name), name).not.toContain('node-forge');
+        const packages = await coldStartPackages(name);
+        expect(packages, name).toContain('@aws-sdk/client-dynamodb');
+        expect(packages, name).not.toContain('node-forge');
+        expect(packages, name).not.toContain('undici');
       }
     },
     BUNDLING,
