@@ -159,6 +159,10 @@ export class AppSyncService {
    */
   async run(request: SyncRequest): Promise<SyncRunResult> {
     const { serverId } = request;
+    // The schedule's usual answer for a server that is not connected: nothing to sync and no apps left to remove.
+    // Two reads side by side tell that, where the lease would cost two writes; anything else runs under the lease.
+    if (!request.runId && (await this.nothingToDo(serverId)))
+      return { serverId, status: 'skipped', reason: 'not configured' };
     const lease = await this.deps.leases.tryAcquire(syncLeaseName(serverId), this.leaseTtl, request.runId);
     if (!lease) return { serverId, status: 'skipped', reason: 'running' };
     const keeper = new LeaseKeeper(lease, {
@@ -266,6 +270,14 @@ export class AppSyncService {
       await progress.settled();
       return this.failed(serverId, startedAt, fenced.signal.aborted ? fenced.signal.reason : error, fenced.fence, {});
     }
+  }
+
+  private async nothingToDo(serverId: ServerId): Promise<boolean> {
+    const [record, stored] = await Promise.all([
+      this.deps.store.get(serverId),
+      this.deps.catalog.listApps(serverId, { limit: 1 }),
+    ]);
+    return record === null && stored.apps.length === 0;
   }
 
   /** Records a failed run, unless the lease was lost: then the new holder owns `lastSync` and nothing is written. */

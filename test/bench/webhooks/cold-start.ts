@@ -49,11 +49,16 @@ export async function bundle(entry: string, outDir: string): Promise<Bundle> {
 
 /** The child: import, one invocation, figures on the last line (the handler's own log lines come before it). */
 const CHILD = `
+const dc = await import('node:diagnostics_channel');
+const calls = [];
+dc.subscribe('http.client.request.start', ({ request }) => { const t = performance.now(); calls.push([Math.round(t - t1), request.method, request.host, request.getHeader('x-amz-target') ?? request.path]); request.on('response', () => calls.at(-1).push(Math.round(performance.now() - t))); });
+let t1 = 0;
 const t0 = performance.now();
 const { handler } = await import(process.env.BENCH_BUNDLE);
-const t1 = performance.now();
+t1 = performance.now();
 const response = await handler(JSON.parse(process.env.BENCH_EVENT), { awsRequestId: 'bench', functionName: 'bench', getRemainingTimeInMillis: () => 10000 });
 const t2 = performance.now();
+process.stderr.write(process.env.BENCH_BUNDLE.split('/').at(-2) + ' ' + JSON.stringify(calls) + '\\n');
 process.stdout.write('\\n' + JSON.stringify({ importMs: t1 - t0, firstResponseMs: t2 - t1, status: response?.statusCode ?? 'returned' }) + '\\n');
 process.exit(0);
 `;
@@ -83,7 +88,7 @@ export async function measure(
   for (let i = 0; i <= runs; i++) {
     const event = nextEvent();
     const started = performance.now();
-    const { stdout } = await run(process.execPath, [...cpuProfileArgs(bundlePath), childPath], {
+    const { stdout, stderr } = await run(process.execPath, [...cpuProfileArgs(bundlePath), childPath], {
       env: {
         PATH: process.env.PATH,
         ...env,
@@ -96,6 +101,7 @@ export async function measure(
       maxBuffer: 16 * 1024 * 1024,
     });
     const wall = performance.now() - started;
+    if (process.env.BENCH_CALLS) process.stderr.write(stderr.split("\n").filter((l) => l.includes("[[")).join("\n") + "\n");
     if (i === 0) continue; // warm-up: file system cache, not the code
     const last = JSON.parse(stdout.trim().split('\n').pop()!) as {
       importMs: number;
