@@ -5,7 +5,7 @@
  */
 import * as z from 'zod';
 import { HTTP_ROUTES, routeKey, type RouteKey } from '#lib/api/routes.ts';
-import { executionRequestSchema } from '#lib/executions/execution-types.ts';
+import { executionRequestSchema } from '#lib/executions/execution-request.ts';
 import { cloudSaveSchema, cloudTestSchema, onPremSaveSchema, onPremTestSchema } from '#lib/servers/server-settings.ts';
 
 /** A component schema: zod wraps schemas that carry an `id` in `$defs`; OpenAPI components want them inline. */

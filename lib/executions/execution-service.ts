@@ -6,12 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import { ConflictError, NotFoundError, UnprocessableError, ValidationError } from '#lib/errors.ts';
 import type { ExecutionQueue, ExecutionStore, ResultStore, SlotLeases } from '#lib/executions/execution-ports.ts';
-import {
-  executionRequestSchema,
-  type ExecutionCounts,
-  type ExecutionRecord,
-  type ExtractionKind,
-  type ExtractionOutput,
+import type {
+  ExecutionCounts,
+  ExecutionRecord,
+  ExtractionKind,
+  ExtractionOutput,
 } from '#lib/executions/execution-types.ts';
 import type { ServerRecord } from '#lib/servers/server-record.ts';
 import type { ServerId } from '#lib/servers/server-settings.ts';
@@ -48,6 +47,8 @@ export class ExecutionService {
 
   /** Queues an extraction; `created` is false when the execution id was submitted before (nothing new runs). */
   async submit(serverId: ServerId, body: unknown): Promise<{ record: ExecutionRecord; created: boolean }> {
+    // zod's full API loads with the first submit, not with every cold start of the settings API.
+    const { executionRequestSchema } = await import('#lib/executions/execution-request.ts');
     const parsed = executionRequestSchema.safeParse(body ?? {});
     if (!parsed.success) {
       throw new ValidationError(

@@ -1,51 +1,18 @@
 /**
  * Extractions: the unit of Qlik work a KPImailer report needs (one object as an image, one sheet as a PDF, one
- * object's data). The request schema validates `POST /api/servers/{id}/executions` and generates its OpenAPI schema.
+ * object's data). The request's schema is execution-request.ts.
  */
-import * as z from 'zod';
 import type { ServerId } from '#lib/servers/server-settings.ts';
 
 export const EXTRACTION_KINDS = ['image', 'pdf', 'data'] as const;
 export type ExtractionKind = (typeof EXTRACTION_KINDS)[number];
 export type ExecutionStatus = 'queued' | 'running' | 'succeeded' | 'failed';
 
-/** Qlik ids are GUIDs on-premise and short ids (e.g. `QbtwdFg`) for objects; neither has spaces or slashes. */
-const qlikId = (what: string) =>
-  z
-    .string()
-    .trim()
-    .min(1, `Enter the ${what}.`)
-    .max(200)
-    .regex(/^[A-Za-z0-9_.:-]+$/, `The ${what} has only letters, digits, dots, colons, hyphens and underscores.`);
-
-export const selectionSchema = z.strictObject({
-  field: z.string().trim().min(1, 'Name the field to select in.').max(500),
-  values: z.array(z.string().max(1000)).min(1, 'Give at least one value to select.').max(10_000),
-});
-export type Selection = z.infer<typeof selectionSchema>;
-
-export const executionRequestSchema = z
-  .strictObject({
-    executionId: z.uuid('The executionId must be a UUID.').optional(),
-    appId: qlikId('app ID'),
-    kind: z.enum(EXTRACTION_KINDS, 'The kind is image, pdf or data.'),
-    objectId: qlikId('object ID').optional(),
-    sheetId: qlikId('sheet ID').optional(),
-    selections: z.array(selectionSchema).max(125, 'At most 125 fields can be selected.').optional(),
-  })
-  .superRefine((request, ctx) => {
-    if (request.kind === 'pdf' && !request.sheetId)
-      ctx.addIssue({ code: 'custom', path: ['sheetId'], message: 'A pdf extraction needs the sheetId.' });
-    if (request.kind !== 'pdf' && !request.objectId) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['objectId'],
-        message: `An ${request.kind} extraction needs the objectId.`,
-      });
-    }
-  })
-  .meta({ id: 'ExecutionRequest', title: 'Extraction request' });
-export type ExecutionRequest = z.infer<typeof executionRequestSchema>;
+/** One field's selection, applied before extracting (validated by execution-request.ts). */
+export interface Selection {
+  field: string;
+  values: string[];
+}
 
 export interface ExecutionError {
   code: string;

@@ -67,6 +67,8 @@ describe('function bundles: what a cold start evaluates', () => {
       expect(packages).toContain('@aws-sdk/client-dynamodb');
       expect(packages).not.toContain('node-forge');
       expect(packages).not.toContain('undici');
+      // The request schemas (a save, a test, a submit) load zod's full API on those routes only.
+      expect(packages).not.toContain('zod/v4/classic');
       // Only a submit, a result download or a saved cap needs these (lib/executions/executions-from-env.ts).
       for (const client of ['@aws-sdk/client-s3', '@aws-sdk/client-sqs', '@aws-sdk/client-lambda']) {
         expect(packages, client).not.toContain(client);
