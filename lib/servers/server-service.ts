@@ -103,9 +103,11 @@ export class ServerService {
     draft: unknown,
     mode: 'save' | 'test',
   ): Promise<{ resolved: ResolvedDraft; current: ServerRecord | null; version: number | undefined }> {
-    // Loaded on the first save or test only: validating a draft needs zod, and opening a certificate node-forge,
-    // which would otherwise add to the cold start of every request (npm run bench -- cold-start).
-    const [{ parseDraft }, { resolveCloudDraft, resolveOnPremDraft }] = await Promise.all([
+    // Loaded on the first save or test only: validating a draft needs zod, and opening a certificate (on-premise
+    // only) node-forge, which would otherwise add to the cold start of every request (npm run bench -- cold-start).
+    const onPremResolver = id === 'onprem' ? import('#lib/servers/resolve-onprem-draft.ts') : null;
+    onPremResolver?.catch(() => undefined);
+    const [{ parseDraft }, { resolveCloudDraft }] = await Promise.all([
       import('#lib/servers/parse-draft.ts'),
       import('#lib/servers/resolve-draft.ts'),
     ]);
@@ -119,19 +121,18 @@ export class ServerService {
     const urlErrors = urlProblem ? [{ field: 'url', message: urlProblem }] : [];
     let resolved: ResolvedDraft;
     try {
-      resolved =
-        id === 'onprem'
-          ? resolveOnPremDraft(
-              parsed,
-              current?.type === 'onprem' ? current : null,
-              (stored?.secret as OnPremSecret | undefined) ?? null,
-              at,
-            )
-          : resolveCloudDraft(
-              parsed,
-              current?.type === 'cloud' ? current : null,
-              (stored?.secret as CloudSecret | undefined) ?? null,
-            );
+      resolved = onPremResolver
+        ? (await onPremResolver).resolveOnPremDraft(
+            parsed,
+            current?.type === 'onprem' ? current : null,
+            (stored?.secret as OnPremSecret | undefined) ?? null,
+            at,
+          )
+        : resolveCloudDraft(
+            parsed,
+            current?.type === 'cloud' ? current : null,
+            (stored?.secret as CloudSecret | undefined) ?? null,
+          );
     } catch (error) {
       if (error instanceof ValidationError && urlErrors.length > 0) {
         throw new ValidationError([...urlErrors, ...error.errors.filter((e) => e.field !== 'url')], { cause: error });
