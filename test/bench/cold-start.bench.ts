@@ -141,6 +141,7 @@ export async function run(): Promise<void> {
         firstResponseMedianMs: round1(median(f.firstResponseMs)),
         importPlusFirstResponseMedianMs: round1(median(f.importMs) + median(f.firstResponseMs)),
         statuses: f.statuses,
+        ...(f.calls ? { calls: f.calls } : {}),
       });
     }
     const bare = figures.get(BARE)!;

@@ -26,6 +26,8 @@ export interface BundleFigures {
   firstResponseMs: number[];
   processWallMs: number[];
   statuses: Array<number | string>;
+  /** The last measured process's outgoing requests (BENCH_COLD_START_CALLS=1). */
+  calls?: unknown[];
 }
 
 /** The handler file of the bundle (`<outDir>/index.mjs`) and every chunk it imports statically: what a cold start reads. */
@@ -47,19 +49,25 @@ export async function bundle(entry: string, outDir: string): Promise<Bundle> {
   return { path: absolute(index), coldStartFiles: [...coldStart].map(absolute) };
 }
 
-/** The child: import, one invocation, figures on the last line (the handler's own log lines come before it). */
+/**
+ * The child: import, one invocation, figures on the last line (the handler's own log lines come before it). With
+ * BENCH_COLD_START_CALLS=1 it also lists the first invocation's outgoing requests (start and duration in ms after
+ * the import, and the AWS operation), to see which round trips a first response waits for.
+ */
 const CHILD = `
-const dc = await import('node:diagnostics_channel');
-const calls = [];
-dc.subscribe('http.client.request.start', ({ request }) => { const t = performance.now(); calls.push([Math.round(t - t1), request.method, request.host, request.getHeader('x-amz-target') ?? request.path]); request.on('response', () => calls.at(-1).push(Math.round(performance.now() - t))); });
+const calls = process.env.BENCH_COLD_START_CALLS === '1' ? [] : null;
 let t1 = 0;
+if (calls) (await import('node:diagnostics_channel')).subscribe('http.client.request.start', ({ request }) => {
+  const call = { atMs: Math.round(performance.now() - t1), operation: request.getHeader('x-amz-target') ?? request.method + ' ' + request.path };
+  calls.push(call);
+  request.on('response', () => { call.ms = Math.round(performance.now() - t1 - call.atMs); });
+});
 const t0 = performance.now();
 const { handler } = await import(process.env.BENCH_BUNDLE);
 t1 = performance.now();
 const response = await handler(JSON.parse(process.env.BENCH_EVENT), { awsRequestId: 'bench', functionName: 'bench', getRemainingTimeInMillis: () => 10000 });
 const t2 = performance.now();
-process.stderr.write(process.env.BENCH_BUNDLE.split('/').at(-2) + ' ' + JSON.stringify(calls) + '\\n');
-process.stdout.write('\\n' + JSON.stringify({ importMs: t1 - t0, firstResponseMs: t2 - t1, status: response?.statusCode ?? 'returned' }) + '\\n');
+process.stdout.write('\\n' + JSON.stringify({ importMs: t1 - t0, firstResponseMs: t2 - t1, status: response?.statusCode ?? 'returned', calls }) + '\\n');
 process.exit(0);
 `;
 
@@ -88,7 +96,7 @@ export async function measure(
   for (let i = 0; i <= runs; i++) {
     const event = nextEvent();
     const started = performance.now();
-    const { stdout, stderr } = await run(process.execPath, [...cpuProfileArgs(bundlePath), childPath], {
+    const { stdout } = await run(process.execPath, [...cpuProfileArgs(bundlePath), childPath], {
       env: {
         PATH: process.env.PATH,
         ...env,
@@ -96,22 +104,24 @@ export async function measure(
         NODE_OPTIONS: '--enable-source-maps',
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         BENCH_BUNDLE: bundlePath,
+        BENCH_COLD_START_CALLS: process.env['BENCH_COLD_START_CALLS'] ?? '',
         BENCH_EVENT: JSON.stringify(event),
       },
       maxBuffer: 16 * 1024 * 1024,
     });
     const wall = performance.now() - started;
-    if (process.env.BENCH_CALLS) process.stderr.write(stderr.split("\n").filter((l) => l.includes("[[")).join("\n") + "\n");
     if (i === 0) continue; // warm-up: file system cache, not the code
     const last = JSON.parse(stdout.trim().split('\n').pop()!) as {
       importMs: number;
       firstResponseMs: number;
       status: number | string;
+      calls: unknown[] | null;
     };
     figures.importMs.push(last.importMs);
     figures.firstResponseMs.push(last.firstResponseMs);
     figures.processWallMs.push(wall);
     figures.statuses.push(last.status);
+    if (last.calls) figures.calls = last.calls;
   }
   return figures;
 }
