@@ -1,7 +1,8 @@
 /**
  * What happens to every observed reload, from either source: claim it in the ledger (one per Qlik event id or
  * QRS execution), move the app's last reload in the Repository, keep a history record, publish the normalized
- * event, mark the claim done. A redelivery or an overlapping poll finds the claim and changes nothing.
+ * event, mark the claim done. A redelivery or an overlapping poll finds the claim and publishes nothing; the catalog
+ * update, which runs beside the claim, writes the same reload again (or nothing, when a newer one is recorded).
  *
  * Failure handling, step by step:
  * - before the publish: the claim is released and the error rethrown, so the webhook answers 5xx and Qlik's retry
@@ -47,12 +48,26 @@ export class ReloadPipeline {
    * @param key the idempotency key: `cloud#<Qlik event id>` or `onprem#<execution id>`
    */
   async process(key: string, observation: ReloadObservation): Promise<PipelineOutcome> {
-    const claim = await this.deps.ledger.claim(key, this.deps.claimLeaseMs ?? DEFAULT_CLAIM_LEASE_MS);
-    if (claim === 'done') return 'duplicate';
-    if (claim === 'in-progress') return 'in-progress';
+    // The catalog update runs beside the claim, so an event waits one round trip less: it is idempotent (a reload
+    // never overwrites a newer one), so a redelivery that loses the claim only writes the values already there.
+    const completing = this.complete(observation);
+    const settled = completing.then(
+      () => undefined,
+      () => undefined,
+    );
+    const claim = await this.deps.ledger
+      .claim(key, this.deps.claimLeaseMs ?? DEFAULT_CLAIM_LEASE_MS)
+      .catch(async (error: unknown) => {
+        await settled;
+        throw error;
+      });
+    if (claim !== 'claimed') {
+      await settled;
+      return claim === 'done' ? 'duplicate' : 'in-progress';
+    }
     let published = false;
     try {
-      const event = await this.complete(observation);
+      const event = await completing;
       await this.deps.history.put(event);
       await this.deps.publisher.publish(event);
       published = true;

@@ -48,7 +48,8 @@ export class MemoryCatalog implements ReloadAppCatalog {
     this.calls.push({ serverId, appId, ...reload });
     const app = this.apps.get(`${serverId}#${appId}`);
     if (!app) return null;
-    app.lastReload = reload;
+    // As the DynamoDB catalog: an older reload never replaces a newer one.
+    if (!app.lastReload || Date.parse(app.lastReload.at) <= Date.parse(reload.at)) app.lastReload = reload;
     return { appName: app.name };
   }
 }
