@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- cold-start`: every function's bundle next to a bare handler bundled the same way
  * (cold-start/bare-handler.ts: one DynamoDB read, a JSON answer). Per bundle: bytes, then in fresh `node` processes
- * (round-robin over the bundles: 5 rounds, each measured process after a warm-up one; medians) the import time and
+ * (round-robin over the bundles: 5 rounds, or BENCH_COLD_START_ROUNDS, each measured process after a warm-up one; medians) the import time and
  * the first response, against local stand-ins (dynalite, the local Secrets Manager) holding tables and the webhook signing secret but no configured server. The ratio
  * line per function is the figure to watch (goal: import + first response at most 1.5x the bare handler's).
  *
@@ -32,7 +32,7 @@ import {
 } from '#test/bench/webhooks/cold-start.ts';
 
 const BARE = 'bare handler';
-const ROUNDS = 5;
+const ROUNDS = Number(process.env['BENCH_COLD_START_ROUNDS'] ?? 5);
 const AUDIT_TABLE = 'kpimailer-audit';
 const EXECUTIONS_TABLE = 'kpimailer-executions';
 
