@@ -97,46 +97,49 @@ function blockList(entries: Array<[string, number, 'ipv4' | 'ipv6']>): BlockList
   return list;
 }
 
-// Checked in this order, so the metadata address is named as such rather than as link-local.
-const CLASSES: Array<[AddressClass, BlockList]> = [
-  [
-    'metadata',
-    blockList([
-      ['169.254.169.254', 32, 'ipv4'],
-      ['fd00:ec2::254', 128, 'ipv6'],
-    ]),
-  ],
-  [
-    'loopback',
-    blockList([
-      ['127.0.0.0', 8, 'ipv4'],
-      ['::1', 128, 'ipv6'],
-    ]),
-  ],
-  [
-    'link-local',
-    blockList([
-      ['169.254.0.0', 16, 'ipv4'],
-      ['fe80::', 10, 'ipv6'],
-    ]),
-  ],
-  [
-    'unspecified',
-    blockList([
-      ['0.0.0.0', 8, 'ipv4'],
-      ['::', 128, 'ipv6'],
-    ]),
-  ],
-  [
-    'multicast',
-    blockList([
-      ['224.0.0.0', 4, 'ipv4'],
-      ['ff00::', 8, 'ipv6'],
-    ]),
-  ],
-  ['broadcast', blockList([['255.255.255.255', 32, 'ipv4']])],
-  ['reserved', blockList([['240.0.0.0', 4, 'ipv4']])],
-];
+// Checked in this order, so the metadata address is named as such rather than as link-local. Built on first use:
+// the settings API imports this module for saves and tests, and its other requests need not build the lists.
+let classes: Array<[AddressClass, BlockList]> | undefined;
+const addressClasses = (): Array<[AddressClass, BlockList]> =>
+  (classes ??= [
+    [
+      'metadata',
+      blockList([
+        ['169.254.169.254', 32, 'ipv4'],
+        ['fd00:ec2::254', 128, 'ipv6'],
+      ]),
+    ],
+    [
+      'loopback',
+      blockList([
+        ['127.0.0.0', 8, 'ipv4'],
+        ['::1', 128, 'ipv6'],
+      ]),
+    ],
+    [
+      'link-local',
+      blockList([
+        ['169.254.0.0', 16, 'ipv4'],
+        ['fe80::', 10, 'ipv6'],
+      ]),
+    ],
+    [
+      'unspecified',
+      blockList([
+        ['0.0.0.0', 8, 'ipv4'],
+        ['::', 128, 'ipv6'],
+      ]),
+    ],
+    [
+      'multicast',
+      blockList([
+        ['224.0.0.0', 4, 'ipv4'],
+        ['ff00::', 8, 'ipv6'],
+      ]),
+    ],
+    ['broadcast', blockList([['255.255.255.255', 32, 'ipv4']])],
+    ['reserved', blockList([['240.0.0.0', 4, 'ipv4']])],
+  ]);
 
 const DESCRIPTIONS: Record<AddressClass, string> = {
   metadata: 'a cloud metadata address',
@@ -182,7 +185,7 @@ export function classifyAddress(address: string): AddressClass | null {
   const family = isIP(bare);
   if (family === 0) return null;
   const type = family === 4 ? 'ipv4' : 'ipv6';
-  for (const [name, list] of CLASSES) if (list.check(bare, type)) return name;
+  for (const [name, list] of addressClasses()) if (list.check(bare, type)) return name;
   const inner = family === 6 ? embeddedIPv4(bare) : null;
   return inner ? classifyAddress(inner) : null;
 }
