@@ -4,13 +4,19 @@
  * event, mark the claim done. A redelivery or an overlapping poll finds the claim and publishes nothing; the catalog
  * update, which runs beside the claim, writes the same reload again (or nothing, when a newer one is recorded).
  *
+ * The history record and the publish go out side by side, as do the claim and the catalog update: an event waits
+ * three round trips of writes instead of five (Qlik waits for the webhook's answer).
+ *
  * Failure handling, step by step:
- * - before the publish: the claim is released and the error rethrown, so the webhook answers 5xx and Qlik's retry
- *   (or the next poll, which re-reads from its watermark) processes the event again from the start; the catalog
- *   update and the history record are idempotent, so doing them twice is harmless;
- * - after the publish: the claim is kept, so a retry inside the lease answers "in progress" instead of publishing
- *   twice. Only a crash between publish and `complete` followed by a redelivery after the lease can publish a
- *   second time; EventBridge delivers at least once anyway, so subscribers dedupe on (serverId, reloadId).
+ * - the catalog update, the history record or the publish fails: the claim is released and the error rethrown, so
+ *   the webhook answers 5xx and Qlik's retry (or the next poll, which re-reads from its watermark) processes the
+ *   event again from the start; the catalog update and the history record are idempotent, so doing them twice is
+ *   harmless. If the publish went out but the history record did not, the retry publishes a second time rather than
+ *   leave the history without the event: EventBridge delivers at least once anyway, so subscribers dedupe on
+ *   (serverId, reloadId);
+ * - only marking the claim done fails: the claim is kept, so a retry inside the lease answers "in progress" instead
+ *   of publishing twice. Only a crash between publish and `complete` followed by a redelivery after the lease can
+ *   publish a second time.
  *
  * Why a ledger of our own instead of Powertools idempotency: the release-before-publish / keep-after-publish rule
  * above is not something its wrapper expresses (it records success or failure of the whole function), one ledger
@@ -68,8 +74,15 @@ export class ReloadPipeline {
     let published = false;
     try {
       const event = await completing;
-      await this.deps.history.put(event);
-      await this.deps.publisher.publish(event);
+      const [recorded, publishing] = await Promise.allSettled([
+        this.deps.history.put(event),
+        this.deps.publisher.publish(event),
+      ]);
+      if (publishing.status === 'rejected') throw publishing.reason;
+      if (recorded.status === 'rejected') {
+        logger.warn('Reload event published but not recorded; the retry publishes it again', { key });
+        throw recorded.reason;
+      }
       published = true;
       await this.deps.ledger.complete(key);
       return 'processed';

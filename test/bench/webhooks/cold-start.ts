@@ -60,7 +60,7 @@ let t1 = 0;
 if (calls) (await import('node:diagnostics_channel')).subscribe('http.client.request.start', ({ request }) => {
   const call = { atMs: Math.round(performance.now() - t1), operation: request.getHeader('x-amz-target') ?? request.method + ' ' + request.path };
   calls.push(call);
-  request.on('response', () => { call.ms = Math.round(performance.now() - t1 - call.atMs); });
+  request.on('response', (response) => response.on('end', () => { call.ms = Math.round(performance.now() - t1 - call.atMs); }));
 });
 const t0 = performance.now();
 const { handler } = await import(process.env.BENCH_BUNDLE);

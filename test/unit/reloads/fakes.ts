@@ -30,7 +30,12 @@ export class MemoryLedger implements ReloadLedger {
 
 export class MemoryHistory implements ReloadHistory {
   readonly records = new Map<string, ReloadFinishedEvent>();
+  failNext = 0;
   async put(event: ReloadFinishedEvent): Promise<void> {
+    if (this.failNext > 0) {
+      this.failNext--;
+      throw new Error('DynamoDB is down');
+    }
     this.records.set(`${event.serverId}#${event.finishedAt}#${event.reloadId}`, event);
   }
   async list(serverId: string, limit: number): Promise<ReloadFinishedEvent[]> {

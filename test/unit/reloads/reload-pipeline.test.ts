@@ -84,6 +84,21 @@ describe('reload pipeline', () => {
     expect(history.records.size).toBe(1);
   });
 
+  it('releases the claim when only the history record fails, so the retry records it (publishing again)', async () => {
+    // Prepare: the publish goes out beside the failing history write
+    history.failNext = 1;
+
+    // Act
+    await expect(pipeline.process('cloud#evt-1', observation)).rejects.toThrow('DynamoDB is down');
+    const retry = await pipeline.process('cloud#evt-1', observation);
+
+    // Assess: the history has the event; subscribers see it twice and dedupe on (serverId, reloadId)
+    expect(retry).toBe('processed');
+    expect(history.records.size).toBe(1);
+    expect(publisher.published.map((e) => e.reloadId)).toEqual(['reload-1', 'reload-1']);
+    expect(ledger.items.get('cloud#evt-1')!.state).toBe('done');
+  });
+
   it('keeps the claim when only marking it done fails, so a retry does not publish again', async () => {
     // Prepare
     ledger.complete = async () => {
