@@ -107,12 +107,16 @@ export class ServerService {
     // only) node-forge, which would otherwise add to the cold start of every request (npm run bench -- cold-start).
     const onPremResolver = id === 'onprem' ? import('#lib/servers/resolve-onprem-draft.ts') : null;
     onPremResolver?.catch(() => undefined);
+    // The stored settings are read while those modules load (a read, so a draft that then fails validation costs
+    // nothing but the read).
+    const loading = this.loadWithSecret(id);
+    loading.catch(() => undefined);
     const [{ parseDraft }, { resolveCloudDraft }] = await Promise.all([
       import('#lib/servers/parse-draft.ts'),
       import('#lib/servers/resolve-draft.ts'),
     ]);
     const parsed = parseDraft(id, draft, mode);
-    const stored = await this.loadWithSecret(id);
+    const stored = await loading;
     const current = stored?.record ?? null;
     const at = { now: this.now() };
     // The effective URL (the draft's, else the saved one) must pass the destination policy before anything uses it.
