@@ -124,20 +124,20 @@ export class DynamoDbSlotLeases implements SlotLeases {
   }
 
   private lease(serverId: ServerId, token: string): SlotLease {
-    let released = false;
+    let released: Promise<void> | undefined;
     return {
-      release: async () => {
-        if (released) return;
-        released = true;
-        await this.client.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: { id: slotKey(serverId) },
-            UpdateExpression: 'REMOVE holders.#token',
-            ExpressionAttributeNames: { '#token': token },
-          }),
-        );
-      },
+      // Once: a second call waits for the first's outcome.
+      release: () =>
+        (released ??= this.client
+          .send(
+            new UpdateCommand({
+              TableName: this.tableName,
+              Key: { id: slotKey(serverId) },
+              UpdateExpression: 'REMOVE holders.#token',
+              ExpressionAttributeNames: { '#token': token },
+            }),
+          )
+          .then(() => undefined)),
     };
   }
 

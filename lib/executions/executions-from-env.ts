@@ -17,6 +17,7 @@ import { ExecutionService } from '#lib/executions/execution-service.ts';
 import { executionRoutes } from '#lib/executions/executions-api.ts';
 import { ExtractionWorker, type ExtractionWorkerDeps } from '#lib/executions/extraction-worker.ts';
 import { parseQueueUrls } from '#lib/executions/queue-urls.ts';
+import { recentlyLoaded } from '#lib/executions/recently-loaded.ts';
 import { onFirstUse } from '#lib/on-first-use.ts';
 import type { ExecutionCapacity, ExecutionCountsReader } from '#lib/servers/server-service.ts';
 import type { ServerRecord, ServerSecret } from '#lib/servers/server-record.ts';
@@ -98,6 +99,9 @@ export function executionSettingsFromEnv(): { capacity: ExecutionCapacity; execu
   };
 }
 
+/** How long a worker container keeps a server it loaded (settings, state, secret) before reading it again. */
+export const LOADED_SERVER_TTL_MS = 5_000;
+
 export function extractionWorkerFromEnv(overrides: Partial<ExtractionWorkerDeps> = {}): ExtractionWorker {
   const { servers, secrets } = adaptersFromEnv();
   const env = serviceEnvironment();
@@ -112,14 +116,15 @@ export function extractionWorkerFromEnv(overrides: Partial<ExtractionWorkerDeps>
     secretsByVersion.set(key, secret);
     return secret;
   };
+  // Loaded on the first extraction: the Qlik clients (undici) stay out of the settings API's cold start.
+  const extractors = onFirstUse(async () => (await import('#lib/executions/qlik-extractors.ts')).qlikExtractors());
   return new ExtractionWorker({
     ...adapters(),
-    loadServer: async (id) => {
+    loadServer: recentlyLoaded(async (id) => {
       const [record, state] = await Promise.all([servers.get(id), servers.getState(id)]);
       return record ? { record, state, secret: await readSecret(record) } : null;
-    },
-    // Loaded on the first extraction: the Qlik clients (undici) stay out of the settings API's cold start.
-    extractors: async (server) => (await import('#lib/executions/qlik-extractors.ts')).qlikExtractors()(server),
+    }, LOADED_SERVER_TTL_MS),
+    extractors: async (server) => (await extractors())(server),
     timeoutMs: (env.EXTRACTION_TIMEOUT_SECONDS ?? 600) * 1000,
     slotMarginMs: (env.EXTRACTION_SLOT_MARGIN_SECONDS ?? 30) * 1000,
     ...overrides,

@@ -1,9 +1,11 @@
 /**
  * The extraction worker: one SQS message = one extraction. Per message:
- *   1. read the execution (finished already: a redelivery, nothing to do);
- *   2. take a slot of the server's cap; none free -> the message comes back in a few seconds (not a failure);
- *   3. claim the execution (`start`: a duplicate delivery or a live earlier attempt refuses), counting the attempt;
- *   4. run the extraction against Qlik, release the slot (on every path), store the result, mark it succeeded.
+ *   1. take a slot of the server's cap; none free -> the message comes back in a few seconds (not a failure);
+ *   2. claim the execution (`start`: a finished execution, a duplicate delivery or a live earlier attempt refuses, and
+ *      only then is the execution read, to drop a redelivery of a finished one), counting the attempt;
+ *   3. run the extraction against Qlik, release the slot (on every path), store the result, mark it succeeded.
+ * With the Max parallel executions invocations all busy, every round trip outside Qlik delays the next extraction, so
+ * the happy path makes four DynamoDB calls (take the slot, claim, release beside storing the result, succeed).
  * A failure that another attempt may fix comes back later with backoff, up to MAX_ATTEMPTS; then, or for a message
  * that cannot be processed at all, the message goes to the server's dead-letter queue with its error and the
  * execution shows `failed`. A failure no retry can fix (a missing permission, an unknown object) fails at once.
@@ -58,16 +60,9 @@ export class ExtractionWorker {
       logger.error('Extraction message is not an execution; dropped', { bodyLength: message.body.length });
       return 'done';
     }
-    // Both reads at once: every round trip before the slot is a gap in the server's Qlik work.
-    const [execution, server] = await Promise.all([
-      this.deps.executions.get(parsed.executionId),
-      this.deps.loadServer(parsed.serverId),
-    ]);
-    if (!execution) {
-      logger.warn('Extraction message for an unknown execution; dropped', { ...parsed });
-      return 'done';
-    }
-    if (execution.status === 'succeeded' || execution.status === 'failed') return 'done';
+    // Every round trip before the slot is a gap in the server's Qlik work, so there is no read of the execution
+    // here: `start` refuses a finished, unknown or live-elsewhere execution by its condition, and only then is it read.
+    const server = await this.deps.loadServer(parsed.serverId);
     if (!server)
       return this.failWithoutSlot(parsed, {
         code: 'NOT-CONFIGURED',
@@ -79,7 +74,11 @@ export class ExtractionWorker {
       this.deps.timeoutMs + this.deps.slotMarginMs,
       server.record.settings.maxParallelExecutions,
     );
-    if (!slot) return this.comeBackSoon(parsed.serverId, message);
+    if (!slot) {
+      // A redelivery of a finished execution is done with, slot or not; anything else waits for a slot.
+      const latest = await this.deps.executions.get(parsed.executionId);
+      return this.isSettled(parsed, latest) ? 'done' : this.comeBackSoon(parsed.serverId, message);
+    }
     let attempt: ExecutionRecord | null = null;
     try {
       attempt = await this.deps.executions.start(
@@ -88,12 +87,10 @@ export class ExtractionWorker {
         this.now().toISOString(),
       );
       if (!attempt) {
-        // Finished meanwhile, or another delivery's attempt is live: check again later rather than run it twice.
-        await slot.release();
-        const latest = await this.deps.executions.get(parsed.executionId);
-        return latest && (latest.status === 'succeeded' || latest.status === 'failed')
-          ? 'done'
-          : this.comeBackSoon(parsed.serverId, message);
+        // Finished (a redelivery), unknown, or another delivery's attempt is live: check again later rather than run
+        // it twice.
+        const [latest] = await Promise.all([this.deps.executions.get(parsed.executionId), slot.release()]);
+        return this.isSettled(parsed, latest) ? 'done' : this.comeBackSoon(parsed.serverId, message);
       }
       if (attempt.attempts > MAX_ATTEMPTS) {
         await slot.release();
@@ -112,6 +109,7 @@ export class ExtractionWorker {
         releasing = slot.release();
         releasing.catch(() => undefined);
       });
+      // Succeeded means stored and no longer counted as running, as the server view shows it.
       await Promise.all([this.deps.results.put(attempt.executionId, output), releasing]);
       const recorded = await this.deps.executions.succeed(
         attempt.executionId,
@@ -126,10 +124,20 @@ export class ExtractionWorker {
         });
       return 'done';
     } catch (thrown) {
-      await slot.release();
+      // A release that fails leaves the slot to expire (as a crash does); the failure at hand is the one to handle.
+      await slot.release().catch((error: unknown) => logger.warn('Slot release failed', { error: asError(error) }));
       if (!attempt) throw thrown;
       return this.afterFailure(parsed, attempt, message, thrown);
     }
+  }
+
+  /** True when the message needs no more work: its execution finished, or never existed. */
+  private isSettled(message: ExecutionMessage, latest: ExecutionRecord | null): boolean {
+    if (!latest) {
+      logger.warn('Extraction message for an unknown execution; dropped', { ...message });
+      return true;
+    }
+    return latest.status === 'succeeded' || latest.status === 'failed';
   }
 
   private async runExtraction(server: LoadedServer, execution: ExecutionRecord) {

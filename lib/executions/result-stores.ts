@@ -46,14 +46,35 @@ export class S3ResultStore implements ResultStore {
 }
 
 export class FileResultStore implements ResultStore {
+  /** The results folder, made once (a worker stores result after result into it). */
+  private folder: Promise<unknown> | undefined;
+
   constructor(private readonly directory: string) {}
 
   async put(executionId: string, output: ExtractionOutput): Promise<void> {
     const path = join(this.directory, keyOf(executionId));
-    await mkdir(join(this.directory, 'results'), { recursive: true });
-    // Written under a temporary name and renamed, so a reader never sees half a file.
-    await writeFile(`${path}.tmp`, output.bytes, { mode: 0o600 });
-    await writeFile(`${path}.type.tmp`, output.contentType, { mode: 0o600 });
+    try {
+      await this.write(path, output);
+    } catch (error) {
+      // The folder went away under a running service (someone tidied the data directory): make it again, once.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      this.folder = undefined;
+      await this.write(path, output);
+    }
+  }
+
+  private async write(path: string, output: ExtractionOutput): Promise<void> {
+    this.folder ??= mkdir(join(this.directory, 'results'), { recursive: true }).catch((error: unknown) => {
+      this.folder = undefined;
+      throw error;
+    });
+    await this.folder;
+    // Written under temporary names and renamed, so a reader never sees half a file; the type first, so whoever
+    // finds the bytes finds their type too.
+    await Promise.all([
+      writeFile(`${path}.tmp`, output.bytes, { mode: 0o600 }),
+      writeFile(`${path}.type.tmp`, output.contentType, { mode: 0o600 }),
+    ]);
     await rename(`${path}.type.tmp`, `${path}.type`);
     await rename(`${path}.tmp`, path);
   }

@@ -13,6 +13,7 @@ import { DynamoDbServerStore } from '#lib/servers/dynamodb-server-store.ts';
 import { SERVER_IDS } from '#lib/servers/server-id.ts';
 import { DEFAULT_MAX_PARALLEL_EXECUTIONS } from '#lib/servers/execution-cap.ts';
 import { ensureExtractionQueues, startLocalSqs } from '#lib/local/local-sqs.ts';
+import { onFirstUse } from '#lib/on-first-use.ts';
 import { startSqsEventSourcePoller, type Poller, type SqsHandler } from '#lib/local/sqs-event-source-poller.ts';
 
 export interface LocalExtractions {
@@ -33,6 +34,8 @@ export interface LocalExtractionOptions {
 }
 
 export async function startLocalExtractions(options: LocalExtractionOptions): Promise<LocalExtractions> {
+  // Executions queued from now on have their messages in this queue; only older unfinished ones lost theirs.
+  const queueCreatedAt = new Date().toISOString();
   const sqsServer = await startLocalSqs();
   const client = new SQSClient({
     endpoint: sqsServer.endpoint,
@@ -51,9 +54,10 @@ export async function startLocalExtractions(options: LocalExtractionOptions): Pr
     EXTRACTION_TIMEOUT_SECONDS: String(options.timeoutSeconds),
   };
   const pollers: Poller[] = [];
+  // Imported once, on the first message, after the runtime has set the environment the handler reads.
   const handler =
     options.handler ??
-    (async () => (await import('#functions/extraction-worker/handler.ts')).handler as unknown as SqsHandler);
+    onFirstUse(async () => (await import('#functions/extraction-worker/handler.ts')).handler as unknown as SqsHandler);
 
   return {
     env,
@@ -62,7 +66,7 @@ export async function startLocalExtractions(options: LocalExtractionOptions): Pr
       const serversTable = process.env.SERVERS_TABLE_NAME!;
       const slots = new DynamoDbSlotLeases(sharedDocumentClient(), serversTable);
       const servers = new DynamoDbServerStore(sharedDocumentClient(), serversTable);
-      await requeueUnfinished(client, queues);
+      await requeueUnfinished(client, queues, queueCreatedAt);
       for (const serverId of SERVER_IDS) {
         pollers.push(
           startSqsEventSourcePoller({
@@ -92,9 +96,11 @@ export async function startLocalExtractions(options: LocalExtractionOptions): Pr
   };
 }
 
+/** Queues again what a previous run left unfinished (queued before this run's queue existed), once each. */
 async function requeueUnfinished(
   client: SQSClient,
   queues: Awaited<ReturnType<typeof ensureExtractionQueues>>,
+  before: string,
 ): Promise<void> {
   const tableName = process.env.EXECUTIONS_TABLE_NAME;
   if (!tableName) return;
@@ -103,9 +109,9 @@ async function requeueUnfinished(
     const page = await sharedDocumentClient().send(
       new ScanCommand({
         TableName: tableName,
-        FilterExpression: '#status IN (:queued, :running)',
+        FilterExpression: '#status IN (:queued, :running) AND queuedAt < :before',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':queued': 'queued', ':running': 'running' },
+        ExpressionAttributeValues: { ':queued': 'queued', ':running': 'running', ':before': before },
         ProjectionExpression: 'executionId, serverId',
         ExclusiveStartKey: start,
       }),

@@ -6,8 +6,10 @@
  *
  * The POST sits in a special rate tier (10 per minute in Qlik's spec, `x-qlik-tier`); the client honours
  * `Retry-After` on a 429. Status polls are Tier 1 (1,000 per minute per user), so they back off: the first poll comes
- * when this container's recent exports of the tenant took to finish (25 ms while nothing is known), then every quarter of that (at least
- * 25 ms), doubling up to 5 s once an export runs past twice the expected time.
+ * when this container's recent exports of the tenant took to finish (25 ms while nothing is known), then every tenth
+ * of that (at least 10 ms), doubling up to 5 s once an export runs past twice the expected time. Every poll after the
+ * export finished delays the extraction and holds its slot of the cap, so the steps are fine; the creations' tier
+ * (10 per minute) keeps the polls it allows far below Tier 1's budget (a few per export).
  */
 import { ExtractionError, type Extractor } from '#lib/executions/extractor.ts';
 import type { ExecutionRecord, ExtractionOutput, Selection } from '#lib/executions/execution-types.ts';
@@ -30,6 +32,7 @@ const CONTENT_TYPES = {
 } as const;
 
 const FIRST_POLL_MIN_MS = 25;
+const POLL_STEP_MIN_MS = 10;
 const POLL_MAX_MS = 5_000;
 const TERMINAL = new Set(['done', 'failed', 'aborted']);
 
@@ -166,9 +169,10 @@ export class ReportExport implements Extractor {
     // Nothing learned yet for this tenant: 25 ms doubling finds the duration without guessing it.
     const expected = this.expected() ?? 0;
     let waitMs = Math.max(FIRST_POLL_MIN_MS, Math.round(expected));
-    // After a miss, poll every quarter of the expected duration (an overshoot of at most that), doubling only once
-    // the export runs past twice what was expected (then it is unusual, and the tier's budget matters more).
-    let backoffMs = Math.min(POLL_MAX_MS, Math.max(FIRST_POLL_MIN_MS, Math.round(expected / 4)));
+    // After a miss, poll every tenth of the expected duration (an overshoot of at most that), doubling only once the
+    // export runs past twice what was expected (then it is unusual, and the tier's budget matters more).
+    const stepMs = Math.min(POLL_MAX_MS, Math.max(POLL_STEP_MIN_MS, Math.round(expected / 10)));
+    let backoffMs = expected ? stepMs : FIRST_POLL_MIN_MS;
     let lastRunningAt: number | undefined;
     for (;;) {
       await sleep(waitMs, signal);
