@@ -50,6 +50,8 @@ export interface Poller {
 
 /** SQS's limit on the entries of one batch call and on the messages of one receive. */
 const SQS_BATCH_LIMIT = 10;
+/** How long handled messages' deletes wait for others to share a DeleteMessageBatch. */
+const DELETE_LINGER_MS = 100;
 
 export function startSqsEventSourcePoller(options: PollerOptions): Poller {
   let desired = 0;
@@ -107,9 +109,9 @@ export function startSqsEventSourcePoller(options: PollerOptions): Poller {
 
   const receive = async (): Promise<void> => {
     while (running) {
-      // One message in hand per invocation loop, counting the ones idle loops are about to take.
+      // Up to one message in hand per invocation loop, topped up once half of them went (fewer, larger receives).
       const wanted = Math.min(SQS_BATCH_LIMIT, desired - held.length);
-      if (wanted <= 0) {
+      if (wanted <= 0 || held.length > Math.floor(desired / 2)) {
         await new Promise<void>((resolve) => (wakeReceiver = resolve));
         continue;
       }
@@ -231,7 +233,17 @@ export function startSqsEventSourcePoller(options: PollerOptions): Poller {
 function batchedDeletes(client: SQSClient, queueUrl: string, report: (error: unknown) => void) {
   const pending: string[] = [];
   let flushing: Promise<void> | undefined;
+  let lingering: (() => void) | undefined;
   const flush = async () => {
+    // Handled messages stay invisible meanwhile; a short wait gathers the next invocations' handles into one call.
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, DELETE_LINGER_MS);
+      lingering = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    lingering = undefined;
     while (pending.length) {
       const handles = pending.splice(0, SQS_BATCH_LIMIT);
       try {
@@ -252,7 +264,9 @@ function batchedDeletes(client: SQSClient, queueUrl: string, report: (error: unk
       pending.push(handle);
       flushing ??= flush().finally(() => (flushing = undefined));
     },
+    /** Sends what is pending now and resolves once every delete went out. */
     settled: async () => {
+      lingering?.();
       while (flushing) await flushing;
     },
   };

@@ -6,10 +6,11 @@
  *
  * The POST sits in a special rate tier (10 per minute in Qlik's spec, `x-qlik-tier`); the client honours
  * `Retry-After` on a 429. Status polls are Tier 1 (1,000 per minute per user), so they back off: the first poll comes
- * when this container's recent exports of the tenant took to finish (25 ms while nothing is known), then every tenth
- * of that (at least 10 ms), doubling up to 5 s once an export runs past twice the expected time. Every poll after the
- * export finished delays the extraction and holds its slot of the cap, so the steps are fine; the creations' tier
- * (10 per minute) keeps the polls it allows far below Tier 1's budget (a few per export).
+ * when this container's recent exports of the tenant took to finish (25 ms while nothing is known), then four times
+ * every twentieth of that (at least 5 ms), then every quarter of it, doubling up to 5 s once an export runs past twice
+ * the expected time. The time from the export's end to the poll that sees it delays the extraction and holds its slot
+ * of the cap, hence the fine steps around the expected end; there are few of them, and the creations' tier (10 per
+ * minute) keeps the polls far below Tier 1's budget.
  */
 import { ExtractionError, type Extractor } from '#lib/executions/extractor.ts';
 import type { ExecutionRecord, ExtractionOutput, Selection } from '#lib/executions/execution-types.ts';
@@ -32,7 +33,8 @@ const CONTENT_TYPES = {
 } as const;
 
 const FIRST_POLL_MIN_MS = 25;
-const POLL_STEP_MIN_MS = 10;
+const POLL_STEP_MIN_MS = 5;
+const FINE_POLLS = 4;
 const POLL_MAX_MS = 5_000;
 const TERMINAL = new Set(['done', 'failed', 'aborted']);
 
@@ -169,12 +171,13 @@ export class ReportExport implements Extractor {
     // Nothing learned yet for this tenant: 25 ms doubling finds the duration without guessing it.
     const expected = this.expected() ?? 0;
     let waitMs = Math.max(FIRST_POLL_MIN_MS, Math.round(expected));
-    // After a miss, poll every tenth of the expected duration (an overshoot of at most that), doubling only once the
-    // export runs past twice what was expected (then it is unusual, and the tier's budget matters more).
-    const stepMs = Math.min(POLL_MAX_MS, Math.max(POLL_STEP_MIN_MS, Math.round(expected / 10)));
-    let backoffMs = expected ? stepMs : FIRST_POLL_MIN_MS;
+    // After a miss, poll every twentieth of the expected duration (an overshoot of at most that) a few times; an
+    // export still running then is unusual: every quarter, doubling once it runs past twice what was expected (then
+    // the tier's budget matters more).
+    const fineMs = Math.min(POLL_MAX_MS, Math.max(POLL_STEP_MIN_MS, Math.round(expected / 20)));
+    let backoffMs = Math.min(POLL_MAX_MS, Math.max(FIRST_POLL_MIN_MS, Math.round(expected / 4)));
     let lastRunningAt: number | undefined;
-    for (;;) {
+    for (let polls = 1; ; polls++) {
       await sleep(waitMs, signal);
       const polledAt = performance.now() - startedAt;
       const status = await this.api.get<ReportStatus>(statusPath, { operation: 'reports.status', signal });
@@ -183,7 +186,7 @@ export class ReportExport implements Extractor {
         return status;
       }
       lastRunningAt = polledAt;
-      waitMs = backoffMs;
+      waitMs = expected && polls <= FINE_POLLS ? fineMs : backoffMs;
       if (polledAt > 2 * expected) backoffMs = Math.min(POLL_MAX_MS, backoffMs * 2);
     }
   }

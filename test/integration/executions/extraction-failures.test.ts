@@ -4,6 +4,7 @@
  * refusal no retry can fix, and the same executionId submitted twice.
  */
 import { randomUUID } from 'node:crypto';
+import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExecutionRecord } from '#lib/executions/execution-types.ts';
 import { startExecutions, type ExecutionHarness } from './execution-harness.ts';
@@ -108,6 +109,45 @@ describe('extraction failures', () => {
     expect(second.json().executionId).toBe(executionId);
     expect(third.json()).toEqual({ executionId, status: 'succeeded' });
     expect(harness.reports.created.filter((app) => app === 'sales-app').length - before).toBe(1);
+  }, 90_000);
+  it('drops a redelivered message of a finished extraction without running it again or holding a slot', async () => {
+    // Prepare: one extraction run to the end.
+    const id = await harness.submit({ appId: 'redelivered-app', kind: 'data', objectId: 'table-1' });
+    const [done] = await harness.settled([id], { timeoutMs: 60_000 });
+    const sqs = new SQSClient({
+      endpoint: harness.extractions.env.AWS_ENDPOINT_URL_SQS,
+      useQueueUrlAsEndpoint: false,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+    const queueUrl = JSON.parse(harness.extractions.env.EXTRACTION_QUEUE_URLS!).cloud as string;
+
+    // Act: SQS delivers its message once more (at-least-once).
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: queueUrl,
+        MessageBody: JSON.stringify({ executionId: id, serverId: 'cloud' }),
+      }),
+    );
+    const giveUpAt = Date.now() + 60_000;
+    for (;;) {
+      const { Attributes } = await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: queueUrl,
+          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+        }),
+      );
+      if (Attributes!.ApproximateNumberOfMessages === '0' && Attributes!.ApproximateNumberOfMessagesNotVisible === '0')
+        break;
+      if (Date.now() > giveUpAt) throw new Error('the redelivered message was not consumed');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    sqs.destroy();
+
+    // Assess
+    expect(harness.reports.created.filter((app) => app === 'redelivered-app')).toHaveLength(1);
+    expect(await harness.execution(id)).toEqual(done);
+    expect((await harness.call('GET', '/api/servers/cloud')).json().executions).toMatchObject({ running: 0 });
   }, 90_000);
 });
 
