@@ -9,7 +9,7 @@ import { executionRequestSchema } from '#lib/executions/execution-request.ts';
 import { cloudSaveSchema, cloudTestSchema, onPremSaveSchema, onPremTestSchema } from '#lib/servers/server-settings.ts';
 
 /** A component schema: zod wraps schemas that carry an `id` in `$defs`; OpenAPI components want them inline. */
-function schema(s: z.ZodType): object {
+function schema(s: z.core.$ZodType): object {
   const {
     $schema: _dialect,
     $ref,

@@ -1,5 +1,5 @@
 /** Validates a save or test body against the schema and turns zod's issues into field errors an admin can act on. */
-import type * as z from 'zod';
+import * as z from 'zod/mini';
 import { ValidationError, type FieldError } from '#lib/errors.ts';
 import {
   cloudDraftFields,
@@ -43,17 +43,22 @@ const TYPE_NAMES: Record<string, string> = {
   object: 'an object',
 };
 
-function toFieldErrors(issues: z.core.$ZodIssue[], fields: Record<string, z.ZodType>, body: object): FieldError[] {
+function toFieldErrors(
+  issues: z.core.$ZodIssue[],
+  fields: Record<string, z.core.$ZodType>,
+  body: object,
+): FieldError[] {
   return issues.flatMap((issue): FieldError[] => {
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => ({ field: key, message: `"${key}" is not a setting of this server.` }));
     }
     const field = issue.path.map(String).join('.');
     if (issue.code === 'invalid_type') {
-      const title = issue.path.length === 1 ? (fields[String(issue.path[0])]?.meta()?.title ?? field) : field;
+      const schema = issue.path.length === 1 ? fields[String(issue.path[0])] : undefined;
+      const title = (schema && z.globalRegistry.get(schema)?.title) ?? field;
       // Absent is "required"; present with the wrong type says which type, so a client bug is not read as a blank field.
       if (valueAt(body, issue.path) === undefined) return [{ field, message: `${title} is required.` }];
-      const nullable = issue.path.length === 1 && fields[String(issue.path[0])]?.safeParse(null).success === true;
+      const nullable = schema !== undefined && z.safeParse(schema, null).success;
       return [
         {
           field,

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { createAdminUiHandler } from '#lib/admin-ui/admin-ui-handler.ts';
 import { openApiDocument } from '#lib/api/openapi.ts';
+import * as z from 'zod/mini';
 import { saveSchemas, type ServerId } from '#lib/servers/server-settings.ts';
 
 export const MOCK_CERTIFICATE_PASSWORD = 'correct-horse';
@@ -97,8 +98,8 @@ const problem = (status: number, title: string, errors?: { field: string; messag
 });
 
 function validate(id: ServerId, body: unknown, partial: boolean): { field: string; message: string }[] {
-  const schema = partial ? saveSchemas[id].partial() : saveSchemas[id];
-  const parsed = schema.safeParse(body);
+  const schema = partial ? z.partial(saveSchemas[id]) : saveSchemas[id];
+  const parsed = z.safeParse(schema, body);
   return parsed.success ? [] : parsed.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message }));
 }
 
