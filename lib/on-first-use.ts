@@ -10,3 +10,21 @@ export function onFirstUse<T>(load: () => Promise<T>): () => Promise<T> {
       throw error;
     }));
 }
+
+/**
+ * A stand-in for a service whose methods are all asynchronous: the first call builds it (`load`, with its
+ * `await import()`), every call goes to the one built instance. For services a cold start need not load at all.
+ */
+export function builtOnFirstCall<T extends object>(load: () => Promise<T>): T {
+  const instance = onFirstUse(load);
+  return new Proxy({} as T, {
+    get: (_, method) =>
+      // Not a thenable: `await` on the stand-in must not call into the service.
+      method === 'then'
+        ? undefined
+        : async (...args: unknown[]) => {
+            const target = await instance();
+            return (target[method as keyof T] as (...callArgs: unknown[]) => unknown).apply(target, args);
+          },
+  });
+}

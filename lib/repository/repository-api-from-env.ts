@@ -10,10 +10,9 @@ import { adaptersFromEnv } from '#lib/aws/adapters-from-env.ts';
 import { serviceEnvironment } from '#lib/aws/environment.ts';
 import type { AppSyncService } from '#lib/repository/app-sync-service.ts';
 import { repositoryRoutes } from '#lib/repository/apps-api.ts';
-import { appSyncServiceFromEnv } from '#lib/repository/repository-from-env.ts';
 import { SyncAppsRemoval } from '#lib/repository/server-apps-removal.ts';
 import { InProcessSyncTrigger, type SyncTrigger } from '#lib/repository/sync-trigger.ts';
-import { onFirstUse } from '#lib/on-first-use.ts';
+import { builtOnFirstCall, onFirstUse } from '#lib/on-first-use.ts';
 
 let inProcess: InProcessSyncTrigger | undefined;
 
@@ -42,7 +41,11 @@ export function inProcessSyncTrigger(): InProcessSyncTrigger | undefined {
 
 /** The settings API's share of the Repository: its routes, and the apps removal a server's DELETE hands over. */
 export function repositoryFromEnv(): { routes: ApiRoute[]; appsRemoval: SyncAppsRemoval } {
-  const sync = appSyncServiceFromEnv();
+  // The sync service (lease keeping, catalog writes, error descriptions) loads with the first sync or delete, not
+  // with every cold start of the settings API.
+  const sync = builtOnFirstCall<AppSyncService>(async () =>
+    (await import('#lib/repository/repository-from-env.ts')).appSyncServiceFromEnv(),
+  );
   const trigger = syncTriggerFromEnv(sync);
   return {
     routes: repositoryRoutes({ catalog: adaptersFromEnv().apps, sync, trigger, audit: adaptersFromEnv().audit }),
