@@ -7,14 +7,15 @@
  * (lib/reloads/reload-pipeline-from-env.ts, lib/repository/repository-api-from-env.ts), and keeping their SDK clients
  * out of this module keeps them out of the bundles that never publish or invoke.
  */
-import { resetSharedClients, sharedDocumentClient, sharedSecretsManagerClient } from '#lib/aws/clients.ts';
+import { resetSharedClients, sharedDocumentClient } from '#lib/aws/clients.ts';
 import { requiredEnv, resetServiceEnvironment, serviceEnvironment } from '#lib/aws/environment.ts';
 import { DynamoDbAuditLog } from '#lib/audit/dynamodb-audit-log.ts';
 import { DynamoDbLeaseProvider } from '#lib/leases/dynamodb-lease.ts';
 import { DynamoDbReloadStore } from '#lib/reloads/dynamodb-reload-store.ts';
 import { DynamoDbAppCatalog } from '#lib/repository/dynamodb-app-catalog.ts';
 import { DynamoDbServerStore } from '#lib/servers/dynamodb-server-store.ts';
-import { SecretsManagerSecretStore } from '#lib/servers/secrets-manager-secret-store.ts';
+import type { SecretsManagerSecretStore } from '#lib/servers/secrets-manager-secret-store.ts';
+import { builtOnFirstCall } from '#lib/on-first-use.ts';
 
 export interface ServiceAdapters {
   /** Settings and state items (SERVERS_TABLE_NAME). */
@@ -38,10 +39,21 @@ const ADAPTERS: ServiceAdapters = {
     return (built.servers ??= new DynamoDbServerStore(sharedDocumentClient(), requiredEnv('SERVERS_TABLE_NAME')));
   },
   get secrets() {
-    return (built.secrets ??= new SecretsManagerSecretStore(sharedSecretsManagerClient(), {
-      namePrefix: requiredEnv('SECRET_NAME_PREFIX'),
-      kmsKeyId: serviceEnvironment().SECRETS_KMS_KEY_ID,
-    }));
+    if (!built.secrets) {
+      const options = {
+        namePrefix: requiredEnv('SECRET_NAME_PREFIX'),
+        kmsKeyId: serviceEnvironment().SECRETS_KMS_KEY_ID,
+      };
+      // The Secrets Manager client loads with the first secret read or written, not with every cold start.
+      built.secrets = builtOnFirstCall(async () => {
+        const [{ SecretsManagerSecretStore }, { sharedSecretsManagerClient }] = await Promise.all([
+          import('#lib/servers/secrets-manager-secret-store.ts'),
+          import('#lib/aws/secrets-manager-client.ts'),
+        ]);
+        return new SecretsManagerSecretStore(sharedSecretsManagerClient(), options);
+      });
+    }
+    return built.secrets;
   },
   get apps() {
     return (built.apps ??= new DynamoDbAppCatalog(sharedDocumentClient(), requiredEnv('APPS_TABLE_NAME')));

@@ -2,12 +2,11 @@
  * AWS SDK clients, built once per container. Endpoints come from the SDK's own `AWS_ENDPOINT_URL_*` variables,
  * so the local runtime and integration tests point the unchanged adapters at local stand-ins without any code here.
  *
- * Only DynamoDB and Secrets Manager, which every function uses, are here; the SQS, S3 and Lambda clients are in
- * their own modules (lib/aws/extraction-clients.ts), so a function that never uses them does not bundle them.
+ * Only DynamoDB, which every request uses, is here; Secrets Manager (secrets-manager-client.ts) and the SQS, S3 and
+ * Lambda clients (extraction-clients.ts) are in their own modules, loaded by the paths that use them.
  */
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 
 /**
  * Every AWS SDK client gets a connection and a request (socket idle) timeout: the SDK's default is none, so one
@@ -24,7 +23,6 @@ export function awsClientConfig<T extends object>(
 }
 
 let documentClient: DynamoDBDocumentClient | undefined;
-let secretsClient: SecretsManagerClient | undefined;
 const otherClientResets: Array<() => void> = [];
 
 /** A client built once per container on first use; resetSharedClients destroys and forgets it. */
@@ -48,15 +46,9 @@ export function sharedDocumentClient(): DynamoDBDocumentClient {
   return documentClient;
 }
 
-export function sharedSecretsManagerClient(): SecretsManagerClient {
-  secretsClient ??= new SecretsManagerClient(awsClientConfig());
-  return secretsClient;
-}
-
 /** Forgets the shared clients so the next use reads the endpoints again (lib/aws/adapters-from-env.ts resetAdapters). */
 export function resetSharedClients(): void {
-  for (const client of [documentClient, secretsClient]) client?.destroy();
+  documentClient?.destroy();
   documentClient = undefined;
-  secretsClient = undefined;
   for (const reset of otherClientResets) reset();
 }

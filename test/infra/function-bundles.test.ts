@@ -68,6 +68,8 @@ describe('function bundles: what a cold start evaluates', () => {
       expect(packages).toContain('@aws-sdk/client-dynamodb');
       expect(packages).not.toContain('node-forge');
       expect(packages).not.toContain('undici');
+      // Only a save, a test or a delete reads or writes a secret.
+      expect(packages).not.toContain('@aws-sdk/client-secrets-manager');
       // Only a submit, a result download or a saved cap needs these (lib/executions/executions-from-env.ts).
       for (const client of ['@aws-sdk/client-s3', '@aws-sdk/client-sqs', '@aws-sdk/client-lambda']) {
         expect(packages, client).not.toContain(client);
