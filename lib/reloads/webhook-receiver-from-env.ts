@@ -12,6 +12,10 @@
  * put events on the bus.
  */
 import { adaptersFromEnv } from '#lib/aws/adapters-from-env.ts';
+// Every delivery reads the signing secret first: Secrets Manager's client loads with this function, so the first
+// delivery's secret read goes out beside its settings reads (adapters-from-env.ts otherwise loads it on first use).
+import '#lib/aws/secrets-manager-client.ts';
+import '#lib/servers/secrets-manager-secret-store.ts';
 import { reloadPipelineFromEnv } from '#lib/reloads/reload-pipeline-from-env.ts';
 import { SigningSecretCache } from '#lib/reloads/signing-secret-cache.ts';
 import { createWebhookReceiver, type WebhookReceiver } from '#lib/reloads/webhook-receiver.ts';
