@@ -13,7 +13,7 @@
  */
 import { adaptersFromEnv } from '#lib/aws/adapters-from-env.ts';
 // Every delivery reads the signing secret first: Secrets Manager's client loads with this function, so the first
-// delivery's secret read goes out beside its settings reads (adapters-from-env.ts otherwise loads it on first use).
+// delivery does not wait for its chunk to load (adapters-from-env.ts otherwise loads it on first use).
 import '#lib/aws/secrets-manager-client.ts';
 import '#lib/servers/secrets-manager-secret-store.ts';
 import { reloadPipelineFromEnv } from '#lib/reloads/reload-pipeline-from-env.ts';
