@@ -12,10 +12,13 @@ export function onFirstUse<T>(load: () => Promise<T>): () => Promise<T> {
 }
 
 /**
- * A stand-in for a service whose methods are all asynchronous: the first call builds it (`load`, with its
- * `await import()`), every call goes to the one built instance. For services a cold start need not load at all.
+ * A stand-in for a service whose methods are all asynchronous (the type says so: no public fields, no synchronous
+ * methods): the first call builds it (`load`, with its `await import()`), every call goes to the one built instance.
+ * For services and adapters a cold start need not load at all.
  */
-export function builtOnFirstCall<T extends object>(load: () => Promise<T>): T {
+export function builtOnFirstCall<T extends { [K in keyof T]: (...args: never[]) => Promise<unknown> }>(
+  load: () => Promise<T>,
+): T {
   const instance = onFirstUse(load);
   return new Proxy({} as T, {
     get: (_, method) =>
@@ -24,7 +27,7 @@ export function builtOnFirstCall<T extends object>(load: () => Promise<T>): T {
         ? undefined
         : async (...args: unknown[]) => {
             const target = await instance();
-            return (target[method as keyof T] as (...callArgs: unknown[]) => unknown).apply(target, args);
+            return (target[method as keyof T] as unknown as (...callArgs: unknown[]) => unknown).apply(target, args);
           },
   });
 }

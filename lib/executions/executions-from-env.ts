@@ -18,7 +18,7 @@ import { executionRoutes } from '#lib/executions/executions-api.ts';
 import { ExtractionWorker, type ExtractionWorkerDeps } from '#lib/executions/extraction-worker.ts';
 import { parseQueueUrls } from '#lib/executions/queue-urls.ts';
 import { recentlyLoaded } from '#lib/executions/recently-loaded.ts';
-import { onFirstUse } from '#lib/on-first-use.ts';
+import { builtOnFirstCall, onFirstUse } from '#lib/on-first-use.ts';
 import type { ExecutionCapacity, ExecutionCountsReader } from '#lib/servers/server-service.ts';
 import type { ServerRecord, ServerSecret } from '#lib/servers/server-record.ts';
 
@@ -32,23 +32,14 @@ function adapters() {
   // Read now, so a malformed variable fails at the first request rather than at the first submit.
   const queueUrls = parseQueueUrls('EXTRACTION_QUEUE_URLS', env.EXTRACTION_QUEUE_URLS);
   const deadLetterUrls = parseQueueUrls('EXTRACTION_DLQ_URLS', env.EXTRACTION_DLQ_URLS);
-  const sqsQueue = onFirstUse(async () => {
+  const queue = builtOnFirstCall<ExecutionQueue>(async () => {
     const [{ SqsExecutionQueue }, { sharedSqsClient }] = await Promise.all([
       import('#lib/executions/sqs-execution-queue.ts'),
       import('#lib/aws/extraction-clients.ts'),
     ]);
     return new SqsExecutionQueue(sharedSqsClient(), queueUrls, deadLetterUrls);
   });
-  const queue: ExecutionQueue = {
-    send: async (...args) => (await sqsQueue()).send(...args),
-    retryLater: async (...args) => (await sqsQueue()).retryLater(...args),
-    deadLetter: async (...args) => (await sqsQueue()).deadLetter(...args),
-  };
-  const store = onFirstUse(resultStoreFromEnv);
-  const results: ResultStore = {
-    put: async (...args) => (await store()).put(...args),
-    get: async (...args) => (await store()).get(...args),
-  };
+  const results = builtOnFirstCall<ResultStore>(resultStoreFromEnv);
   return {
     executions: new DynamoDbExecutionStore(documents, requiredEnv('EXECUTIONS_TABLE_NAME')),
     slots: new DynamoDbSlotLeases(documents, requiredEnv('SERVERS_TABLE_NAME')),
@@ -70,14 +61,13 @@ function consumersFromEnv(): ConsumerConcurrency {
   const mappingIdsValue = serviceEnvironment().EXTRACTION_MAPPING_IDS;
   if (!mappingIdsValue) return LOCAL_CONSUMERS;
   const mappingIds = parseQueueUrls('EXTRACTION_MAPPING_IDS', mappingIdsValue);
-  const mappings = onFirstUse(async () => {
+  return builtOnFirstCall<ConsumerConcurrency>(async () => {
     const [{ EventSourceMappingConcurrency }, { sharedLambdaClient }] = await Promise.all([
       import('#lib/executions/event-source-mapping-concurrency.ts'),
       import('#lib/aws/extraction-clients.ts'),
     ]);
     return new EventSourceMappingConcurrency(sharedLambdaClient(), mappingIds);
   });
-  return { update: async (...args) => (await mappings()).update(...args) };
 }
 
 export function executionServiceFromEnv(): ExecutionService {

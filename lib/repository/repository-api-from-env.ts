@@ -12,7 +12,7 @@ import type { AppSyncService } from '#lib/repository/app-sync-service.ts';
 import { repositoryRoutes } from '#lib/repository/apps-api.ts';
 import { SyncAppsRemoval } from '#lib/repository/server-apps-removal.ts';
 import { InProcessSyncTrigger, type SyncTrigger } from '#lib/repository/sync-trigger.ts';
-import { builtOnFirstCall, onFirstUse } from '#lib/on-first-use.ts';
+import { builtOnFirstCall } from '#lib/on-first-use.ts';
 
 let inProcess: InProcessSyncTrigger | undefined;
 
@@ -21,14 +21,13 @@ function syncTriggerFromEnv(sync: AppSyncService): SyncTrigger {
   const functionName = serviceEnvironment().SCHEDULED_SYNC_FUNCTION_NAME;
   if (functionName) {
     // The Lambda client loads on the first Sync apps, not in every cold start of the settings API.
-    const trigger = onFirstUse(async () => {
+    return builtOnFirstCall<SyncTrigger>(async () => {
       const [{ LambdaSyncTrigger }, { sharedLambdaClient }] = await Promise.all([
         import('#lib/repository/lambda-sync-trigger.ts'),
         import('#lib/aws/extraction-clients.ts'),
       ]);
       return new LambdaSyncTrigger(sharedLambdaClient(), functionName);
     });
-    return { start: async (request) => (await trigger()).start(request) };
   }
   inProcess = new InProcessSyncTrigger((request) => sync.run(request));
   return inProcess;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { builtOnFirstCall, onFirstUse } from '#lib/on-first-use.ts';
 
 class Counter {
-  count = 0;
+  private count = 0;
   async add(step: number): Promise<number> {
     this.count += step;
     return this.count;
