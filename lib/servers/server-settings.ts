@@ -219,8 +219,9 @@ export const cloudDraftFields = {
     },
   ),
   oauthClientSecret: secret('OAuth client secret'),
+  // A copy inherits the shared schema's title and default (zod's registry reads a copy's parent), so only the help
+  // text is said again.
   maxParallelExecutions: describe(maxParallelExecutions, {
-    ...z.globalRegistry.get(maxParallelExecutions),
     description:
       'How many extractions KPImailer runs against this tenant at the same time. Qlik Cloud also accepts only about 10 report requests per minute; when it asks KPImailer to wait, the extraction waits and keeps its place.',
   }),
